@@ -1,0 +1,55 @@
+import type { MetaEnv } from '../src/types.ts';
+
+/** Builds a fresh env instance. */
+export type EnvFactory = () => MetaEnv;
+
+/** A registered environment: a versioned id (`Name-vN`) and its factory. */
+export interface EnvSpec {
+  id: string;
+  factory: EnvFactory;
+  /** One line for `--help` listings. */
+  description: string;
+}
+
+const registry = new Map<string, EnvSpec>();
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*-v\d+$/;
+
+/** Thrown for an unknown env id; `known` lists what is registered. */
+export class UnknownEnvError extends Error {
+  constructor(
+    readonly id: string,
+    readonly known: string[],
+  ) {
+    super(`unknown env id ${JSON.stringify(id)}; known: ${known.join(', ')}`);
+    this.name = 'UnknownEnvError';
+  }
+}
+
+/**
+ * Registers an env under a versioned id. Changing an env's dynamics, reward or task
+ * distribution must bump its version, so a registered id always means one MDP family.
+ */
+export function register(spec: EnvSpec): void {
+  if (!ID_PATTERN.test(spec.id)) {
+    throw new RangeError(`register: env id must look like Name-v0, got ${JSON.stringify(spec.id)}`);
+  }
+  if (registry.has(spec.id)) throw new RangeError(`register: env id ${spec.id} is already registered`);
+  registry.set(spec.id, spec);
+}
+
+/** A new instance of the env registered as `id`; throws {@link UnknownEnvError} listing known ids. */
+export function make(id: string): MetaEnv {
+  const spec = registry.get(id);
+  if (!spec) throw new UnknownEnvError(id, listEnvs());
+  return spec.factory();
+}
+
+/** The registered ids, sorted. */
+export function listEnvs(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/** The spec registered as `id`, or undefined. */
+export function envSpec(id: string): EnvSpec | undefined {
+  return registry.get(id);
+}

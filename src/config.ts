@@ -1,0 +1,210 @@
+import type { PolicyConfig } from './policy.ts';
+import type { TrpoConfig } from './trpo.ts';
+import type { FvpMode } from './maml.ts';
+
+/** Thrown for invalid user input; carries the field path and the offending value. */
+export class ConfigError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`${field}: ${reason} (got ${JSON.stringify(value)})`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Meta-learning algorithms `metarl train --algo` accepts. */
+export type Algo = 'maml-trpo';
+
+/** Everything a training run needs; every field has a default in a preset. */
+export interface TrainConfig {
+  /** Registered env id, e.g. `Navigation2D-v0`. */
+  env: string;
+  /** Default 'maml-trpo'. */
+  algo: Algo;
+  /** Root seed of every random stream. Default 1. */
+  seed: number;
+  /** Meta-iterations. Default 500. */
+  iterations: number;
+  /** Checkpoint every this many iterations (and at the end). Default 10. */
+  checkpointEvery: number;
+  policy: PolicyConfig;
+  sampling: {
+    /** Tasks per meta-iteration. Default 20 (navigation), 40 (cheetah). */
+    metaBatchSize: number;
+    /** Episodes per task per inner step and for validation. Default 20. */
+    fastBatchSize: number;
+  };
+  adaptation: {
+    /** Inner step size α. Default 0.1. */
+    fastLr: number;
+    /** Inner gradient steps. Default 1. */
+    numInnerSteps: number;
+    /** First-order MAML (inner gradients treated as constants). Default false. */
+    firstOrder: boolean;
+  };
+  advantages: {
+    /** Discount γ. Default 0.99. */
+    gamma: number;
+    /** GAE λ. Default 1. */
+    gaeLambda: number;
+    /** Normalise advantages per batch to mean 0, std 1. Default true. */
+    normalize: boolean;
+  };
+  baseline: {
+    /** Initial ridge coefficient of the linear feature baseline. Default 1e-5. */
+    regCoeff: number;
+  };
+  trpo: TrpoConfig & {
+    /** Fisher-vector product: 'exact' (third-order autodiff) or 'finite-difference'. Default 'finite-difference'. */
+    fvp: FvpMode;
+    /** ‖ε v‖ of the finite-difference Fisher-vector product. Default 0.03. */
+    fdShift: number;
+  };
+}
+
+type Kind = 'posInt' | 'nonNegInt' | 'posNum' | 'unitInterval' | 'openUnit' | 'bool' | 'string' | 'posIntList' | { oneOf: readonly string[] };
+
+/** The type of every leaf; used to reject unknown keys and bad values with the field's path. */
+const SCHEMA: Record<string, Kind> = {
+  env: 'string',
+  algo: { oneOf: ['maml-trpo'] },
+  seed: 'nonNegInt',
+  iterations: 'posInt',
+  checkpointEvery: 'posInt',
+  'policy.hiddenSizes': 'posIntList',
+  'policy.activation': { oneOf: ['tanh', 'relu'] },
+  'policy.initStd': 'posNum',
+  'sampling.metaBatchSize': 'posInt',
+  'sampling.fastBatchSize': 'posInt',
+  'adaptation.fastLr': 'posNum',
+  'adaptation.numInnerSteps': 'posInt',
+  'adaptation.firstOrder': 'bool',
+  'advantages.gamma': 'unitInterval',
+  'advantages.gaeLambda': 'unitInterval',
+  'advantages.normalize': 'bool',
+  'baseline.regCoeff': 'posNum',
+  'trpo.maxKl': 'posNum',
+  'trpo.cgIters': 'posInt',
+  'trpo.cgDamping': 'posNum',
+  'trpo.lsMaxSteps': 'posInt',
+  'trpo.lsBacktrackRatio': 'openUnit',
+  'trpo.fvp': { oneOf: ['exact', 'finite-difference'] },
+  'trpo.fdShift': 'posNum',
+};
+
+/** Reference hyperparameters of MAML-TRPO (reference.md, "public consensus"). */
+function base(env: string): TrainConfig {
+  return {
+    env,
+    algo: 'maml-trpo',
+    seed: 1,
+    iterations: 500,
+    checkpointEvery: 10,
+    policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1 },
+    sampling: { metaBatchSize: 20, fastBatchSize: 20 },
+    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false },
+    advantages: { gamma: 0.99, gaeLambda: 1, normalize: true },
+    baseline: { regCoeff: 1e-5 },
+    trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, fvp: 'finite-difference', fdShift: 0.03 },
+  };
+}
+
+/** Named presets. `navigation` and `cheetah` follow reference.md; `tiny` is for smoke tests. */
+export const PRESETS: Record<string, (env: string) => TrainConfig> = {
+  navigation: (env) => base(env),
+  cheetah: (env) => {
+    const c = base(env);
+    c.sampling.metaBatchSize = 40;
+    return c;
+  },
+  tiny: (env) => {
+    const c = base(env);
+    c.iterations = 3;
+    c.checkpointEvery = 1;
+    c.policy.hiddenSizes = [16, 16];
+    c.sampling = { metaBatchSize: 4, fastBatchSize: 5 };
+    return c;
+  },
+};
+
+/** The preset used when `--preset` is not given. */
+export function defaultPreset(env: string): string {
+  return env.startsWith('HalfCheetah') ? 'cheetah' : 'navigation';
+}
+
+function checkLeaf(path: string, kind: Kind, v: unknown): void {
+  const fail = (reason: string): never => {
+    throw new ConfigError(path, v, reason);
+  };
+  if (typeof kind === 'object') {
+    if (typeof v !== 'string' || !kind.oneOf.includes(v)) fail(`must be one of ${kind.oneOf.join(', ')}`);
+    return;
+  }
+  switch (kind) {
+    case 'bool':
+      if (typeof v !== 'boolean') fail('must be true or false');
+      return;
+    case 'string':
+      if (typeof v !== 'string' || v.length === 0) fail('must be a non-empty string');
+      return;
+    case 'posIntList':
+      if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x > 0)) fail('must be a non-empty list of positive integers');
+      return;
+  }
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail('must be a finite number');
+  const x = v as number;
+  if (kind === 'posInt' && !(Number.isInteger(x) && x > 0)) fail('must be a positive integer');
+  if (kind === 'nonNegInt' && !(Number.isSafeInteger(x) && x >= 0)) fail('must be a non-negative integer');
+  if (kind === 'posNum' && !(x > 0)) fail('must be > 0');
+  if (kind === 'unitInterval' && !(x >= 0 && x <= 1)) fail('must be in [0, 1]');
+  if (kind === 'openUnit' && !(x > 0 && x < 1)) fail('must be in (0, 1)');
+}
+
+/**
+ * Applies `overrides` (parsed JSON, nested like {@link TrainConfig}) onto `cfg`, checking every
+ * key against the schema. Unknown keys and bad values throw {@link ConfigError} naming the path.
+ */
+export function applyOverrides(cfg: TrainConfig, overrides: unknown, prefix = ''): TrainConfig {
+  if (overrides === null || typeof overrides !== 'object' || Array.isArray(overrides)) {
+    throw new ConfigError(prefix || 'config', overrides, 'must be a JSON object');
+  }
+  for (const [k, v] of Object.entries(overrides as Record<string, unknown>)) {
+    const path = prefix ? `${prefix}.${k}` : k;
+    const kind = SCHEMA[path];
+    if (kind !== undefined) {
+      checkLeaf(path, kind, v);
+      setPath(cfg, path, Array.isArray(v) ? [...v] : v);
+    } else if (Object.keys(SCHEMA).some((p) => p.startsWith(`${path}.`))) {
+      applyOverrides(cfg, v, path);
+    } else {
+      const known = [...new Set(Object.keys(SCHEMA).filter((p) => p.startsWith(prefix ? `${prefix}.` : '')).map((p) => p.slice(prefix ? prefix.length + 1 : 0).split('.')[0]))];
+      throw new ConfigError(path, v, `unknown config key; known keys${prefix ? ` of ${prefix}` : ''}: ${known.join(', ')}`);
+    }
+  }
+  return cfg;
+}
+
+function setPath(obj: object, path: string, v: unknown): void {
+  const parts = path.split('.');
+  let o = obj as Record<string, unknown>;
+  for (const p of parts.slice(0, -1)) o = o[p] as Record<string, unknown>;
+  o[parts[parts.length - 1]!] = v;
+}
+
+/** Checks a complete config (for example one read back from a checkpoint). */
+export function validateConfig(cfg: TrainConfig): TrainConfig {
+  const fresh = PRESETS.navigation!(cfg.env);
+  return applyOverrides(fresh, cfg);
+}
+
+/** Builds a config: preset for the env, then a config file's overrides, then CLI overrides. */
+export function resolveConfig(env: string, presetName: string | undefined, ...overrides: unknown[]): TrainConfig {
+  const name = presetName ?? defaultPreset(env);
+  const preset = PRESETS[name];
+  if (!preset) throw new ConfigError('preset', name, `unknown preset; known: ${Object.keys(PRESETS).join(', ')}`);
+  let cfg = preset(env);
+  for (const o of overrides) cfg = applyOverrides(cfg, o);
+  return cfg;
+}

@@ -1,0 +1,238 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Episodes } from './types.ts';
+import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
+import { gaussianKl, gaussianLogProb } from './distributions.ts';
+import { readFlat } from './params.ts';
+
+/** Policy-gradient data of one batch, real steps only (padding dropped), row-major. */
+export interface PgData {
+  n: number;
+  /** `[n, obsDim]` */
+  obs: Float32Array;
+  /** `[n, actDim]` */
+  actions: Float32Array;
+  /** `[n]` */
+  advantages: Float32Array;
+}
+
+/** Collects the real steps of `ep` with their advantages (`[T, B]`, time-major) into rows. */
+export function pgData(ep: Episodes, advantages: Float32Array): PgData {
+  let n = 0;
+  for (let k = 0; k < ep.T * ep.B; k++) if (ep.mask[k]) n++;
+  const obs = new Float32Array(n * ep.obsDim);
+  const actions = new Float32Array(n * ep.actDim);
+  const adv = new Float32Array(n);
+  let r = 0;
+  for (let k = 0; k < ep.T * ep.B; k++) {
+    if (!ep.mask[k]) continue;
+    obs.set(ep.obs.subarray(k * ep.obsDim, (k + 1) * ep.obsDim), r * ep.obsDim);
+    actions.set(ep.actions.subarray(k * ep.actDim, (k + 1) * ep.actDim), r * ep.actDim);
+    adv[r] = advantages[k]!;
+    r++;
+  }
+  return { n, obs, actions, advantages: adv };
+}
+
+/** {@link PgData} as tensors. */
+export interface PgTensors {
+  obs: tf.Tensor2D;
+  actions: tf.Tensor2D;
+  advantages: tf.Tensor1D;
+}
+
+/** Validation batch of a task plus the "old" adapted policy on it (constants of the outer step). */
+export interface ValidTensors extends PgTensors {
+  /** log π_{θ′_old}(a | s) `[n]` */
+  oldLogProb: tf.Tensor1D;
+  /** μ_{θ′_old}(s) `[n, actDim]` */
+  oldMean: tf.Tensor2D;
+  /** log σ of θ′_old `[actDim]` */
+  oldLogStd: tf.Tensor1D;
+}
+
+/** Uploads a batch. The caller disposes the tensors ({@link disposeBatch}). */
+export function toTensors(d: PgData, obsDim: number, actDim: number): PgTensors {
+  return {
+    obs: tf.tensor2d(d.obs, [d.n, obsDim]),
+    actions: tf.tensor2d(d.actions, [d.n, actDim]),
+    advantages: tf.tensor1d(d.advantages),
+  };
+}
+
+/** Disposes every tensor of a batch. */
+export function disposeBatch(b: PgTensors | ValidTensors): void {
+  tf.dispose(Object.values(b) as tf.Tensor[]);
+}
+
+/**
+ * REINFORCE loss L(θ) = −(1/n) Σ_i log π_θ(a_i | s_i) Â_i (Williams 1992), the inner loss of MAML-RL.
+ */
+export function reinforceLoss(policy: GaussianMlpPolicy, params: readonly tf.Tensor[], b: PgTensors): tf.Scalar {
+  const logp = gaussianLogProb(policy.mean(params, b.obs), policy.logStd(params), b.actions);
+  return tf.neg(tf.mean(tf.mul(logp, b.advantages))) as tf.Scalar;
+}
+
+/**
+ * Inner-loop adaptation: θ_{k+1} = θ_k − α ∇_θ L_k(θ_k), one step per batch in `trains`
+ * (Finn et al. 2017, Alg. 3). Run inside a gradient tape it records the inner gradients,
+ * so differentiating the result gives the full second-order MAML gradient.
+ */
+export function adapt(
+  policy: GaussianMlpPolicy,
+  params: readonly tf.Tensor[],
+  trains: readonly PgTensors[],
+  fastLr: number,
+): tf.Tensor[] {
+  let cur = params as tf.Tensor[];
+  for (const b of trains) {
+    const g = tf.grads((...p: tf.Tensor[]) => reinforceLoss(policy, p, b))(cur);
+    cur = cur.map((p, i) => tf.sub(p, tf.mul(g[i]!, fastLr)));
+  }
+  return cur;
+}
+
+/**
+ * TRPO surrogate of the adapted policy on validation data:
+ * L(θ) = −(1/n) Σ_i exp(log π_{θ′}(a_i|s_i) − log π_{θ′_old}(a_i|s_i)) Â_i  (Schulman et al. 2015).
+ */
+export function surrogateLoss(policy: GaussianMlpPolicy, adapted: readonly tf.Tensor[], v: ValidTensors): tf.Scalar {
+  const logp = gaussianLogProb(policy.mean(adapted, v.obs), policy.logStd(adapted), v.actions);
+  return tf.neg(tf.mean(tf.mul(tf.exp(tf.sub(logp, v.oldLogProb)), v.advantages))) as tf.Scalar;
+}
+
+/** Mean over validation states of KL(π_{θ′_old} ‖ π_{θ′}). */
+export function meanKl(policy: GaussianMlpPolicy, adapted: readonly tf.Tensor[], v: ValidTensors): tf.Scalar {
+  return tf.mean(gaussianKl(v.oldMean, v.oldLogStd, policy.mean(adapted, v.obs), policy.logStd(adapted)));
+}
+
+/** How the Fisher-vector product is computed. */
+export type FvpMode = 'exact' | 'finite-difference';
+
+/** Options of a {@link TaskObjective}. */
+export interface TaskObjectiveOptions {
+  fastLr: number;
+  /** Treat inner gradients as constants (first-order MAML). */
+  firstOrder: boolean;
+}
+
+/**
+ * The outer objective of one task as a function of the initial parameters θ: the surrogate
+ * and the KL of the adapted policy θ′(θ) on the task's validation batch.
+ *
+ * Methods borrow θ (tensors) and return plain float64 arrays; every tensor they create is freed.
+ */
+export class TaskObjective {
+  constructor(
+    readonly policy: GaussianMlpPolicy,
+    readonly trains: readonly PgTensors[],
+    readonly valid: ValidTensors,
+    readonly opts: TaskObjectiveOptions,
+  ) {}
+
+  /** θ′(θ) without a gradient graph (values only). Caller disposes. */
+  adaptedValues(theta: readonly tf.Tensor[]): tf.Tensor[] {
+    return tf.tidy(() => adapt(this.policy, theta, this.trains, this.opts.fastLr));
+  }
+
+  /**
+   * Value and gradient in θ of `objective(θ′(θ))`. Second order unless `firstOrder`, in which
+   * case θ′ = θ + Δ with Δ computed outside the tape: tfjs has no stop-gradient op.
+   */
+  valueAndGrad(theta: readonly tf.Tensor[], objective: (adapted: tf.Tensor[]) => tf.Scalar): { value: number; grad: Float64Array } {
+    let offsets: tf.Tensor[] | null = null;
+    if (this.opts.firstOrder) {
+      offsets = tf.tidy(() => {
+        const a = adapt(this.policy, theta, this.trains, this.opts.fastLr);
+        return a.map((x, i) => tf.sub(x, theta[i]!));
+      });
+    }
+    const f = (...th: tf.Tensor[]) =>
+      objective(offsets ? th.map((t, i) => tf.add(t, offsets![i]!)) : adapt(this.policy, th, this.trains, this.opts.fastLr));
+    const { value, grads } = tf.valueAndGrads(f)(theta as tf.Tensor[]);
+    const grad = readFlat(grads);
+    const v = value.dataSync()[0]!;
+    tf.dispose([value, ...grads]);
+    if (offsets) tf.dispose(offsets);
+    return { value: v, grad };
+  }
+
+  /** Surrogate loss and its meta-gradient at θ. */
+  metaGradient(theta: readonly tf.Tensor[]): { loss: number; grad: Float64Array } {
+    const { value, grad } = this.valueAndGrad(theta, (a) => surrogateLoss(this.policy, a, this.valid));
+    return { loss: value, grad };
+  }
+
+  /** KL and its gradient at θ. */
+  klGradient(theta: readonly tf.Tensor[]): { kl: number; grad: Float64Array } {
+    const { value, grad } = this.valueAndGrad(theta, (a) => meanKl(this.policy, a, this.valid));
+    return { kl: value, grad };
+  }
+
+  /**
+   * Exact Fisher-vector product H v = ∇_θ (∇_θ KL(θ) · v) at θ = θ_old, differentiating
+   * through the adaptation (third-order derivatives for second-order MAML).
+   */
+  fvpExact(theta: readonly tf.Tensor[], v: readonly tf.Tensor[]): Float64Array {
+    let offsets: tf.Tensor[] | null = null;
+    if (this.opts.firstOrder) {
+      offsets = tf.tidy(() => adapt(this.policy, theta, this.trains, this.opts.fastLr).map((x, i) => tf.sub(x, theta[i]!)));
+    }
+    const adapted = (th: tf.Tensor[]) =>
+      offsets ? th.map((t, i) => tf.add(t, offsets![i]!)) : adapt(this.policy, th, this.trains, this.opts.fastLr);
+    const outer = (...th: tf.Tensor[]) => {
+      const gk = tf.grads((...ph: tf.Tensor[]) => meanKl(this.policy, adapted(ph), this.valid))(th);
+      return tf.addN(gk.map((g, i) => tf.sum(tf.mul(g, v[i]!)))) as tf.Scalar;
+    };
+    const grads = tf.grads(outer)(theta as tf.Tensor[]);
+    const out = readFlat(grads);
+    tf.dispose(grads);
+    if (offsets) tf.dispose(offsets);
+    return out;
+  }
+
+  /**
+   * Finite-difference Fisher-vector product H v ≈ ∇KL(θ_old + εv) / ε. The KL is closed form, so
+   * ∇KL(θ_old) = 0 and one gradient evaluation suffices (as in the original MAML code).
+   */
+  fvpFiniteDifference(thetaShifted: readonly tf.Tensor[], eps: number): Float64Array {
+    const { grad } = this.klGradient(thetaShifted);
+    for (let i = 0; i < grad.length; i++) grad[i]! /= eps;
+    return grad;
+  }
+
+  /** Surrogate loss and mean KL at θ (values only, for the line search). */
+  evaluate(theta: readonly tf.Tensor[]): { loss: number; kl: number } {
+    const [l, k] = tf.tidy(() => {
+      const a = adapt(this.policy, theta, this.trains, this.opts.fastLr);
+      return [surrogateLoss(this.policy, a, this.valid), meanKl(this.policy, a, this.valid)];
+    });
+    const out = { loss: l!.dataSync()[0]!, kl: k!.dataSync()[0]! };
+    tf.dispose([l!, k!]);
+    return out;
+  }
+}
+
+/** Builds the validation tensors with the old adapted policy θ′_old evaluated on them. */
+export function validTensors(policy: GaussianMlpPolicy, d: PgData, adaptedOld: ParamValues): ValidTensors {
+  const base = toTensors(d, policy.obsDim, policy.actDim);
+  const extra = tf.tidy(() => {
+    const p = policy.toTensors(adaptedOld);
+    const mean = policy.mean(p, base.obs);
+    const logStd = policy.logStd(p);
+    return { oldLogProb: gaussianLogProb(mean, logStd, base.actions), oldMean: mean, oldLogStd: tf.clone(logStd) };
+  });
+  return { ...base, ...extra };
+}
+
+/**
+ * One plain gradient step on a batch, values only: θ − lr ∇L(θ). Used to adapt for sampling
+ * and in evaluation, where no meta-gradient flows.
+ */
+export function adaptValues(policy: GaussianMlpPolicy, values: ParamValues, d: PgData, lr: number): ParamValues {
+  const batch = toTensors(d, policy.obsDim, policy.actDim);
+  const out = tf.tidy(() => adapt(policy, policy.toTensors(values), [batch], lr));
+  disposeBatch(batch);
+  const res = out.map((t) => t.dataSync().slice() as Float32Array);
+  tf.dispose(out);
+  return res;
+}

@@ -1,0 +1,90 @@
+import type { Rng } from './rng.ts';
+
+/** A box space: every component of a vector lies in [low[i], high[i]] (±Infinity allowed). */
+export interface Box {
+  readonly shape: readonly [number];
+  readonly low: Float32Array;
+  readonly high: Float32Array;
+}
+
+/** What {@link Env.step} returns. `terminated` (a terminal state) and `truncated` (time limit) are separate. */
+export interface StepResult {
+  obs: Float32Array;
+  reward: number;
+  terminated: boolean;
+  truncated: boolean;
+}
+
+/**
+ * Gymnasium-style environment over flat float vectors.
+ *
+ * `reset({ seed })` re-seeds the env's own randomness (reset noise); `step` must not be
+ * called after an episode ended without a `reset`. `truncated` is set on the step that
+ * reaches `maxEpisodeSteps` unless that step is also terminal.
+ */
+export interface Env {
+  readonly id: string;
+  readonly observationSpace: Box;
+  readonly actionSpace: Box;
+  readonly maxEpisodeSteps: number;
+  reset(opts?: { seed?: number }): { obs: Float32Array };
+  step(action: Float32Array): StepResult;
+}
+
+/** A task: plain JSON (`{ goal: [x, y] }`, `{ velocity: 1.3 }`), so it can be logged and replayed. */
+export type Task = Record<string, unknown>;
+
+/** A parameterised MDP: a distribution over tasks and an env whose dynamics or reward follow the task. */
+export interface MetaEnv<T extends Task = Task> extends Env {
+  /** `n` tasks drawn from the task distribution with `rng`. */
+  sampleTasks(n: number, rng: Rng): T[];
+  setTask(task: T): void;
+  getTask(): T;
+  /**
+   * Task parameters as a vector (for the oracle, which sees them in its observation).
+   * Optional; the length is `taskDim`.
+   */
+  taskVector?(task: T): Float32Array;
+  readonly taskDim?: number;
+}
+
+/**
+ * A batch of `B` episodes of up to `T` steps, time-major (index `t * B + b`).
+ *
+ * Steps past an episode's length are padding: `mask` is 0 there and every other field 0.
+ * `terminated[t*B+b]`/`truncated[t*B+b]` are set on the last step of an episode only.
+ * `finalObs[b]` is the observation after the last step (used to bootstrap a truncated episode).
+ */
+export interface Episodes {
+  readonly T: number;
+  readonly B: number;
+  readonly obsDim: number;
+  readonly actDim: number;
+  /** `[T, B, obsDim]` */
+  readonly obs: Float32Array;
+  /** `[T, B, actDim]` */
+  readonly actions: Float32Array;
+  /** `[T, B]` */
+  readonly rewards: Float32Array;
+  /** `[T, B]`, 1 on real steps, 0 on padding */
+  readonly mask: Float32Array;
+  /** `[T, B]` */
+  readonly terminated: Uint8Array;
+  /** `[T, B]` */
+  readonly truncated: Uint8Array;
+  /** `[B]` */
+  readonly lengths: Int32Array;
+  /** `[B, obsDim]` */
+  readonly finalObs: Float32Array;
+  readonly task: Task;
+}
+
+/** A state-value baseline fitted per task batch on plain arrays. */
+export interface Baseline {
+  /** Fits to the discounted returns of `ep`. */
+  fit(ep: Episodes, returns: Float32Array): void;
+  /** Value estimates `[T, B]` (0 on padding). */
+  predict(ep: Episodes): Float32Array;
+  /** Value estimates of `finalObs` `[B]` at time `lengths[b]`. */
+  predictFinal(ep: Episodes): Float32Array;
+}
