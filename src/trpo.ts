@@ -20,7 +20,7 @@ export interface TrpoResult {
   x: Float64Array;
   accepted: boolean;
   /** Why the step was rejected, or 'accepted'. */
-  outcome: 'accepted' | 'line-search-failed' | 'non-finite-gradient' | 'non-finite-step';
+  outcome: 'accepted' | 'line-search-failed' | 'non-finite-gradient' | 'non-finite-step' | 'cg-failed';
   /** Backtracks tried (1 = full step accepted). */
   lineSearchSteps: number;
   /** Surrogate loss and KL at the returned parameters' candidate (last tried). */
@@ -61,7 +61,15 @@ export async function trpoStep(p: TrpoProblem, cfg: TrpoConfig): Promise<TrpoRes
     stepFraction: 0,
   });
   if (!allFinite(p.grad) || !Number.isFinite(p.loss0)) return reject('non-finite-gradient');
-  const s = await p.solve(p.fvp, p.grad, cfg.cgIters);
+  let s: Float64Array;
+  try {
+    s = await p.solve(p.fvp, p.grad, cfg.cgIters);
+  } catch (e) {
+    // CG refuses a non-positive curvature (pᵀFp ≤ 0, e.g. float32 noise in a finite-difference
+    // product): skip this update rather than step along a meaningless direction.
+    if (e instanceof RangeError) return reject('cg-failed');
+    throw e;
+  }
   const Fs = await p.fvp(s);
   const shs = 0.5 * dot(s, Fs);
   if (!allFinite(s) || !Number.isFinite(shs) || shs <= 0) return reject('non-finite-step');

@@ -1,0 +1,186 @@
+/**
+ * `metarl` command line: thin wrappers over the library (no algorithm logic here).
+ *
+ *   metarl train --env ID [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
+ *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--backend B] [--out DIR] [--resume]
+ *   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
+ *
+ * Bad input exits with code 2 and one line naming the field and the value.
+ */
+import { parseArgs } from 'node:util';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend, type BackendName } from '../src/backend.ts';
+import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
+import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
+import { UnknownEnvError, make, listEnvs } from '../envs/index.ts';
+import { train } from '../agents/trainer.ts';
+import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
+import { GaussianMlpPolicy } from '../src/policy.ts';
+import { createRng } from '../src/rng.ts';
+
+const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** Held-out evaluation tasks come from this seed by default; training streams are keyed differently too. */
+const DEFAULT_EVAL_SEED = 20170309;
+
+const USAGE = `usage:
+  metarl train --env ID [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
+               [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--backend B] [--out DIR] [--resume]
+  metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
+envs: ${listEnvs().join(', ')}
+backends: ${BACKENDS.join(', ')}`;
+
+/** A user error: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+function intOpt(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`--${name}`, v, min > 0 ? 'must be a positive integer' : 'must be a non-negative integer');
+  return n;
+}
+
+function backendOpt(v: string | undefined): BackendName {
+  const b = v ?? 'auto';
+  if (!BACKENDS.includes(b)) throw new ConfigError('--backend', b, `must be one of ${BACKENDS.join(', ')}`);
+  return b as BackendName;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function cmdTrain(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      env: { type: 'string' },
+      config: { type: 'string' },
+      preset: { type: 'string' },
+      seed: { type: 'string' },
+      iterations: { type: 'string' },
+      'meta-batch-size': { type: 'string' },
+      'fast-batch-size': { type: 'string' },
+      'first-order': { type: 'boolean' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'boolean' },
+    },
+  });
+  const backend = backendOpt(o.backend);
+  const iterations = intOpt('iterations', o.iterations, 1);
+  const out = o.out ?? join('runs', `${o.env ?? 'run'}-seed${o.seed ?? 1}`);
+  let config;
+  if (o.resume) {
+    if (!existsSync(out)) throw new ConfigError('--out', out, 'run directory not found');
+    const given = ['env', 'config', 'preset', 'seed', 'meta-batch-size', 'fast-batch-size', 'first-order'].filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+    if (given.length > 0) throw new ConfigError(`--${given[0]}`, (o as Record<string, unknown>)[given[0]!], 'cannot be changed when resuming (the run keeps its config; only --iterations and --backend may be given)');
+    config = validateConfig(loadCheckpoint(out).meta.config);
+    if (iterations !== undefined) config.iterations = iterations;
+  } else {
+    if (!o.env) throw new ConfigError('--env', undefined, `is required; known envs: ${listEnvs().join(', ')}`);
+    make(o.env); // unknown id → UnknownEnvError listing the known ones
+    let fileCfg: unknown = {};
+    if (o.config) {
+      if (!existsSync(o.config)) throw new ConfigError('--config', o.config, 'file not found');
+      try {
+        fileCfg = JSON.parse(readFileSync(o.config, 'utf8'));
+      } catch (e) {
+        throw new ConfigError('--config', o.config, `is not valid JSON: ${(e as Error).message}`);
+      }
+    }
+    const cli: Record<string, unknown> = {};
+    const seed = intOpt('seed', o.seed, 0);
+    if (seed !== undefined) cli.seed = seed;
+    if (iterations !== undefined) cli.iterations = iterations;
+    const mbs = intOpt('meta-batch-size', o['meta-batch-size'], 1);
+    const fbs = intOpt('fast-batch-size', o['fast-batch-size'], 1);
+    if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
+    if (o['first-order']) cli.adaptation = { firstOrder: true };
+    config = resolveConfig(o.env, o.preset, fileCfg, cli);
+  }
+  await initBackend(backend, { log });
+  log(`training ${config.algo} on ${config.env} for ${config.iterations} iterations → ${out}`);
+  const { records } = await train(config, { out, resume: o.resume, log });
+  const last = records.slice(-10);
+  if (last.length > 0) {
+    const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;
+    process.stdout.write(
+      `\n| ${config.env}, last ${last.length} iterations | before adaptation | after 1 step |\n|---|---|---|\n| mean return | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out})\n`,
+    );
+  }
+}
+
+async function cmdEvaluate(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      run: { type: 'string' },
+      tasks: { type: 'string' },
+      steps: { type: 'string' },
+      episodes: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'string' },
+      backend: { type: 'string' },
+    },
+  });
+  if (!o.run) throw new ConfigError('--run', undefined, 'is required');
+  if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
+  const nTasks = intOpt('tasks', o.tasks, 1) ?? 40;
+  const steps = intOpt('steps', o.steps, 0) ?? 3;
+  const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
+  const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
+  const backend = backendOpt(o.backend);
+  const ck = loadCheckpoint(o.run);
+  const cfg = validateConfig(ck.meta.config);
+  await initBackend(backend, { log });
+  const makeEnv = () => make(cfg.env);
+  const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
+  const rng = createRng(seed).fork('evaluate');
+  const tasks = makeEnv().sampleTasks(nTasks, rng.fork('tasks'));
+  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${nTasks} held-out tasks, ${steps} steps, ${episodes} episodes per step`);
+  const stats = evaluateAdaptation(policy, ck.params, makeEnv, {
+    tasks,
+    steps,
+    episodes,
+    fastLr: cfg.adaptation.fastLr,
+    advantages: { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff },
+    rng,
+    onTask: (d, n) => process.stderr.write(`\r  task ${d}/${n}${d === n ? '\n' : ''}`),
+  });
+  process.stdout.write(`${formatStepTable(cfg.env, stats)}\n`);
+  if (o.json) {
+    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: nTasks, episodes, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
+    writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'train':
+      return cmdTrain(rest);
+    case 'evaluate':
+      return cmdEvaluate(rest);
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return;
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  const err = e as Error & { code?: string };
+  const userError =
+    e instanceof ConfigError || e instanceof UsageError || e instanceof UnknownEnvError || e instanceof CheckpointError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
+  if (userError) {
+    process.stderr.write(`metarl: ${e instanceof UsageError ? err.message : err.message.replace(/\s*\n\s*/g, " ")}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`metarl: internal error: ${err.stack ?? String(e)}\n`);
+  process.exit(1);
+});

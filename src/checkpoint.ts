@@ -1,0 +1,105 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TrainConfig } from './config.ts';
+import type { ParamValues } from './policy.ts';
+
+/** Thrown when a checkpoint is missing or unreadable; names the file and what is wrong. */
+export class CheckpointError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`checkpoint ${path}: ${reason}`);
+    this.name = 'CheckpointError';
+  }
+}
+
+/** `model.json` of a checkpoint: everything but the weights, which are in `weights.bin`. */
+export interface CheckpointMeta {
+  format: 'metarl-checkpoint';
+  formatVersion: 1;
+  /** Completed meta-iterations; training resumes at this iteration index. */
+  iteration: number;
+  config: TrainConfig;
+  obsDim: number;
+  actDim: number;
+  /** Shape of each parameter tensor, in order; weights.bin holds them back to back as float32 LE. */
+  shapes: number[][];
+  /** Random state: every stream is derived from the root seed and the iteration, so these suffice. */
+  rng: { seed: number; nextIteration: number };
+  weightsSha256: string;
+  versions: Record<string, string>;
+}
+
+/** A loaded checkpoint. */
+export interface Checkpoint {
+  meta: CheckpointMeta;
+  params: ParamValues;
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * Writes `dir/checkpoint/{model.json, weights.bin}` atomically: the files go to a temporary
+ * folder that then replaces the previous checkpoint by rename, so a crash leaves either the old
+ * or the new checkpoint, never a mix.
+ */
+export function saveCheckpoint(runDir: string, meta: Omit<CheckpointMeta, 'weightsSha256' | 'format' | 'formatVersion'>, params: ParamValues): void {
+  const total = params.reduce((s, p) => s + p.length, 0);
+  const weights = new Float32Array(total);
+  let o = 0;
+  for (const p of params) {
+    weights.set(p, o);
+    o += p.length;
+  }
+  const bytes = new Uint8Array(weights.buffer);
+  const full: CheckpointMeta = { format: 'metarl-checkpoint', formatVersion: 1, ...meta, weightsSha256: sha256(bytes) };
+  const final = join(runDir, 'checkpoint');
+  const tmp = join(runDir, `checkpoint.tmp-${process.pid}`);
+  const old = join(runDir, 'checkpoint.old');
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  writeFileSync(join(tmp, 'weights.bin'), bytes);
+  writeFileSync(join(tmp, 'model.json'), JSON.stringify(full, null, 2));
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(final)) renameSync(final, old);
+  renameSync(tmp, final);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Reads and verifies a checkpoint (falls back to `checkpoint.old` if a crash interrupted a save). */
+export function loadCheckpoint(runDir: string): Checkpoint {
+  let dir = join(runDir, 'checkpoint');
+  if (!existsSync(join(dir, 'model.json')) && existsSync(join(runDir, 'checkpoint.old', 'model.json'))) dir = join(runDir, 'checkpoint.old');
+  const metaPath = join(dir, 'model.json');
+  if (!existsSync(metaPath)) throw new CheckpointError(metaPath, 'not found');
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(readFileSync(metaPath, 'utf8')) as CheckpointMeta;
+  } catch (e) {
+    throw new CheckpointError(metaPath, `not valid JSON (${(e as Error).message})`);
+  }
+  if (meta?.format !== 'metarl-checkpoint' || meta.formatVersion !== 1) {
+    throw new CheckpointError(metaPath, `unknown format ${JSON.stringify(meta?.format)} version ${JSON.stringify(meta?.formatVersion)}`);
+  }
+  if (!Array.isArray(meta.shapes) || !Number.isInteger(meta.iteration) || meta.iteration < 0) {
+    throw new CheckpointError(metaPath, 'missing shapes or iteration');
+  }
+  const wPath = join(dir, 'weights.bin');
+  if (!existsSync(wPath)) throw new CheckpointError(wPath, 'not found');
+  const buf = readFileSync(wPath);
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const sizes = meta.shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (bytes.byteLength !== total * 4) throw new CheckpointError(wPath, `has ${bytes.byteLength} bytes, expected ${total * 4}`);
+  if (sha256(bytes) !== meta.weightsSha256) throw new CheckpointError(wPath, 'checksum mismatch (corrupt or modified)');
+  const all = new Float32Array(bytes.slice().buffer);
+  const params: ParamValues = [];
+  let o = 0;
+  for (const n of sizes) {
+    params.push(all.slice(o, o + n));
+    o += n;
+  }
+  return { meta, params };
+}

@@ -1,0 +1,75 @@
+import type { MetaEnv, Task } from './types.ts';
+import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
+import type { Rng } from './rng.ts';
+import { sampleEpisodes, meanReturn } from './sampler.ts';
+import { estimateAdvantages, type AdvantageConfig } from './advantages.ts';
+import { adaptValues, pgData } from './maml.ts';
+
+/** Mean ± standard error over tasks after `step` gradient steps. */
+export interface StepStat {
+  step: number;
+  mean: number;
+  sem: number;
+  /** Mean return of each task's episodes at this step, in task order. */
+  perTask: number[];
+}
+
+/** Settings of {@link evaluateAdaptation}. */
+export interface EvaluationOptions {
+  tasks: Task[];
+  /** Gradient steps after the unadapted policy (0…steps are reported). */
+  steps: number;
+  /** Episodes sampled per step and task. */
+  episodes: number;
+  /** α: the first step's size; later steps use α/2 (Finn et al. 2017, Fig. 5 protocol). */
+  fastLr: number;
+  advantages: AdvantageConfig;
+  rng: Rng;
+  /** Called after each task, for progress display. */
+  onTask?: (done: number, total: number) => void;
+}
+
+/** Mean and standard error of the mean (n − 1 in the variance). */
+export function meanSem(xs: readonly number[]): { mean: number; sem: number } {
+  const n = xs.length;
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { mean, sem: 0 };
+  const v = xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1);
+  return { mean, sem: Math.sqrt(v / n) };
+}
+
+/**
+ * The evaluation protocol of Finn et al. (2017, Fig. 5): on each held-out task, sample episodes
+ * with the policy, take a vanilla policy-gradient step (α first, α/2 after) on them, and repeat;
+ * report the mean return per step over tasks with its standard error.
+ */
+export function evaluateAdaptation(
+  policy: GaussianMlpPolicy,
+  params: ParamValues,
+  makeEnv: () => MetaEnv,
+  opts: EvaluationOptions,
+): StepStat[] {
+  const envs = Array.from({ length: opts.episodes }, makeEnv);
+  const perStep: number[][] = Array.from({ length: opts.steps + 1 }, () => []);
+  opts.tasks.forEach((task, ti) => {
+    let theta = params;
+    for (let k = 0; k <= opts.steps; k++) {
+      const ep = sampleEpisodes(envs, policy, { task, params: theta, numEpisodes: opts.episodes, rng: opts.rng.fork('episodes', ti, k) });
+      perStep[k]!.push(meanReturn(ep));
+      if (k < opts.steps) {
+        const lr = k === 0 ? opts.fastLr : opts.fastLr / 2;
+        theta = adaptValues(policy, theta, pgData(ep, estimateAdvantages(ep, opts.advantages)), lr);
+      }
+    }
+    opts.onTask?.(ti + 1, opts.tasks.length);
+  });
+  return perStep.map((xs, step) => ({ step, ...meanSem(xs), perTask: xs }));
+}
+
+/** A markdown table of {@link StepStat}s. */
+export function formatStepTable(title: string, stats: readonly StepStat[]): string {
+  const head = `| ${title} | ${stats.map((s) => `step ${s.step}`).join(' | ')} |`;
+  const sep = `|---|${stats.map(() => '---').join('|')}|`;
+  const row = `| return (mean ± s.e.m.) | ${stats.map((s) => `${s.mean.toFixed(2)} ± ${s.sem.toFixed(2)}`).join(' | ')} |`;
+  return [head, sep, row].join('\n');
+}

@@ -1,0 +1,66 @@
+// A small MAML-RL problem (tanh policy with learned log-std) for the finite-difference checks.
+import * as tf from '@tensorflow/tfjs';
+import { GaussianMlpPolicy, type ParamValues } from '../../src/policy.ts';
+import { TaskObjective, adaptValues, toTensors, validTensors, type PgData } from '../../src/maml.ts';
+import { createRng, type Rng } from '../../src/rng.ts';
+import { dot, flattenValues, unflattenValues } from '../../src/params.ts';
+
+export const policy = new GaussianMlpPolicy(2, 2, { hiddenSizes: [8, 8], activation: 'tanh', initStd: 0.7 });
+
+function randomBatch(rng: Rng, n: number): PgData {
+  const obs = new Float32Array(n * 2).map(() => rng.uniformRange(-1, 1));
+  const actions = new Float32Array(n * 2).map(() => rng.normal());
+  const advantages = new Float32Array(n).map(() => rng.uniformRange(-1, 2));
+  return { n, obs, actions, advantages };
+}
+
+/** θ with non-zero biases and log-std, so every parameter's path matters. */
+export function makeTheta(rng: Rng): ParamValues {
+  const p = policy.init(rng);
+  for (let i = 1; i < p.length; i++) for (let j = 0; j < p[i]!.length; j++) p[i]![j] += 0.2 * rng.normal();
+  return p;
+}
+
+/** A task objective with one inner step of size `fastLr` (large, so second-order terms matter). */
+export function makeObjective(seed: number, firstOrder = false, fastLr = 0.5) {
+  const rng = createRng(seed);
+  const theta = makeTheta(rng.fork('theta'));
+  const train = randomBatch(rng.fork('train'), 40);
+  const valid = randomBatch(rng.fork('valid'), 40);
+  const adaptedOld = adaptValues(policy, theta, train, fastLr);
+  const obj = new TaskObjective(policy, [toTensors(train, 2, 2)], validTensors(policy, valid, adaptedOld), { fastLr, firstOrder });
+  return { obj, theta, rng };
+}
+
+/** Runs `f` on θ + εd as tensors. */
+export function at<R>(theta: ParamValues, d: Float64Array | null, eps: number, f: (t: tf.Tensor[]) => R): R {
+  const x = flattenValues(theta);
+  if (d) for (let i = 0; i < x.length; i++) x[i] += eps * d[i]!;
+  const t = policy.toTensors(unflattenValues(x, theta));
+  try {
+    return f(t);
+  } finally {
+    tf.dispose(t);
+  }
+}
+
+export function unitDirection(rng: Rng, n: number): Float64Array {
+  const d = new Float64Array(n).map(() => rng.normal());
+  const norm = Math.sqrt(dot(d, d));
+  return d.map((v) => v / norm);
+}
+
+/**
+ * Relative error of the analytic directional derivative gᵀd against a central difference of
+ * `value` along d, worst over `k` random unit directions.
+ */
+export function worstDirectionalError(theta: ParamValues, grad: Float64Array, value: (t: tf.Tensor[]) => number, rng: Rng, k = 3, eps = 3e-3): number {
+  let worst = 0;
+  for (let j = 0; j < k; j++) {
+    const d = unitDirection(rng.fork('dir', j), grad.length);
+    const fd = (at(theta, d, eps, value) - at(theta, d, -eps, value)) / (2 * eps);
+    const an = dot(grad, d);
+    worst = Math.max(worst, Math.abs(fd - an) / Math.max(Math.abs(fd), Math.abs(an), 1e-8));
+  }
+  return worst;
+}
