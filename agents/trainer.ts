@@ -20,6 +20,13 @@ export interface TrainOptions {
   stopAfter?: number;
 }
 
+/** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
+export function assertNoRun(dir: string): void {
+  if (existsSync(join(dir, 'progress.jsonl')) || existsSync(join(dir, 'checkpoint')) || existsSync(join(dir, 'checkpoint.old'))) {
+    throw new ConfigError('--out', dir, 'already holds a run; pass --resume to continue it or choose another directory');
+  }
+}
+
 /** One line of `progress.jsonl`: the step logs plus the live tensor count. */
 export type ProgressRecord = StepLogs & { numTensors: number };
 
@@ -50,9 +57,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
     }
     log(`resuming ${opts.out} at iteration ${start}`);
   } else {
-    if (existsSync(progressPath) || existsSync(join(opts.out, 'checkpoint'))) {
-      throw new ConfigError('--out', opts.out, 'already holds a run; pass --resume to continue it or choose another directory');
-    }
+    assertNoRun(opts.out);
     mkdirSync(opts.out, { recursive: true });
     params = MamlTrpo.initParams(config, makeEnv, root);
     writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, versions: versions() }, null, 2));

@@ -14,7 +14,7 @@ import { initBackend, type BackendName } from '../src/backend.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { UnknownEnvError, make, listEnvs } from '../envs/index.ts';
-import { train } from '../agents/trainer.ts';
+import { assertNoRun, train } from '../agents/trainer.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
@@ -97,6 +97,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
     if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
     if (o['first-order']) cli.adaptation = { firstOrder: true };
     config = resolveConfig(o.env, o.preset, fileCfg, cli);
+    assertNoRun(out);
   }
   await initBackend(backend, { log });
   log(`training ${config.algo} on ${config.env} for ${config.iterations} iterations → ${out}`);

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
+const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-cli-'));
+
+function metarl(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A user error: exit 2, one line on stderr naming `field` and `value`, no stack trace. */
+function expectUserError(r: ReturnType<typeof metarl>, ...fragments: string[]) {
+  expect(r.code, r.stderr).toBe(2);
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('metarl: backend'));
+  expect(lines).toHaveLength(1);
+  for (const f of fragments) expect(lines[0]).toContain(f);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('metarl CLI', () => {
+  const run = join(tmp(), 'run');
+
+  it('trains a tiny run and evaluates it with the paper protocol', () => {
+    const t = metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--iterations', '2', '--out', run);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/before adaptation/);
+    const progress = readFileSync(join(run, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(progress).toHaveLength(2);
+    for (const k of ['iteration', 'returnsBefore', 'returnsAfter', 'kl', 'lineSearchAccepted', 'time']) expect(progress[0]).toHaveProperty(k);
+    const cfg = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+    expect(cfg.config.sampling.metaBatchSize).toBe(4);
+    expect(cfg.versions.tfjs).toBe('4.22.0');
+    const json = join(run, 'eval.json');
+    const e = metarl('evaluate', '--run', run, '--tasks', '3', '--steps', '2', '--episodes', '5', '--json', json);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/\| step 0 \| step 1 \| step 2 \|/);
+    const doc = JSON.parse(readFileSync(json, 'utf8'));
+    expect(doc.env).toBe('Navigation2D-v0');
+    expect(doc.tasks).toBe(3);
+    expect(doc.steps.map((s: { step: number }) => s.step)).toEqual([0, 1, 2]);
+    for (const s of doc.steps) expect(Number.isFinite(s.mean) && s.sem >= 0).toBe(true);
+  }, 120_000);
+
+  it('never overwrites a run', () => {
+    const before = readFileSync(join(run, 'progress.jsonl'), 'utf8');
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--out', run), '--out', run);
+    expect(readFileSync(join(run, 'progress.jsonl'), 'utf8')).toBe(before);
+  }, 60_000);
+
+  it('rejects bad input with exit code 2 and a message naming the field and value', () => {
+    expectUserError(metarl('train', '--env', 'Foo-v0'), 'Foo-v0', 'Navigation2D-v0');
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--meta-batch-size', '0'), '--meta-batch-size', '"0"');
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--fast-batch-size', '-3'), '--fast-batch-size');
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--backend', 'gpu9'), '--backend', 'gpu9');
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--bogus'), '--bogus');
+    const dir = tmp();
+    const unknownKey = join(dir, 'a.json');
+    writeFileSync(unknownKey, JSON.stringify({ trpo: { maxKL: 0.01 } }));
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', unknownKey, '--out', join(dir, 'r1')), 'trpo.maxKL', 'maxKl');
+    const badType = join(dir, 'b.json');
+    writeFileSync(badType, JSON.stringify({ adaptation: { fastLr: -0.1 } }));
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', badType, '--out', join(dir, 'r2')), 'adaptation.fastLr', '-0.1');
+    expectUserError(metarl('evaluate', '--run', join(dir, 'missing')), '--run', 'missing');
+    expectUserError(metarl('evaluate', '--run', run, '--tasks', '0'), '--tasks', '"0"');
+  }, 120_000);
+
+  it('reports a corrupt checkpoint instead of loading it', () => {
+    const w = join(run, 'checkpoint', 'weights.bin');
+    const bytes = readFileSync(w);
+    bytes[10] = bytes[10]! ^ 0xff;
+    writeFileSync(w, bytes);
+    expectUserError(metarl('evaluate', '--run', run), 'weights.bin', 'checksum');
+    expectUserError(metarl('train', '--resume', '--out', run), 'weights.bin', 'checksum');
+  }, 60_000);
+});
