@@ -1,0 +1,261 @@
+/**
+ * Backend selection for metarl.
+ *
+ * All code in the project imports tfjs as `import * as tf from '@tensorflow/tfjs'`
+ * (core + cpu + webgl). The optional backends below register themselves into
+ * the engine of the one installed @tensorflow/tfjs-core (the engine and the
+ * kernel registry live on the global object, and package.json pins a single
+ * 4.22.0 everywhere), so after `initBackend` every `tf.*` call runs on the
+ * chosen backend.
+ *
+ * Whatever the backend, `initBackend` installs (unless told not to) the
+ * second-order gradient fix (./tfjs-second-order-fix.ts) before returning, and
+ * on wasm the faster BatchMatMul/Tanh kernels (./wasm-kernels.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import {
+  checkSecondOrderGradients,
+  installSecondOrderFix,
+  secondOrderFixInstalled,
+  uninstallSecondOrderFix,
+} from './tfjs-second-order-fix.ts';
+import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstalled } from './wasm-kernels.ts';
+
+export { secondOrderFixInstalled };
+
+export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+
+export interface InitBackendOptions {
+  /** Receives the one summary line (default: console.error). */
+  log?: (line: string) => void;
+  /** Install the tape-order fix for higher-order gradients (default true). */
+  secondOrderFix?: boolean;
+  /** On wasm, replace BatchMatMul and Tanh by faster kernels (default true). */
+  wasmKernelFixes?: boolean;
+}
+
+type ConcreteBackend = Exclude<BackendName, 'auto'>;
+
+interface InitState {
+  requested: BackendName;
+  resolved: ConcreteBackend;
+  tfBackend: string;
+  secondOrderFix: boolean;
+  wasmKernelFixes: boolean;
+}
+
+let state: InitState | null = null;
+/** Serialises concurrent calls. */
+let queue: Promise<unknown> = Promise.resolve();
+
+const NATIVE_PACKAGES: Record<'tensorflow-gpu' | 'tensorflow', string> = {
+  'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
+  tensorflow: '@tensorflow/tfjs-node',
+};
+
+function isNode(): boolean {
+  const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  return p?.versions?.node != null;
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error) return e.message.split('\n')[0];
+  if (typeof e === 'object' && e != null && 'message' in e) return String((e as { message: unknown }).message);
+  return String(e);
+}
+
+/** A dynamic import that bundlers and tsc leave alone (for optional or Node-only modules). */
+function importOptional<T>(specifier: string): Promise<T> {
+  return import(/* @vite-ignore */ specifier) as Promise<T>;
+}
+
+/** Throws an Error describing why `name` could not be loaded. */
+async function loadNative(name: 'tensorflow-gpu' | 'tensorflow'): Promise<void> {
+  const pkg = NATIVE_PACKAGES[name];
+  if (!isNode()) throw new Error(`metarl: backend '${name}' needs Node.js (${pkg} is a native addon)`);
+  try {
+    await importOptional(pkg);
+  } catch (e) {
+    throw new Error(`metarl: backend '${name}' could not be loaded: import of ${pkg} failed: ${errorText(e)}`);
+  }
+  if (tf.findBackendFactory('tensorflow') == null) {
+    throw new Error(
+      `metarl: backend '${name}': ${pkg} loaded but registered no 'tensorflow' backend into this ` +
+        'tfjs instance (is there a second copy of @tensorflow/tfjs-core?)',
+    );
+  }
+  const ok = await tf.setBackend('tensorflow');
+  if (!ok) throw new Error(`metarl: backend '${name}': tf.setBackend('tensorflow') failed (see tfjs warning above)`);
+}
+
+/**
+ * In Node, the emscripten glue of the wasm backend registers process-wide
+ * `uncaughtException`/`unhandledRejection` handlers that merely rethrow; as a
+ * result every uncaught error in the program is reported at a line of the
+ * minified glue and Node prints that ~100 kB line. Returns a function that
+ * removes the handlers added since this call, restoring Node's default
+ * reporting (the process still exits on uncaught errors).
+ */
+function dropNewProcessHandlers(): () => void {
+  type Listener = (...args: unknown[]) => void;
+  const proc = (globalThis as { process?: unknown }).process as
+    | { listeners(ev: string): Listener[]; removeListener(ev: string, l: Listener): unknown }
+    | undefined;
+  if (!isNode() || proc == null || typeof proc.listeners !== 'function') return () => undefined;
+  const events = ['uncaughtException', 'unhandledRejection'];
+  const before = events.map((ev) => proc.listeners(ev));
+  return () => {
+    events.forEach((ev, i) => {
+      for (const l of proc.listeners(ev)) {
+        if (!before[i].includes(l)) proc.removeListener(ev, l);
+      }
+    });
+  };
+}
+
+async function loadWasm(): Promise<void> {
+  let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
+  try {
+    wasm = await import('@tensorflow/tfjs-backend-wasm'); // registers the 'wasm' backend factory
+  } catch (e) {
+    throw new Error(`metarl: backend 'wasm' could not be loaded: import of @tensorflow/tfjs-backend-wasm failed: ${errorText(e)}`);
+  }
+  if (tf.findBackendFactory('wasm') == null) {
+    throw new Error(
+      "metarl: backend 'wasm': @tensorflow/tfjs-backend-wasm loaded but registered no backend into this " +
+        'tfjs instance (is there a second copy of @tensorflow/tfjs-core?)',
+    );
+  }
+  const initialised = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm != null;
+  if (isNode() && !initialised) {
+    // In Node the emscripten loader reads the .wasm binaries from disk:
+    // point it at the package's dist folder, wherever node_modules is.
+    try {
+      const { createRequire } = await importOptional<typeof import('node:module')>('node:module');
+      const path = await importOptional<typeof import('node:path')>('node:path');
+      const require = createRequire(import.meta.url);
+      const file = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
+      wasm.setWasmPaths(path.dirname(file) + path.sep);
+    } catch (e) {
+      throw new Error(`metarl: backend 'wasm': cannot locate the .wasm binaries in node_modules: ${errorText(e)}`);
+    }
+  }
+  let ok: boolean;
+  const restoreHandlers = dropNewProcessHandlers();
+  try {
+    ok = await tf.setBackend('wasm');
+  } catch (e) {
+    throw new Error(`metarl: backend 'wasm' failed to initialise: ${errorText(e)}`);
+  } finally {
+    restoreHandlers();
+  }
+  if (!ok) throw new Error("metarl: backend 'wasm' failed to initialise (tf.setBackend('wasm') returned false)");
+}
+
+async function loadCpu(): Promise<void> {
+  const ok = await tf.setBackend('cpu');
+  if (!ok) throw new Error("metarl: backend 'cpu' failed to initialise");
+  // The cpu backend prints a multi-line "install tfjs-node" banner on first use
+  // in Node; we log our own line instead.
+  const be = tf.backend() as unknown as { firstUse?: boolean };
+  if ('firstUse' in be) be.firstUse = false;
+}
+
+async function load(name: ConcreteBackend): Promise<void> {
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow':
+      return loadNative(name);
+    case 'wasm':
+      return loadWasm();
+    case 'cpu':
+      return loadCpu();
+  }
+}
+
+async function resolveAndLoad(name: BackendName): Promise<ConcreteBackend> {
+  if (name !== 'auto') {
+    await load(name);
+    return name;
+  }
+  const candidates: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  const failures: string[] = [];
+  for (const c of candidates) {
+    try {
+      await load(c);
+      return c;
+    } catch (e) {
+      failures.push(errorText(e));
+    }
+  }
+  throw new Error(`metarl: no backend could be loaded:\n  ${failures.join('\n  ')}`);
+}
+
+function applyFixes(resolved: ConcreteBackend, secondOrderFix: boolean, wasmKernelFixes: boolean): void {
+  if (secondOrderFix) {
+    installSecondOrderFix();
+    const err = checkSecondOrderGradients();
+    if (!(err < 1e-4)) {
+      uninstallSecondOrderFix();
+      throw new Error(
+        `metarl: the second-order gradient fix is installed but its self-check failed (error ${err}); ` +
+          `tfjs ${tf.version_core} may have changed its engine internals`,
+      );
+    }
+  } else {
+    uninstallSecondOrderFix();
+  }
+  if (resolved === 'wasm' && wasmKernelFixes) installWasmKernelFixes();
+  else if (wasmKernelFixesInstalled()) uninstallWasmKernelFixes();
+}
+
+/**
+ * Selects and initialises the tfjs backend and installs the fixes.
+ *
+ * - `auto`: the first of tfjs-node-gpu, tfjs-node (optional, normally not
+ *   installed), wasm, cpu that loads.
+ * - an explicit name that cannot be loaded throws an Error naming the backend
+ *   and the reason.
+ *
+ * Calling again with the same name and options is a no-op. With another name
+ * or other options it switches backend / toggles the fixes and logs again.
+ */
+export function initBackend(name: BackendName = 'auto', opts: InitBackendOptions = {}): Promise<{ backend: string }> {
+  const run = queue.then(() => initBackendNow(name, opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function initBackendNow(name: BackendName, opts: InitBackendOptions): Promise<{ backend: string }> {
+  const secondOrderFix = opts.secondOrderFix ?? true;
+  const wasmKernelFixes = opts.wasmKernelFixes ?? true;
+  const log = opts.log ?? ((line: string) => console.error(line));
+
+  if (
+    state != null &&
+    (name === state.requested || name === state.resolved) &&
+    state.secondOrderFix === secondOrderFix &&
+    (state.resolved !== 'wasm' ||
+      (state.wasmKernelFixes === wasmKernelFixes && wasmKernelFixesInstalled() === wasmKernelFixes)) &&
+    tf.getBackend() === state.tfBackend &&
+    secondOrderFixInstalled() === secondOrderFix
+  ) {
+    return { backend: state.tfBackend };
+  }
+
+  let resolved: ConcreteBackend;
+  if (state != null && (name === state.requested || name === state.resolved) && tf.getBackend() === state.tfBackend) {
+    resolved = state.resolved; // same backend, only the options changed
+  } else {
+    resolved = await resolveAndLoad(name);
+  }
+  await tf.ready();
+  applyFixes(resolved, secondOrderFix, wasmKernelFixes);
+
+  const tfBackend = tf.getBackend();
+  state = { requested: name, resolved, tfBackend, secondOrderFix, wasmKernelFixes };
+  const parts = [`tfjs ${tf.version_core}`, `second-order fix ${secondOrderFix ? 'on' : 'off'}`];
+  if (resolved === 'wasm') parts.push(`wasm kernel fixes ${wasmKernelFixes ? 'on' : 'off'}`);
+  log(`metarl: backend ${resolved} (${parts.join(', ')})`);
+  return { backend: tfBackend };
+}
