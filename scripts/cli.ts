@@ -1,7 +1,7 @@
 /**
  * `metarl` command line: thin wrappers over the library (no algorithm logic here).
  *
- *   metarl train --env ID [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
+ *   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--backend B] [--out DIR] [--resume]
  *   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
  *
@@ -22,9 +22,11 @@ import { createRng } from '../src/rng.ts';
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** Held-out evaluation tasks come from this seed by default; training streams are keyed differently too. */
 const DEFAULT_EVAL_SEED = 20170309;
+/** The env `metarl train` uses when `--env` is not given. */
+const DEFAULT_ENV = 'Navigation2D-v0';
 
 const USAGE = `usage:
-  metarl train --env ID [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
+  metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--backend B] [--out DIR] [--resume]
   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
 envs: ${listEnvs().join(', ')}
@@ -68,7 +70,8 @@ async function cmdTrain(argv: string[]): Promise<void> {
   });
   const backend = backendOpt(o.backend);
   const iterations = intOpt('iterations', o.iterations, 1);
-  const out = o.out ?? join('runs', `${o.env ?? 'run'}-seed${o.seed ?? 1}`);
+  const envId = o.env ?? DEFAULT_ENV;
+  const out = o.out ?? join('runs', `${envId}-seed${o.seed ?? 1}`);
   let config;
   if (o.resume) {
     if (!existsSync(out)) throw new ConfigError('--out', out, 'run directory not found');
@@ -77,8 +80,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
     config = validateConfig(loadCheckpoint(out).meta.config);
     if (iterations !== undefined) config.iterations = iterations;
   } else {
-    if (!o.env) throw new ConfigError('--env', undefined, `is required; known envs: ${listEnvs().join(', ')}`);
-    make(o.env); // unknown id → UnknownEnvError listing the known ones
+    make(envId); // unknown id → UnknownEnvError listing the known ones
     let fileCfg: unknown = {};
     if (o.config) {
       if (!existsSync(o.config)) throw new ConfigError('--config', o.config, 'file not found');
@@ -96,7 +98,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
     const fbs = intOpt('fast-batch-size', o['fast-batch-size'], 1);
     if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
     if (o['first-order']) cli.adaptation = { firstOrder: true };
-    config = resolveConfig(o.env, o.preset, fileCfg, cli);
+    config = resolveConfig(envId, o.preset, fileCfg, cli);
     assertNoRun(out);
   }
   await initBackend(backend, { log });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.ts';
-import { reinforceLoss, toTensors } from '../../src/maml.ts';
+import { reinforceLoss } from '../../src/maml.ts';
 import { dot, flattenValues, unflattenValues } from '../../src/params.ts';
 import { at, makeObjective, policy, unitDirection, worstDirectionalError } from './maml-fixture.ts';
 
