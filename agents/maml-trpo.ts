@@ -17,6 +17,7 @@ import {
 import { flattenValues, unflattenValues } from '../src/params.ts';
 import { trpoStep, type TrpoResult } from '../src/trpo.ts';
 import { conjugateGradientAsync } from '../src/conjugate-gradient.ts';
+import { secondOrderFixInstalled } from '../src/backend.ts';
 
 /** Seconds spent in each phase of a meta-iteration. */
 export interface PhaseTimes {
@@ -79,6 +80,10 @@ export class MamlTrpo {
     /** Current meta-parameters θ. */
     public params: ParamValues,
   ) {
+    if (!config.adaptation.firstOrder && !secondOrderFixInstalled()) {
+      // tfjs 4.22 computes second-order gradients silently wrong without it (pitfalls §tfjs 2).
+      throw new Error('MamlTrpo: second-order MAML needs the tfjs gradient fix; call initBackend() first');
+    }
     const env = makeEnv();
     this.policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
     const expected = this.policy.numParams;
