@@ -80,7 +80,7 @@ export class MamlTrpo {
     /** Current meta-parameters θ. */
     public params: ParamValues,
   ) {
-    if (!config.adaptation.firstOrder && !secondOrderFixInstalled()) {
+    if (config.algo === 'maml-trpo' && !config.adaptation.firstOrder && !secondOrderFixInstalled()) {
       // tfjs 4.22 computes second-order gradients silently wrong without it (pitfalls §tfjs 2).
       throw new Error('MamlTrpo: second-order MAML needs the tfjs gradient fix; call initBackend() first');
     }
@@ -122,8 +122,10 @@ export class MamlTrpo {
     const c = this.config;
     let params = this.params;
     const trains: PgData[] = [];
-    let returnBefore = 0;
-    for (let k = 0; k < c.adaptation.numInnerSteps; k++) {
+    let returnBefore = Number.NaN;
+    // The baselines (pretrained, oracle) share this loop with no inner step: plain multi-task TRPO.
+    const innerSteps = c.algo === 'maml-trpo' ? c.adaptation.numInnerSteps : 0;
+    for (let k = 0; k < innerSteps; k++) {
       let t0 = now();
       const ep = this.sample(task, params, this.rootRng.fork('sample', it, taskIndex, 'train', k));
       if (k === 0) returnBefore = meanReturn(ep);
@@ -142,7 +144,8 @@ export class MamlTrpo {
     t0 = now();
     const valid = pgData(ep, this.advantages(ep));
     t.baseline += now() - t0;
-    return { trains, valid, adaptedOld: params, returnBefore, returnAfter: meanReturn(ep) };
+    const returnAfter = meanReturn(ep);
+    return { trains, valid, adaptedOld: params, returnBefore: innerSteps === 0 ? returnAfter : returnBefore, returnAfter };
   }
 
   /** The run's root stream; set by the trainer before {@link step}. */

@@ -7,6 +7,8 @@ import { createRng } from '../src/rng.ts';
 import { make } from '../envs/index.ts';
 import { MamlTrpo, type StepLogs } from './maml-trpo.ts';
 import { versions } from '../src/versions.ts';
+import { TaskObservationWrapper } from '../envs/oracle.ts';
+import type { MetaEnv } from '../src/types.ts';
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -18,6 +20,11 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Stop after this many iterations of this call (for tests of resuming); default: run to the end. */
   stopAfter?: number;
+}
+
+/** The env factory a config trains on: the registered env, seen through the task for the oracle. */
+export function envFactory(config: TrainConfig): () => MetaEnv {
+  return config.algo === 'oracle' ? () => new TaskObservationWrapper(make(config.env)) : () => make(config.env);
 }
 
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
@@ -38,7 +45,7 @@ export type ProgressRecord = StepLogs & { numTensors: number };
 export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ params: Float32Array[]; records: ProgressRecord[] }> {
   const log = opts.log ?? (() => {});
   const progressPath = join(opts.out, 'progress.jsonl');
-  const makeEnv = () => make(config.env);
+  const makeEnv = envFactory(config);
   const env = makeEnv();
   const root = createRng(config.seed);
   let start = 0;

@@ -2,7 +2,7 @@
  * `metarl` command line: thin wrappers over the library (no algorithm logic here).
  *
  *   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
- *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--backend B] [--out DIR] [--resume]
+ *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo maml-trpo|pretrained|oracle] [--backend B] [--out DIR] [--resume]
  *   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
@@ -14,7 +14,7 @@ import { initBackend, type BackendName } from '../src/backend.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { UnknownEnvError, make, listEnvs } from '../envs/index.ts';
-import { assertNoRun, train } from '../agents/trainer.ts';
+import { assertNoRun, envFactory, train } from '../agents/trainer.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
@@ -27,7 +27,7 @@ const DEFAULT_ENV = 'Navigation2D-v0';
 
 const USAGE = `usage:
   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
-               [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--backend B] [--out DIR] [--resume]
+               [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo maml-trpo|pretrained|oracle] [--backend B] [--out DIR] [--resume]
   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
 envs: ${listEnvs().join(', ')}
 backends: ${BACKENDS.join(', ')}`;
@@ -63,6 +63,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
       'meta-batch-size': { type: 'string' },
       'fast-batch-size': { type: 'string' },
       'first-order': { type: 'boolean' },
+      algo: { type: 'string' },
       backend: { type: 'string' },
       out: { type: 'string' },
       resume: { type: 'boolean' },
@@ -75,7 +76,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
   let config;
   if (o.resume) {
     if (!existsSync(out)) throw new ConfigError('--out', out, 'run directory not found');
-    const given = ['env', 'config', 'preset', 'seed', 'meta-batch-size', 'fast-batch-size', 'first-order'].filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+    const given = ['env', 'config', 'preset', 'seed', 'algo', 'meta-batch-size', 'fast-batch-size', 'first-order'].filter((k) => (o as Record<string, unknown>)[k] !== undefined);
     if (given.length > 0) throw new ConfigError(`--${given[0]}`, (o as Record<string, unknown>)[given[0]!], 'cannot be changed when resuming (the run keeps its config; only --iterations and --backend may be given)');
     config = validateConfig(loadCheckpoint(out).meta.config);
     if (iterations !== undefined) config.iterations = iterations;
@@ -98,6 +99,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
     const fbs = intOpt('fast-batch-size', o['fast-batch-size'], 1);
     if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
     if (o['first-order']) cli.adaptation = { firstOrder: true };
+    if (o.algo !== undefined) cli.algo = o.algo;
     config = resolveConfig(envId, o.preset, fileCfg, cli);
     assertNoRun(out);
   }
@@ -137,7 +139,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   await initBackend(backend, { log });
-  const makeEnv = () => make(cfg.env);
+  const makeEnv = envFactory(cfg);
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const rng = createRng(seed).fork('evaluate');
   const tasks = makeEnv().sampleTasks(nTasks, rng.fork('tasks'));

@@ -15,13 +15,16 @@ export class ConfigError extends Error {
 }
 
 /** Meta-learning algorithms `metarl train --algo` accepts. */
-export type Algo = 'maml-trpo';
+export type Algo = 'maml-trpo' | 'pretrained' | 'oracle';
 
 /** Everything a training run needs; every field has a default in a preset. */
 export interface TrainConfig {
   /** Registered env id, e.g. `Navigation2D-v0`. */
   env: string;
-  /** Default 'maml-trpo'. */
+  /**
+   * Default 'maml-trpo'. 'pretrained': one policy trained with TRPO on the whole task distribution
+   * (no adaptation, task not observed); 'oracle': the same with the task appended to the observation.
+   */
   algo: Algo;
   /** Root seed of every random stream. Default 1. */
   seed: number;
@@ -69,7 +72,7 @@ type Kind = 'posInt' | 'nonNegInt' | 'posNum' | 'unitInterval' | 'openUnit' | 'b
 /** The type of every leaf; used to reject unknown keys and bad values with the field's path. */
 const SCHEMA: Record<string, Kind> = {
   env: 'string',
-  algo: { oneOf: ['maml-trpo'] },
+  algo: { oneOf: ['maml-trpo', 'pretrained', 'oracle'] },
   seed: 'nonNegInt',
   iterations: 'posInt',
   checkpointEvery: 'posInt',

@@ -1,0 +1,62 @@
+import type { Box, MetaEnv, StepResult, Task } from '../src/types.ts';
+import type { Rng } from '../src/rng.ts';
+
+/**
+ * The oracle's view of a parameterised MDP: the task parameters (`env.taskVector(task)`) are
+ * appended to every observation, so one policy can solve every task without adapting
+ * (the "oracle" comparison of Finn et al. 2017, Fig. 5). Dynamics and rewards are unchanged.
+ */
+export class TaskObservationWrapper implements MetaEnv {
+  readonly id: string;
+  readonly observationSpace: Box;
+  readonly actionSpace: Box;
+  readonly maxEpisodeSteps: number;
+  private taskVec: Float32Array;
+
+  constructor(private readonly inner: MetaEnv) {
+    if (!inner.taskVector || inner.taskDim === undefined) {
+      throw new TypeError(`${inner.id} does not expose taskVector/taskDim, so it has no oracle view`);
+    }
+    this.id = inner.id;
+    const k = inner.taskDim;
+    const o = inner.observationSpace;
+    const n = o.shape[0] + k;
+    this.observationSpace = {
+      shape: [n],
+      low: Float32Array.from({ length: n }, (_, i) => (i < o.shape[0] ? o.low[i]! : -Infinity)),
+      high: Float32Array.from({ length: n }, (_, i) => (i < o.shape[0] ? o.high[i]! : Infinity)),
+    };
+    this.actionSpace = inner.actionSpace;
+    this.maxEpisodeSteps = inner.maxEpisodeSteps;
+    this.taskVec = new Float32Array(k);
+  }
+
+  private augment(obs: Float32Array): Float32Array {
+    const out = new Float32Array(obs.length + this.taskVec.length);
+    out.set(obs);
+    out.set(this.taskVec, obs.length);
+    return out;
+  }
+
+  sampleTasks(n: number, rng: Rng): Task[] {
+    return this.inner.sampleTasks(n, rng);
+  }
+
+  setTask(task: Task): void {
+    this.inner.setTask(task);
+    this.taskVec = this.inner.taskVector!(this.inner.getTask());
+  }
+
+  getTask(): Task {
+    return this.inner.getTask();
+  }
+
+  reset(opts?: { seed?: number }): { obs: Float32Array } {
+    return { obs: this.augment(this.inner.reset(opts).obs) };
+  }
+
+  step(action: Float32Array): StepResult {
+    const r = this.inner.step(action);
+    return { ...r, obs: this.augment(r.obs) };
+  }
+}
