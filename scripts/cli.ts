@@ -18,6 +18,7 @@ import { assertNoRun, envFactory, train } from '../agents/trainer.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
+import { cmdCompare } from './compare.ts';
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** Held-out evaluation tasks come from this seed by default; training streams are keyed differently too. */
@@ -29,6 +30,8 @@ const USAGE = `usage:
   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo maml-trpo|pretrained|oracle] [--backend B] [--out DIR] [--resume]
   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
+  metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40] [--steps 3]
+                 [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
 envs: ${listEnvs().join(', ')}
 backends: ${BACKENDS.join(', ')}`;
 
@@ -167,6 +170,8 @@ async function main(argv: string[]): Promise<void> {
       return cmdTrain(rest);
     case 'evaluate':
       return cmdEvaluate(rest);
+    case 'compare':
+      return cmdCompare(rest, log, backendOpt);
     case undefined:
     case '--help':
     case '-h':

@@ -2,6 +2,7 @@
 // observations inside their space, truncation exactly at maxEpisodeSteps, reproducible JSON tasks.
 import { describe, expect, it } from 'vitest';
 import { listEnvs, make } from '../../envs/index.ts';
+import { TaskObservationWrapper } from '../../envs/oracle.ts';
 import { createRng, type Rng } from '../../src/rng.ts';
 import type { MetaEnv } from '../../src/types.ts';
 
@@ -27,18 +28,25 @@ function rollout(env: MetaEnv, seed: number, actionRng: Rng, act?: (t: number) =
 }
 
 const ids = listEnvs();
+// Every registered env, and its oracle view (task appended to the observation) where it has one.
+const cases: [string, () => MetaEnv][] = ids.flatMap((id): [string, () => MetaEnv][] => {
+  const plain: [string, () => MetaEnv] = [id, () => make(id)];
+  return make(id).taskVector ? [plain, [`${id} (oracle view)`, () => new TaskObservationWrapper(make(id))]] : [plain];
+});
 
 it('registry lists the built-in envs and rejects unknown ids with the known ones', () => {
   expect(ids).toContain('Navigation2D-v0');
   expect(() => make('Nope-v0')).toThrow(/Nope-v0.*Navigation2D-v0/);
 });
 
-describe.each(ids)('%s', (id) => {
-  const env = make(id);
+describe.each(cases)('%s', (name, factory) => {
+  const id = name.split(' ')[0]!;
+  const env = factory();
   const tasks = env.sampleTasks(3, createRng(7).fork('tasks'));
 
   it('spaces are well formed', () => {
     expect(env.id).toBe(id);
+    expect(name.startsWith(id)).toBe(true);
     for (const s of [env.observationSpace, env.actionSpace]) {
       expect(s.low.length).toBe(s.shape[0]);
       expect(s.high.length).toBe(s.shape[0]);
@@ -58,9 +66,9 @@ describe.each(ids)('%s', (id) => {
   });
 
   it('same seed, task and actions give identical trajectories, also with another env stepped in between', () => {
-    const a = make(id);
-    const b = make(id);
-    const other = make(id);
+    const a = factory();
+    const b = factory();
+    const other = factory();
     a.setTask(tasks[0]!);
     b.setTask(tasks[0]!);
     other.setTask(tasks[1]!);

@@ -1,0 +1,120 @@
+import type { TrainConfig } from '../src/config.ts';
+import { validateConfig, resolveConfig } from '../src/config.ts';
+import { loadCheckpoint } from '../src/checkpoint.ts';
+import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
+import { createRng } from '../src/rng.ts';
+import { evaluateAdaptation, type StepStat } from '../src/evaluation.ts';
+import { ConfigError } from '../src/config.ts';
+import { envFactory } from './trainer.ts';
+
+/** One method to compare: a trained run, or a fresh random initialisation. */
+export interface MethodSpec {
+  name: string;
+  /** Run directory with a checkpoint; absent for random init. */
+  run?: string;
+  /** Fine-tuning step size α (α/2 after the first step). Default: the run's `adaptation.fastLr`. */
+  lr?: number;
+}
+
+/** Per-method result of {@link compareMethods}. */
+export interface MethodResult {
+  name: string;
+  run: string | null;
+  algo: string;
+  lr: number;
+  /** Iterations the run was trained for (0 for random init). */
+  iteration: number;
+  steps: StepStat[];
+}
+
+/** Everything `metarl compare` writes to results.json. */
+export interface Comparison {
+  env: string;
+  tasks: number;
+  episodes: number;
+  seed: number;
+  methods: MethodResult[];
+  /** (MAML₁ − pretrained₁) / (oracle − pretrained₁), when all three are present. */
+  gapClosedAfterOneStep: number | null;
+}
+
+/** Options of {@link compareMethods}. */
+export interface CompareOptions {
+  env: string;
+  methods: MethodSpec[];
+  tasks: number;
+  steps: number;
+  episodes: number;
+  seed: number;
+  onProgress?: (method: string, done: number, total: number) => void;
+}
+
+/**
+ * Evaluates every method on the same held-out tasks with the same protocol (Finn et al. 2017,
+ * Fig. 5): sample, one VPG step of α, then α/2, … The oracle sees the task and is evaluated
+ * without adaptation (step 0 only).
+ */
+export function compareMethods(opts: CompareOptions): Comparison {
+  const results: MethodResult[] = [];
+  let reference: TrainConfig | null = null;
+  const loaded = opts.methods.map((m) => {
+    if (!m.run) return { m, cfg: null, params: null as ParamValues | null, iteration: 0 };
+    const ck = loadCheckpoint(m.run);
+    const cfg = validateConfig(ck.meta.config);
+    if (cfg.env !== opts.env) throw new ConfigError(`--runs ${m.name}`, m.run, `was trained on ${cfg.env}, not ${opts.env}`);
+    if (m.name !== 'oracle' && cfg.algo === 'oracle') throw new ConfigError(`--runs ${m.name}`, m.run, 'is an oracle run; name it oracle');
+    if (m.name === 'oracle' && cfg.algo !== 'oracle') throw new ConfigError('--runs oracle', m.run, `is a ${cfg.algo} run, not trained with --algo oracle`);
+    if (cfg.algo !== 'oracle') reference ??= cfg;
+    return { m, cfg, params: ck.params, iteration: ck.meta.iteration };
+  });
+  // Random init uses the policy shape and step size of the first non-oracle run (or the preset).
+  const base = reference ?? resolveConfig(opts.env, undefined);
+  const rng = createRng(opts.seed).fork('evaluate');
+  const taskEnv = envFactory(base)();
+  const tasks = taskEnv.sampleTasks(opts.tasks, rng.fork('tasks'));
+  for (const { m, cfg, params, iteration } of loaded) {
+    const c = cfg ?? base;
+    const makeEnv = envFactory(c);
+    const env = makeEnv();
+    const policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], c.policy);
+    const theta = params ?? policy.init(createRng(opts.seed).fork('random-init'));
+    const lr = m.lr ?? c.adaptation.fastLr;
+    const steps = c.algo === 'oracle' ? 0 : opts.steps;
+    const stats = evaluateAdaptation(policy, theta, makeEnv, {
+      tasks,
+      steps,
+      episodes: opts.episodes,
+      fastLr: lr,
+      advantages: { ...c.advantages, regCoeff: c.baseline.regCoeff },
+      // Same episode streams for every method: differences come from the policies only.
+      rng,
+      onTask: (d, n) => opts.onProgress?.(m.name, d, n),
+    });
+    results.push({ name: m.name, run: m.run ?? null, algo: m.run ? c.algo : 'random', lr, iteration, steps: stats });
+  }
+  const at1 = (name: string) => results.find((r) => r.name === name)?.steps[1]?.mean;
+  const oracle = results.find((r) => r.name === 'oracle')?.steps[0]?.mean;
+  const maml1 = at1('maml');
+  const pre1 = at1('pretrained');
+  const gap = maml1 !== undefined && pre1 !== undefined && oracle !== undefined && oracle !== pre1 ? (maml1 - pre1) / (oracle - pre1) : null;
+  return { env: opts.env, tasks: opts.tasks, episodes: opts.episodes, seed: opts.seed, methods: results, gapClosedAfterOneStep: gap };
+}
+
+/** The comparison as a markdown table (methods × steps, mean ± s.e.m.) plus the gap closed. */
+export function comparisonMarkdown(c: Comparison): string {
+  const K = Math.max(...c.methods.map((m) => m.steps.length)) - 1;
+  const lines = [
+    `Adaptation on ${c.tasks} held-out ${c.env} tasks (seed ${c.seed}, ${c.episodes} episodes per step; mean ± s.e.m. of the average return)`,
+    '',
+    `| method | α | ${Array.from({ length: K + 1 }, (_, k) => `step ${k}`).join(' | ')} |`,
+    `|---|---|${Array.from({ length: K + 1 }, () => '---').join('|')}|`,
+  ];
+  for (const m of c.methods) {
+    const cells = Array.from({ length: K + 1 }, (_, k) => (m.steps[k] ? `${m.steps[k].mean.toFixed(2)} ± ${m.steps[k].sem.toFixed(2)}` : ''));
+    lines.push(`| ${m.name} | ${m.algo === 'oracle' ? '–' : m.lr} | ${cells.join(' | ')} |`);
+  }
+  if (c.gapClosedAfterOneStep !== null) {
+    lines.push('', `Gap closed after one step, (MAML₁ − pretrained₁)/(oracle − pretrained₁): ${c.gapClosedAfterOneStep.toFixed(3)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

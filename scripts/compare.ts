@@ -1,0 +1,102 @@
+/**
+ * `metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40]
+ *   [--steps 3] [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR`
+ * writes results.json, results.md, figure.svg and figure.png.
+ */
+import { parseArgs } from 'node:util';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../src/config.ts';
+import { make } from '../envs/index.ts';
+import { compareMethods, comparisonMarkdown, type MethodSpec } from '../agents/compare.ts';
+import { lineChartSvg } from '../src/line-chart.ts';
+import { svgToPng } from '../src/png-node.ts';
+import { initBackend, type BackendName } from '../src/backend.ts';
+
+const LABELS: Record<string, string> = { maml: 'MAML', pretrained: 'pretrained', random: 'random init', oracle: 'oracle' };
+
+function pairs(flag: string, v: string): [string, string][] {
+  return v.split(',').map((p) => {
+    const i = p.indexOf('=');
+    if (i <= 0 || i === p.length - 1) throw new ConfigError(flag, v, 'must be a list of name=value pairs separated by commas');
+    return [p.slice(0, i), p.slice(i + 1)];
+  });
+}
+
+function posInt(flag: string, v: string | undefined, dflt: number, min = 1): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(flag, v, min > 0 ? 'must be a positive integer' : 'must be a non-negative integer');
+  return n;
+}
+
+/** The `compare` subcommand. */
+export async function cmdCompare(argv: string[], log: (line: string) => void, backend: (v: string | undefined) => BackendName): Promise<void> {
+  const { values: o } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      env: { type: 'string' },
+      runs: { type: 'string' },
+      random: { type: 'boolean' },
+      tasks: { type: 'string' },
+      steps: { type: 'string' },
+      episodes: { type: 'string' },
+      seed: { type: 'string' },
+      lr: { type: 'string' },
+      backend: { type: 'string' },
+      out: { type: 'string' },
+    },
+  });
+  if (!o.env) throw new ConfigError('--env', undefined, 'is required');
+  make(o.env);
+  if (!o.out) throw new ConfigError('--out', undefined, 'is required');
+  const methods: MethodSpec[] = [];
+  for (const [name, dir] of o.runs ? pairs('--runs', o.runs) : []) {
+    if (!existsSync(dir)) throw new ConfigError(`--runs ${name}`, dir, 'run directory not found');
+    if (methods.some((m) => m.name === name)) throw new ConfigError('--runs', name, 'is given twice');
+    methods.push({ name, run: dir });
+  }
+  if (o.random) methods.push({ name: 'random' });
+  if (methods.length === 0) throw new ConfigError('--runs', o.runs, 'name at least one run (or pass --random)');
+  for (const [name, v] of o.lr ? pairs('--lr', o.lr) : []) {
+    const m = methods.find((x) => x.name === name);
+    const lr = Number(v);
+    if (!m) throw new ConfigError('--lr', name, `is not a method being compared (${methods.map((x) => x.name).join(', ')})`);
+    if (!(lr > 0 && Number.isFinite(lr))) throw new ConfigError(`--lr ${name}`, v, 'must be > 0');
+    m.lr = lr;
+  }
+  const tasks = posInt('--tasks', o.tasks, 40);
+  const steps = posInt('--steps', o.steps, 3, 0);
+  const episodes = posInt('--episodes', o.episodes, 40);
+  const seed = posInt('--seed', o.seed, 20170309, 0);
+  await initBackend(backend(o.backend), { log });
+  const result = compareMethods({
+    env: o.env,
+    methods,
+    tasks,
+    steps,
+    episodes,
+    seed,
+    onProgress: (name, d, n) => process.stderr.write(`\r  ${name}: task ${d}/${n}${d === n ? '\n' : ''}`),
+  });
+  mkdirSync(o.out, { recursive: true });
+  const md = comparisonMarkdown(result);
+  writeFileSync(join(o.out, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(o.out, 'results.md'), md);
+  const svg = lineChartSvg({
+    title: `${o.env}: adaptation on ${tasks} held-out tasks`,
+    xLabel: 'number of gradient steps',
+    yLabel: 'average return',
+    series: result.methods.map((m) => ({
+      label: LABELS[m.name] ?? m.name,
+      x: m.steps.map((s) => s.step),
+      y: m.steps.map((s) => s.mean),
+      err: m.steps.map((s) => s.sem),
+      reference: m.algo === 'oracle',
+    })),
+  });
+  writeFileSync(join(o.out, 'figure.svg'), svg);
+  writeFileSync(join(o.out, 'figure.png'), await svgToPng(svg));
+  process.stdout.write(`${md}\nwrote ${['results.json', 'results.md', 'figure.svg', 'figure.png'].map((f) => join(o.out!, f)).join(', ')}\n`);
+}

@@ -1,0 +1,107 @@
+/** One series of a {@link lineChartSvg}: y ± err at each x. */
+export interface ChartSeries {
+  label: string;
+  x: number[];
+  y: number[];
+  /** Error bar half-heights (e.g. s.e.m.); omit for none. */
+  err?: number[];
+  /** Draw as a horizontal dashed reference line at y[0] across the whole x range. */
+  reference?: boolean;
+}
+
+/** What {@link lineChartSvg} draws. */
+export interface ChartSpec {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  series: ChartSeries[];
+  width?: number;
+  height?: number;
+  /** Integer ticks on x (gradient steps). Default true. */
+  integerX?: boolean;
+}
+
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** About five round tick values covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, target = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / target;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => (hi - lo) / s <= target + 1) ?? 10 * mag;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) ticks.push(Number(v.toPrecision(12)));
+  return ticks;
+}
+
+/**
+ * A line chart with error bars as a standalone SVG document (fonts: DejaVu Sans, then sans-serif),
+ * for the comparison figure: return against the number of gradient steps, one line per method.
+ */
+export function lineChartSvg(spec: ChartSpec): string {
+  const W = spec.width ?? 720;
+  const H = spec.height ?? 460;
+  const m = { l: 78, r: 170, t: 48, b: 62 };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const xs = spec.series.filter((s) => !s.reference).flatMap((s) => s.x);
+  const xMin = Math.min(...(xs.length ? xs : [0]));
+  const xMax = Math.max(...(xs.length ? xs : [1]), xMin + 1);
+  const ys = spec.series.flatMap((s) => s.y.flatMap((y, i) => [y - (s.err?.[i] ?? 0), y + (s.err?.[i] ?? 0)]));
+  let yMin = Math.min(...ys);
+  let yMax = Math.max(...ys);
+  if (!(yMax > yMin)) {
+    yMin -= 1;
+    yMax += 1;
+  }
+  const pad = 0.06 * (yMax - yMin);
+  yMin -= pad;
+  yMax += pad;
+  const xPad = 0.04 * (xMax - xMin);
+  const sx = (x: number) => m.l + ((x - xMin + xPad) / (xMax - xMin + 2 * xPad)) * pw;
+  const sy = (y: number) => m.t + (1 - (y - yMin) / (yMax - yMin)) * ph;
+  const f = (v: number) => v.toFixed(1);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, sans-serif">`);
+  out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${W / 2}" y="28" text-anchor="middle" font-size="17" font-weight="bold">${esc(spec.title)}</text>`);
+  // Grid and ticks.
+  const xTicks = (spec.integerX ?? true) ? Array.from({ length: Math.round(xMax - xMin) + 1 }, (_, i) => xMin + i) : niceTicks(xMin, xMax);
+  for (const t of niceTicks(yMin, yMax)) {
+    out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${f(sy(t))}" y2="${f(sy(t))}" stroke="#e5e5e5"/>`);
+    out.push(`<text x="${m.l - 8}" y="${f(sy(t) + 4)}" text-anchor="end" font-size="12">${t}</text>`);
+  }
+  for (const t of xTicks) {
+    out.push(`<line x1="${f(sx(t))}" x2="${f(sx(t))}" y1="${m.t + ph}" y2="${m.t + ph + 5}" stroke="black"/>`);
+    out.push(`<text x="${f(sx(t))}" y="${m.t + ph + 20}" text-anchor="middle" font-size="12">${t}</text>`);
+  }
+  out.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="black"/>`);
+  out.push(`<text x="${m.l + pw / 2}" y="${H - 16}" text-anchor="middle" font-size="14">${esc(spec.xLabel)}</text>`);
+  out.push(`<text transform="translate(20 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(spec.yLabel)}</text>`);
+  spec.series.forEach((s, k) => {
+    const c = PALETTE[k % PALETTE.length]!;
+    if (s.reference) {
+      out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${f(sy(s.y[0]!))}" y2="${f(sy(s.y[0]!))}" stroke="${c}" stroke-width="2" stroke-dasharray="7 5"/>`);
+    } else {
+      const pts = s.x.map((x, i) => `${f(sx(x))},${f(sy(s.y[i]!))}`).join(' ');
+      out.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2.5"/>`);
+      s.x.forEach((x, i) => {
+        const e = s.err?.[i] ?? 0;
+        if (e > 0) {
+          const X = f(sx(x));
+          out.push(`<line x1="${X}" x2="${X}" y1="${f(sy(s.y[i]! - e))}" y2="${f(sy(s.y[i]! + e))}" stroke="${c}" stroke-width="1.5"/>`);
+          for (const yy of [s.y[i]! - e, s.y[i]! + e]) out.push(`<line x1="${f(sx(x) - 5)}" x2="${f(sx(x) + 5)}" y1="${f(sy(yy))}" y2="${f(sy(yy))}" stroke="${c}" stroke-width="1.5"/>`);
+        }
+        out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(s.y[i]!))}" r="4" fill="${c}"/>`);
+      });
+    }
+    const ly = m.t + 14 + k * 24;
+    const lx = m.l + pw + 16;
+    out.push(`<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${c}" stroke-width="2.5"${s.reference ? ' stroke-dasharray="7 5"' : ''}/>`);
+    out.push(`<text x="${lx + 32}" y="${ly + 4}" font-size="13">${esc(s.label)}</text>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,82 @@
+import { beforeAll, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { Resvg, initWasm } from '@resvg/resvg-wasm';
+import { createRequire } from 'node:module';
+import { initBackend } from '../../src/backend.ts';
+import { resolveConfig } from '../../src/config.ts';
+import { train } from '../../agents/trainer.ts';
+import type { Comparison } from '../../agents/compare.ts';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
+const dir = mkdtempSync(join(tmpdir(), 'metarl-compare-'));
+
+beforeAll(async () => {
+  await initBackend('wasm', { log: () => {} });
+  for (const algo of ['maml-trpo', 'pretrained', 'oracle'] as const) {
+    await train(resolveConfig('Navigation2D-v0', 'tiny', { algo, iterations: 1 }), { out: join(dir, algo) });
+  }
+}, 60_000);
+
+it('compare writes results.json, results.md, figure.svg and figure.png that agree', async () => {
+  const out = join(dir, 'cmp');
+  const runs = `maml=${join(dir, 'maml-trpo')},pretrained=${join(dir, 'pretrained')},oracle=${join(dir, 'oracle')}`;
+  const r = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', runs, '--random', '--tasks', '3', '--steps', '2', '--episodes', '4', '--lr', 'random=0.05', '--out', out], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Comparison;
+  expect(res.methods.map((m) => m.name)).toEqual(['maml', 'pretrained', 'oracle', 'random']);
+  expect(res.methods.find((m) => m.name === 'random')!.lr).toBe(0.05);
+  expect(res.methods.find((m) => m.name === 'oracle')!.steps).toHaveLength(1);
+  for (const m of res.methods.filter((x) => x.name !== 'oracle')) expect(m.steps.map((s) => s.step)).toEqual([0, 1, 2]);
+  for (const m of res.methods) for (const s of m.steps) expect(s.perTask).toHaveLength(3);
+  // Same held-out tasks and episode streams for every method: the per-task returns differ only by policy.
+  const [maml, pre, oracle] = res.methods;
+  const gap = (maml!.steps[1]!.mean - pre!.steps[1]!.mean) / (oracle!.steps[0]!.mean - pre!.steps[1]!.mean);
+  expect(res.gapClosedAfterOneStep).toBeCloseTo(gap, 10);
+
+  const md = readFileSync(join(out, 'results.md'), 'utf8');
+  for (const m of res.methods) {
+    const row = md.split('\n').find((l) => l.startsWith(`| ${m.name} |`));
+    expect(row, m.name).toBeDefined();
+    for (const s of m.steps) expect(row).toContain(`${s.mean.toFixed(2)} ± ${s.sem.toFixed(2)}`);
+  }
+  expect(md).toContain(`Gap closed after one step`);
+  expect(md).toContain(res.gapClosedAfterOneStep!.toFixed(3));
+
+  const svg = readFileSync(join(out, 'figure.svg'), 'utf8');
+  const require = createRequire(import.meta.url);
+  await initWasm(readFileSync(require.resolve('@resvg/resvg-wasm/index_bg.wasm')));
+  const parsed = new Resvg(svg); // throws on malformed SVG
+  expect(parsed.width).toBeGreaterThan(100);
+  parsed.free();
+  for (const label of ['MAML', 'pretrained', 'oracle', 'random init', 'number of gradient steps', 'average return']) expect(svg).toContain(label);
+  expect(svg.match(/<polyline/g)).toHaveLength(3); // oracle is a dashed reference line
+  const png = PNG.sync.read(readFileSync(join(out, 'figure.png')));
+  expect(png.width).toBeGreaterThan(500);
+  expect(png.height).toBeGreaterThan(300);
+  // Not blank: some pixels are dark (text, axes) and some coloured (the lines).
+  let dark = 0;
+  let coloured = 0;
+  for (let i = 0; i < png.data.length; i += 4) {
+    const [R, G, B] = [png.data[i]!, png.data[i + 1]!, png.data[i + 2]!];
+    if (R + G + B < 150) dark++;
+    if (Math.max(R, G, B) - Math.min(R, G, B) > 100) coloured++;
+  }
+  expect(dark).toBeGreaterThan(1000);
+  expect(coloured).toBeGreaterThan(1000);
+}, 120_000);
+
+it('compare rejects a run of another env or a mislabelled oracle with exit code 2', () => {
+  const r = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', `maml=${join(dir, 'oracle')}`, '--out', join(dir, 'x')], { encoding: 'utf8' });
+  expect(r.status).toBe(2);
+  expect(r.stderr).toContain('oracle run');
+  const r2 = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', 'maml', '--out', join(dir, 'x')], { encoding: 'utf8' });
+  expect(r2.status).toBe(2);
+  expect(r2.stderr).toContain('--runs');
+}, 60_000);
