@@ -38,6 +38,14 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     expect(new Set(records.map((r) => r.numTensors)).size).toBe(1);
   }, 120_000);
 
+  it('the pretrained baseline (multi-task TRPO, no inner step) takes accepted trust-region steps', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { algo: 'pretrained', iterations: 3 });
+    const { records } = await train(cfg, { out: tmp() });
+    // Regression: with a too-coarse finite-difference Fisher product every line search failed.
+    expect(records.filter((r) => r.lineSearchAccepted).length).toBeGreaterThanOrEqual(2);
+    for (const r of records) expect(r.returnsBefore).toBe(r.returnsAfter);
+  }, 60_000);
+
   it('same seed gives identical progress.jsonl (time fields aside)', async () => {
     const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 2 });
     const a = tmp();

@@ -29,7 +29,7 @@ export function makeObjective(seed: number, firstOrder = false, fastLr = 0.5) {
   const valid = randomBatch(rng.fork('valid'), 40);
   const adaptedOld = adaptValues(policy, theta, train, fastLr);
   const obj = new TaskObjective(policy, [toTensors(train, 2, 2)], validTensors(policy, valid, adaptedOld), { fastLr, firstOrder });
-  return { obj, theta, rng };
+  return { obj, theta, rng, validData: valid };
 }
 
 /** Runs `f` on θ + εd as tensors. */
