@@ -39,7 +39,7 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
   }, 120_000);
 
   it('the pretrained baseline (multi-task TRPO, no inner step) takes accepted trust-region steps', async () => {
-    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { algo: 'pretrained', iterations: 3 });
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { algo: 'pretrained', iterations: 3, policy: { hiddenSizes: [64, 64] }, sampling: { metaBatchSize: 10, fastBatchSize: 10 } });
     const { records } = await train(cfg, { out: tmp() });
     // Regression: with a too-coarse finite-difference Fisher product every line search failed.
     expect(records.filter((r) => r.lineSearchAccepted).length).toBeGreaterThanOrEqual(2);
