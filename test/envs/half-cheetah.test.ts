@@ -38,21 +38,21 @@ interface Gait {
 
 /**
  * Open-loop gaits a_j = clip(o_j + A_j·sin(2π·f·t + φ_j), −1, 1), t = control step × 0.05 s, found by a
- * cross-entropy search maximising the worst average speed over reset seeds 0–2, then rounded.
- * Over seeds 0–9 they average 2.3–3.0 m/s forward and −2.2…−3.7 m/s backward.
+ * cross-entropy search maximising mean − std of the average speed over reset seeds 0–5, then rounded.
+ * Over seeds 0–9 they average 3.4–3.95 m/s forward and −4.5…−4.9 m/s backward.
  */
 const GAITS: Record<'forward' | 'backward', Gait> = {
   forward: {
-    freq: 2.66,
-    phases: [1.6, 1.62, 1.79, 0.39, 0.45, 0.52],
-    amplitudes: [1.09, 1.42, 0.98, 0.11, 0.77, 0.91],
-    offsets: [0.03, -0.22, -0.76, -0.39, -0.12, 0.19],
+    freq: 4.541,
+    phases: [0.614, 1.28, 0.043, 0.15, 0.157, 1.905],
+    amplitudes: [0.978, 0.857, 0.633, 0.754, 1.308, 1.611],
+    offsets: [0.27, 0.354, -0.178, -0.232, -0.199, -0.038],
   },
   backward: {
-    freq: 3.77,
-    phases: [1.03, 1.07, 1.62, 0.23, 1.01, 0.42],
-    amplitudes: [1, 1, 1, 1, 1, 1],
-    offsets: [0, 0, 0, 0, 0, 0],
+    freq: 4.229,
+    phases: [0.361, 0.619, 0.19, 1.368, 0.118, 0.156],
+    amplitudes: [0.866, 0.276, 0.786, 1.252, 1.283, 0.94],
+    offsets: [0.428, 0.238, 0.491, -0.222, -0.247, 0.27],
   },
 };
 
@@ -101,6 +101,49 @@ describe('half-cheetah model', () => {
   });
 });
 
+describe('half-cheetah dynamics against MuJoCo', () => {
+  it('free flight matches MuJoCo (reference model, contacts disabled) step for step', () => {
+    // Reference: the official MuJoCo WebAssembly build (npm mujoco-js 0.0.7) on the reference model
+    // (reference.md table as MJCF fromto capsules, settotalmass 14, timestep 0.01, Euler), contacts
+    // disabled, from this state with constant controls. MuJoCo scales the masses to exactly 14 kg
+    // (the table sums to 14.01), which accounts for the ~5e-4 residual.
+    const qpos0 = [0.05, 0.3, 0.2, 0.1, -0.2, 0.3, -0.1, 0.2, -0.15];
+    const qvel0 = [0.5, 0.2, 1.0, -2, 3, 1, -1, 2, -3];
+    const ctrl = [0.3, -0.5, 0.2, -0.1, 0.4, -0.6];
+    const reference: Record<number, { qpos: number[]; qvel: number[] }> = {
+      1: {
+        qpos: [0.055756, 0.301175, 0.210815, 0.089761, -0.182329, 0.29061, -0.106033, 0.215315, -0.183733],
+        qvel: [0.5756, 0.11749, 1.08145, -1.02388, 1.76713, -0.93904, -0.60334, 1.53148, -3.37331],
+      },
+      5: {
+        qpos: [0.084141, 0.297017, 0.260471, 0.113332, -0.200102, 0.158361, -0.099281, 0.230178, -0.315672],
+        qvel: [0.7613, -0.24772, 1.30129, 1.16597, -1.31845, -3.77624, 0.50919, -0.21626, -2.91772],
+      },
+      20: {
+        qpos: [0.189163, 0.137419, 0.441378, 0.152972, -0.246197, 0.113305, -0.067978, 0.196834, -0.287414],
+        qvel: [0.66144, -1.76035, 1.15988, -0.1104, 0.21202, 0.40051, -0.16633, 0.23373, 0.99919],
+      },
+    };
+    const physics = new HalfCheetahPhysics();
+    physics.setGeneralized(qpos0, qvel0);
+    const torques = ctrl.map((c, j) => c * GEARS[j]!);
+    const qpos = new Float64Array(NQ);
+    const qvel = new Float64Array(NQ);
+    for (let step = 1; step <= 20; step++) {
+      physics.step(torques);
+      const ref = reference[step];
+      if (!ref) continue;
+      // High enough that nothing touches the ground.
+      expect(physics.contactPairs()).toHaveLength(0);
+      physics.getGeneralized(qpos, qvel);
+      for (let i = 0; i < NQ; i++) {
+        expect(Math.abs(qpos[i]! - ref.qpos[i]!), `step ${step} qpos[${i}]`).toBeLessThan(2e-4);
+        expect(Math.abs(qvel[i]! - ref.qvel[i]!), `step ${step} qvel[${i}]`).toBeLessThan(2e-3);
+      }
+    }
+  });
+});
+
 describe('half-cheetah stability', () => {
   for (const mode of ['uniform', 'bang-bang'] as const) {
     it(`stays finite, jointed and within its limits under ${mode} random actions (10 seeds × 1000 steps)`, () => {
@@ -129,9 +172,10 @@ describe('half-cheetah stability', () => {
   }
 
   it('comes to rest under zero action and stays there', () => {
-    // Measured: 50–75 control steps over 20 seeds (MuJoCo itself needs 92 with rigid contacts, 40 with
-    // its default soft contacts, whose slip damps the stance sway). Afterwards velocities fall to ~1e-10.
-    const SETTLE_LIMIT = 80;
+    // Measured: 72–97 control steps over seeds 0–19. The stance sway (feet pivoting, ~1.3 Hz) is damped
+    // only by the hinge dampers: MuJoCo with rigid contacts needs 92 steps from the same start; its
+    // default soft contacts settle in 40 because their slip dissipates. Velocities then fall to ~1e-7.
+    const SETTLE_LIMIT = 100;
     const env = new HalfCheetahEnv('HalfCheetah-v0', { maxEpisodeSteps: SETTLE_LIMIT + 100 });
     const zero = new Float32Array(6);
     for (const seed of SEEDS) {
@@ -212,11 +256,11 @@ describe('half-cheetah gaits', () => {
     return sum / 80;
   };
 
-  it('an open-loop forward gait reaches at least 2 m/s', () => {
+  it('an open-loop forward gait averages at least 2 m/s from every seed', () => {
     for (const seed of SEEDS) expect(averageVelocity(GAITS.forward, seed), `seed ${seed}`).toBeGreaterThanOrEqual(2);
   });
 
-  it('an open-loop backward gait reaches at most −2 m/s', () => {
+  it('an open-loop backward gait averages at most −2 m/s from every seed', () => {
     for (const seed of SEEDS) expect(averageVelocity(GAITS.backward, seed), `seed ${seed}`).toBeLessThanOrEqual(-2);
   });
 });
