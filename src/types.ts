@@ -88,3 +88,29 @@ export interface Baseline {
   /** Value estimates of `finalObs` `[B]` at time `lengths[b]`. */
   predictFinal(ep: Episodes): Float32Array;
 }
+
+/** A batch of labelled examples, row-major: `x [n, ...inputShape]`, `y [n, targetDim]` or class ids `[n]`. */
+export interface LabelledBatch {
+  n: number;
+  x: Float32Array;
+  /** Regression targets (Float32Array `[n, targetDim]`) or class indices (Int32Array `[n]`). */
+  y: Float32Array | Int32Array;
+}
+
+/**
+ * A horizon-1 MetaEnv whose loss is differentiable (architecture.md "Supervised tasks are
+ * horizon-1 MDPs"): one episode is one labelled example (observation = input, action =
+ * prediction, reward = −loss, terminated after one step). {@link sampleBatch} draws many such
+ * one-step episodes at once, with their labels, for the differentiable inner and outer losses.
+ */
+export interface SupervisedMetaEnv<T extends Task = Task> extends MetaEnv<T> {
+  readonly loss: 'mse' | 'cross-entropy';
+  /** Shape of one input (e.g. [1] for sine, [28, 28, 1] for Omniglot). */
+  readonly inputShape: readonly number[];
+  /** Prediction width: target dimension (regression) or number of classes (classification). */
+  readonly outputDim: number;
+  /**
+   * `count` labelled examples of `task` (per class for classification), drawn with `rng`.
+   */
+  sampleBatch(task: T, count: number, rng: Rng): LabelledBatch;
+}

@@ -57,7 +57,8 @@ describe.each(cases)('%s', (name, factory) => {
 
   it('task sampling is reproducible and tasks are plain JSON that round-trip', () => {
     expect(env.sampleTasks(3, createRng(7).fork('tasks'))).toEqual(tasks);
-    expect(env.sampleTasks(3, createRng(8).fork('tasks'))).not.toEqual(tasks);
+    // 20 draws: tasks from a small discrete set (a direction ±1) may coincide for 3.
+    expect(env.sampleTasks(20, createRng(8).fork('tasks'))).not.toEqual(env.sampleTasks(20, createRng(7).fork('tasks')));
     for (const t of tasks) {
       const copy = JSON.parse(JSON.stringify(t));
       env.setTask(copy);
@@ -74,7 +75,10 @@ describe.each(cases)('%s', (name, factory) => {
     other.setTask(tasks[1]!);
     const ra = rollout(a, 123, createRng(1).fork('act'));
     other.reset({ seed: 9 });
-    for (let i = 0; i < 5; i++) other.step(randomAction(other, createRng(2).fork(i)));
+    for (let i = 0; i < 5; i++) {
+      const r = other.step(randomAction(other, createRng(2).fork(i)));
+      if (r.terminated || r.truncated) other.reset();
+    }
     const rb = rollout(b, 123, createRng(1).fork('act'));
     expect(rb.obs).toEqual(ra.obs);
     expect(rb.rewards).toEqual(ra.rewards);
