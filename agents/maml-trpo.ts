@@ -1,23 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../src/config.ts';
-import type { Episodes, MetaEnv, Task } from '../src/types.ts';
+import type { MetaEnv, Task } from '../src/types.ts';
 import type { Rng } from '../src/rng.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
-import { sampleEpisodes, meanReturn } from '../src/sampler.ts';
-import { estimateAdvantages } from '../src/advantages.ts';
-import {
-  TaskObjective,
-  adaptValues,
-  disposeBatch,
-  pgData,
-  toTensors,
-  validTensors,
-  type PgData,
-} from '../src/maml.ts';
 import { flattenValues, unflattenValues } from '../src/params.ts';
 import { trpoStep, type TrpoResult } from '../src/trpo.ts';
 import { conjugateGradientAsync } from '../src/conjugate-gradient.ts';
-import { secondOrderFixInstalled } from '../src/backend.ts';
+import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
+import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
+import type { WorkerFailedError, WorkerPool } from '../src/worker-pool.ts';
+import { MamlShard, TaskFailedError, contiguousBlocks, type CollectRequest, type CollectResult, type ShardTask } from './maml-shard.ts';
+import type { MamlWorkerInit } from './maml-worker.ts';
+
+export { TaskFailedError };
 
 /** Seconds spent in each phase of a meta-iteration. */
 export interface PhaseTimes {
@@ -53,13 +48,63 @@ export interface StepLogs {
   time: PhaseTimes;
 }
 
-/** One task's data after sampling: the inner-loop batches, the validation batch, θ′_old. */
-interface TaskSamples {
-  trains: PgData[];
-  valid: PgData;
-  adaptedOld: ParamValues;
-  returnBefore: number;
-  returnAfter: number;
+/** How {@link MamlTrpo} runs the per-task work. None of these change the results. */
+export interface MamlTrpoOptions {
+  /**
+   * Worker threads for the per-task work (sampling, baselines, adaptation, per-task meta-gradients,
+   * Fisher-vector products and line-search values); each gets a contiguous block of the meta-batch.
+   * 1 (default) runs everything in-process, without threads. Results are bit-identical for any value.
+   * With more than one worker, workers build their envs with `envFactory(config)` (the registered env),
+   * not with the `makeEnv` given to the constructor.
+   */
+  workers?: number;
+  /** Modules every worker imports before making its env (e.g. ones that `register` custom envs). */
+  envModules?: Array<string | URL>;
+  /** Backend of the workers. Default: the backend of the calling thread, with the same fixes. */
+  backend?: BackendName;
+}
+
+/** The per-task work of a block of tasks, in-process or in a worker thread. */
+interface ShardRunner {
+  collect(req: CollectRequest): Promise<CollectResult>;
+  metaGradient(x: Float64Array): Promise<Float64Array>;
+  fvpFiniteDifference(x: Float64Array, eps: number): Promise<Float64Array>;
+  fvpExact(x: Float64Array, v: Float64Array): Promise<Float64Array>;
+  evaluate(x: Float64Array): Promise<Float64Array>;
+  /** Frees the block's tensors; returns the runner's live tensor count (0 in-process: counted on this thread). */
+  release(): Promise<number>;
+}
+
+function localRunner(shard: MamlShard): ShardRunner {
+  return {
+    collect: async (req) => shard.collect(req),
+    metaGradient: async (x) => shard.metaGradient(x),
+    fvpFiniteDifference: async (x, eps) => shard.fvpFiniteDifference(x, eps),
+    fvpExact: async (x, v) => shard.fvpExact(x, v),
+    evaluate: async (x) => shard.evaluate(x),
+    release: async () => {
+      shard.release();
+      return 0;
+    },
+  };
+}
+
+function workerRunner(pool: WorkerPool, w: number): ShardRunner {
+  return {
+    collect: (req) => pool.call(w, 'collect', req),
+    metaGradient: (x) => pool.call(w, 'metaGradient', { x }),
+    fvpFiniteDifference: (x, eps) => pool.call(w, 'fvpFiniteDifference', { x, eps }),
+    fvpExact: (x, v) => pool.call(w, 'fvpExact', { x, v }),
+    evaluate: (x) => pool.call(w, 'evaluate', { x }),
+    release: () => pool.call(w, 'release', null),
+  };
+}
+
+/** The backend name `initBackend` needs to reproduce the calling thread's backend in a worker. */
+function currentBackend(): BackendName {
+  const b = tf.getBackend();
+  if (b === 'wasm' || b === 'cpu' || b === 'tensorflow') return b;
+  throw new Error(`MamlTrpo: backend '${b}' cannot run in worker threads; use workers: 1`);
 }
 
 const now = () => performance.now() / 1000;
@@ -69,21 +114,37 @@ const now = () => performance.now() / 1000;
  * `numInnerSteps` REINFORCE steps on freshly sampled episodes, sample validation episodes with θ′,
  * then take one trust-region step on the mean validation surrogate, differentiating through the
  * adaptation (second order unless `adaptation.firstOrder`).
+ *
+ * The per-task work runs in {@link MamlShard}s, in-process or in worker threads
+ * ({@link MamlTrpoOptions.workers}); this thread only draws the tasks, sends θ (float64 vectors) and
+ * sums the per-task results in task order, in float64, so the result does not depend on the
+ * number of workers.
  */
 export class MamlTrpo {
   readonly policy: GaussianMlpPolicy;
-  private envs: MetaEnv[] = [];
+  /** Number of shards the meta-batch is split into (worker threads, or 1 in-process). */
+  readonly workers: number;
+  private runners: ShardRunner[] | null = null;
+  private pool: WorkerPool | null = null;
+  private starting: Promise<ShardRunner[]> | null = null;
+  private workerTensors = 0;
+  /** Env control steps sampled in the last {@link step}. */
+  lastEnvSteps = 0;
 
   constructor(
     readonly config: TrainConfig,
     private readonly makeEnv: () => MetaEnv,
     /** Current meta-parameters θ. */
     public params: ParamValues,
+    private readonly options: MamlTrpoOptions = {},
   ) {
     if (config.algo === 'maml-trpo' && !config.adaptation.firstOrder && !secondOrderFixInstalled()) {
       // tfjs 4.22 computes second-order gradients silently wrong without it (pitfalls §tfjs 2).
       throw new Error('MamlTrpo: second-order MAML needs the tfjs gradient fix; call initBackend() first');
     }
+    const workers = options.workers ?? 1;
+    if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`MamlTrpo: workers must be a positive integer, got ${workers}`);
+    this.workers = workers;
     const env = makeEnv();
     this.policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
     const expected = this.policy.numParams;
@@ -98,58 +159,57 @@ export class MamlTrpo {
     return policy.init(root.fork('init'));
   }
 
-  private envPool(n: number): MetaEnv[] {
-    while (this.envs.length < n) this.envs.push(this.makeEnv());
-    return this.envs;
-  }
-
-  private sample(task: Task, params: ParamValues, rng: Rng): Episodes {
-    return sampleEpisodes(this.envPool(this.config.sampling.fastBatchSize), this.policy, {
-      task,
-      params,
-      numEpisodes: this.config.sampling.fastBatchSize,
-      rng,
-    });
-  }
-
-  private advantages(ep: Episodes): Float32Array {
-    const c = this.config;
-    return estimateAdvantages(ep, { ...c.advantages, regCoeff: c.baseline.regCoeff });
-  }
-
-  /** Samples, adapts and samples again for one task (the data of the outer step). */
-  private collect(task: Task, it: number, taskIndex: number, t: PhaseTimes): TaskSamples {
-    const c = this.config;
-    let params = this.params;
-    const trains: PgData[] = [];
-    let returnBefore = Number.NaN;
-    // The baselines (pretrained, oracle) share this loop with no inner step: plain multi-task TRPO.
-    const innerSteps = c.algo === 'maml-trpo' ? c.adaptation.numInnerSteps : 0;
-    for (let k = 0; k < innerSteps; k++) {
-      let t0 = now();
-      const ep = this.sample(task, params, this.rootRng.fork('sample', it, taskIndex, 'train', k));
-      if (k === 0) returnBefore = meanReturn(ep);
-      t.sampling += now() - t0;
-      t0 = now();
-      const d = pgData(ep, this.advantages(ep));
-      t.baseline += now() - t0;
-      t0 = now();
-      params = adaptValues(this.policy, params, d, c.adaptation.fastLr);
-      t.adaptation += now() - t0;
-      trains.push(d);
-    }
-    let t0 = now();
-    const ep = this.sample(task, params, this.rootRng.fork('sample', it, taskIndex, 'valid'));
-    t.sampling += now() - t0;
-    t0 = now();
-    const valid = pgData(ep, this.advantages(ep));
-    t.baseline += now() - t0;
-    const returnAfter = meanReturn(ep);
-    return { trains, valid, adaptedOld: params, returnBefore: innerSteps === 0 ? returnAfter : returnBefore, returnAfter };
-  }
-
   /** The run's root stream; set by the trainer before {@link step}. */
   rootRng!: Rng;
+
+  /** Starts the shards (the worker pool) on first use. */
+  private shardRunners(): Promise<ShardRunner[]> {
+    if (this.runners) return Promise.resolve(this.runners);
+    if (!this.starting) {
+      this.starting = (async () => {
+        if (this.workers === 1) {
+          this.runners = [localRunner(new MamlShard(this.config, this.makeEnv))];
+        } else {
+          // Loaded lazily: worker_threads exist only in Node, and one worker needs none of it.
+          const { WorkerPool } = await import('../src/worker-pool.ts');
+          const init: MamlWorkerInit = {
+            config: this.config,
+            backend: this.options.backend ?? currentBackend(),
+            secondOrderFix: secondOrderFixInstalled(),
+            wasmKernelFixes: wasmKernelFixesInstalled(),
+            envModules: (this.options.envModules ?? []).map((m) => String(m)),
+          };
+          this.pool = await WorkerPool.start({
+            entry: new URL('./maml-worker.ts', import.meta.url),
+            size: this.workers,
+            init: () => init,
+            name: 'MAML task workers',
+          });
+          this.runners = Array.from({ length: this.workers }, (_, w) => workerRunner(this.pool!, w));
+        }
+        return this.runners;
+      })();
+      this.starting.catch(() => {
+        this.starting = null;
+      });
+    }
+    return this.starting;
+  }
+
+  /** Live tensors: this thread's plus the workers' (as reported at the end of the last step). */
+  liveTensors(): number {
+    return tf.memory().numTensors + this.workerTensors;
+  }
+
+  /** Stops the worker threads (if any). The agent cannot step afterwards. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    this.runners = null;
+    this.starting = Promise.reject(new Error('MamlTrpo: closed'));
+    this.starting.catch(() => undefined);
+    if (pool) await pool.close();
+  }
 
   /** Runs meta-iteration `it` (tasks and samples are drawn from streams keyed by `it`). */
   async step(env: MetaEnv, it: number): Promise<StepLogs> {
@@ -157,40 +217,58 @@ export class MamlTrpo {
     const t: PhaseTimes = { sampling: 0, baseline: 0, adaptation: 0, metaGradient: 0, cg: 0, lineSearch: 0, total: 0 };
     const start = now();
     const tasks = env.sampleTasks(c.sampling.metaBatchSize, this.rootRng.fork('tasks', it));
-    const samples = tasks.map((task, i) => this.collect(task, it, i, t));
-
-    const { policy } = this;
-    const objectives = samples.map(
-      (s) =>
-        new TaskObjective(
-          policy,
-          s.trains.map((d) => toTensors(d, policy.obsDim, policy.actDim)),
-          validTensors(policy, s.valid, s.adaptedOld),
-          { fastLr: c.adaptation.fastLr, firstOrder: c.adaptation.firstOrder },
-        ),
-    );
-    const x0 = flattenValues(this.params);
-    const n = objectives.length;
-    const withTheta = <R>(x: Float64Array, f: (theta: tf.Tensor[]) => R): R => {
-      const theta = policy.toTensors(unflattenValues(x, this.params));
+    const n = tasks.length;
+    const runners = await this.shardRunners();
+    const blocks = contiguousBlocks(n, runners.length);
+    const used = runners.slice(0, blocks.length);
+    /** Awaits one call per block; a failure is rethrown naming the task. */
+    const all = async <R>(f: (r: ShardRunner, j: number) => Promise<R>): Promise<R[]> => {
       try {
-        return f(theta);
-      } finally {
-        tf.dispose(theta);
+        return await Promise.all(used.map((r, j) => f(r, j)));
+      } catch (e) {
+        throw this.taskError(e, tasks, blocks);
       }
     };
+    /** Calls `f` on every block and visits the per-task rows (`width` floats each) in task order. */
+    const perTask = async (f: (r: ShardRunner) => Promise<Float64Array>, width: number, visit: (row: Float64Array, offset: number) => void) => {
+      const outs = await all((r) => f(r));
+      blocks.forEach(([b0, b1], j) => {
+        const out = outs[j]!;
+        if (out.length !== (b1 - b0) * width) throw new Error(`MamlTrpo: block ${j} returned ${out.length} values, expected ${(b1 - b0) * width}`);
+        for (let i = 0; i < b1 - b0; i++) visit(out, i * width);
+      });
+    };
+
+    const x0 = flattenValues(this.params);
+    const dim = x0.length;
     let result: TrpoResult;
     let loss0 = 0;
     let gradNorm = 0;
+    const returnsBefore = new Float64Array(n);
+    const returnsAfter = new Float64Array(n);
     try {
+      const collected = await all((r, j) => {
+        const [b0, b1] = blocks[j]!;
+        const shardTasks: ShardTask[] = tasks.slice(b0, b1).map((task, i) => ({ index: b0 + i, task }));
+        return r.collect({ iteration: it, rootKey: this.rootRng.key, params: this.params, tasks: shardTasks });
+      });
+      this.lastEnvSteps = 0;
+      collected.forEach((r, j) => {
+        returnsBefore.set(r.returnsBefore, blocks[j]![0]);
+        returnsAfter.set(r.returnsAfter, blocks[j]![0]);
+        this.lastEnvSteps += r.envSteps;
+        // In parallel the phases overlap: report the slowest block's time per phase.
+        const agg = used.length === 1 ? (a: number, b: number) => a + b : Math.max;
+        t.sampling = agg(t.sampling, r.time.sampling);
+        t.baseline = agg(t.baseline, r.time.baseline);
+        t.adaptation = agg(t.adaptation, r.time.adaptation);
+      });
+
       let t0 = now();
-      const grad = new Float64Array(x0.length);
-      withTheta(x0, (theta) => {
-        for (const o of objectives) {
-          const { loss, grad: g } = o.metaGradient(theta);
-          loss0 += loss / n;
-          for (let i = 0; i < g.length; i++) grad[i] += g[i]! / n;
-        }
+      const grad = new Float64Array(dim);
+      await perTask((r) => r.metaGradient(x0), dim + 1, (row, o) => {
+        loss0 += row[o]! / n;
+        for (let i = 0; i < dim; i++) grad[i] += row[o + 1 + i]! / n;
       });
       gradNorm = Math.sqrt(grad.reduce((s, v) => s + v * v, 0));
       t.metaGradient += now() - t0;
@@ -198,26 +276,17 @@ export class MamlTrpo {
       const fvp = async (v: Float64Array): Promise<Float64Array> => {
         const t1 = now();
         const out = new Float64Array(v.length);
+        const add = (row: Float64Array, o: number) => {
+          for (let i = 0; i < dim; i++) out[i] += row[o + i]! / n;
+        };
         if (c.trpo.fvp === 'exact') {
-          withTheta(x0, (theta) => {
-            const vT = policy.toTensors(unflattenValues(v, this.params));
-            for (const o of objectives) {
-              const h = o.fvpExact(theta, vT);
-              for (let i = 0; i < h.length; i++) out[i] += h[i]! / n;
-            }
-            tf.dispose(vT);
-          });
+          await perTask((r) => r.fvpExact(x0, v), dim, add);
         } else {
           const norm = Math.sqrt(v.reduce((s, a) => s + a * a, 0));
           if (norm === 0) return out;
           const eps = c.trpo.fdShift / norm;
           const shifted = x0.map((a, i) => a + eps * v[i]!);
-          withTheta(shifted, (theta) => {
-            for (const o of objectives) {
-              const h = o.fvpFiniteDifference(theta, eps);
-              for (let i = 0; i < h.length; i++) out[i] += h[i]! / n;
-            }
-          });
+          await perTask((r) => r.fvpFiniteDifference(shifted, eps), dim, add);
         }
         for (let i = 0; i < out.length; i++) out[i] += c.trpo.cgDamping * v[i]!;
         t.cg += now() - t1;
@@ -227,12 +296,9 @@ export class MamlTrpo {
         const t1 = now();
         let loss = 0;
         let kl = 0;
-        withTheta(x, (theta) => {
-          for (const o of objectives) {
-            const r = o.evaluate(theta);
-            loss += r.loss / n;
-            kl += r.kl / n;
-          }
+        await perTask((r) => r.evaluate(x), 2, (row, o) => {
+          loss += row[o]! / n;
+          kl += row[o + 1]! / n;
         });
         t.lineSearch += now() - t1;
         return { loss, kl };
@@ -242,18 +308,18 @@ export class MamlTrpo {
         c.trpo,
       );
     } finally {
-      for (const o of objectives) {
-        for (const b of o.trains) disposeBatch(b);
-        disposeBatch(o.valid);
+      if (!this.pool?.failure) {
+        const counts = await Promise.all(used.map((r) => r.release()));
+        this.workerTensors = counts.reduce((a, b) => a + b, 0);
       }
     }
     if (result.accepted) this.params = unflattenValues(result.x, this.params);
     t.total = now() - start;
-    const mean = (f: (s: TaskSamples) => number) => samples.reduce((a, s) => a + f(s), 0) / samples.length;
+    const mean = (xs: Float64Array) => xs.reduce((a, s) => a + s, 0) / xs.length;
     return {
       iteration: it,
-      returnsBefore: mean((s) => s.returnBefore),
-      returnsAfter: mean((s) => s.returnAfter),
+      returnsBefore: mean(returnsBefore),
+      returnsAfter: mean(returnsAfter),
       lossBefore: loss0,
       lossAfter: result.loss,
       kl: result.kl,
@@ -265,5 +331,30 @@ export class MamlTrpo {
       tasks,
       time: t,
     };
+  }
+
+  /** Turns a shard failure into an error naming the task (index and JSON). */
+  private taskError(e: unknown, tasks: Task[], blocks: Array<[number, number]>): Error {
+    if (e instanceof TaskFailedError) return e;
+    const wf = e as Partial<WorkerFailedError>;
+    if (e instanceof Error && wf.name === 'WorkerFailedError' && typeof wf.worker === 'number') {
+      const details = wf.details ?? {};
+      const where = `in worker ${wf.worker}`;
+      const item = wf.item ?? null;
+      if (item !== null && item >= 0 && item < tasks.length) {
+        const phase = typeof details.phase === 'string' ? details.phase : (wf.op ?? 'unknown');
+        const reason = typeof details.reason === 'string' ? `${details.reason} (${where})` : `${where}: ${wf.reason}`;
+        const err = new TaskFailedError(item, tasks[item], phase, reason);
+        if (wf.workerStack) err.stack = `${err.name}: ${err.message}\n[worker stack] ${wf.workerStack}`;
+        return err;
+      }
+      const [b0, b1] = blocks[wf.worker] ?? [0, 0];
+      const ids = Array.from({ length: b1 - b0 }, (_, i) => b0 + i);
+      return new Error(
+        `MamlTrpo: worker ${wf.worker} (tasks ${ids.map((i) => `${i} ${JSON.stringify(tasks[i])}`).join(', ')}) failed${wf.op ? ` during ${wf.op}` : ''}: ${wf.reason}`,
+        { cause: e },
+      );
+    }
+    return e instanceof Error ? e : new Error(String(e));
   }
 }

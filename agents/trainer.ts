@@ -1,6 +1,5 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { ConfigError, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint.ts';
 import { createRng } from '../src/rng.ts';
@@ -20,6 +19,13 @@ export interface TrainOptions {
   log?: (line: string) => void;
   /** Stop after this many iterations of this call (for tests of resuming); default: run to the end. */
   stopAfter?: number;
+  /**
+   * Worker threads for the per-task work (default 1: in-process). A run-time resource like the
+   * backend, not part of the config: results are identical for any value, so it may change on resume.
+   */
+  workers?: number;
+  /** Modules the workers import before making envs (ones that `register` custom envs). */
+  envModules?: Array<string | URL>;
 }
 
 /** The env factory a config trains on: the registered env, seen through the task for the oracle. */
@@ -70,7 +76,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
     writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, versions: versions() }, null, 2));
     writeFileSync(progressPath, '');
   }
-  const agent = new MamlTrpo(config, makeEnv, params);
+  const agent = new MamlTrpo(config, makeEnv, params, { workers: opts.workers, envModules: opts.envModules });
   agent.rootRng = root;
   const checkpoint = (iteration: number) =>
     saveCheckpoint(
@@ -88,17 +94,21 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
     );
   const records: ProgressRecord[] = [];
   const end = opts.stopAfter !== undefined ? Math.min(config.iterations, start + opts.stopAfter) : config.iterations;
-  for (let it = start; it < end; it++) {
-    const logs = await agent.step(env, it);
-    const rec: ProgressRecord = { ...logs, numTensors: tf.memory().numTensors };
-    appendFileSync(progressPath, `${JSON.stringify(rec)}\n`);
-    records.push(rec);
-    log(
-      `it ${String(it + 1).padStart(4)}/${config.iterations}  before ${logs.returnsBefore.toFixed(2).padStart(8)}  after ${logs.returnsAfter
-        .toFixed(2)
-        .padStart(8)}  kl ${logs.kl.toExponential(2)}  ${logs.stepOutcome}${logs.lineSearchAccepted ? `(${logs.lineSearchSteps})` : ''}  ${logs.time.total.toFixed(1)}s`,
-    );
-    if ((it + 1) % config.checkpointEvery === 0 || it + 1 === config.iterations) checkpoint(it + 1);
+  try {
+    for (let it = start; it < end; it++) {
+      const logs = await agent.step(env, it);
+      const rec: ProgressRecord = { ...logs, numTensors: agent.liveTensors() };
+      appendFileSync(progressPath, `${JSON.stringify(rec)}\n`);
+      records.push(rec);
+      log(
+        `it ${String(it + 1).padStart(4)}/${config.iterations}  before ${logs.returnsBefore.toFixed(2).padStart(8)}  after ${logs.returnsAfter
+          .toFixed(2)
+          .padStart(8)}  kl ${logs.kl.toExponential(2)}  ${logs.stepOutcome}${logs.lineSearchAccepted ? `(${logs.lineSearchSteps})` : ''}  ${logs.time.total.toFixed(1)}s`,
+      );
+      if ((it + 1) % config.checkpointEvery === 0 || it + 1 === config.iterations) checkpoint(it + 1);
+    }
+  } finally {
+    await agent.close();
   }
   if (end > start && end % config.checkpointEvery !== 0 && end !== config.iterations) checkpoint(end);
   return { params: agent.params, records };

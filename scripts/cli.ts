@@ -3,6 +3,7 @@
  *
  *   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo maml-trpo|pretrained|oracle] [--backend B] [--out DIR] [--resume]
+ *                [--workers N]
  *   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
@@ -19,6 +20,7 @@ import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { cmdCompare } from './compare.ts';
+import { availableParallelism } from 'node:os';
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** Held-out evaluation tasks come from this seed by default; training streams are keyed differently too. */
@@ -29,6 +31,7 @@ const DEFAULT_ENV = 'Navigation2D-v0';
 const USAGE = `usage:
   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo maml-trpo|pretrained|oracle] [--backend B] [--out DIR] [--resume]
+               [--workers N]
   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
@@ -70,9 +73,12 @@ async function cmdTrain(argv: string[]): Promise<void> {
       backend: { type: 'string' },
       out: { type: 'string' },
       resume: { type: 'boolean' },
+      workers: { type: 'string' },
     },
   });
   const backend = backendOpt(o.backend);
+  // Worker threads are a run-time resource, not config: results do not depend on them (default: one per core).
+  const workers = intOpt('workers', o.workers, 1) ?? availableParallelism();
   const iterations = intOpt('iterations', o.iterations, 1);
   const envId = o.env ?? DEFAULT_ENV;
   const out = o.out ?? join('runs', `${envId}-seed${o.seed ?? 1}`);
@@ -80,7 +86,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
   if (o.resume) {
     if (!existsSync(out)) throw new ConfigError('--out', out, 'run directory not found');
     const given = ['env', 'config', 'preset', 'seed', 'algo', 'meta-batch-size', 'fast-batch-size', 'first-order'].filter((k) => (o as Record<string, unknown>)[k] !== undefined);
-    if (given.length > 0) throw new ConfigError(`--${given[0]}`, (o as Record<string, unknown>)[given[0]!], 'cannot be changed when resuming (the run keeps its config; only --iterations and --backend may be given)');
+    if (given.length > 0) throw new ConfigError(`--${given[0]}`, (o as Record<string, unknown>)[given[0]!], 'cannot be changed when resuming (the run keeps its config; only --iterations, --backend and --workers may be given)');
     config = validateConfig(loadCheckpoint(out).meta.config);
     if (iterations !== undefined) config.iterations = iterations;
   } else {
@@ -107,8 +113,8 @@ async function cmdTrain(argv: string[]): Promise<void> {
     assertNoRun(out);
   }
   await initBackend(backend, { log });
-  log(`training ${config.algo} on ${config.env} for ${config.iterations} iterations → ${out}`);
-  const { records } = await train(config, { out, resume: o.resume, log });
+  log(`training ${config.algo} on ${config.env} for ${config.iterations} iterations → ${out} (${workers} worker${workers === 1 ? '' : 's'})`);
+  const { records } = await train(config, { out, resume: o.resume, log, workers });
   const last = records.slice(-10);
   if (last.length > 0) {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;

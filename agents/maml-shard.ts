@@ -1,0 +1,286 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../src/config.ts';
+import type { Episodes, MetaEnv, Task } from '../src/types.ts';
+import { Rng } from '../src/rng.ts';
+import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
+import { sampleEpisodes, meanReturn } from '../src/sampler.ts';
+import { estimateAdvantages } from '../src/advantages.ts';
+import { TaskObjective, adaptValues, disposeBatch, pgData, toTensors, validTensors, type PgData } from '../src/maml.ts';
+import { unflattenValues } from '../src/params.ts';
+
+/** A task of the meta-batch with its position in it (which fixes its random streams). */
+export interface ShardTask {
+  index: number;
+  task: Task;
+}
+
+/** What {@link MamlShard.collect} needs: the iteration's streams, θ, and this shard's tasks. */
+export interface CollectRequest {
+  iteration: number;
+  /** Key of the run's root stream ({@link Rng.key}); the shard forks per-task streams from it. */
+  rootKey: string;
+  params: ParamValues;
+  tasks: ShardTask[];
+}
+
+/** Seconds this shard spent per phase of the collection. */
+export interface CollectTimes {
+  sampling: number;
+  baseline: number;
+  adaptation: number;
+}
+
+/** Per-task results of {@link MamlShard.collect}, in the shard's task order. */
+export interface CollectResult {
+  returnsBefore: Float64Array;
+  returnsAfter: Float64Array;
+  /** Env control steps sampled (pre- and post-adaptation). */
+  envSteps: number;
+  time: CollectTimes;
+}
+
+/** A failure while working on one task: names the task (index in the meta-batch and its JSON). */
+export class TaskFailedError extends Error {
+  constructor(
+    /** Index of the task in the meta-batch. */
+    readonly item: number,
+    readonly task: Task | undefined,
+    /** What was being done: sampling, metaGradient, fvp, evaluate, … */
+    readonly phase: string,
+    /** The underlying error's message. */
+    readonly reason: string,
+  ) {
+    super(`task ${item} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
+    this.name = 'TaskFailedError';
+  }
+}
+
+const now = () => performance.now() / 1000;
+
+/**
+ * The per-task half of a MAML-TRPO meta-iteration for a fixed subset ("shard") of the meta-batch:
+ * sampling, baselines, inner adaptation ({@link collect}), then the outer step's per-task
+ * quantities at a given θ (meta-gradient, Fisher-vector product, line-search loss and KL), with the
+ * {@link TaskObjective}s (and their tensors) kept alive between those calls until {@link release}.
+ *
+ * Runs in-process (one worker) or inside a worker thread (agents/maml-worker.ts); either way each
+ * task is computed by the same code from streams keyed by its index, so the per-task results do not
+ * depend on how tasks are sharded. θ arrives as a float64 vector and is rounded to float32 here,
+ * exactly as on the main thread. Results are packed per task, in the shard's task order:
+ * `[k, …]` row-major Float64Arrays.
+ */
+export class MamlShard {
+  readonly policy: GaussianMlpPolicy;
+  private readonly envs: MetaEnv[] = [];
+  private tasks: ShardTask[] = [];
+  private objectives: TaskObjective[] = [];
+  private readonly like: ParamValues;
+
+  constructor(
+    readonly config: TrainConfig,
+    private readonly makeEnv: () => MetaEnv,
+    /** Called with a task's index before work on it starts (a worker records it for error reports). */
+    private readonly onTask: (index: number) => void = () => {},
+  ) {
+    const env = makeEnv();
+    this.envs.push(env);
+    this.policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
+    this.like = this.policy.shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
+  }
+
+  /** Number of parameters. */
+  get numParams(): number {
+    return this.policy.numParams;
+  }
+
+  private envPool(n: number): MetaEnv[] {
+    while (this.envs.length < n) this.envs.push(this.makeEnv());
+    return this.envs;
+  }
+
+  /** Runs `f` for each task in order; an error is rethrown as a {@link TaskFailedError} naming the task. */
+  private each(phase: string | (() => string), f: (i: number) => void): void {
+    for (let i = 0; i < this.tasks.length; i++) {
+      const { index, task } = this.tasks[i]!;
+      this.onTask(index);
+      try {
+        f(i);
+      } catch (e) {
+        if (e instanceof TaskFailedError) throw e;
+        const err = new TaskFailedError(index, task, typeof phase === 'string' ? phase : phase(), e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
+        err.stack = `${err.name}: ${err.message}\n${e instanceof Error ? (e.stack ?? '') : ''}`;
+        throw err;
+      }
+    }
+  }
+
+  private sample(task: Task, params: ParamValues, rng: Rng): Episodes {
+    const n = this.config.sampling.fastBatchSize;
+    return sampleEpisodes(this.envPool(n), this.policy, { task, params, numEpisodes: n, rng });
+  }
+
+  private advantages(ep: Episodes): Float32Array {
+    const c = this.config;
+    return estimateAdvantages(ep, { ...c.advantages, regCoeff: c.baseline.regCoeff });
+  }
+
+  /**
+   * Per task: samples with θ, fits the baseline, adapts (`numInnerSteps` REINFORCE steps, none for
+   * the non-adaptive baselines), samples validation episodes with θ′ and builds the task's outer
+   * objective. Any objectives of a previous call are released first.
+   */
+  collect(req: CollectRequest): CollectResult {
+    this.release();
+    const c = this.config;
+    const root = new Rng(req.rootKey);
+    const time: CollectTimes = { sampling: 0, baseline: 0, adaptation: 0 };
+    const k = req.tasks.length;
+    const returnsBefore = new Float64Array(k);
+    const returnsAfter = new Float64Array(k);
+    let envSteps = 0;
+    this.tasks = req.tasks;
+    const innerSteps = c.algo === 'maml-trpo' ? c.adaptation.numInnerSteps : 0;
+    const { policy } = this;
+    let phase = 'sampling';
+    this.each(() => phase, (i) => {
+      const { index, task } = req.tasks[i]!;
+      let params = req.params;
+      const trains: PgData[] = [];
+      let t0: number;
+      for (let s = 0; s < innerSteps; s++) {
+        phase = 'sampling';
+        t0 = now();
+        const ep = this.sample(task, params, root.fork('sample', req.iteration, index, 'train', s));
+        if (s === 0) returnsBefore[i] = meanReturn(ep);
+        time.sampling += now() - t0;
+        phase = 'baseline';
+        t0 = now();
+        const d = pgData(ep, this.advantages(ep));
+        envSteps += d.n;
+        time.baseline += now() - t0;
+        phase = 'adaptation';
+        t0 = now();
+        params = adaptValues(policy, params, d, c.adaptation.fastLr);
+        time.adaptation += now() - t0;
+        trains.push(d);
+      }
+      phase = 'sampling';
+      t0 = now();
+      const ep = this.sample(task, params, root.fork('sample', req.iteration, index, 'valid'));
+      time.sampling += now() - t0;
+      phase = 'baseline';
+      t0 = now();
+      const valid = pgData(ep, this.advantages(ep));
+      envSteps += valid.n;
+      time.baseline += now() - t0;
+      returnsAfter[i] = meanReturn(ep);
+      if (innerSteps === 0) returnsBefore[i] = returnsAfter[i]!;
+      phase = 'upload';
+      this.objectives.push(
+        new TaskObjective(
+          policy,
+          trains.map((d) => toTensors(d, policy.obsDim, policy.actDim)),
+          validTensors(policy, valid, params),
+          { fastLr: c.adaptation.fastLr, firstOrder: c.adaptation.firstOrder },
+        ),
+      );
+    });
+    return { returnsBefore, returnsAfter, envSteps, time };
+  }
+
+  /** θ (float64, rounded to float32) as tensors for `f`; freed afterwards. */
+  private withTheta<R>(x: Float64Array, f: (theta: tf.Tensor[]) => R): R {
+    const theta = this.policy.toTensors(unflattenValues(x, this.like));
+    try {
+      return f(theta);
+    } finally {
+      tf.dispose(theta);
+    }
+  }
+
+  private requireObjectives(op: string): void {
+    if (this.objectives.length !== this.tasks.length || this.tasks.length === 0) {
+      throw new Error(`MamlShard.${op}: no collected tasks (call collect first)`);
+    }
+  }
+
+  /** Per task: surrogate loss and its meta-gradient at θ = x. `[k, 1 + n]` (loss, then ∇). */
+  metaGradient(x: Float64Array): Float64Array {
+    this.requireObjectives('metaGradient');
+    const n = this.numParams;
+    const out = new Float64Array(this.tasks.length * (n + 1));
+    this.withTheta(x, (theta) =>
+      this.each('metaGradient', (i) => {
+        const { loss, grad } = this.objectives[i]!.metaGradient(theta);
+        out[i * (n + 1)] = loss;
+        out.set(grad, i * (n + 1) + 1);
+      }),
+    );
+    return out;
+  }
+
+  /**
+   * Per task: finite-difference Fisher-vector product ∇KL(θ_old + εv) / ε, given the shifted
+   * point `xShifted` = θ_old + εv. `[k, n]`.
+   */
+  fvpFiniteDifference(xShifted: Float64Array, eps: number): Float64Array {
+    this.requireObjectives('fvp');
+    const n = this.numParams;
+    const out = new Float64Array(this.tasks.length * n);
+    this.withTheta(xShifted, (theta) => this.each('fvp', (i) => out.set(this.objectives[i]!.fvpFiniteDifference(theta, eps), i * n)));
+    return out;
+  }
+
+  /** Per task: exact Fisher-vector product H v at θ_old = x. `[k, n]`. */
+  fvpExact(x: Float64Array, v: Float64Array): Float64Array {
+    this.requireObjectives('fvp');
+    const n = this.numParams;
+    const out = new Float64Array(this.tasks.length * n);
+    this.withTheta(x, (theta) => {
+      const vT = this.policy.toTensors(unflattenValues(v, this.like));
+      try {
+        this.each('fvp', (i) => out.set(this.objectives[i]!.fvpExact(theta, vT), i * n));
+      } finally {
+        tf.dispose(vT);
+      }
+    });
+    return out;
+  }
+
+  /** Per task: surrogate loss and mean KL at θ = x (values only). `[k, 2]`. */
+  evaluate(x: Float64Array): Float64Array {
+    this.requireObjectives('evaluate');
+    const out = new Float64Array(this.tasks.length * 2);
+    this.withTheta(x, (theta) =>
+      this.each('evaluate', (i) => {
+        const r = this.objectives[i]!.evaluate(theta);
+        out[2 * i] = r.loss;
+        out[2 * i + 1] = r.kl;
+      }),
+    );
+    return out;
+  }
+
+  /** Frees the objectives' tensors; returns the number of tensors still alive in this tfjs instance. */
+  release(): number {
+    for (const o of this.objectives) {
+      for (const b of o.trains) disposeBatch(b);
+      disposeBatch(o.valid);
+    }
+    this.objectives = [];
+    return tf.memory().numTensors;
+  }
+}
+
+/** Splits `n` tasks into `parts` contiguous blocks of sizes differing by at most one: `[start, end)` each. */
+export function contiguousBlocks(n: number, parts: number): Array<[number, number]> {
+  const p = Math.max(1, Math.min(parts, n));
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  for (let j = 0; j < p; j++) {
+    const size = Math.floor(n / p) + (j < n % p ? 1 : 0);
+    out.push([start, start + size]);
+    start += size;
+  }
+  return out;
+}

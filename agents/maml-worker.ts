@@ -1,0 +1,39 @@
+/**
+ * Worker-thread entry of MAML-TRPO's task shards (started by agents/maml-trpo.ts through
+ * src/worker-pool.ts). Each worker initialises its own tfjs backend (same backend and fixes as the
+ * main thread), builds its envs from the config, and serves the {@link MamlShard} operations.
+ */
+import type { BackendName } from '../src/backend.ts';
+import { initBackend } from '../src/backend.ts';
+import type { TrainConfig } from '../src/config.ts';
+import { Transfer, markItem, serveWorker } from '../src/worker-pool.ts';
+import { envFactory } from './trainer.ts';
+import { MamlShard, type CollectRequest } from './maml-shard.ts';
+
+/** What every MAML worker is started with. */
+export interface MamlWorkerInit {
+  config: TrainConfig;
+  backend: BackendName;
+  secondOrderFix: boolean;
+  wasmKernelFixes: boolean;
+  /** Module URLs imported before the env is made (e.g. ones that `register` custom envs). */
+  envModules: string[];
+}
+
+serveWorker(async (init: MamlWorkerInit) => {
+  for (const m of init.envModules) await import(m);
+  await initBackend(init.backend, { log: () => {}, secondOrderFix: init.secondOrderFix, wasmKernelFixes: init.wasmKernelFixes });
+  const shard = new MamlShard(init.config, envFactory(init.config), markItem);
+  const out = (a: Float64Array) => new Transfer(a, [a.buffer as ArrayBuffer]);
+  return {
+    collect: (req: CollectRequest) => {
+      const r = shard.collect(req);
+      return new Transfer(r, [r.returnsBefore.buffer as ArrayBuffer, r.returnsAfter.buffer as ArrayBuffer]);
+    },
+    metaGradient: ({ x }: { x: Float64Array }) => out(shard.metaGradient(x)),
+    fvpFiniteDifference: ({ x, eps }: { x: Float64Array; eps: number }) => out(shard.fvpFiniteDifference(x, eps)),
+    fvpExact: ({ x, v }: { x: Float64Array; v: Float64Array }) => out(shard.fvpExact(x, v)),
+    evaluate: ({ x }: { x: Float64Array }) => out(shard.evaluate(x)),
+    release: () => shard.release(),
+  };
+});

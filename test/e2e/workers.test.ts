@@ -1,0 +1,93 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { resolveConfig } from '../../src/config.ts';
+import { loadCheckpoint } from '../../src/checkpoint.ts';
+import { train } from '../../agents/trainer.ts';
+import { TaskFailedError } from '../../agents/maml-trpo.ts';
+import { contiguousBlocks } from '../../agents/maml-shard.ts';
+import { createRng } from '../../src/rng.ts';
+import { make } from '../../envs/index.ts';
+import { FAULTY_TASK } from '../helpers/faulty-env.ts';
+
+const FAULTY_ENVS = new URL('../helpers/faulty-env.ts', import.meta.url);
+
+beforeAll(async () => {
+  await initBackend('wasm', { log: () => {} });
+});
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-workers-'));
+/** progress.jsonl without the wall-clock fields, as text (so −0, NaN and every digit count). */
+const progressWithoutTime = (dir: string) =>
+  readFileSync(join(dir, 'progress.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const r = JSON.parse(l) as Record<string, unknown>;
+      delete r.time;
+      return JSON.stringify(r);
+    });
+
+describe('contiguousBlocks', () => {
+  it('splits tasks into ordered blocks whose sizes differ by at most one', () => {
+    expect(contiguousBlocks(20, 2)).toEqual([[0, 10], [10, 20]]);
+    expect(contiguousBlocks(4, 3)).toEqual([[0, 2], [2, 3], [3, 4]]);
+    expect(contiguousBlocks(2, 5)).toEqual([[0, 1], [1, 2]]);
+    expect(contiguousBlocks(7, 1)).toEqual([[0, 7]]);
+  });
+});
+
+describe('MAML-TRPO with worker threads', () => {
+  it('gives bit-identical progress and parameters for 1, 2 and 3 workers', async () => {
+    // 4 tasks: 3 workers get uneven blocks (2, 1, 1).
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 2 });
+    const runs = await Promise.all(
+      [1, 2, 3].map(async (workers) => {
+        const out = tmp();
+        await train(cfg, { out, workers });
+        return { progress: progressWithoutTime(out), params: loadCheckpoint(out).params };
+      }),
+    );
+    expect(runs[0]!.progress).toHaveLength(2);
+    for (const r of runs.slice(1)) {
+      expect(r.progress).toEqual(runs[0]!.progress);
+      expect(r.params.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex'))).toEqual(
+        runs[0]!.params.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex')),
+      );
+    }
+  }, 60_000);
+
+  const faultyTask = (id: string) => JSON.stringify(make(id).sampleTasks(4, createRng(1).fork('tasks', 0))[FAULTY_TASK]);
+
+  it.each([1, 2])('a task whose env throws stops training with an error naming the task (%i workers)', async (workers) => {
+    const cfg = resolveConfig('FaultyThrow-v0', 'tiny', { iterations: 2 });
+    const err = await train(cfg, { out: tmp(), workers, envModules: [FAULTY_ENVS] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    const e = err as TaskFailedError;
+    expect(e.item).toBe(FAULTY_TASK);
+    expect(e.phase).toBe('sampling');
+    expect(e.message).toContain(`task ${FAULTY_TASK} ${faultyTask('FaultyThrow-v0')}`);
+    expect(e.message).toContain('injected fault');
+    if (workers > 1) expect(e.message).toContain('worker 1');
+  }, 30_000);
+
+  it('a worker that dies stops training with an error naming the task, without hanging', async () => {
+    const cfg = resolveConfig('FaultyExit-v0', 'tiny', { iterations: 2 });
+    const out = tmp();
+    const err = await train(cfg, { out, workers: 2, envModules: [FAULTY_ENVS] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    const e = err as TaskFailedError;
+    expect(e.item).toBe(FAULTY_TASK);
+    expect(e.message).toContain(`task ${FAULTY_TASK} ${faultyTask('FaultyExit-v0')}`);
+    expect(e.message).toMatch(/worker 1.*exited unexpectedly with code 7/);
+    expect(readFileSync(join(out, 'progress.jsonl'), 'utf8')).toBe('');
+  }, 30_000);
+
+  it('a worker that cannot start (unknown env module) fails at once', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1 });
+    const missing = new URL('../helpers/does-not-exist.ts', import.meta.url);
+    await expect(train(cfg, { out: tmp(), workers: 2, envModules: [missing] })).rejects.toThrow(/worker \d \(init\).*does-not-exist/);
+  }, 30_000);
+});

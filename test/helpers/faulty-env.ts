@@ -1,0 +1,32 @@
+// Envs with an injected fault on one task, for the failure tests of the worker pool. Imported by the
+// test and, through `envModules`, by every worker (each thread has its own env registry).
+import { envSpec, register } from '../../envs/index.ts';
+import { Navigation2DEnv, type NavigationTask } from '../../envs/navigation-2d.ts';
+import type { Rng } from '../../src/rng.ts';
+
+/** The task of the meta-batch that carries the fault. */
+export const FAULTY_TASK = 2;
+
+type Fault = 'throw' | 'exit';
+
+/** Navigation2D whose task {@link FAULTY_TASK} makes `setTask` throw, or end the thread (`process.exit(7)`). */
+class FaultyNavigation extends Navigation2DEnv {
+  constructor(private readonly fault: Fault) {
+    super();
+  }
+
+  override sampleTasks(n: number, rng: Rng): NavigationTask[] {
+    return super.sampleTasks(n, rng).map((t, i) => (i === FAULTY_TASK ? ({ ...t, fault: this.fault } as NavigationTask) : t));
+  }
+
+  override setTask(task: NavigationTask): void {
+    if ((task as { fault?: Fault }).fault === 'throw') throw new Error('injected fault');
+    if ((task as { fault?: Fault }).fault === 'exit') process.exit(7);
+    super.setTask(task);
+  }
+}
+
+for (const fault of ['throw', 'exit'] as const) {
+  const id = `Faulty${fault === 'throw' ? 'Throw' : 'Exit'}-v0`;
+  if (!envSpec(id)) register({ id, factory: () => new FaultyNavigation(fault), description: `Navigation2D with a ${fault} on task ${FAULTY_TASK}` });
+}
