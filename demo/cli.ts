@@ -1,0 +1,88 @@
+/**
+ * `npm run demo [-- --run DIR] [--port 4173] [--host 127.0.0.1] [--out demo/dist] [--build-only] [--retrain]`
+ *
+ * Builds the browser demo with a trained run bundled in and serves it on localhost.
+ * Without `--run`, trains the quick run of demo/default-run.json first (`metarl train`, two to
+ * four minutes) and caches it in node_modules/.cache/metarl-demo/ for the next time.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadCheckpoint } from '../src/checkpoint.ts';
+import { buildDemo, DEMO_DIR, serveDemo } from './build.ts';
+
+const REPO = resolve(DEMO_DIR, '..');
+const DEFAULT_CONFIG = join(DEMO_DIR, 'default-run.json');
+
+const log = (line: string) => process.stderr.write(`demo: ${line}\n`);
+
+class UsageError extends Error {}
+
+/** The cached default run, trained (or finished) if needed. */
+function defaultRun(retrain: boolean): string {
+  const text = readFileSync(DEFAULT_CONFIG, 'utf8');
+  const iterations = (JSON.parse(text) as { iterations: number }).iterations;
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 10);
+  const dir = join(REPO, 'node_modules', '.cache', 'metarl-demo', `default-run-${hash}`);
+  if (retrain) rmSync(dir, { recursive: true, force: true });
+  let done = 0;
+  try {
+    done = loadCheckpoint(dir).meta.iteration;
+  } catch {
+    rmSync(dir, { recursive: true, force: true }); // no usable checkpoint: start over
+  }
+  if (done >= iterations) {
+    log(`using the cached quick run ${relative(process.cwd(), dir)} (--retrain to train it again)`);
+    return dir;
+  }
+  const args = done > 0 ? ['train', '--resume', '--out', dir] : ['train', '--config', DEFAULT_CONFIG, '--out', dir];
+  log(`no --run given: training the quick demo run (${relative(process.cwd(), DEFAULT_CONFIG)}, ${iterations} iterations) → ${relative(process.cwd(), dir)}`);
+  const r = spawnSync(process.execPath, [join(REPO, 'bin', 'metarl.mjs'), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`metarl train exited with ${r.status ?? r.signal}`);
+  return dir;
+}
+
+async function main(): Promise<void> {
+  const { values: o } = parseArgs({
+    args: process.argv.slice(2),
+    strict: true,
+    options: {
+      run: { type: 'string' },
+      out: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'build-only': { type: 'boolean' },
+      retrain: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (o.help) {
+    process.stdout.write('usage: npm run demo -- [--run DIR] [--port 4173] [--host 127.0.0.1] [--out demo/dist] [--build-only] [--retrain]\n');
+    return;
+  }
+  const port = o.port === undefined ? 4173 : Number(o.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: must be an integer in 0…65535 (got ${JSON.stringify(o.port)})`);
+  if (o.run !== undefined && !existsSync(o.run)) throw new UsageError(`--run: run directory not found (got ${JSON.stringify(o.run)})`);
+  const run = o.run ?? defaultRun(o.retrain ?? false);
+  const label = o.run ? `run ${o.run}` : `quick demo run (demo/default-run.json), trained by npm run demo`;
+  const outDir = o.out ?? join(DEMO_DIR, 'dist');
+  log(`building the page with ${label} → ${relative(process.cwd(), outDir) || '.'}`);
+  await buildDemo({ run, outDir, label, quiet: true });
+  if (o['build-only']) return;
+  const server = await serveDemo({ outDir, port, host: o.host, quiet: true });
+  // The test reads this line to find the port.
+  process.stdout.write(`demo: serving ${server.url}\n`);
+  log('press Ctrl-C to stop');
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((e: unknown) => {
+  const err = e as Error;
+  const user = e instanceof UsageError || err.name === 'CheckpointError' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`demo: ${user ? '' : 'error: '}${user ? err.message : (err.stack ?? String(e))}\n`);
+  process.exit(user ? 2 : 1);
+});

@@ -1,0 +1,96 @@
+/** Training curves from a run's `progress.jsonl`, drawn as plain SVG. */
+
+/** The fields of a `progress.jsonl` line the page plots. */
+export interface ProgressPoint {
+  iteration: number;
+  returnsBefore: number;
+  returnsAfter: number;
+}
+
+/** Parses `progress.jsonl` (one JSON object per line; blank lines ignored). */
+export function parseProgress(text: string): ProgressPoint[] {
+  const out: ProgressPoint[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let r: Partial<ProgressPoint>;
+    try {
+      r = JSON.parse(line) as Partial<ProgressPoint>;
+    } catch (e) {
+      throw new Error(`progress.jsonl line ${i + 1}: not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof r.iteration !== 'number' || typeof r.returnsBefore !== 'number' || typeof r.returnsAfter !== 'number') {
+      throw new Error(`progress.jsonl line ${i + 1}: missing iteration, returnsBefore or returnsAfter`);
+    }
+    out.push({ iteration: r.iteration, returnsBefore: r.returnsBefore, returnsAfter: r.returnsAfter });
+  });
+  return out;
+}
+
+/** "Nice" tick values covering [lo, hi] (about `n` of them). */
+export function ticks(lo: number, hi: number, n = 5): number[] {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) out.push(Math.round(v / step) * step);
+  return out;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/**
+ * Draws mean return before and after adaptation against the meta-iteration into `svg`
+ * (viewBox 640×300). Iterations are shown 1-based, as the training log prints them.
+ */
+export function renderCurves(svg: SVGSVGElement, points: readonly ProgressPoint[]): void {
+  const W = 640;
+  const H = 300;
+  const m = { l: 56, r: 16, t: 16, b: 40 };
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.replaceChildren();
+  const add = (tag: string, attrs: Record<string, string | number>, text?: string) => {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    if (text !== undefined) e.textContent = text;
+    svg.appendChild(e);
+    return e;
+  };
+  if (points.length === 0) {
+    add('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', fill: '#888' }, 'this run has no progress.jsonl');
+    return;
+  }
+  const xs = points.map((p) => p.iteration + 1);
+  const ys = points.flatMap((p) => [p.returnsBefore, p.returnsAfter]);
+  const x0 = Math.min(...xs);
+  const x1 = Math.max(x0 + 1, Math.max(...xs));
+  let y0 = Math.min(...ys);
+  let y1 = Math.max(...ys);
+  const pad = (y1 - y0) * 0.05 || 1;
+  y0 -= pad;
+  y1 += pad;
+  const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
+  for (const t of ticks(y0, y1)) {
+    add('line', { x1: m.l, x2: W - m.r, y1: sy(t), y2: sy(t), stroke: '#ececf1' });
+    add('text', { x: m.l - 6, y: sy(t) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#555' }, String(t));
+  }
+  for (const t of ticks(x0, x1, 8).filter((t) => Number.isInteger(t))) {
+    add('line', { x1: sx(t), x2: sx(t), y1: H - m.b, y2: H - m.b + 4, stroke: '#888' });
+    add('text', { x: sx(t), y: H - m.b + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#555' }, String(t));
+  }
+  add('line', { x1: m.l, x2: W - m.r, y1: H - m.b, y2: H - m.b, stroke: '#888' });
+  add('line', { x1: m.l, x2: m.l, y1: m.t, y2: H - m.b, stroke: '#888' });
+  add('text', { x: (m.l + W - m.r) / 2, y: H - 6, 'text-anchor': 'middle', 'font-size': 12, fill: '#333' }, 'meta-iteration');
+  add('text', { x: 14, y: (m.t + H - m.b) / 2, 'text-anchor': 'middle', 'font-size': 12, fill: '#333', transform: `rotate(-90 14 ${(m.t + H - m.b) / 2})` }, 'mean return');
+  const series: [keyof ProgressPoint, string, string][] = [
+    ['returnsBefore', '#3b6fb6', 'before adaptation'],
+    ['returnsAfter', '#e07b00', 'after 1 gradient step'],
+  ];
+  series.forEach(([key, color, label], i) => {
+    const d = points.map((p, j) => `${j === 0 ? 'M' : 'L'}${sx(p.iteration + 1).toFixed(1)},${sy(p[key]).toFixed(1)}`).join('');
+    add('path', { d, fill: 'none', stroke: color, 'stroke-width': 2, 'data-series': key });
+    add('line', { x1: m.l + 14, x2: m.l + 34, y1: m.t + 10 + 18 * i, y2: m.t + 10 + 18 * i, stroke: color, 'stroke-width': 3 });
+    add('text', { x: m.l + 40, y: m.t + 14 + 18 * i, 'font-size': 12, fill: '#333' }, label);
+  });
+}

@@ -1,0 +1,214 @@
+/**
+ * The demo page: loads a trained run bundled by demo/build.ts, lets the person pick a task and
+ * runs MAML's inner loop on it with the library's own code, in the page, on tfjs (wasm backend).
+ *
+ * URL parameters: `?backend=wasm|cpu` (default wasm), `?seed=N` (root seed of the page's episode
+ * streams, default 1).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { initBackend, type BackendName } from '../src/backend.ts';
+import { parseCheckpoint } from '../src/checkpoint-format.ts';
+import { validateConfig, type TrainConfig } from '../src/config.ts';
+import { GaussianMlpPolicy } from '../src/policy.ts';
+import { createRng } from '../src/rng.ts';
+import type { MetaEnv, Task } from '../src/types.ts';
+import { make } from '../envs/index.ts';
+import { TaskObservationWrapper } from '../envs/oracle.ts';
+import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
+import { parseProgress, renderCurves } from './curves.ts';
+import { viewFor } from './views/index.ts';
+import { STEP_COLORS } from './views/types.ts';
+
+/** What demo/build.ts writes next to the run files. */
+interface Manifest {
+  /** Shown on the page: where the policy comes from. */
+  label: string;
+  /** Path of the run directory the build read. */
+  source: string;
+  files: { model: string; weights: string; progress: string | null };
+}
+
+/** Gradient steps the step counter allows (the protocol of src/evaluation.ts reports 0…3). */
+const MAX_STEPS = 3;
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+function setStatus(state: 'loading' | 'ready' | 'busy' | 'adapted' | 'error', text: string): void {
+  const s = $('status');
+  s.dataset.state = state;
+  s.textContent = text;
+}
+
+const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+async function fetchOk(url: string): Promise<Response> {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`GET ${url}: ${r.status} ${r.statusText}`);
+  return r;
+}
+
+function fmt(x: number): string {
+  return x.toFixed(2).replace('-', '−');
+}
+
+function sem(xs: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return 0;
+  const m = xs.reduce((a, b) => a + b, 0) / n;
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1) / n);
+}
+
+async function initPageBackend(requested: BackendName): Promise<string> {
+  // The .wasm binaries are copied next to the page by demo/build.ts.
+  setWasmPaths(new URL('tfjs-wasm/', document.baseURI).href);
+  const log = (line: string) => console.info(line);
+  try {
+    await initBackend(requested, { log });
+    return requested;
+  } catch (e) {
+    if (requested === 'cpu') throw e;
+    console.warn(`backend ${requested} failed, using cpu:`, e);
+    await initBackend('cpu', { log });
+    return `cpu (${requested} failed: ${(e as Error).message})`;
+  }
+}
+
+function envFactory(cfg: TrainConfig): () => MetaEnv {
+  return cfg.algo === 'oracle' ? () => new TaskObservationWrapper(make(cfg.env)) : () => make(cfg.env);
+}
+
+async function main(): Promise<void> {
+  const q = new URLSearchParams(location.search);
+  const seed = Number(q.get('seed') ?? 1);
+  const backend = await initPageBackend((q.get('backend') ?? 'wasm') as BackendName);
+
+  const manifest = (await (await fetchOk('run/manifest.json')).json()) as Manifest;
+  const [modelText, weights, progressText] = await Promise.all([
+    fetchOk(manifest.files.model).then((r) => r.text()),
+    fetchOk(manifest.files.weights).then(async (r) => new Uint8Array(await r.arrayBuffer())),
+    manifest.files.progress ? fetchOk(manifest.files.progress).then((r) => r.text()) : Promise.resolve(''),
+  ]);
+  const ck = parseCheckpoint(modelText, weights, { model: manifest.files.model, weights: manifest.files.weights });
+  const cfg = validateConfig(ck.meta.config);
+  const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
+  const makeEnv = envFactory(cfg);
+
+  $('run-info').textContent =
+    `${manifest.label} — ${cfg.env}, ${cfg.algo}, iteration ${ck.meta.iteration} of ${cfg.iterations}, ` +
+    `policy ${cfg.policy.hiddenSizes.join('×')} ${cfg.policy.activation}, α = ${cfg.adaptation.fastLr} · tfjs ${tf.version_core}, backend ${backend}`;
+  renderCurves($('curves') as unknown as SVGSVGElement, parseProgress(progressText));
+
+  const view = viewFor(cfg.env);
+  if (!view) {
+    $('prompt').textContent = `The playground has no view for ${cfg.env} yet (see demo/views/index.ts); the training curves are below.`;
+    setStatus('ready', 'Run loaded.');
+    return;
+  }
+
+  const episodesInput = $<HTMLInputElement>('episodes');
+  episodesInput.value = String(cfg.sampling.fastBatchSize);
+  $('max-steps').textContent = String(MAX_STEPS);
+  $('prompt').textContent = view.prompt;
+  const nextButton = $<HTMLButtonElement>('next-step');
+  const resetButton = $<HTMLButtonElement>('reset');
+  const rows = $('results').querySelector('tbody')!;
+  const root = createRng(seed).fork('demo');
+  let sessionIndex = 0;
+  let session: AdaptationSession | null = null;
+  let task: Task | null = null;
+  let busy = false;
+
+  const gradientSteps = () => (session ? session.steps.length - 1 : 0);
+  const updateControls = () => {
+    const k = gradientSteps();
+    nextButton.disabled = busy || !session || k >= MAX_STEPS;
+    nextButton.textContent = k >= MAX_STEPS ? `${MAX_STEPS} gradient steps taken` : `Take gradient step ${k + 1} (α${k === 0 ? '' : '/2'})`;
+    resetButton.disabled = busy || !task;
+  };
+
+  const renderResults = () => {
+    const steps = session?.steps ?? [];
+    rows.replaceChildren(
+      ...steps.map((s: AdaptationStep) => {
+        const tr = document.createElement('tr');
+        const color = STEP_COLORS[s.step % STEP_COLORS.length]!;
+        const lr = s.step === 0 ? '—' : s.step === 1 ? `α = ${s.lr}` : `α/2 = ${s.lr}`;
+        tr.innerHTML = `<td><span class="swatch" style="background:${color}"></span>${s.step === 0 ? '0 (before)' : s.step}</td><td>${lr}</td><td></td><td>${fmt(sem(s.returns))}</td>`;
+        const cell = tr.children[2] as HTMLElement;
+        cell.id = `return-${s.step}`;
+        cell.dataset.value = String(s.meanReturn);
+        cell.textContent = fmt(s.meanReturn);
+        return tr;
+      }),
+    );
+    const count = $('step-count');
+    count.textContent = String(gradientSteps());
+    count.dataset.value = String(gradientSteps());
+    view.render(task, steps);
+    document.body.dataset.numTensors = String(tf.memory().numTensors);
+  };
+
+  const summary = () => {
+    const s = session!.steps;
+    const last = s[s.length - 1]!;
+    return `Return before adaptation ${fmt(s[0]!.meanReturn)} → after ${last.step} gradient step${last.step === 1 ? '' : 's'} ${fmt(last.meanReturn)}`;
+  };
+
+  /** Runs `fn` with the controls disabled and the status showing `what`. */
+  const work = async (what: string, fn: () => void) => {
+    busy = true;
+    updateControls();
+    setStatus('busy', what);
+    await nextFrame();
+    try {
+      fn();
+      renderResults();
+    } finally {
+      busy = false;
+      updateControls();
+    }
+  };
+
+  const start = async (t: Task) => {
+    if (busy) return;
+    task = t;
+    const episodes = Math.max(1, Math.min(200, Math.round(Number(episodesInput.value)) || cfg.sampling.fastBatchSize));
+    session = new AdaptationSession(policy, ck.params, makeEnv, {
+      task: t,
+      episodes,
+      fastLr: cfg.adaptation.fastLr,
+      advantages: { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff },
+      rng: root.fork(sessionIndex++),
+    });
+    $('task-info').textContent = `${view.describeTask(t)}, ${episodes} episodes per step`;
+    const s = session;
+    await work(`Sampling ${episodes} episodes with the meta-trained policy…`, () => s.next());
+    await work('Adapting: baseline, advantages, one gradient step (α) in tfjs, then sampling the adapted policy…', () => s.next());
+    setStatus('adapted', summary());
+  };
+
+  view.mount($('view'), (t) => void start(t).catch(fail));
+  nextButton.addEventListener('click', () => {
+    const s = session;
+    if (!s || busy || gradientSteps() >= MAX_STEPS) return;
+    void work(`Gradient step ${gradientSteps() + 1} (α/2)…`, () => s.next())
+      .then(() => setStatus('adapted', summary()))
+      .catch(fail);
+  });
+  resetButton.addEventListener('click', () => {
+    if (task) void start(task).catch(fail);
+  });
+  updateControls();
+  renderResults();
+  setStatus('ready', `Ready. ${view.prompt}`);
+}
+
+function fail(e: unknown): void {
+  console.error(e);
+  setStatus('error', `Error: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+window.addEventListener('error', (ev) => fail(ev.error ?? ev.message));
+window.addEventListener('unhandledrejection', (ev) => fail(ev.reason));
+main().catch(fail);

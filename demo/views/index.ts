@@ -1,0 +1,12 @@
+import type { EnvView } from './types.ts';
+import { NavigationView } from './navigation-2d.ts';
+
+/** Env id → its playground view. Add a line here for a new env family (see EnvView). */
+const VIEWS: Record<string, () => EnvView> = {
+  'Navigation2D-v0': () => new NavigationView(),
+};
+
+/** The playground view of `envId`, or undefined if the page has none yet. */
+export function viewFor(envId: string): EnvView | undefined {
+  return VIEWS[envId]?.();
+}

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { saveCheckpoint, loadCheckpoint } from '../../src/checkpoint.ts';
+import { CheckpointFormatError, parseCheckpoint, sha256Hex } from '../../src/checkpoint-format.ts';
+import { resolveConfig } from '../../src/config.ts';
+
+const nodeSha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe('checkpoint-format (browser-safe checkpoint parsing)', () => {
+  it('sha256Hex matches the FIPS 180-4 vectors and node:crypto at every padding boundary', () => {
+    const enc = new TextEncoder();
+    expect(sha256Hex(new Uint8Array())).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(sha256Hex(enc.encode('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256Hex(enc.encode('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq'))).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
+    for (const n of [1, 55, 56, 57, 63, 64, 65, 119, 120, 127, 128, 1000, 4880]) {
+      const b = Uint8Array.from({ length: n }, (_, i) => (i * 131 + n) & 0xff);
+      expect(sha256Hex(b), `length ${n}`).toBe(nodeSha(b));
+    }
+  });
+
+  it('parses what saveCheckpoint writes, like loadCheckpoint, and rejects corrupt weights', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metarl-ckfmt-'));
+    const config = resolveConfig('Navigation2D-v0', 'tiny', {});
+    const params = [Float32Array.of(1, 2, 3, 4, 5, 6), Float32Array.of(-1, 0.5), Float32Array.of(Math.log(0.7))];
+    saveCheckpoint(dir, { iteration: 3, config, obsDim: 2, actDim: 1, shapes: [[3, 2], [2], [1]], rng: { seed: 1, nextIteration: 3 }, versions: {} }, params);
+    const model = readFileSync(join(dir, 'checkpoint', 'model.json'), 'utf8');
+    const weights = new Uint8Array(readFileSync(join(dir, 'checkpoint', 'weights.bin')));
+    const ck = parseCheckpoint(model, weights);
+    expect(ck).toEqual(loadCheckpoint(dir));
+    expect(ck.params).toEqual(params);
+
+    const bad = weights.slice();
+    bad[5]! ^= 1;
+    expect(() => parseCheckpoint(model, bad)).toThrow(CheckpointFormatError);
+    expect(() => parseCheckpoint(model, bad)).toThrow(/checksum mismatch/);
+    expect(() => parseCheckpoint(model, weights.subarray(4))).toThrow(/has 32 bytes, expected 36/);
+    expect(() => parseCheckpoint('{', weights)).toThrow(/not valid JSON/);
+    expect(() => parseCheckpoint(JSON.stringify({ ...JSON.parse(model), formatVersion: 2 }), weights)).toThrow(/unknown format/);
+    // Unaligned bytes inside a larger buffer decode the same.
+    const big = new Uint8Array(weights.length + 1);
+    big.set(weights, 1);
+    expect(parseCheckpoint(model, big.subarray(1)).params).toEqual(params);
+  });
+});
