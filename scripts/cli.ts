@@ -5,6 +5,7 @@
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo maml-trpo|pretrained|oracle] [--backend B] [--out DIR] [--resume]
  *                [--workers N]
  *   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
+ *   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
  */
@@ -20,6 +21,7 @@ import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { cmdCompare } from './compare.ts';
+import { cmdBench } from './bench.ts';
 import { availableParallelism } from 'node:os';
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -35,6 +37,7 @@ const USAGE = `usage:
   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
+  metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
 envs: ${listEnvs().join(', ')}
 backends: ${BACKENDS.join(', ')}`;
 
@@ -178,6 +181,8 @@ async function main(argv: string[]): Promise<void> {
       return cmdEvaluate(rest);
     case 'compare':
       return cmdCompare(rest, log, backendOpt);
+    case 'bench':
+      return cmdBench(rest, log, backendOpt);
     case undefined:
     case '--help':
     case '-h':

@@ -1,0 +1,244 @@
+/**
+ * Measurements behind `metarl bench`: seconds per MAML-TRPO meta-iteration with its phase
+ * breakdown, and env control steps per second. The CLI (scripts/bench.ts) only parses and prints.
+ */
+import * as os from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import { resolveConfig, type TrainConfig } from '../src/config.ts';
+import { createRng } from '../src/rng.ts';
+import { make } from '../envs/index.ts';
+import { versions } from '../src/versions.ts';
+import { MamlTrpo, type PhaseTimes } from './maml-trpo.ts';
+import { envFactory } from './trainer.ts';
+
+/** Options of {@link benchMetaIterations}. */
+export interface BenchOptions {
+  env: string;
+  /** Timed meta-iterations (after `warmup` untimed ones). Default 5. */
+  iterations?: number;
+  /** Untimed iterations first (worker start-up, kernel compilation, first allocations). Default 1. */
+  warmup?: number;
+  /** Worker threads (1 = in-process). Default 1. */
+  workers?: number;
+  /** The configuration; default: the env's default preset (the reference configuration). */
+  config?: TrainConfig;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** Median, minimum and maximum of a sample. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** One timed meta-iteration. */
+export interface BenchIteration {
+  iteration: number;
+  /** Wall-clock seconds. */
+  seconds: number;
+  /** CPU seconds of this process (all its threads) during the iteration. */
+  cpuSeconds: number;
+  /** Env control steps sampled. */
+  envSteps: number;
+  time: PhaseTimes;
+}
+
+/** What {@link benchMetaIterations} reports (also the JSON of `metarl bench --json`). */
+export interface BenchReport {
+  kind: 'meta-iteration';
+  env: string;
+  backend: string;
+  workers: number;
+  machine: { cores: number; loadAverage1m: number; cpu: string };
+  versions: Record<string, string>;
+  config: {
+    metaBatchSize: number;
+    fastBatchSize: number;
+    horizon: number;
+    hiddenSizes: number[];
+    activation: string;
+    cgIters: number;
+    fvp: string;
+    firstOrder: boolean;
+  };
+  /** Seconds of construction plus the warm-up iterations (worker start-up included). */
+  startupSeconds: number;
+  secondsPerIteration: Spread;
+  cpuSecondsPerIteration: Spread;
+  /** Median seconds per phase. Phases done in workers (sampling, baseline, adaptation) report the slowest worker. */
+  phases: PhaseTimes;
+  /** Env control steps per wall-clock second of whole iterations (median). */
+  envStepsPerSecond: number;
+  /** Peak resident set size of the process (all threads), MiB. */
+  peakRssMiB: number;
+  /** Live tensors after the last iteration (this thread and the workers). */
+  liveTensors: number;
+  iterations: BenchIteration[];
+}
+
+/** Median (mean of the middle two for an even count), min and max. */
+export function spread(xs: readonly number[]): Spread {
+  if (xs.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN };
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return { median: s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2, min: s[0]!, max: s[s.length - 1]! };
+}
+
+const cpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/**
+ * Runs `warmup` + `iterations` meta-iterations of MAML-TRPO from the initial parameters of the
+ * config's seed (the training run's first iterations) and reports time per iteration and per
+ * phase, CPU time, env steps per second, peak RSS and the live tensor count. Needs `initBackend` first.
+ */
+export async function benchMetaIterations(opts: BenchOptions): Promise<BenchReport> {
+  const iterations = opts.iterations ?? 5;
+  const warmup = opts.warmup ?? 1;
+  const workers = opts.workers ?? 1;
+  const log = opts.log ?? (() => {});
+  const config = opts.config ?? resolveConfig(opts.env, undefined);
+  const makeEnv = envFactory(config);
+  const env = makeEnv();
+  const root = createRng(config.seed);
+  const t0 = performance.now();
+  const agent = new MamlTrpo(config, makeEnv, MamlTrpo.initParams(config, makeEnv, root), { workers });
+  agent.rootRng = root;
+  const runs: BenchIteration[] = [];
+  let startupSeconds = 0;
+  try {
+    for (let it = 0; it < warmup + iterations; it++) {
+      const c0 = cpuSeconds();
+      const w0 = performance.now();
+      const logs = await agent.step(env, it);
+      const seconds = (performance.now() - w0) / 1000;
+      if (it < warmup) {
+        startupSeconds = (performance.now() - t0) / 1000;
+        log(`warm-up ${it + 1}/${warmup}: ${seconds.toFixed(2)} s`);
+        continue;
+      }
+      const run: BenchIteration = { iteration: it, seconds, cpuSeconds: cpuSeconds() - c0, envSteps: agent.lastEnvSteps, time: logs.time };
+      runs.push(run);
+      log(
+        `iteration ${it - warmup + 1}/${iterations}: ${seconds.toFixed(2)} s (cpu ${run.cpuSeconds.toFixed(2)} s; ` +
+          `sampling ${logs.time.sampling.toFixed(2)}, cg ${logs.time.cg.toFixed(2)}, line search ${logs.time.lineSearch.toFixed(2)})`,
+      );
+    }
+  } finally {
+    await agent.close();
+  }
+  const med = (f: (r: BenchIteration) => number) => spread(runs.map(f)).median;
+  const phases = {} as PhaseTimes;
+  for (const k of ['sampling', 'baseline', 'adaptation', 'metaGradient', 'cg', 'lineSearch', 'total'] as const) phases[k] = med((r) => r.time[k]);
+  return {
+    kind: 'meta-iteration',
+    env: config.env,
+    backend: tf.getBackend(),
+    workers,
+    machine: { cores: os.availableParallelism(), loadAverage1m: os.loadavg()[0]!, cpu: os.cpus()[0]?.model ?? 'unknown' },
+    versions: versions(),
+    config: {
+      metaBatchSize: config.sampling.metaBatchSize,
+      fastBatchSize: config.sampling.fastBatchSize,
+      horizon: env.maxEpisodeSteps,
+      hiddenSizes: config.policy.hiddenSizes,
+      activation: config.policy.activation,
+      cgIters: config.trpo.cgIters,
+      fvp: config.trpo.fvp,
+      firstOrder: config.adaptation.firstOrder,
+    },
+    startupSeconds,
+    secondsPerIteration: spread(runs.map((r) => r.seconds)),
+    cpuSecondsPerIteration: spread(runs.map((r) => r.cpuSeconds)),
+    phases,
+    envStepsPerSecond: med((r) => r.envSteps / r.seconds),
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    liveTensors: agent.liveTensors(),
+    iterations: runs,
+  };
+}
+
+/** One env's stepping speed. */
+export interface EnvBench {
+  env: string;
+  steps: number;
+  episodes: number;
+  seconds: number;
+  stepsPerSecond: number;
+  /** Mean seconds per `reset` (included in `seconds`). */
+  resetSeconds: number;
+}
+
+/**
+ * Control steps per second of each env on this thread, with uniformly random actions in the action
+ * space (seeded, drawn beforehand), resets included: at least `minSeconds` of stepping per env, after a short warm-up.
+ */
+export function benchEnvSteps(envIds: readonly string[], opts: { minSeconds?: number; seed?: number } = {}): EnvBench[] {
+  const minSeconds = opts.minSeconds ?? 2;
+  return envIds.map((id) => {
+    const env = make(id);
+    const rng = createRng(opts.seed ?? 1).fork('bench-env', id);
+    const [task] = env.sampleTasks(1, rng.fork('task'));
+    env.setTask(task!);
+    const { low, high } = env.actionSpace;
+    // Pre-drawn actions, so the timing is the env's and not the RNG's.
+    const actions = Array.from({ length: 1024 }, () =>
+      Float32Array.from(low, (l, d) => rng.uniformRange(Number.isFinite(l) ? l : -1, Number.isFinite(high[d]!) ? high[d]! : 1)),
+    );
+    let steps = 0;
+    let episodes = 0;
+    let resetTime = 0;
+    const run = (seconds: number) => {
+      const start = performance.now();
+      let s = 0;
+      while ((performance.now() - start) / 1000 < seconds) {
+        const r0 = performance.now();
+        env.reset({ seed: episodes });
+        resetTime += performance.now() - r0;
+        episodes++;
+        for (;;) {
+          const r = env.step(actions[s % actions.length]!);
+          s++;
+          if (r.terminated || r.truncated) break;
+        }
+      }
+      return { s, seconds: (performance.now() - start) / 1000 };
+    };
+    run(Math.min(0.3, minSeconds / 4));
+    steps = 0;
+    episodes = 0;
+    resetTime = 0;
+    const { s, seconds } = run(minSeconds);
+    steps = s;
+    return { env: id, steps, episodes, seconds, stepsPerSecond: steps / seconds, resetSeconds: resetTime / 1000 / episodes };
+  });
+}
+
+/** The human-readable summary of a {@link BenchReport}. */
+export function formatBenchReport(r: BenchReport): string {
+  const f = (x: number) => x.toFixed(2);
+  const c = r.config;
+  const lines = [
+    `${r.env}: ${c.metaBatchSize} tasks × ${c.fastBatchSize} episodes × ${c.horizon} steps, ${c.hiddenSizes.join('-')} ${c.activation}, ` +
+      `${c.cgIters} CG iterations (${c.fvp} FVP${c.firstOrder ? ', first order' : ''}); backend ${r.backend}, ${r.workers} worker${r.workers === 1 ? '' : 's'}, ` +
+      `${r.machine.cores} cores (load ${r.machine.loadAverage1m.toFixed(2)})`,
+    `seconds / iteration: median ${f(r.secondsPerIteration.median)}  min ${f(r.secondsPerIteration.min)}  max ${f(r.secondsPerIteration.max)}  ` +
+      `(cpu ${f(r.cpuSecondsPerIteration.median)} s; ${r.iterations.length} iterations after warm-up, start-up ${f(r.startupSeconds)} s)`,
+    `phases (median s): ${(['sampling', 'baseline', 'adaptation', 'metaGradient', 'cg', 'lineSearch'] as const).map((k) => `${k} ${f(r.phases[k])}`).join('  ')}`,
+    `env steps / s: ${Math.round(r.envStepsPerSecond)}   peak RSS: ${r.peakRssMiB.toFixed(0)} MiB   live tensors: ${r.liveTensors}`,
+  ];
+  return lines.join('\n');
+}
+
+/** The human-readable table of {@link benchEnvSteps}. */
+export function formatEnvBench(rows: readonly EnvBench[]): string {
+  return [
+    '| env | control steps / s | reset (ms) | steps measured |',
+    '|---|---|---|---|',
+    ...rows.map((r) => `| ${r.env} | ${Math.round(r.stepsPerSecond)} | ${(r.resetSeconds * 1000).toPrecision(3)} | ${r.steps} |`),
+  ].join('\n');
+}

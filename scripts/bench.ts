@@ -1,0 +1,55 @@
+/**
+ * `metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]`
+ *
+ * Times MAML-TRPO meta-iterations of the env's reference configuration (its default preset) after
+ * one warm-up: seconds per iteration (median/min/max), the phase breakdown, env control steps per
+ * second, peak RSS and the live tensor count. `--env-only` instead measures env control steps per
+ * second on one core (every registered env unless `--env` is given). The measurements live in
+ * agents/bench.ts.
+ */
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { ConfigError } from '../src/config.ts';
+import { initBackend, type BackendName } from '../src/backend.ts';
+import { listEnvs, make } from '../envs/index.ts';
+import { benchEnvSteps, benchMetaIterations, formatBenchReport, formatEnvBench } from '../agents/bench.ts';
+
+function posInt(flag: string, v: string | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(flag, v, 'must be a positive integer');
+  return n;
+}
+
+/** The `bench` subcommand. */
+export async function cmdBench(argv: string[], log: (line: string) => void, backend: (v: string | undefined) => BackendName): Promise<void> {
+  const { values: o } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      env: { type: 'string' },
+      iterations: { type: 'string' },
+      workers: { type: 'string' },
+      backend: { type: 'string' },
+      'env-only': { type: 'boolean' },
+      json: { type: 'string' },
+    },
+  });
+  const envs = o.env !== undefined ? [o.env] : o['env-only'] ? listEnvs() : ['Navigation2D-v0'];
+  for (const id of envs) make(id); // unknown id → UnknownEnvError listing the known ones
+  if (o['env-only']) {
+    const rows = benchEnvSteps(envs);
+    process.stdout.write(`${formatEnvBench(rows)}\n`);
+    if (o.json) writeFileSync(o.json, `${JSON.stringify({ kind: 'env-steps', node: process.version, envs: rows }, null, 2)}\n`);
+    return;
+  }
+  const iterations = posInt('--iterations', o.iterations, 5);
+  const workers = posInt('--workers', o.workers, availableParallelism());
+  const b = backend(o.backend);
+  await initBackend(b, { log });
+  log(`bench: ${envs[0]}, reference configuration, ${workers} worker${workers === 1 ? '' : 's'}, 1 warm-up + ${iterations} iterations`);
+  const report = await benchMetaIterations({ env: envs[0]!, iterations, workers, log });
+  process.stdout.write(`${formatBenchReport(report)}\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
+}
