@@ -1,13 +1,14 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, type TrainConfig } from '../src/config.ts';
-import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint.ts';
+import { ConfigError, RL_ALGOS, SUPERVISED_ALGOS, type TrainConfig } from '../src/config.ts';
+import { loadCheckpoint, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
+import { SupervisedMetaLearner, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
 import { make } from '../envs/index.ts';
 import { MamlTrpo, type StepLogs } from './maml-trpo.ts';
 import { versions } from '../src/versions.ts';
 import { TaskObservationWrapper } from '../envs/oracle.ts';
-import type { MetaEnv } from '../src/types.ts';
+import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
 
 /** Options of {@link train}. */
 export interface TrainOptions {
@@ -41,7 +42,20 @@ export function assertNoRun(dir: string): void {
 }
 
 /** One line of `progress.jsonl`: the step logs plus the live tensor count. */
-export type ProgressRecord = StepLogs & { numTensors: number };
+export type ProgressRecord = (StepLogs | SupervisedStepLogs) & { numTensors: number };
+
+/** True for horizon-1 envs with a differentiable loss (they train with {@link SupervisedMetaLearner}). */
+export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
+  return typeof (env as Partial<SupervisedMetaEnv>).sampleBatch === 'function';
+}
+
+/** Rejects an algorithm that does not fit the env's kind (RL vs horizon-1 supervised). */
+export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
+  const allowed = isSupervised(env) ? SUPERVISED_ALGOS : RL_ALGOS;
+  if (!allowed.includes(config.algo)) {
+    throw new ConfigError('algo', config.algo, `does not apply to ${config.env}; use one of ${allowed.join(', ')}`);
+  }
+}
 
 /**
  * Trains a meta-learner as configured, writing `out/config.json`, one JSON line per iteration to
@@ -53,12 +67,16 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
   const progressPath = join(opts.out, 'progress.jsonl');
   const makeEnv = envFactory(config);
   const env = makeEnv();
+  checkAlgoForEnv(config, env);
+  const supervised = isSupervised(env);
   const root = createRng(config.seed);
   let start = 0;
   let params: Float32Array[];
+  let optimizer: OptimizerState | undefined;
   if (opts.resume) {
     const ck = loadCheckpoint(opts.out);
     params = ck.params;
+    optimizer = ck.optimizer;
     start = ck.meta.iteration;
     // Drop progress lines past the checkpoint: those iterations are run again, identically.
     if (existsSync(progressPath)) {
@@ -72,11 +90,13 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
   } else {
     assertNoRun(opts.out);
     mkdirSync(opts.out, { recursive: true });
-    params = MamlTrpo.initParams(config, makeEnv, root);
+    params = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
     writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, versions: versions() }, null, 2));
     writeFileSync(progressPath, '');
   }
-  const agent = new MamlTrpo(config, makeEnv, params, { workers: opts.workers, envModules: opts.envModules });
+  const agent = supervised
+    ? new SupervisedMetaLearner(config, env as SupervisedMetaEnv, params, optimizer)
+    : new MamlTrpo(config, makeEnv, params, { workers: opts.workers, envModules: opts.envModules });
   agent.rootRng = root;
   const checkpoint = (iteration: number) =>
     saveCheckpoint(
@@ -84,13 +104,14 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       {
         iteration,
         config,
-        obsDim: agent.policy.obsDim,
-        actDim: agent.policy.actDim,
-        shapes: agent.policy.shapes,
+        obsDim: env.observationSpace.shape[0],
+        actDim: env.actionSpace.shape[0],
+        shapes: agent instanceof MamlTrpo ? agent.policy.shapes : agent.paramShapes,
         rng: { seed: config.seed, nextIteration: iteration },
         versions: versions(),
       },
       agent.params,
+      agent instanceof SupervisedMetaLearner ? agent.adam : undefined,
     );
   const records: ProgressRecord[] = [];
   const end = opts.stopAfter !== undefined ? Math.min(config.iterations, start + opts.stopAfter) : config.iterations;
@@ -100,11 +121,16 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       const rec: ProgressRecord = { ...logs, numTensors: agent.liveTensors() };
       appendFileSync(progressPath, `${JSON.stringify(rec)}\n`);
       records.push(rec);
-      log(
-        `it ${String(it + 1).padStart(4)}/${config.iterations}  before ${logs.returnsBefore.toFixed(2).padStart(8)}  after ${logs.returnsAfter
-          .toFixed(2)
-          .padStart(8)}  kl ${logs.kl.toExponential(2)}  ${logs.stepOutcome}${logs.lineSearchAccepted ? `(${logs.lineSearchSteps})` : ''}  ${logs.time.total.toFixed(1)}s`,
-      );
+      if ('lineSearchSteps' in logs) {
+        log(
+          `it ${String(it + 1).padStart(4)}/${config.iterations}  before ${logs.returnsBefore.toFixed(2).padStart(8)}  after ${logs.returnsAfter
+            .toFixed(2)
+            .padStart(8)}  kl ${logs.kl.toExponential(2)}  ${logs.stepOutcome}${logs.lineSearchAccepted ? `(${logs.lineSearchSteps})` : ''}  ${logs.time.total.toFixed(1)}s`,
+        );
+      } else if ((it + 1) % 100 === 0 || it === start || it + 1 === end) {
+        // Supervised iterations take milliseconds: a line every 100 of them.
+        log(`it ${String(it + 1).padStart(6)}/${config.iterations}  query loss before ${logs.lossBefore.toFixed(4)}  after ${logs.lossAfter.toFixed(4)}  ${logs.time.total.toFixed(2)}s/it`);
+      }
       if ((it + 1) % config.checkpointEvery === 0 || it + 1 === config.iterations) checkpoint(it + 1);
     }
   } finally {

@@ -2,9 +2,9 @@
  * `metarl` command line: thin wrappers over the library (no algorithm logic here).
  *
  *   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
- *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo maml-trpo|pretrained|oracle] [--backend B] [--out DIR] [--resume]
+ *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
  *                [--workers N]
- *   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
+ *   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
  *   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
@@ -16,7 +16,8 @@ import { initBackend, type BackendName } from '../src/backend.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { UnknownEnvError, make, listEnvs } from '../envs/index.ts';
-import { assertNoRun, envFactory, train } from '../agents/trainer.ts';
+import { assertNoRun, envFactory, isSupervised, train } from '../agents/trainer.ts';
+import { evaluateSupervised } from '../agents/supervised-meta.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
@@ -32,14 +33,15 @@ const DEFAULT_ENV = 'Navigation2D-v0';
 
 const USAGE = `usage:
   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
-               [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo maml-trpo|pretrained|oracle] [--backend B] [--out DIR] [--resume]
+               [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
                [--workers N]
-  metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--seed N] [--json FILE] [--backend B]
+  metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
 envs: ${listEnvs().join(', ')}
-backends: ${BACKENDS.join(', ')}`;
+backends: ${BACKENDS.join(', ')}
+algos: maml-trpo, pretrained, oracle (RL envs); maml, fomaml, meta-sgd, anil, reptile, protonet, pretrained (supervised envs)`;
 
 /** A user error: printed as one line, exit code 2. */
 class UsageError extends Error {}
@@ -139,6 +141,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
       seed: { type: 'string' },
       json: { type: 'string' },
       backend: { type: 'string' },
+      shots: { type: 'string' },
     },
   });
   if (!o.run) throw new ConfigError('--run', undefined, 'is required');
@@ -152,9 +155,26 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const cfg = validateConfig(ck.meta.config);
   await initBackend(backend, { log });
   const makeEnv = envFactory(cfg);
-  const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const rng = createRng(seed).fork('evaluate');
-  const tasks = makeEnv().sampleTasks(nTasks, rng.fork('tasks'));
+  const evalEnv = makeEnv();
+  if (isSupervised(evalEnv)) {
+    // Horizon-1 tasks: K-shot adaptation scored on held-out query examples (defaults: 600 tasks, 10 steps).
+    const n = o.tasks === undefined ? 600 : nTasks;
+    const k = o.steps === undefined ? 10 : steps;
+    const tasks = evalEnv.sampleTasks(n, rng.fork('tasks'));
+    const shots = intOpt('shots', o.shots, 1);
+    if (shots !== undefined) cfg.supervised = { ...cfg.supervised, shots, queries: shots };
+    log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out tasks, ${k} steps`);
+    const { metric, stats } = evaluateSupervised(cfg, evalEnv, ck.params, { tasks, steps: k, rng, onTask: (d, m) => d % 50 === 0 || d === m ? process.stderr.write(`\r  task ${d}/${m}${d === m ? '\n' : ''}`) : true });
+    process.stdout.write(`${formatStepTable(cfg.env, stats, metric === 'mse' ? 'query MSE (mean ± s.e.m.)' : 'query accuracy % (mean ± s.e.m.)')}\n`);
+    if (o.json) {
+      const doc = { env: cfg.env, run: o.run, algo: cfg.algo, iteration: ck.meta.iteration, seed, metric, tasks: n, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
+      writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
+    }
+    return;
+  }
+  const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
+  const tasks = evalEnv.sampleTasks(nTasks, rng.fork('tasks'));
   log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${nTasks} held-out tasks, ${steps} steps, ${episodes} episodes per step`);
   const stats = evaluateAdaptation(policy, ck.params, makeEnv, {
     tasks,

@@ -30,12 +30,22 @@ export interface CheckpointMeta {
   rng: { seed: number; nextIteration: number };
   weightsSha256: string;
   versions: Record<string, string>;
+  /** Present when `optimizer.bin` (float64 m then v) holds an optimizer's state. */
+  optimizer?: { t: number; size: number; sha256: string };
+}
+
+/** Adam's state (supervised meta-learners), saved beside the weights so a resume is exact. */
+export interface OptimizerState {
+  t: number;
+  m: Float64Array;
+  v: Float64Array;
 }
 
 /** A loaded checkpoint. */
 export interface Checkpoint {
   meta: CheckpointMeta;
   params: ParamValues;
+  optimizer?: OptimizerState;
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -45,7 +55,12 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
  * folder that then replaces the previous checkpoint by rename, so a crash leaves either the old
  * or the new checkpoint, never a mix.
  */
-export function saveCheckpoint(runDir: string, meta: Omit<CheckpointMeta, 'weightsSha256' | 'format' | 'formatVersion'>, params: ParamValues): void {
+export function saveCheckpoint(
+  runDir: string,
+  meta: Omit<CheckpointMeta, 'weightsSha256' | 'format' | 'formatVersion' | 'optimizer'>,
+  params: ParamValues,
+  optimizer?: OptimizerState,
+): void {
   const total = params.reduce((s, p) => s + p.length, 0);
   const weights = new Float32Array(total);
   let o = 0;
@@ -54,13 +69,27 @@ export function saveCheckpoint(runDir: string, meta: Omit<CheckpointMeta, 'weigh
     o += p.length;
   }
   const bytes = new Uint8Array(weights.buffer);
-  const full: CheckpointMeta = { format: 'metarl-checkpoint', formatVersion: 1, ...meta, weightsSha256: sha256(bytes) };
+  let optBytes: Uint8Array | null = null;
+  if (optimizer) {
+    const mv = new Float64Array(optimizer.m.length * 2);
+    mv.set(optimizer.m);
+    mv.set(optimizer.v, optimizer.m.length);
+    optBytes = new Uint8Array(mv.buffer);
+  }
+  const full: CheckpointMeta = {
+    format: 'metarl-checkpoint',
+    formatVersion: 1,
+    ...meta,
+    weightsSha256: sha256(bytes),
+    ...(optimizer && optBytes && { optimizer: { t: optimizer.t, size: optimizer.m.length, sha256: sha256(optBytes) } }),
+  };
   const final = join(runDir, 'checkpoint');
   const tmp = join(runDir, `checkpoint.tmp-${process.pid}`);
   const old = join(runDir, 'checkpoint.old');
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   writeFileSync(join(tmp, 'weights.bin'), bytes);
+  if (optBytes) writeFileSync(join(tmp, 'optimizer.bin'), optBytes);
   writeFileSync(join(tmp, 'model.json'), JSON.stringify(full, null, 2));
   rmSync(old, { recursive: true, force: true });
   if (existsSync(final)) renameSync(final, old);
@@ -101,5 +130,16 @@ export function loadCheckpoint(runDir: string): Checkpoint {
     params.push(all.slice(o, o + n));
     o += n;
   }
-  return { meta, params };
+  let optimizer: OptimizerState | undefined;
+  if (meta.optimizer) {
+    const oPath = join(dir, 'optimizer.bin');
+    if (!existsSync(oPath)) throw new CheckpointError(oPath, 'not found');
+    const ob = readFileSync(oPath);
+    const obytes = new Uint8Array(ob.buffer, ob.byteOffset, ob.byteLength);
+    if (obytes.byteLength !== meta.optimizer.size * 16) throw new CheckpointError(oPath, `has ${obytes.byteLength} bytes, expected ${meta.optimizer.size * 16}`);
+    if (sha256(obytes) !== meta.optimizer.sha256) throw new CheckpointError(oPath, 'checksum mismatch (corrupt or modified)');
+    const mv = new Float64Array(obytes.slice().buffer);
+    optimizer = { t: meta.optimizer.t, m: mv.slice(0, meta.optimizer.size), v: mv.slice(meta.optimizer.size) };
+  }
+  return { meta, params, optimizer };
 }

@@ -15,7 +15,15 @@ export class ConfigError extends Error {
 }
 
 /** Meta-learning algorithms `metarl train --algo` accepts. */
-export type Algo = 'maml-trpo' | 'pretrained' | 'oracle';
+export type Algo = 'maml-trpo' | 'pretrained' | 'oracle' | SupervisedAlgo;
+
+/** Meta-learners for horizon-1 (supervised) envs. */
+export type SupervisedAlgo = 'maml' | 'fomaml' | 'meta-sgd' | 'anil' | 'reptile' | 'protonet';
+
+/** Algorithms for supervised envs ('pretrained' works for both kinds). */
+export const SUPERVISED_ALGOS: readonly string[] = ['maml', 'fomaml', 'meta-sgd', 'anil', 'reptile', 'protonet', 'pretrained'];
+/** Algorithms for RL envs. */
+export const RL_ALGOS: readonly string[] = ['maml-trpo', 'pretrained', 'oracle'];
 
 /** Everything a training run needs; every field has a default in a preset. */
 export interface TrainConfig {
@@ -47,6 +55,15 @@ export interface TrainConfig {
     /** First-order MAML (inner gradients treated as constants). Default false. */
     firstOrder: boolean;
   };
+  /** Horizon-1 (supervised) tasks only. */
+  supervised: {
+    /** Labelled examples per task (per class for classification) to adapt on: K. Default 10. */
+    shots: number;
+    /** Query examples per task (per class) for the outer loss. Default 10. */
+    queries: number;
+    /** Adam step size of the outer loop. Default 1e-3. */
+    outerLr: number;
+  };
   advantages: {
     /** Discount γ. Default 0.99. */
     gamma: number;
@@ -75,7 +92,7 @@ type Kind = 'posInt' | 'nonNegInt' | 'posNum' | 'unitInterval' | 'openUnit' | 'b
 /** The type of every leaf; used to reject unknown keys and bad values with the field's path. */
 const SCHEMA: Record<string, Kind> = {
   env: 'string',
-  algo: { oneOf: ['maml-trpo', 'pretrained', 'oracle'] },
+  algo: { oneOf: ['maml-trpo', 'pretrained', 'oracle', 'maml', 'fomaml', 'meta-sgd', 'anil', 'reptile', 'protonet'] },
   seed: 'nonNegInt',
   iterations: 'posInt',
   checkpointEvery: 'posInt',
@@ -87,6 +104,9 @@ const SCHEMA: Record<string, Kind> = {
   'adaptation.fastLr': 'posNum',
   'adaptation.numInnerSteps': 'posInt',
   'adaptation.firstOrder': 'bool',
+  'supervised.shots': 'posInt',
+  'supervised.queries': 'posInt',
+  'supervised.outerLr': 'posNum',
   'advantages.gamma': 'unitInterval',
   'advantages.gaeLambda': 'unitInterval',
   'advantages.normalize': 'bool',
@@ -111,6 +131,7 @@ function base(env: string): TrainConfig {
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1 },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
     adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false },
+    supervised: { shots: 10, queries: 10, outerLr: 1e-3 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true },
     baseline: { regCoeff: 1e-5 },
     trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, fvp: 'finite-difference', fdShift: 1e-3 },
@@ -125,6 +146,17 @@ export const PRESETS: Record<string, (env: string) => TrainConfig> = {
     c.sampling.metaBatchSize = 40;
     return c;
   },
+  /** Sine regression as in Finn et al. (2017) §5.1: 1-40-40-1 ReLU, K = 10, α = 0.01, Adam 1e-3, 25 tasks. */
+  sine: (env) => {
+    const c = base(env);
+    c.algo = 'maml';
+    c.iterations = 70000;
+    c.checkpointEvery = 1000;
+    c.policy = { hiddenSizes: [40, 40], activation: 'relu', initStd: 1 };
+    c.sampling = { metaBatchSize: 25, fastBatchSize: 10 };
+    c.adaptation.fastLr = 0.01;
+    return c;
+  },
   tiny: (env) => {
     const c = base(env);
     c.iterations = 3;
@@ -137,6 +169,7 @@ export const PRESETS: Record<string, (env: string) => TrainConfig> = {
 
 /** The preset used when `--preset` is not given. */
 export function defaultPreset(env: string): string {
+  if (env.startsWith('Sine')) return 'sine';
   return env.startsWith('HalfCheetah') ? 'cheetah' : 'navigation';
 }
 

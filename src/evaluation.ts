@@ -67,9 +67,10 @@ export function evaluateAdaptation(
 }
 
 /** A markdown table of {@link StepStat}s. */
-export function formatStepTable(title: string, stats: readonly StepStat[]): string {
+export function formatStepTable(title: string, stats: readonly StepStat[], rowLabel = 'return (mean ± s.e.m.)'): string {
+  const fmt = (v: number) => (Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(2));
   const head = `| ${title} | ${stats.map((s) => `step ${s.step}`).join(' | ')} |`;
   const sep = `|---|${stats.map(() => '---').join('|')}|`;
-  const row = `| return (mean ± s.e.m.) | ${stats.map((s) => `${s.mean.toFixed(2)} ± ${s.sem.toFixed(2)}`).join(' | ')} |`;
+  const row = `| ${rowLabel} | ${stats.map((s) => `${fmt(s.mean)} ± ${fmt(s.sem)}`).join(' | ')} |`;
   return [head, sep, row].join('\n');
 }
