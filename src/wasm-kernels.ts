@@ -274,17 +274,17 @@ function tanh(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf
     return stock.kernelFunc(args) as tf.TensorInfo;
   }
   if (cSigmoid == null) throw new Error('metarl wasm kernels: not set up (is the wasm backend active?)');
-  const out = be.makeOutput(x.shape, 'float32');
   const size = tf.util.sizeFromShape(x.shape);
-  if (size === 0) return out;
-  let xs = be.typedArrayFromHeap(x) as Float32Array;
-  let os = be.typedArrayFromHeap(out) as Float32Array;
-  for (let i = 0; i < size; i++) os[i] = 2 * xs[i];
+  if (size === 0) return be.makeOutput(x.shape, 'float32');
+  // 2x as x + x with the wasm Add kernel: exact, like the JS loop it replaces, and ~6x faster.
+  const add = tf.getKernel(tf.Add, WASM);
+  if (add == null) throw new Error('metarl wasm kernels: wasm Add kernel missing');
+  const out = add.kernelFunc({ inputs: { a: x, b: x }, backend, attrs: {} }) as tf.TensorInfo;
   const outId = dataOf(be, out).id;
   cSigmoid(outId, outId); // elementwise, in place
-  // The call may have grown the wasm memory (which detaches old views).
-  xs = be.typedArrayFromHeap(x) as Float32Array;
-  os = be.typedArrayFromHeap(out) as Float32Array;
+  // The calls may have grown the wasm memory (which detaches old views): take views only now.
+  const xs = be.typedArrayFromHeap(x) as Float32Array;
+  const os = be.typedArrayFromHeap(out) as Float32Array;
   finishTanh(xs, os, size);
   return out;
 }
