@@ -302,6 +302,7 @@ export function serveWorker(init: (data: never) => WorkerOps | Promise<WorkerOps
       } catch (e) {
         port.postMessage({ kind: 'error', id: m.id, error: serialiseError(e) } satisfies Reply);
       }
+      markItem(-1); // idle: a death now is not attributed to the last item
     });
   });
 }
