@@ -3,6 +3,7 @@
  * breakdown, and env control steps per second. The CLI (scripts/bench.ts) only parses and prints.
  */
 import * as os from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { resolveConfig, type TrainConfig } from '../src/config.ts';
 import { createRng } from '../src/rng.ts';
@@ -40,6 +41,11 @@ export interface BenchIteration {
   seconds: number;
   /** CPU seconds of this process (all its threads) during the iteration. */
   cpuSeconds: number;
+  /**
+   * CPU seconds of the busiest thread during the iteration (Linux; null elsewhere): about what the
+   * iteration would take with a free core per worker, whatever else the machine is running.
+   */
+  busiestThreadCpuSeconds: number | null;
   /** Env control steps sampled. */
   envSteps: number;
   time: PhaseTimes;
@@ -67,6 +73,8 @@ export interface BenchReport {
   startupSeconds: number;
   secondsPerIteration: Spread;
   cpuSecondsPerIteration: Spread;
+  /** See {@link BenchIteration.busiestThreadCpuSeconds}; null where per-thread times are unavailable. */
+  busiestThreadCpuSecondsPerIteration: Spread | null;
   /** Median seconds per phase. Phases done in workers (sampling, baseline, adaptation) report the slowest worker. */
   phases: PhaseTimes;
   /** Env control steps per wall-clock second of whole iterations (median). */
@@ -91,6 +99,28 @@ const cpuSeconds = () => {
   return (u.user + u.system) / 1e6;
 };
 
+/** CPU seconds of each thread of this process, from /proc (Linux, clock ticks of 10 ms); null elsewhere. */
+function threadCpuSeconds(): Map<string, number> | null {
+  try {
+    const out = new Map<string, number>();
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(fields[11]) + Number(fields[12])) / 100); // utime + stime, USER_HZ = 100
+    }
+    return out;
+  } catch {
+    return null;
+  }
+}
+
+function busiestThread(before: Map<string, number> | null, after: Map<string, number> | null): number | null {
+  if (!before || !after) return null;
+  let max = 0;
+  for (const [tid, t] of after) max = Math.max(max, t - (before.get(tid) ?? 0));
+  return max;
+}
+
 /**
  * Runs `warmup` + `iterations` meta-iterations of MAML-TRPO from the initial parameters of the
  * config's seed (the training run's first iterations) and reports time per iteration and per
@@ -113,15 +143,17 @@ export async function benchMetaIterations(opts: BenchOptions): Promise<BenchRepo
   try {
     for (let it = 0; it < warmup + iterations; it++) {
       const c0 = cpuSeconds();
+      const th0 = threadCpuSeconds();
       const w0 = performance.now();
       const logs = await agent.step(env, it);
       const seconds = (performance.now() - w0) / 1000;
+      const busiest = busiestThread(th0, threadCpuSeconds());
       if (it < warmup) {
         startupSeconds = (performance.now() - t0) / 1000;
         log(`warm-up ${it + 1}/${warmup}: ${seconds.toFixed(2)} s`);
         continue;
       }
-      const run: BenchIteration = { iteration: it, seconds, cpuSeconds: cpuSeconds() - c0, envSteps: agent.lastEnvSteps, time: logs.time };
+      const run: BenchIteration = { iteration: it, seconds, cpuSeconds: cpuSeconds() - c0, busiestThreadCpuSeconds: busiest, envSteps: agent.lastEnvSteps, time: logs.time };
       runs.push(run);
       log(
         `iteration ${it - warmup + 1}/${iterations}: ${seconds.toFixed(2)} s (cpu ${run.cpuSeconds.toFixed(2)} s; ` +
@@ -154,6 +186,9 @@ export async function benchMetaIterations(opts: BenchOptions): Promise<BenchRepo
     startupSeconds,
     secondsPerIteration: spread(runs.map((r) => r.seconds)),
     cpuSecondsPerIteration: spread(runs.map((r) => r.cpuSeconds)),
+    busiestThreadCpuSecondsPerIteration: runs.every((r) => r.busiestThreadCpuSeconds !== null)
+      ? spread(runs.map((r) => r.busiestThreadCpuSeconds!))
+      : null,
     phases,
     envStepsPerSecond: med((r) => r.envSteps / r.seconds),
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
@@ -227,7 +262,11 @@ export function formatBenchReport(r: BenchReport): string {
       `${c.cgIters} CG iterations (${c.fvp} FVP${c.firstOrder ? ', first order' : ''}); backend ${r.backend}, ${r.workers} worker${r.workers === 1 ? '' : 's'}, ` +
       `${r.machine.cores} cores (load ${r.machine.loadAverage1m.toFixed(2)})`,
     `seconds / iteration: median ${f(r.secondsPerIteration.median)}  min ${f(r.secondsPerIteration.min)}  max ${f(r.secondsPerIteration.max)}  ` +
-      `(cpu ${f(r.cpuSecondsPerIteration.median)} s; ${r.iterations.length} iterations after warm-up, start-up ${f(r.startupSeconds)} s)`,
+      `(${r.iterations.length} iterations after warm-up, start-up ${f(r.startupSeconds)} s)`,
+    `cpu seconds / iteration: ${f(r.cpuSecondsPerIteration.median)} in all threads` +
+      (r.busiestThreadCpuSecondsPerIteration
+        ? `, ${f(r.busiestThreadCpuSecondsPerIteration.median)} in the busiest (≈ wall time with a free core per worker)`
+        : ''),
     `phases (median s): ${(['sampling', 'baseline', 'adaptation', 'metaGradient', 'cg', 'lineSearch'] as const).map((k) => `${k} ${f(r.phases[k])}`).join('  ')}`,
     `env steps / s: ${Math.round(r.envStepsPerSecond)}   peak RSS: ${r.peakRssMiB.toFixed(0)} MiB   live tensors: ${r.liveTensors}`,
   ];

@@ -29,6 +29,7 @@ describe('bench', () => {
     expect(r.iterations[0]!.envSteps).toBeLessThanOrEqual(2 * 4 * 5 * 100);
     expect(r.liveTensors).toBe(0);
     expect(r.peakRssMiB).toBeGreaterThan(0);
+    if (r.busiestThreadCpuSecondsPerIteration) expect(r.busiestThreadCpuSecondsPerIteration.max).toBeLessThanOrEqual(r.cpuSecondsPerIteration.max + 0.05);
     expect(formatBenchReport(r)).toMatch(/seconds \/ iteration: median/);
   }, 30_000);
 
