@@ -6,13 +6,15 @@ import type { Rng } from '../src/rng.ts';
 import type { ParamValues } from '../src/policy.ts';
 import { MlpRegressor, SupervisedObjective, batchTensors, protoLoss, type BatchTensors, type SupervisedModel } from '../src/supervised.ts';
 import { flattenValues, readFlat, unflattenValues } from '../src/params.ts';
+import { ConvNet } from '../src/conv-net.ts';
 import { adamInit, adamStep, type AdamState } from '../src/adam.ts';
 import { secondOrderFixInstalled } from '../src/backend.ts';
 
 /** The model a supervised config trains: the MLP regressor for MSE tasks. */
 export function supervisedModel(config: TrainConfig, env: SupervisedMetaEnv): SupervisedModel {
   if (env.loss === 'mse') return new MlpRegressor(env.inputShape[0]!, config.policy.hiddenSizes, env.outputDim, config.policy.activation);
-  throw new TypeError(`no model for ${env.id} yet (classification models come with the Omniglot env)`);
+  // Classification: the 4-block conv net of Finn et al. (2017) / Vinyals et al. (2016).
+  return new ConvNet({ numClasses: env.outputDim, filters: config.supervised.convFilters, inputSize: env.inputShape[0]! });
 }
 
 /** What one supervised meta-iteration reports (a line of progress.jsonl). */
@@ -146,10 +148,20 @@ export class SupervisedMetaLearner {
           g = d.map((v) => -v);
           lossAfter += o.queryLoss(meta, c.adaptation.numInnerSteps, c.adaptation.fastLr) / n;
         } else if (c.algo === 'protonet') {
-          const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => protoLoss(this.model, p, support, query))(meta);
-          g = readFlat(grads);
+          // Only the embedding is used: differentiate the body, the head's gradient is zero.
+          const body = meta.map((_, i) => i).filter((i) => !this.model.headIndices.includes(i));
+          const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => {
+            const full = meta.slice();
+            body.forEach((i, k) => (full[i] = p[k]!));
+            return protoLoss(this.model, full, support, query);
+          })(body.map((i) => meta[i]!));
+          const full = meta.map((m, i) => {
+            const k = body.indexOf(i);
+            return k >= 0 ? grads[k]! : tf.zerosLike(m);
+          });
+          g = readFlat(full);
           lossAfter += value.dataSync()[0]! / n;
-          tf.dispose([value, ...grads]);
+          tf.dispose([value, ...full]);
         } else if (c.algo === 'pretrained') {
           // One model for all tasks: its loss on every labelled example, no adaptation.
           const all = [support, query];
@@ -194,6 +206,12 @@ export class SupervisedMetaLearner {
       time: { sampling: tSample, metaGradient: total - tSample, total },
     };
   }
+}
+
+/** Held-out tasks of a supervised env: its own test split when it has one (Omniglot), else fresh draws. */
+export function heldOutTasks(env: SupervisedMetaEnv, n: number, rng: Rng): Task[] {
+  const e = env as SupervisedMetaEnv & { heldOutTasks?: (n: number, rng: Rng) => Task[] };
+  return e.heldOutTasks ? e.heldOutTasks(n, rng) : env.sampleTasks(n, rng);
 }
 
 /** Options of {@link evaluateSupervised}. */

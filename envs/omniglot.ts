@@ -439,7 +439,7 @@ export const DEFAULT_OMNIGLOT_ENV_CONFIG: OmniglotEnvConfig = { ...DEFAULT_TASK_
  * instead, which two calls do not keep disjoint: do not use it for a support/query pair.
  */
 export class OmniglotEnv implements SupervisedMetaEnv<OmniglotTask> {
-  readonly id = 'Omniglot-v0';
+  readonly id: string = 'Omniglot-v0';
   readonly observationSpace: Box;
   readonly actionSpace: Box;
   readonly maxEpisodeSteps = 1;

@@ -17,7 +17,8 @@ import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { UnknownEnvError, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, train } from '../agents/trainer.ts';
-import { evaluateSupervised } from '../agents/supervised-meta.ts';
+import { evaluateSupervised, heldOutTasks } from '../agents/supervised-meta.ts';
+import '../envs/omniglot-register.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
@@ -161,7 +162,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
     // Horizon-1 tasks: K-shot adaptation scored on held-out query examples (defaults: 600 tasks, 10 steps).
     const n = o.tasks === undefined ? 600 : nTasks;
     const k = o.steps === undefined ? 10 : steps;
-    const tasks = evalEnv.sampleTasks(n, rng.fork('tasks'));
+    const tasks = heldOutTasks(evalEnv, n, rng.fork('tasks'));
     const shots = intOpt('shots', o.shots, 1);
     if (shots !== undefined) cfg.supervised = { ...cfg.supervised, shots, queries: shots };
     log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out tasks, ${k} steps`);

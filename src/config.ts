@@ -63,6 +63,8 @@ export interface TrainConfig {
     queries: number;
     /** Adam step size of the outer loop. Default 1e-3. */
     outerLr: number;
+    /** Filters per block of the classification conv net. Default 64. */
+    convFilters: number;
   };
   advantages: {
     /** Discount γ. Default 0.99. */
@@ -107,6 +109,7 @@ const SCHEMA: Record<string, Kind> = {
   'supervised.shots': 'posInt',
   'supervised.queries': 'posInt',
   'supervised.outerLr': 'posNum',
+  'supervised.convFilters': 'posInt',
   'advantages.gamma': 'unitInterval',
   'advantages.gaeLambda': 'unitInterval',
   'advantages.normalize': 'bool',
@@ -131,7 +134,7 @@ function base(env: string): TrainConfig {
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1 },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
     adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false },
-    supervised: { shots: 10, queries: 10, outerLr: 1e-3 },
+    supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true },
     baseline: { regCoeff: 1e-5 },
     trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, fvp: 'finite-difference', fdShift: 1e-3 },
@@ -157,6 +160,18 @@ export const PRESETS: Record<string, (env: string) => TrainConfig> = {
     c.adaptation.fastLr = 0.01;
     return c;
   },
+  /** Omniglot as in Finn et al. (2017) §5.2: 5-way α = 0.4 with 1 step, meta-batch 32 (20-way: α 0.1, 5 steps, 16). */
+  omniglot: (env) => {
+    const c = base(env);
+    const twenty = env.includes('20Way');
+    c.algo = 'maml';
+    c.iterations = 60000;
+    c.checkpointEvery = 100;
+    c.sampling = { metaBatchSize: twenty ? 16 : 32, fastBatchSize: 1 };
+    c.adaptation.fastLr = twenty ? 0.1 : 0.4;
+    c.adaptation.numInnerSteps = twenty ? 5 : 1;
+    return c;
+  },
   tiny: (env) => {
     const c = base(env);
     c.iterations = 3;
@@ -170,6 +185,7 @@ export const PRESETS: Record<string, (env: string) => TrainConfig> = {
 /** The preset used when `--preset` is not given. */
 export function defaultPreset(env: string): string {
   if (env.startsWith('Sine')) return 'sine';
+  if (env.startsWith('Omniglot')) return 'omniglot';
   return env.startsWith('HalfCheetah') ? 'cheetah' : 'navigation';
 }
 

@@ -1,0 +1,60 @@
+// Node only: registers the Omniglot N-way K-shot envs, whose data is read from disk. Kept out of
+// envs/index.ts so that module stays browser-safe.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { register, envSpec } from './registry.ts';
+import { OmniglotEnv, type OmniglotDataset, type OmniglotTask } from './omniglot.ts';
+import { loadOmniglot } from './omniglot-files.ts';
+import type { Rng } from '../src/rng.ts';
+
+/**
+ * Where the background set is read from: `$METARL_OMNIGLOT` (a folder or `images_background.zip`),
+ * else `../shared/data/omniglot/images_background.zip` beside the project.
+ */
+export function omniglotPath(): string {
+  const env = typeof process !== 'undefined' ? process.env.METARL_OMNIGLOT : undefined;
+  if (env) return resolve(env);
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'omniglot', 'images_background.zip');
+}
+
+let cached: { path: string; data: OmniglotDataset } | null = null;
+
+function dataset(): OmniglotDataset {
+  const path = omniglotPath();
+  if (cached?.path === path) return cached.data;
+  if (!existsSync(path)) {
+    throw new Error(`Omniglot data not found at ${path}; set METARL_OMNIGLOT to images_background.zip or its folder`);
+  }
+  cached = { path, data: loadOmniglot(path) };
+  return cached.data;
+}
+
+/** Omniglot whose held-out tasks come from the test characters (never seen in training). */
+export class RegisteredOmniglotEnv extends OmniglotEnv {
+  override readonly id: string;
+  constructor(id: string, data: OmniglotDataset, ways: number, shots: number) {
+    super(data, { ways, shots, queries: 15 });
+    this.id = id;
+  }
+
+  /** Tasks for evaluation: from the test split of characters. */
+  heldOutTasks(n: number, rng: Rng): OmniglotTask[] {
+    return this.sampleTasks(n, rng, 'test');
+  }
+}
+
+/** The registered Omniglot variants: `Omniglot{N}Way{K}Shot-v0`, 15 queries per class. */
+export const OMNIGLOT_VARIANTS: ReadonlyArray<[number, number]> = [
+  [5, 1],
+  [5, 5],
+  [20, 1],
+  [20, 5],
+];
+
+for (const [ways, shots] of OMNIGLOT_VARIANTS) {
+  const id = `Omniglot${ways}Way${shots}Shot-v0`;
+  if (!envSpec(id)) {
+    register({ id, factory: () => new RegisteredOmniglotEnv(id, dataset(), ways, shots), description: `Omniglot ${ways}-way ${shots}-shot (rotations as classes; data from METARL_OMNIGLOT)` });
+  }
+}
