@@ -269,3 +269,39 @@ function protoAccuracy(model: SupervisedModel, params: readonly tf.Tensor[], sup
   const d2 = tf.sub(tf.expandDims(tf.sum(tf.square(protos), 1), 0), tf.mul(tf.matMul(eq, protos, false, true), 2));
   return tf.mul(tf.mean(tf.cast(tf.equal(tf.argMin(d2, 1), tf.argMax(query.y, 1)), 'float32')), 100) as tf.Scalar;
 }
+
+/**
+ * A classifier for labelled support images and unlabelled query images, from a trained run:
+ * nearest prototype for ProtoNets, else adapt `steps` inner steps on the support set and take the
+ * arg-max of the adapted model's logits. The support set must have the run's number of classes
+ * (except for ProtoNets, which handle any). Used for the official one-shot runs.
+ */
+export function fewShotClassifier(config: TrainConfig, env: SupervisedMetaEnv, params: ParamValues, steps: number) {
+  const learner = new SupervisedMetaLearner({ ...config, adaptation: { ...config.adaptation, firstOrder: true } }, env, params);
+  return (support: LabelledBatch, query: { x: Float32Array; n: number }): Int32Array => {
+    const ways = Math.max(...Array.from(support.y as Int32Array)) + 1;
+    if (config.algo !== 'protonet' && ways !== env.outputDim) {
+      throw new RangeError(`the run classifies ${env.outputDim} ways, the support set has ${ways} classes; train on ${ways}-way tasks or use protonet`);
+    }
+    const s = batchTensors(support, env.inputShape, ways, 'cross-entropy');
+    const qx = tf.tensor(query.x, [query.n, ...env.inputShape]);
+    const meta = learner.toTensorsPublic(params);
+    try {
+      const pred = tf.tidy(() => {
+        if (config.algo === 'protonet') {
+          const es = learner.model.embed!(meta, s.x);
+          const protos = tf.div(tf.matMul(s.y, es, true, false), tf.expandDims(tf.sum(s.y, 0), 1));
+          const eq = learner.model.embed!(meta, qx);
+          return tf.argMin(tf.sub(tf.expandDims(tf.sum(tf.square(protos), 1), 0), tf.mul(tf.matMul(eq, protos, false, true), 2)), 1);
+        }
+        const o = learner.objective(s, { x: qx, y: s.y });
+        return tf.argMax(learner.model.forward(o.adapt(meta, steps, config.adaptation.fastLr), qx), 1);
+      });
+      const out = Int32Array.from(pred.dataSync());
+      pred.dispose();
+      return out;
+    } finally {
+      tf.dispose([s.x, s.y, qx, ...meta]);
+    }
+  };
+}

@@ -11,14 +11,16 @@
  */
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { UnknownEnvError, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, train } from '../agents/trainer.ts';
-import { evaluateSupervised, heldOutTasks } from '../agents/supervised-meta.ts';
-import '../envs/omniglot-register.ts';
+import { evaluateSupervised, fewShotClassifier, heldOutTasks } from '../agents/supervised-meta.ts';
+import { omniglotPath } from '../envs/omniglot-register.ts';
+import { loadOneShotRuns } from '../envs/omniglot-files.ts';
+import { evaluateOneShotRuns } from '../envs/omniglot.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
@@ -40,6 +42,7 @@ const USAGE = `usage:
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
+  metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE]
 envs: ${listEnvs().join(', ')}
 backends: ${BACKENDS.join(', ')}
 algos: maml-trpo, pretrained, oracle (RL envs); maml, fomaml, meta-sgd, anil, reptile, protonet, pretrained (supervised envs)`;
@@ -193,6 +196,24 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   }
 }
 
+/** `metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K]`: the official 20-way 1-shot benchmark. */
+async function cmdOneShot(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: { run: { type: 'string' }, data: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'string' } } });
+  if (!o.run) throw new ConfigError('--run', undefined, 'is required');
+  if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
+  const data = o.data ?? join(dirname(omniglotPath()), 'one_shot_runs.zip');
+  if (!existsSync(data)) throw new ConfigError('--data', data, 'not found (the official one_shot_runs.zip)');
+  const ck = loadCheckpoint(o.run);
+  const cfg = validateConfig(ck.meta.config);
+  const env = envFactory(cfg)();
+  if (!isSupervised(env) || env.loss !== 'cross-entropy') throw new ConfigError('--run', o.run, `is a ${cfg.env} run, not a classification run`);
+  const steps = intOpt('steps', o.steps, 0) ?? cfg.adaptation.numInnerSteps;
+  await initBackend(backendOpt(o.backend), { log });
+  const res = await evaluateOneShotRuns(loadOneShotRuns(data), fewShotClassifier(cfg, env, ck.params, steps));
+  process.stdout.write(`official one-shot runs (20-way 1-shot, ${res.perRun.length} runs, ${res.total} queries): error rate ${(100 * res.errorRate).toFixed(2)} % (${res.errors}/${res.total}); ${cfg.algo}, ${steps} steps\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, algo: cfg.algo, steps, ...res }, null, 2)}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
@@ -200,6 +221,8 @@ async function main(argv: string[]): Promise<void> {
       return cmdTrain(rest);
     case 'evaluate':
       return cmdEvaluate(rest);
+    case 'oneshot':
+      return cmdOneShot(rest);
     case 'compare':
       return cmdCompare(rest, log, backendOpt);
     case 'bench':
