@@ -25,6 +25,9 @@ import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { cmdCompare } from './compare.ts';
+import { filmstripSvg, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
+import { svgToPng } from '../src/png-node.ts';
+import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
 import { availableParallelism } from 'node:os';
 
@@ -42,6 +45,7 @@ const USAGE = `usage:
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
+  metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE]
 envs: ${listEnvs().join(', ')}
 backends: ${BACKENDS.join(', ')}
@@ -196,6 +200,37 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   }
 }
 
+/** `metarl render --run DIR --task JSON [--steps 1] [--episodes 20] [--seed N] --out FILE.svg`: an animated SVG (+ PNG filmstrip). */
+async function cmdRender(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: { run: { type: 'string' }, task: { type: 'string' }, steps: { type: 'string' }, episodes: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } } });
+  if (!o.run) throw new ConfigError('--run', undefined, 'is required');
+  if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
+  if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png filmstrip is written beside it)');
+  const ck = loadCheckpoint(o.run);
+  const cfg = validateConfig(ck.meta.config);
+  const makeEnv = envFactory(cfg);
+  let task: Task;
+  try {
+    task = o.task ? (JSON.parse(o.task) as Task) : makeEnv().sampleTasks(1, createRng(0).fork('render-task'))[0]!;
+  } catch (e) {
+    throw new ConfigError('--task', o.task, `is not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    makeEnv().setTask(task); // validates: a bad task names its field
+  } catch (e) {
+    throw new ConfigError('--task', o.task, (e as Error).message);
+  }
+  const steps = intOpt('steps', o.steps, 0) ?? 1;
+  const episodes = intOpt('episodes', o.episodes, 1) ?? 20;
+  await initBackend(backendOpt(o.backend), { log });
+  const r = rolloutAdapted(cfg, ck.params, makeEnv, task, steps, episodes, intOpt('seed', o.seed, 0) ?? 0);
+  const svg = rolloutSvg(r, `${cfg.env} (${cfg.algo}, iteration ${ck.meta.iteration})`);
+  writeFileSync(o.out, svg);
+  const png = o.out.replace(/\.svg$/i, '') + '.png';
+  writeFileSync(png, await svgToPng(filmstripSvg(r), 1));
+  process.stdout.write(`episode return ${r.episodeReturn.toFixed(2)} after ${steps} step(s) (adaptation returns ${r.adaptationReturns.map((x) => x.toFixed(1)).join(', ') || 'none'}); wrote ${o.out} and ${png}\n`);
+}
+
 /** `metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K]`: the official 20-way 1-shot benchmark. */
 async function cmdOneShot(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({ args: argv, strict: true, options: { run: { type: 'string' }, data: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'string' } } });
@@ -221,6 +256,8 @@ async function main(argv: string[]): Promise<void> {
       return cmdTrain(rest);
     case 'evaluate':
       return cmdEvaluate(rest);
+    case 'render':
+      return cmdRender(rest);
     case 'oneshot':
       return cmdOneShot(rest);
     case 'compare':
