@@ -7,6 +7,8 @@ export interface AdvantageConfig {
   gamma: number;
   gaeLambda: number;
   normalize: boolean;
+  /** Bootstrap a truncated episode with V(finalObs) (default true); false treats it as terminal, as pytorch-maml-rl does. */
+  bootstrapTruncated?: boolean;
   regCoeff: number;
 }
 
@@ -18,6 +20,7 @@ export interface AdvantageConfig {
 export function estimateAdvantages(ep: Episodes, cfg: AdvantageConfig): Float32Array {
   const baseline = new LinearFeatureBaseline({ regCoeff: cfg.regCoeff });
   baseline.fit(ep, discountedReturns(ep, cfg.gamma));
-  const adv = computeGae(ep, baseline.predict(ep), baseline.predictFinal(ep), cfg.gamma, cfg.gaeLambda);
+  const finalValues = cfg.bootstrapTruncated === false ? new Float32Array(ep.B) : baseline.predictFinal(ep);
+  const adv = computeGae(ep, baseline.predict(ep), finalValues, cfg.gamma, cfg.gaeLambda);
   return cfg.normalize ? normalizeAdvantages(adv, ep.mask) : adv;
 }

@@ -73,6 +73,8 @@ export interface TrainConfig {
     gaeLambda: number;
     /** Normalise advantages per batch to mean 0, std 1. Default true. */
     normalize: boolean;
+    /** Bootstrap truncated episodes with the baseline's V(finalObs). Default true; false = treat as terminal (pytorch-maml-rl). */
+    bootstrapTruncated: boolean;
   };
   baseline: {
     /** Initial ridge coefficient of the linear feature baseline. Default 1e-5. */
@@ -113,6 +115,7 @@ const SCHEMA: Record<string, Kind> = {
   'advantages.gamma': 'unitInterval',
   'advantages.gaeLambda': 'unitInterval',
   'advantages.normalize': 'bool',
+  'advantages.bootstrapTruncated': 'bool',
   'baseline.regCoeff': 'posNum',
   'trpo.maxKl': 'posNum',
   'trpo.cgIters': 'posInt',
@@ -135,7 +138,7 @@ function base(env: string): TrainConfig {
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
     adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false },
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64 },
-    advantages: { gamma: 0.99, gaeLambda: 1, normalize: true },
+    advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },
     trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, fvp: 'finite-difference', fdShift: 1e-3 },
   };
