@@ -3,17 +3,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import type { TrainConfig } from './config.ts';
 import type { ParamValues } from './policy.ts';
+import { CheckpointFormatError, decodeCheckpointWeights, parseCheckpointMeta } from './checkpoint-format.ts';
 
 /** Thrown when a checkpoint is missing or unreadable; names the file and what is wrong. */
-export class CheckpointError extends Error {
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(`checkpoint ${path}: ${reason}`);
-    this.name = 'CheckpointError';
-  }
-}
+export const CheckpointError = CheckpointFormatError;
+export type CheckpointError = CheckpointFormatError;
 
 /** `model.json` of a checkpoint: everything but the weights, which are in `weights.bin`. */
 export interface CheckpointMeta {
@@ -103,33 +97,11 @@ export function loadCheckpoint(runDir: string): Checkpoint {
   if (!existsSync(join(dir, 'model.json')) && existsSync(join(runDir, 'checkpoint.old', 'model.json'))) dir = join(runDir, 'checkpoint.old');
   const metaPath = join(dir, 'model.json');
   if (!existsSync(metaPath)) throw new CheckpointError(metaPath, 'not found');
-  let meta: CheckpointMeta;
-  try {
-    meta = JSON.parse(readFileSync(metaPath, 'utf8')) as CheckpointMeta;
-  } catch (e) {
-    throw new CheckpointError(metaPath, `not valid JSON (${(e as Error).message})`);
-  }
-  if (meta?.format !== 'metarl-checkpoint' || meta.formatVersion !== 1) {
-    throw new CheckpointError(metaPath, `unknown format ${JSON.stringify(meta?.format)} version ${JSON.stringify(meta?.formatVersion)}`);
-  }
-  if (!Array.isArray(meta.shapes) || !Number.isInteger(meta.iteration) || meta.iteration < 0) {
-    throw new CheckpointError(metaPath, 'missing shapes or iteration');
-  }
+  const meta = parseCheckpointMeta(readFileSync(metaPath, 'utf8'), metaPath);
   const wPath = join(dir, 'weights.bin');
   if (!existsSync(wPath)) throw new CheckpointError(wPath, 'not found');
   const buf = readFileSync(wPath);
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  const sizes = meta.shapes.map((s) => s.reduce((a, b) => a * b, 1));
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (bytes.byteLength !== total * 4) throw new CheckpointError(wPath, `has ${bytes.byteLength} bytes, expected ${total * 4}`);
-  if (sha256(bytes) !== meta.weightsSha256) throw new CheckpointError(wPath, 'checksum mismatch (corrupt or modified)');
-  const all = new Float32Array(bytes.slice().buffer);
-  const params: ParamValues = [];
-  let o = 0;
-  for (const n of sizes) {
-    params.push(all.slice(o, o + n));
-    o += n;
-  }
+  const params = decodeCheckpointWeights(meta, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), wPath);
   let optimizer: OptimizerState | undefined;
   if (meta.optimizer) {
     const oPath = join(dir, 'optimizer.bin');
