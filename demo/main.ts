@@ -107,9 +107,11 @@ async function main(): Promise<void> {
   }
 
   const episodesInput = $<HTMLInputElement>('episodes');
-  episodesInput.value = String(cfg.sampling.fastBatchSize);
+  const defaultEpisodes = Math.min(cfg.sampling.fastBatchSize, view.maxDefaultEpisodes ?? Infinity);
+  episodesInput.value = String(defaultEpisodes);
   $('max-steps').textContent = String(MAX_STEPS);
   $('prompt').textContent = view.prompt;
+  $('legend').textContent = view.legend ?? '';
   const nextButton = $<HTMLButtonElement>('next-step');
   const resetButton = $<HTMLButtonElement>('reset');
   const rows = $('results').querySelector('tbody')!;
@@ -173,7 +175,7 @@ async function main(): Promise<void> {
   const start = async (t: Task) => {
     if (busy) return;
     task = t;
-    const episodes = Math.max(1, Math.min(200, Math.round(Number(episodesInput.value)) || cfg.sampling.fastBatchSize));
+    const episodes = Math.max(1, Math.min(200, Math.round(Number(episodesInput.value)) || defaultEpisodes));
     session = new AdaptationSession(policy, ck.params, makeEnv, {
       task: t,
       episodes,
@@ -188,7 +190,7 @@ async function main(): Promise<void> {
     setStatus('adapted', summary());
   };
 
-  view.mount($('view'), (t) => void start(t).catch(fail));
+  view.mount($('view'), (t) => void start(t).catch(fail), { envId: cfg.env, policy, makeEnv });
   nextButton.addEventListener('click', () => {
     const s = session;
     if (!s || busy || gradientSteps() >= MAX_STEPS) return;

@@ -1,9 +1,12 @@
 import type { EnvView } from './types.ts';
 import { NavigationView } from './navigation-2d.ts';
+import { HalfCheetahView } from './half-cheetah.ts';
 
 /** Env id → its playground view. Add a line here for a new env family (see EnvView). */
 const VIEWS: Record<string, () => EnvView> = {
   'Navigation2D-v0': () => new NavigationView(),
+  'HalfCheetahVel-v0': () => new HalfCheetahView('velocity'),
+  'HalfCheetahDir-v0': () => new HalfCheetahView('direction'),
 };
 
 /** The playground view of `envId`, or undefined if the page has none yet. */

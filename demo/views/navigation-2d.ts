@@ -21,6 +21,7 @@ function el<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, 
 /** Navigation2D-v0: click to place the goal; every episode drawn as a path from the origin. */
 export class NavigationView implements EnvView {
   readonly prompt = 'Click inside the dashed square to place a goal.';
+  readonly legend = "Thin lines: the sampled episodes; thick line: where the policy's mean action leads.";
   private svg!: SVGSVGElement;
   private layer!: SVGGElement;
 
