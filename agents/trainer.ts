@@ -4,10 +4,9 @@ import { ConfigError, RL_ALGOS, SUPERVISED_ALGOS, type TrainConfig } from '../sr
 import { loadCheckpoint, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
-import { make } from '../envs/index.ts';
+import { envFactory } from '../envs/factory.ts';
 import { MamlTrpo, type StepLogs } from './maml-trpo.ts';
 import { versions } from '../src/versions.ts';
-import { TaskObservationWrapper } from '../envs/oracle.ts';
 import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
 
 /** Options of {@link train}. */
@@ -29,10 +28,7 @@ export interface TrainOptions {
   envModules?: Array<string | URL>;
 }
 
-/** The env factory a config trains on: the registered env, seen through the task for the oracle. */
-export function envFactory(config: TrainConfig): () => MetaEnv {
-  return config.algo === 'oracle' ? () => new TaskObservationWrapper(make(config.env)) : () => make(config.env);
-}
+export { envFactory } from '../envs/factory.ts';
 
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
 export function assertNoRun(dir: string): void {

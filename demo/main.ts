@@ -9,12 +9,11 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { parseCheckpoint } from '../src/checkpoint-format.ts';
-import { validateConfig, type TrainConfig } from '../src/config.ts';
+import { validateConfig } from '../src/config.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
-import type { MetaEnv, Task } from '../src/types.ts';
-import { make } from '../envs/index.ts';
-import { TaskObservationWrapper } from '../envs/oracle.ts';
+import type { Task } from '../src/types.ts';
+import { envFactory } from '../envs/factory.ts';
 import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
 import { parseProgress, renderCurves } from './curves.ts';
 import { viewFor } from './views/index.ts';
@@ -72,10 +71,6 @@ async function initPageBackend(requested: BackendName): Promise<string> {
     await initBackend('cpu', { log });
     return `cpu (${requested} failed: ${(e as Error).message})`;
   }
-}
-
-function envFactory(cfg: TrainConfig): () => MetaEnv {
-  return cfg.algo === 'oracle' ? () => new TaskObservationWrapper(make(cfg.env)) : () => make(cfg.env);
 }
 
 async function main(): Promise<void> {

@@ -103,6 +103,7 @@ const SCHEMA: Record<string, Kind> = {
   'policy.hiddenSizes': 'posIntList',
   'policy.activation': { oneOf: ['tanh', 'relu'] },
   'policy.initStd': 'posNum',
+  'policy.normalizeActions': 'bool',
   'sampling.metaBatchSize': 'posInt',
   'sampling.fastBatchSize': 'posInt',
   'adaptation.fastLr': 'posNum',
@@ -134,7 +135,7 @@ function base(env: string): TrainConfig {
     seed: 1,
     iterations: 500,
     checkpointEvery: 10,
-    policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1 },
+    policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
     adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false },
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64 },
@@ -158,7 +159,7 @@ export const PRESETS: Record<string, (env: string) => TrainConfig> = {
     c.algo = 'maml';
     c.iterations = 70000;
     c.checkpointEvery = 1000;
-    c.policy = { hiddenSizes: [40, 40], activation: 'relu', initStd: 1 };
+    c.policy = { hiddenSizes: [40, 40], activation: 'relu', initStd: 1, normalizeActions: false };
     c.sampling = { metaBatchSize: 25, fastBatchSize: 10 };
     c.adaptation.fastLr = 0.01;
     return c;

@@ -1,3 +1,4 @@
+import type { NormalizedActionWrapper } from '../envs/normalized-actions.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.ts';
 import { Mlp, type Activation } from './mlp.ts';
@@ -12,6 +13,11 @@ export interface PolicyConfig {
   activation: Activation;
   /** Initial standard deviation of every action dimension. Default 1. */
   initStd: number;
+  /**
+   * Act in [−1, 1]^d, mapped onto the env's action box ({@link NormalizedActionWrapper}, rllab's
+   * `normalize` as in the original MAML code). Default false (the env's own action units).
+   */
+  normalizeActions?: boolean;
 }
 
 /** Parameter values as plain arrays: what is sampled with, checkpointed and sent between threads. */

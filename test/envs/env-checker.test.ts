@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { listEnvs, make } from '../../envs/index.ts';
 import { TaskObservationWrapper } from '../../envs/oracle.ts';
+import { NormalizedActionWrapper } from '../../envs/normalized-actions.ts';
+import { envFactory } from '../../envs/factory.ts';
+import { resolveConfig } from '../../src/config.ts';
 import { createRng, type Rng } from '../../src/rng.ts';
 import type { MetaEnv } from '../../src/types.ts';
 
@@ -28,11 +31,13 @@ function rollout(env: MetaEnv, seed: number, actionRng: Rng, act?: (t: number) =
 }
 
 const ids = listEnvs();
-// Every registered env, and its oracle view (task appended to the observation) where it has one.
+// Every registered env, its oracle view (task appended to the observation) where it has one, and the
+// normalised-action view of navigation.
 const cases: [string, () => MetaEnv][] = ids.flatMap((id): [string, () => MetaEnv][] => {
   const plain: [string, () => MetaEnv] = [id, () => make(id)];
   return make(id).taskVector ? [plain, [`${id} (oracle view)`, () => new TaskObservationWrapper(make(id))]] : [plain];
 });
+cases.push(['Navigation2D-v0 (normalised actions)', () => new NormalizedActionWrapper(make('Navigation2D-v0'))]);
 
 it('registry lists the built-in envs and rejects unknown ids with the known ones', () => {
   expect(ids).toContain('Navigation2D-v0');
@@ -130,6 +135,28 @@ describe('Navigation2D-v0 dynamics (reference.md)', () => {
     expect(s3.terminated).toBe(true);
     expect(s3.truncated).toBe(false);
     expect(() => env.setTask({ goal: [0, Number.NaN] })).toThrow(/task\.goal/);
+  });
+
+  it('normalised actions: [-1, 1] maps onto [-0.1, 0.1], clipped; the oracle view composes with it', () => {
+    const env = new NormalizedActionWrapper(make('Navigation2D-v0'));
+    expect(Array.from(env.actionSpace.low)).toEqual([-1, -1]);
+    expect(Array.from(env.actionSpace.high)).toEqual([1, 1]);
+    env.setTask({ goal: [0.3, 0.3] });
+    env.reset();
+    const s1 = env.step(Float32Array.of(0.5, -3));
+    expect(s1.obs[0]).toBeCloseTo(0.05, 6);
+    expect(s1.obs[1]).toBeCloseTo(-0.1, 6);
+    expect(s1.reward).toBeCloseTo(-Math.hypot(0.05 - 0.3, -0.1 - 0.3), 6);
+    expect(() => env.step(Float32Array.of(1))).toThrow(/length 2/);
+
+    const cfg = resolveConfig('Navigation2D-v0', undefined, { algo: 'oracle', policy: { normalizeActions: true } });
+    const oracle = envFactory(cfg)();
+    expect(oracle.observationSpace.shape).toEqual([4]);
+    expect(Array.from(oracle.actionSpace.high)).toEqual([1, 1]);
+    oracle.setTask({ goal: [0.3, 0.3] });
+    oracle.reset();
+    expect(Array.from(oracle.step(Float32Array.of(1, 1)).obs).map((v) => +v.toFixed(6))).toEqual([0.1, 0.1, 0.3, 0.3]);
+    expect(() => new NormalizedActionWrapper(make('SineRegression-v0'))).toThrow(/finite bounds/);
   });
 
   it('samples goals uniformly in [-0.5, 0.5]^2', () => {
