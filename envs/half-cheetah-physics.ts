@@ -50,6 +50,7 @@ export const NUM_BODIES = 7;
 export const NUM_JOINTS = 6;
 /** Generalised coordinates: rootx, rootz, rooty, then the 6 hinges (MuJoCo's qpos order). */
 export const NQ = 3 + NUM_JOINTS;
+if (NQ !== 9) throw new Error('half-cheetah: the unrolled solver loops assume NQ = 9');
 
 /** Rotor inertia MuJoCo adds to every leg hinge (kg·m²). */
 const ARMATURE = 0.1;
@@ -368,8 +369,8 @@ const ROW_ROLLING = 4;
 /**
  * The half-cheetah's matter engine, bodies and solver state.
  *
- * Build a new instance to reset (a fresh matter engine, ≈ 0.1 ms); place it with
- * {@link HalfCheetahPhysics.setGeneralized}; advance it with {@link HalfCheetahPhysics.step}.
+ * Place it with {@link HalfCheetahPhysics.setGeneralized} (or start a new episode on the same instance
+ * with {@link HalfCheetahPhysics.reset}); advance it with {@link HalfCheetahPhysics.step}.
  */
 export class HalfCheetahPhysics {
   /** The matter engine holding the bodies; only its detector and pairs are used, never `Engine.update`. */
@@ -395,6 +396,8 @@ export class HalfCheetahPhysics {
   // place), right-hand side, per-body accelerations and a point Jacobian.
   private readonly mass = new Float64Array(NQ * NQ);
   private readonly massTilde = new Float64Array(NQ * NQ);
+  /** Reciprocals of the diagonal of M̃'s Cholesky factor (multiplying is cheaper than dividing). */
+  private readonly invDiag = new Float64Array(NQ);
   private readonly rhs = new Float64Array(NQ);
   private readonly aox = new Float64Array(NUM_BODIES);
   private readonly aoy = new Float64Array(NUM_BODIES);
@@ -510,6 +513,16 @@ export class HalfCheetahPhysics {
   }
 
   /**
+   * Starts a new episode on this instance: forgets every contact (matter's pairs, which hold the
+   * warm-start impulses) and places the cheetah with {@link setGeneralized}. The result is bit-identical
+   * to a new instance placed the same way, without the cost of building one.
+   */
+  reset(qpos: ArrayLike<number>, qvel: ArrayLike<number>): void {
+    Matter.Pairs.clear(this.internals.pairs as unknown as Matter.Pairs);
+    this.setGeneralized(qpos, qvel);
+  }
+
+  /**
    * Places the cheetah from MuJoCo generalised coordinates and detects its contacts: `qpos` =
    * [rootx, rootz, rooty, q₁…q₆] (rootz relative to {@link TORSO_HEIGHT}), `qvel` their rates.
    */
@@ -560,8 +573,8 @@ export class HalfCheetahPhysics {
       rhs[d] = rhs[d]! + dt * (torques[j]! - STIFFNESS[j]! * q[d]!);
       mt[d * NQ + d] = mt[d * NQ + d]! + dt * DAMPING[j]!;
     }
-    choleskyInPlace(mt);
-    choleskySolve(mt, rhs);
+    choleskyInPlace(mt, this.invDiag);
+    choleskySolve(mt, this.invDiag, rhs, 0);
     v.set(rhs);
 
     // 2. Velocity solve of limits and contacts, warm-started.
@@ -676,7 +689,7 @@ export class HalfCheetahPhysics {
     const J = this.rowJ;
     const Y = this.rowY;
     for (let i = 0; i < NQ; i++) Y[o + i] = J[o + i]!;
-    choleskySolve(this.massTilde, Y, o);
+    choleskySolve(this.massTilde, this.invDiag, Y, o);
     let a = 0;
     for (let i = 0; i < NQ; i++) a += J[o + i]! * Y[o + i]!;
     this.rowInvA[r] = 1 / a;
@@ -749,19 +762,38 @@ export class HalfCheetahPhysics {
     this.rowJ[o + dof] = 1;
   }
 
+  // The two hot loops of the solve, written out for NQ = 9 (same operation order as a loop).
+
   /** v += Y_r·dλ. */
   private applyRow(r: number, dLambda: number): void {
     if (dLambda === 0) return;
     const { v, rowY } = this;
     const o = r * NQ;
-    for (let k = 0; k < NQ; k++) v[k] = v[k]! + rowY[o + k]! * dLambda;
+    v[0] = v[0]! + rowY[o]! * dLambda;
+    v[1] = v[1]! + rowY[o + 1]! * dLambda;
+    v[2] = v[2]! + rowY[o + 2]! * dLambda;
+    v[3] = v[3]! + rowY[o + 3]! * dLambda;
+    v[4] = v[4]! + rowY[o + 4]! * dLambda;
+    v[5] = v[5]! + rowY[o + 5]! * dLambda;
+    v[6] = v[6]! + rowY[o + 6]! * dLambda;
+    v[7] = v[7]! + rowY[o + 7]! * dLambda;
+    v[8] = v[8]! + rowY[o + 8]! * dLambda;
   }
 
+  /** J_r·v. */
   private rowVelocity(r: number): number {
     const { v, rowJ } = this;
     const o = r * NQ;
     let s = 0;
-    for (let k = 0; k < NQ; k++) s += rowJ[o + k]! * v[k]!;
+    s += rowJ[o]! * v[0]!;
+    s += rowJ[o + 1]! * v[1]!;
+    s += rowJ[o + 2]! * v[2]!;
+    s += rowJ[o + 3]! * v[3]!;
+    s += rowJ[o + 4]! * v[4]!;
+    s += rowJ[o + 5]! * v[5]!;
+    s += rowJ[o + 6]! * v[6]!;
+    s += rowJ[o + 7]! * v[7]!;
+    s += rowJ[o + 8]! * v[8]!;
     return s;
   }
 
@@ -1165,32 +1197,42 @@ export class HalfCheetahPhysics {
   }
 }
 
-/** In-place Cholesky factorisation of a symmetric positive-definite NQ×NQ matrix (lower triangle = L). */
-function choleskyInPlace(a: Float64Array): void {
+/**
+ * In-place Cholesky factorisation of a symmetric positive-definite NQ×NQ matrix (lower triangle = L),
+ * with the reciprocals of L's diagonal into `invDiag`.
+ */
+function choleskyInPlace(a: Float64Array, invDiag: Float64Array): void {
   for (let j = 0; j < NQ; j++) {
     let d = a[j * NQ + j]!;
     for (let k = 0; k < j; k++) d -= a[j * NQ + k]! * a[j * NQ + k]!;
     if (!(d > 0)) throw new Error(`half-cheetah: mass matrix not positive definite (pivot ${j}: ${d})`);
     const l = Math.sqrt(d);
+    const il = 1 / l;
     a[j * NQ + j] = l;
+    invDiag[j] = il;
     for (let i = j + 1; i < NQ; i++) {
       let s = a[i * NQ + j]!;
       for (let k = 0; k < j; k++) s -= a[i * NQ + k]! * a[j * NQ + k]!;
-      a[i * NQ + j] = s / l;
+      a[i * NQ + j] = s * il;
     }
   }
 }
 
-/** Solves (L·Lᵀ)·x = b in place for the 9-vector at `x[off…off+8]`, L from {@link choleskyInPlace}. */
-function choleskySolve(l: Float64Array, x: Float64Array, off = 0): void {
-  for (let i = 0; i < NQ; i++) {
+/**
+ * Solves (L·Lᵀ)·x = b in place for the 9-vector at `x[off…off+8]`, with L and 1/diag(L) from
+ * {@link choleskyInPlace}. Leading zeros of b stay zero in the forward pass and are skipped.
+ */
+function choleskySolve(l: Float64Array, invDiag: Float64Array, x: Float64Array, off: number): void {
+  let first = 0;
+  while (first < NQ && x[off + first] === 0) first++;
+  for (let i = first; i < NQ; i++) {
     let s = x[off + i]!;
-    for (let k = 0; k < i; k++) s -= l[i * NQ + k]! * x[off + k]!;
-    x[off + i] = s / l[i * NQ + i]!;
+    for (let k = first; k < i; k++) s -= l[i * NQ + k]! * x[off + k]!;
+    x[off + i] = s * invDiag[i]!;
   }
   for (let i = NQ - 1; i >= 0; i--) {
     let s = x[off + i]!;
     for (let k = i + 1; k < NQ; k++) s -= l[k * NQ + i]! * x[off + k]!;
-    x[off + i] = s / l[i * NQ + i]!;
+    x[off + i] = s * invDiag[i]!;
   }
 }

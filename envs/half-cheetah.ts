@@ -78,9 +78,9 @@ export class HalfCheetahEnv implements Env {
     const { qpos, qvel, rng } = this;
     for (let i = 0; i < NQ; i++) qpos[i] = rng.uniformRange(-RESET_NOISE, RESET_NOISE);
     for (let i = 0; i < NQ; i++) qvel[i] = RESET_NOISE * rng.normal();
-    const physics = new HalfCheetahPhysics();
-    physics.setGeneralized(qpos, qvel);
-    this.physics = physics;
+    // One physics instance per env, reset in place: the same trajectory as a new one, ~10× cheaper.
+    const physics = (this.physics ??= new HalfCheetahPhysics());
+    physics.reset(qpos, qvel);
     this.t = 0;
     this.ended = false;
     this.forwardVelocity = 0;
