@@ -1220,19 +1220,35 @@ function choleskyInPlace(a: Float64Array, invDiag: Float64Array): void {
 
 /**
  * Solves (L·Lᵀ)·x = b in place for the 9-vector at `x[off…off+8]`, with L and 1/diag(L) from
- * {@link choleskyInPlace}. Leading zeros of b stay zero in the forward pass and are skipped.
+ * {@link choleskyInPlace}: forward then backward substitution, written out for NQ = 9 (the operation
+ * order of the loops `s -= l[i][k]·x[k]` for ascending k).
  */
 function choleskySolve(l: Float64Array, invDiag: Float64Array, x: Float64Array, off: number): void {
-  let first = 0;
-  while (first < NQ && x[off + first] === 0) first++;
-  for (let i = first; i < NQ; i++) {
-    let s = x[off + i]!;
-    for (let k = first; k < i; k++) s -= l[i * NQ + k]! * x[off + k]!;
-    x[off + i] = s * invDiag[i]!;
-  }
-  for (let i = NQ - 1; i >= 0; i--) {
-    let s = x[off + i]!;
-    for (let k = i + 1; k < NQ; k++) s -= l[k * NQ + i]! * x[off + k]!;
-    x[off + i] = s * invDiag[i]!;
-  }
+  const y0 = x[off]! * invDiag[0]!;
+  const y1 = (x[off + 1]! - l[9]! * y0) * invDiag[1]!;
+  const y2 = (x[off + 2]! - l[18]! * y0 - l[19]! * y1) * invDiag[2]!;
+  const y3 = (x[off + 3]! - l[27]! * y0 - l[28]! * y1 - l[29]! * y2) * invDiag[3]!;
+  const y4 = (x[off + 4]! - l[36]! * y0 - l[37]! * y1 - l[38]! * y2 - l[39]! * y3) * invDiag[4]!;
+  const y5 = (x[off + 5]! - l[45]! * y0 - l[46]! * y1 - l[47]! * y2 - l[48]! * y3 - l[49]! * y4) * invDiag[5]!;
+  const y6 = (x[off + 6]! - l[54]! * y0 - l[55]! * y1 - l[56]! * y2 - l[57]! * y3 - l[58]! * y4 - l[59]! * y5) * invDiag[6]!;
+  const y7 = (x[off + 7]! - l[63]! * y0 - l[64]! * y1 - l[65]! * y2 - l[66]! * y3 - l[67]! * y4 - l[68]! * y5 - l[69]! * y6) * invDiag[7]!;
+  const y8 = (x[off + 8]! - l[72]! * y0 - l[73]! * y1 - l[74]! * y2 - l[75]! * y3 - l[76]! * y4 - l[77]! * y5 - l[78]! * y6 - l[79]! * y7) * invDiag[8]!;
+  const z8 = (y8) * invDiag[8]!;
+  const z7 = (y7 - l[79]! * z8) * invDiag[7]!;
+  const z6 = (y6 - l[69]! * z7 - l[78]! * z8) * invDiag[6]!;
+  const z5 = (y5 - l[59]! * z6 - l[68]! * z7 - l[77]! * z8) * invDiag[5]!;
+  const z4 = (y4 - l[49]! * z5 - l[58]! * z6 - l[67]! * z7 - l[76]! * z8) * invDiag[4]!;
+  const z3 = (y3 - l[39]! * z4 - l[48]! * z5 - l[57]! * z6 - l[66]! * z7 - l[75]! * z8) * invDiag[3]!;
+  const z2 = (y2 - l[29]! * z3 - l[38]! * z4 - l[47]! * z5 - l[56]! * z6 - l[65]! * z7 - l[74]! * z8) * invDiag[2]!;
+  const z1 = (y1 - l[19]! * z2 - l[28]! * z3 - l[37]! * z4 - l[46]! * z5 - l[55]! * z6 - l[64]! * z7 - l[73]! * z8) * invDiag[1]!;
+  const z0 = (y0 - l[9]! * z1 - l[18]! * z2 - l[27]! * z3 - l[36]! * z4 - l[45]! * z5 - l[54]! * z6 - l[63]! * z7 - l[72]! * z8) * invDiag[0]!;
+  x[off] = z0;
+  x[off + 1] = z1;
+  x[off + 2] = z2;
+  x[off + 3] = z3;
+  x[off + 4] = z4;
+  x[off + 5] = z5;
+  x[off + 6] = z6;
+  x[off + 7] = z7;
+  x[off + 8] = z8;
 }
