@@ -292,6 +292,10 @@ const ANGULAR_J: Uint8Array = (() => {
   }
   return out;
 })();
+/** `BODY_COLS[b]`: the generalised coordinates that move body b (root x, y, θ and its path's hinges), ascending. */
+const BODY_COLS: readonly Int8Array[] = Array.from({ length: NUM_BODIES }, (_, b) =>
+  Int8Array.from([0, 1, 2, ...Array.from({ length: NUM_JOINTS }, (_, j) => j).filter((j) => ON_PATH[b * NUM_JOINTS + j] === 1).map((j) => 3 + j)]),
+);
 const MASS: Float64Array = Float64Array.from(BODY_GEOMS, (g) => g.mass);
 const INERTIA: Float64Array = Float64Array.from(BODY_GEOMS, (g) => g.inertia);
 const COM_X: Float64Array = Float64Array.from(BODY_GEOMS, (g) => g.comX);
@@ -574,7 +578,7 @@ export class HalfCheetahPhysics {
       mt[d * NQ + d] = mt[d * NQ + d]! + dt * DAMPING[j]!;
     }
     choleskyInPlace(mt, this.invDiag);
-    choleskySolve(mt, this.invDiag, rhs, 0);
+    choleskySolve(mt, this.invDiag, rhs, 0, rhs, 0);
     v.set(rhs);
 
     // 2. Velocity solve of limits and contacts, warm-started.
@@ -589,8 +593,7 @@ export class HalfCheetahPhysics {
 
     // 4. Contacts at the new pose, 5. positions out of penetration and limit violation.
     this.detectContacts();
-    this.projectPositions();
-    this.forwardKinematics();
+    if (this.projectPositions()) this.forwardKinematics();
   }
 
   /** Body angles, origins and COMs from `q`. */
@@ -667,13 +670,16 @@ export class HalfCheetahPhysics {
       const m = MASS[b]!;
       const inertia = INERTIA[b]!;
       const ang = b * NQ;
-      for (let i = 0; i < NQ; i++) {
+      // Only the columns that move b: the others' Jacobian entries are zero and would add nothing.
+      const cols = BODY_COLS[b]!;
+      for (let ci = 0; ci < cols.length; ci++) {
+        const i = cols[ci]!;
         const xi = jx[i]!;
         const yi = jy[i]!;
         const ri = ANGULAR_J[ang + i]!;
-        if (xi === 0 && yi === 0 && ri === 0) continue;
         rhs[i] = rhs[i]! + m * (yi * GRAVITY - xi * ax - yi * ay);
-        for (let k = 0; k <= i; k++) {
+        for (let ck = 0; ck <= ci; ck++) {
+          const k = cols[ck]!;
           mass[i * NQ + k] = mass[i * NQ + k]! + m * (xi * jx[k]! + yi * jy[k]!) + inertia * ri * ANGULAR_J[ang + k]!;
         }
       }
@@ -688,8 +694,7 @@ export class HalfCheetahPhysics {
     const o = r * NQ;
     const J = this.rowJ;
     const Y = this.rowY;
-    for (let i = 0; i < NQ; i++) Y[o + i] = J[o + i]!;
-    choleskySolve(this.massTilde, this.invDiag, Y, o);
+    choleskySolve(this.massTilde, this.invDiag, J, o, Y, o);
     let a = 0;
     for (let i = 0; i < NQ; i++) a += J[o + i]! * Y[o + i]!;
     this.rowInvA[r] = 1 / a;
@@ -856,8 +861,9 @@ export class HalfCheetahPhysics {
    * Moves q out of penetration and limit violation without touching v: the smallest M̃-weighted
    * correction Δq with J·Δq ≥ b for each violated row (Box2D's Baumgarte fraction and slop for contacts,
    * a clamped full correction for limits), found by projected Gauss–Seidel on rows linearised at q.
+   * Returns whether q changed (false when nothing penetrates or violates a limit).
    */
-  private projectPositions(): void {
+  private projectPositions(): boolean {
     const { q, jx, jy, cx, cy, cosPhi, sinPhi, dq } = this;
     this.rowCount = 0;
     for (let i = 0; i < this.contactCount; i++) {
@@ -889,7 +895,7 @@ export class HalfCheetahPhysics {
         this.addRow(ROW_UPPER, j, Math.max(UPPER[j]! + ANGULAR_SLOP - qj, -MAX_ANGULAR_CORRECTION), 0);
       }
     }
-    if (this.rowCount === 0) return;
+    if (this.rowCount === 0) return false;
     dq.fill(0);
     const { rowJ, rowY, rowKind, rowBound, rowImpulse, rowInvA } = this;
     for (let it = 0; it < POSITION_ITERATIONS; it++) {
@@ -906,6 +912,7 @@ export class HalfCheetahPhysics {
       }
     }
     for (let k = 0; k < NQ; k++) q[k] = q[k]! + dq[k]!;
+    return true;
   }
 
   private growRows(): void {
@@ -1219,21 +1226,21 @@ function choleskyInPlace(a: Float64Array, invDiag: Float64Array): void {
 }
 
 /**
- * Solves (L·Lᵀ)·x = b in place for the 9-vector at `x[off…off+8]`, with L and 1/diag(L) from
- * {@link choleskyInPlace}: forward then backward substitution, written out for NQ = 9 (the operation
- * order of the loops `s -= l[i][k]·x[k]` for ascending k).
+ * Solves (L·Lᵀ)·x = b for the 9-vectors at `b[bOff…bOff+8]` and `x[xOff…xOff+8]` (which may be the same
+ * place), with L and 1/diag(L) from {@link choleskyInPlace}: forward then backward substitution, written
+ * out for NQ = 9 (the operation order of the loops `s -= l[i][k]·x[k]` for ascending k).
  */
-function choleskySolve(l: Float64Array, invDiag: Float64Array, x: Float64Array, off: number): void {
-  const y0 = x[off]! * invDiag[0]!;
-  const y1 = (x[off + 1]! - l[9]! * y0) * invDiag[1]!;
-  const y2 = (x[off + 2]! - l[18]! * y0 - l[19]! * y1) * invDiag[2]!;
-  const y3 = (x[off + 3]! - l[27]! * y0 - l[28]! * y1 - l[29]! * y2) * invDiag[3]!;
-  const y4 = (x[off + 4]! - l[36]! * y0 - l[37]! * y1 - l[38]! * y2 - l[39]! * y3) * invDiag[4]!;
-  const y5 = (x[off + 5]! - l[45]! * y0 - l[46]! * y1 - l[47]! * y2 - l[48]! * y3 - l[49]! * y4) * invDiag[5]!;
-  const y6 = (x[off + 6]! - l[54]! * y0 - l[55]! * y1 - l[56]! * y2 - l[57]! * y3 - l[58]! * y4 - l[59]! * y5) * invDiag[6]!;
-  const y7 = (x[off + 7]! - l[63]! * y0 - l[64]! * y1 - l[65]! * y2 - l[66]! * y3 - l[67]! * y4 - l[68]! * y5 - l[69]! * y6) * invDiag[7]!;
-  const y8 = (x[off + 8]! - l[72]! * y0 - l[73]! * y1 - l[74]! * y2 - l[75]! * y3 - l[76]! * y4 - l[77]! * y5 - l[78]! * y6 - l[79]! * y7) * invDiag[8]!;
-  const z8 = (y8) * invDiag[8]!;
+function choleskySolve(l: Float64Array, invDiag: Float64Array, b: Float64Array, bOff: number, x: Float64Array, xOff: number): void {
+  const y0 = b[bOff]! * invDiag[0]!;
+  const y1 = (b[bOff + 1]! - l[9]! * y0) * invDiag[1]!;
+  const y2 = (b[bOff + 2]! - l[18]! * y0 - l[19]! * y1) * invDiag[2]!;
+  const y3 = (b[bOff + 3]! - l[27]! * y0 - l[28]! * y1 - l[29]! * y2) * invDiag[3]!;
+  const y4 = (b[bOff + 4]! - l[36]! * y0 - l[37]! * y1 - l[38]! * y2 - l[39]! * y3) * invDiag[4]!;
+  const y5 = (b[bOff + 5]! - l[45]! * y0 - l[46]! * y1 - l[47]! * y2 - l[48]! * y3 - l[49]! * y4) * invDiag[5]!;
+  const y6 = (b[bOff + 6]! - l[54]! * y0 - l[55]! * y1 - l[56]! * y2 - l[57]! * y3 - l[58]! * y4 - l[59]! * y5) * invDiag[6]!;
+  const y7 = (b[bOff + 7]! - l[63]! * y0 - l[64]! * y1 - l[65]! * y2 - l[66]! * y3 - l[67]! * y4 - l[68]! * y5 - l[69]! * y6) * invDiag[7]!;
+  const y8 = (b[bOff + 8]! - l[72]! * y0 - l[73]! * y1 - l[74]! * y2 - l[75]! * y3 - l[76]! * y4 - l[77]! * y5 - l[78]! * y6 - l[79]! * y7) * invDiag[8]!;
+  const z8 = y8 * invDiag[8]!;
   const z7 = (y7 - l[79]! * z8) * invDiag[7]!;
   const z6 = (y6 - l[69]! * z7 - l[78]! * z8) * invDiag[6]!;
   const z5 = (y5 - l[59]! * z6 - l[68]! * z7 - l[77]! * z8) * invDiag[5]!;
@@ -1242,13 +1249,13 @@ function choleskySolve(l: Float64Array, invDiag: Float64Array, x: Float64Array, 
   const z2 = (y2 - l[29]! * z3 - l[38]! * z4 - l[47]! * z5 - l[56]! * z6 - l[65]! * z7 - l[74]! * z8) * invDiag[2]!;
   const z1 = (y1 - l[19]! * z2 - l[28]! * z3 - l[37]! * z4 - l[46]! * z5 - l[55]! * z6 - l[64]! * z7 - l[73]! * z8) * invDiag[1]!;
   const z0 = (y0 - l[9]! * z1 - l[18]! * z2 - l[27]! * z3 - l[36]! * z4 - l[45]! * z5 - l[54]! * z6 - l[63]! * z7 - l[72]! * z8) * invDiag[0]!;
-  x[off] = z0;
-  x[off + 1] = z1;
-  x[off + 2] = z2;
-  x[off + 3] = z3;
-  x[off + 4] = z4;
-  x[off + 5] = z5;
-  x[off + 6] = z6;
-  x[off + 7] = z7;
-  x[off + 8] = z8;
+  x[xOff] = z0;
+  x[xOff + 1] = z1;
+  x[xOff + 2] = z2;
+  x[xOff + 3] = z3;
+  x[xOff + 4] = z4;
+  x[xOff + 5] = z5;
+  x[xOff + 6] = z6;
+  x[xOff + 7] = z7;
+  x[xOff + 8] = z8;
 }
