@@ -2,9 +2,10 @@
  * Planar half-cheetah (the MuJoCo `half_cheetah.xml` model, see design/reference.md) on matter-js.
  *
  * matter-js supplies the bodies (capsules as convex polygons, the torso a compound of torso and head),
- * broad- and narrow-phase collision detection, the persistent contact pairs (which also hold this
- * solver's warm-start impulses), and the collision filter that keeps the cheetah's parts from touching
- * each other. The dynamics are not matter's: stock `Engine.update` lets the cheetah creep forever and
+ * the narrow-phase collision test (SAT) and the persistent contact pairs (which also hold this solver's
+ * warm-start impulses). The broad phase is this module's: only part–ground pairs are ever tested, in
+ * the order matter's own detector would report them (the parts also share one negative collision group,
+ * so matter itself would never pair them either). The dynamics are not matter's: stock `Engine.update` lets the cheetah creep forever and
  * blows up with stiff joint limits (design/pitfalls.md, matter-js 4–5).
  *
  * Each 10 ms substep runs, in the Box2D order:
@@ -14,7 +15,7 @@
  *    contacts (non-negative normal impulse, Coulomb and rolling friction), both speculative: a gap to the ground or
  *    to a limit may close within the step, no more;
  * 3. integration of the positions;
- * 4. matter's contact detection at the new poses and its pair update;
+ * 4. contact detection at the new poses (matter's SAT on the parts near the ground) and matter's pair update;
  * 5. a projection of the positions out of penetration and limit violation, velocities untouched.
  *
  * The velocities solved for are the MuJoCo generalised velocities (rootx, rootz, rooty, six hinges),
@@ -1138,7 +1139,8 @@ export class HalfCheetahPhysics {
 
   /**
    * Largest distance (m) between a hinge's anchor on the parent and on the child, from the body poses
-   * handed to matter. Generalised coordinates make it zero up to rounding; this checks those poses.
+   * (those handed to matter for the bodies near the ground). Generalised coordinates make it zero up to
+   * rounding; this checks those poses.
    */
   maxPivotSeparation(): number {
     let worst = 0;
