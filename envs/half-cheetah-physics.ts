@@ -70,10 +70,11 @@ const SPECULATIVE_MARGIN = 0.02;
  * over a patch, not a point, so rolling over it costs work; 2 mm is a rolling-resistance coefficient of
  * 0.04 for the 46 mm capsule radius (a soft pad, between a tyre on concrete and one on soil). Without it
  * the only dissipation of the stance sway (the feet pivoting on the ground, ~1.3 Hz) is the hinge dampers,
- * and the cheetah took 72–97 control steps to come to rest from a reset with zero action; MuJoCo's default
- * soft contacts settle it in ~40 through slip, which a rigid Coulomb contact cannot reproduce without
- * creeping forever. With it: 24–44 steps over reset seeds 0–19, and no creep (the row is static friction,
- * not a viscous term). The open-loop test gaits change speed by at most 5 %.
+ * and the cheetah took 72–97 control steps to come to rest from a reset with zero action. MuJoCo's default
+ * soft contacts settle it in ~40 through slip; making this solver's friction rows soft the same way (a
+ * regulariser R = 0.05–0.25 × the row's J·M̃⁻¹·Jᵀ) was tried and left the feet creeping at 1e-4–3e-3 m/s
+ * after 250 control steps. With rolling friction: 24–44 steps over reset seeds 0–19, and no creep (the
+ * row is static friction, not a viscous term). The open-loop test gaits change speed by at most 5 %.
  */
 const ROLLING_FRICTION = 0.002;
 
