@@ -204,6 +204,11 @@ export interface EnvBench {
   episodes: number;
   seconds: number;
   stepsPerSecond: number;
+  /**
+   * Control steps per CPU second of this process (user + system; the stepping is single-threaded),
+   * which holds on a loaded machine where wall-clock throughput does not.
+   */
+  stepsPerCpuSecond: number;
   /** Mean seconds per `reset` (included in `seconds`). */
   resetSeconds: number;
 }
@@ -247,9 +252,12 @@ export function benchEnvSteps(envIds: readonly string[], opts: { minSeconds?: nu
     steps = 0;
     episodes = 0;
     resetTime = 0;
+    const cpu0 = process.cpuUsage();
     const { s, seconds } = run(minSeconds);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     steps = s;
-    return { env: id, steps, episodes, seconds, stepsPerSecond: steps / seconds, resetSeconds: resetTime / 1000 / episodes };
+    return { env: id, steps, episodes, seconds, stepsPerSecond: steps / seconds, stepsPerCpuSecond: steps / cpuSeconds, resetSeconds: resetTime / 1000 / episodes };
   });
 }
 
@@ -276,8 +284,8 @@ export function formatBenchReport(r: BenchReport): string {
 /** The human-readable table of {@link benchEnvSteps}. */
 export function formatEnvBench(rows: readonly EnvBench[]): string {
   return [
-    '| env | control steps / s | reset (ms) | steps measured |',
-    '|---|---|---|---|',
-    ...rows.map((r) => `| ${r.env} | ${Math.round(r.stepsPerSecond)} | ${(r.resetSeconds * 1000).toPrecision(3)} | ${r.steps} |`),
+    '| env | control steps / s (wall) | per CPU second | reset (ms) | steps measured |',
+    '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.env} | ${Math.round(r.stepsPerSecond)} | ${Math.round(r.stepsPerCpuSecond)} | ${(r.resetSeconds * 1000).toPrecision(3)} | ${r.steps} |`),
   ].join('\n');
 }

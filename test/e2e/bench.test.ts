@@ -38,6 +38,7 @@ describe('bench', () => {
     expect(row!.env).toBe('Navigation2D-v0');
     expect(row!.steps).toBeGreaterThan(100);
     expect(row!.stepsPerSecond).toBeGreaterThan(0);
+    expect(Number.isFinite(row!.stepsPerCpuSecond) && row!.stepsPerCpuSecond > 0).toBe(true);
   });
 
   it('metarl bench --env-only writes JSON', () => {
