@@ -71,6 +71,8 @@ export function formatStepTable(title: string, stats: readonly StepStat[], rowLa
   const fmt = (v: number) => (Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(2));
   const head = `| ${title} | ${stats.map((s) => `step ${s.step}`).join(' | ')} |`;
   const sep = `|---|${stats.map(() => '---').join('|')}|`;
-  const row = `| ${rowLabel} | ${stats.map((s) => `${fmt(s.mean)} ± ${fmt(s.sem)}`).join(' | ')} |`;
+  // A step whose mean is not finite (an adaptation that diverged on some task) says so instead of NaN.
+  const cell = (s: StepStat) => (Number.isFinite(s.mean) ? `${fmt(s.mean)} ± ${fmt(s.sem)}` : `diverged (${s.perTask.filter((v) => !Number.isFinite(v)).length} of ${s.perTask.length} tasks non-finite)`);
+  const row = `| ${rowLabel} | ${stats.map(cell).join(' | ')} |`;
   return [head, sep, row].join('\n');
 }

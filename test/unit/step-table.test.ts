@@ -1,0 +1,16 @@
+import { expect, it } from 'vitest';
+import { formatStepTable, meanSem } from '../../src/evaluation.ts';
+
+it('the step table prints mean ± s.e.m. and names a diverged step instead of printing NaN', () => {
+  const ok = [-3, -5];
+  const bad = [0.5, Number.NaN, Number.POSITIVE_INFINITY];
+  const table = formatStepTable('Env', [
+    { step: 0, ...meanSem(ok), perTask: ok },
+    { step: 1, ...meanSem(bad), perTask: bad },
+  ]);
+  expect(table.split('\n')).toEqual([
+    '| Env | step 0 | step 1 |',
+    '|---|---|---|',
+    '| return (mean ± s.e.m.) | -4.000 ± 1.000 | diverged (2 of 3 tasks non-finite) |',
+  ]);
+});
