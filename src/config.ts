@@ -150,7 +150,7 @@ export const PRESETS: Record<string, (env: string) => TrainConfig> = {
   /**
    * Actions in [−1, 1] mapped onto the env's box (the original MAML code's `normalize` wrapper): with the
    * raw ±0.1 box an initial σ of 1 explores only the box's corners, and MAML's post-adaptation return
-   * peaked near −16 and then fell to −26 over 500 iterations; normalised, it reaches −12 by iteration 30.
+   * peaked near −16 and then fell to −26 by iteration 400 (an earlier session); normalised, it reaches −12 by iteration 30.
    */
   navigation: (env) => {
     const c = base(env);

@@ -1,4 +1,3 @@
-import type { NormalizedActionWrapper } from '../envs/normalized-actions.ts';
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.ts';
 import { Mlp, type Activation } from './mlp.ts';
@@ -14,7 +13,7 @@ export interface PolicyConfig {
   /** Initial standard deviation of every action dimension. Default 1. */
   initStd: number;
   /**
-   * Act in [−1, 1]^d, mapped onto the env's action box ({@link NormalizedActionWrapper}, rllab's
+   * Act in [−1, 1]^d, mapped onto the env's action box (`NormalizedActionWrapper` in envs/, rllab's
    * `normalize` as in the original MAML code). Default false (the env's own action units).
    */
   normalizeActions?: boolean;
