@@ -118,7 +118,7 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.T
     }
     // Σ over taps of tap · W[tap] rather than one matMul of the taps concatenated along channels:
     // the same product, but the concat's gradient (SplitV along a non-leading axis) is slow on wasm,
-    // and this form's backward is matMuls, pads and adds only (2.2× faster forward + backward over
+    // and this form's backward is matMuls, pads and adds only (about 2× faster forward + backward over
     // the four blocks at batch 80: scripts/bench-conv.ts).
     const wTaps = tf.reshape(w, [k * k * cin, cout]);
     let out: tf.Tensor | undefined;
