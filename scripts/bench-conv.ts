@@ -12,14 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
 import { conv2dSame } from '../src/conv-net.ts';
-
-function intArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return value;
-}
+import { intArg } from './args.ts';
 
 /** The earlier im2col: every tap sliced out, concatenated along channels, one matMul. */
 function conv2dConcat(x: tf.Tensor4D, w: tf.Tensor4D, s: number): tf.Tensor4D {

@@ -9,14 +9,7 @@
 import { HalfCheetahDirEnv, HalfCheetahVelEnv } from '../envs/half-cheetah.ts';
 import { createRng } from '../src/rng.ts';
 import type { Env } from '../src/types.ts';
-
-function intArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return value;
-}
+import { intArg } from './args.ts';
 
 const steps = intArg('steps', 100000);
 const resets = intArg('resets', 2000);
