@@ -11,29 +11,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
-import { conv2dSame } from '../src/conv-net.ts';
+import { conv2dSame, convTaps } from '../src/conv-net.ts';
 import { intArg } from './args.ts';
 
-/** The earlier im2col: every tap sliced out, concatenated along channels, one matMul. */
+/** The earlier im2col: the same taps, concatenated along channels, then one matMul. */
 function conv2dConcat(x: tf.Tensor4D, w: tf.Tensor4D, s: number): tf.Tensor4D {
-  const [b, h, wd, cin] = x.shape;
+  const [b, , , cin] = x.shape;
   const [k, , , cout] = w.shape;
   return tf.tidy(() => {
-    const ho = Math.ceil(h / s);
-    const wo = Math.ceil(wd / s);
-    const padTop = Math.floor(Math.max((ho - 1) * s + k - h, 0) / 2);
-    const padLeft = Math.floor(Math.max((wo - 1) * s + k - wd, 0) / 2);
-    const extra = Math.floor((k - 1) / s);
-    const hb = ho + extra;
-    const wb = wo + extra;
-    const padded = tf.pad(x, [[0, 0], [padTop, hb * s - h - padTop], [padLeft, wb * s - wd - padLeft], [0, 0]]);
-    const rows = tf.reshape(padded, [b, hb, s, wb * s * cin]);
-    const taps: tf.Tensor[] = [];
-    for (let kh = 0; kh < k; kh++) {
-      const cols = tf.reshape(tf.slice(rows, [0, Math.floor(kh / s), kh % s, 0], [b, ho, 1, wb * s * cin]), [b * ho, wb, s * cin]);
-      for (let kw = 0; kw < k; kw++) taps.push(tf.reshape(tf.slice(cols, [0, Math.floor(kw / s), (kw % s) * cin], [b * ho, wo, cin]), [b * ho * wo, cin]));
-    }
-    const out = tf.matMul(tf.concat(taps, 1) as tf.Tensor2D, tf.reshape(w, [k * k * cin, cout]) as tf.Tensor2D);
+    const { taps, ho, wo } = convTaps(x, k, s);
+    const out = tf.matMul(tf.concat(taps, 1), tf.reshape(w, [k * k * cin, cout]) as tf.Tensor2D);
     return tf.reshape(out, [b, ho, wo, cout]) as tf.Tensor4D;
   });
 }

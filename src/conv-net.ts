@@ -83,39 +83,11 @@ const sameOut = (size: number, stride: number): number => Math.ceil(size / strid
  * @returns `[B, ceil(H/stride), ceil(W/stride), Cout]`
  */
 export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.Tensor4D {
-  const [b, h, wd, cin] = x.shape;
+  const [b, , , cin] = x.shape;
   const [k, k2, wcin, cout] = w.shape;
   if (k !== k2 || wcin !== cin) throw new RangeError(`conv2dSame: filter ${w.shape} does not fit input ${x.shape}`);
-  if (!Number.isInteger(stride) || stride < 1 || stride > k) throw new RangeError(`conv2dSame: stride must be in [1, ${k}], got ${stride}`);
-  const s = stride;
   return tf.tidy(() => {
-    const ho = sameOut(h, s);
-    const wo = sameOut(wd, s);
-    const padTop = Math.floor(Math.max((ho - 1) * s + k - h, 0) / 2);
-    const padLeft = Math.floor(Math.max((wo - 1) * s + k - wd, 0) / 2);
-    // Rows/columns in blocks of `s`: tap (kh, kw) of output (i, j) reads padded pixel
-    // (s·i + kh, s·j + kw) = block (i + ⌊kh/s⌋, j + ⌊kw/s⌋), offset (kh mod s, kw mod s).
-    const extra = Math.floor((k - 1) / s);
-    const hb = ho + extra;
-    const wb = wo + extra;
-    const padded = tf.pad(x, [
-      [0, 0],
-      [padTop, hb * s - h - padTop],
-      [padLeft, wb * s - wd - padLeft],
-      [0, 0],
-    ]);
-    // Two stages of slices of rank ≤ 4: the wasm Slice kernel copies contiguous runs for ranks
-    // 2–4 but falls back to a per-element loop above rank 4 (≈ 30× slower here).
-    const rows = tf.reshape(padded, [b, hb, s, wb * s * cin]);
-    const taps: tf.Tensor[] = [];
-    for (let kh = 0; kh < k; kh++) {
-      const row = tf.slice(rows, [0, Math.floor(kh / s), kh % s, 0], [b, ho, 1, wb * s * cin]);
-      const cols = tf.reshape(row, [b * ho, wb, s * cin]);
-      for (let kw = 0; kw < k; kw++) {
-        const tap = tf.slice(cols, [0, Math.floor(kw / s), (kw % s) * cin], [b * ho, wo, cin]);
-        taps.push(tf.reshape(tap, [b * ho * wo, cin]));
-      }
-    }
+    const { taps, ho, wo } = convTaps(x, k, stride);
     // Σ over taps of tap · W[tap] rather than one matMul of the taps concatenated along channels:
     // the same product, but the concat's gradient (SplitV along a non-leading axis) is slow on wasm,
     // and this form's backward is matMuls, pads and adds only (about 2× faster forward + backward over
@@ -123,11 +95,52 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.T
     const wTaps = tf.reshape(w, [k * k * cin, cout]);
     let out: tf.Tensor | undefined;
     taps.forEach((tap, t) => {
-      const term = tf.matMul(tap as tf.Tensor2D, tf.slice(wTaps, [t * cin, 0], [cin, cout]) as tf.Tensor2D);
+      const term = tf.matMul(tap, tf.slice(wTaps, [t * cin, 0], [cin, cout]) as tf.Tensor2D);
       out = out === undefined ? term : tf.add(out, term);
     });
     return tf.reshape(out!, [b, ho, wo, cout]) as tf.Tensor4D;
   });
+}
+
+/**
+ * The k·k kernel taps of a k×k convolution with 'same' padding (TensorFlow's convention) and
+ * `stride`: tap (kh, kw), at index kh·k + kw, is `[B·ho·wo, cin]`, the input pixel that tap reads
+ * for every output position. Built from pads, reshapes and slices only (differentiable to any
+ * order on every backend). Call inside `tf.tidy`.
+ * @param x `[B, H, W, cin]`
+ */
+export function convTaps(x: tf.Tensor4D, k: number, stride: number): { taps: tf.Tensor2D[]; ho: number; wo: number } {
+  const [b, h, wd, cin] = x.shape;
+  if (!Number.isInteger(stride) || stride < 1 || stride > k) throw new RangeError(`conv2dSame: stride must be in [1, ${k}], got ${stride}`);
+  const s = stride;
+  const ho = sameOut(h, s);
+  const wo = sameOut(wd, s);
+  const padTop = Math.floor(Math.max((ho - 1) * s + k - h, 0) / 2);
+  const padLeft = Math.floor(Math.max((wo - 1) * s + k - wd, 0) / 2);
+  // Rows/columns in blocks of `s`: tap (kh, kw) of output (i, j) reads padded pixel
+  // (s·i + kh, s·j + kw) = block (i + ⌊kh/s⌋, j + ⌊kw/s⌋), offset (kh mod s, kw mod s).
+  const extra = Math.floor((k - 1) / s);
+  const hb = ho + extra;
+  const wb = wo + extra;
+  const padded = tf.pad(x, [
+    [0, 0],
+    [padTop, hb * s - h - padTop],
+    [padLeft, wb * s - wd - padLeft],
+    [0, 0],
+  ]);
+  // Two stages of slices of rank ≤ 4: the wasm Slice kernel copies contiguous runs for ranks
+  // 2–4 but falls back to a per-element loop above rank 4 (≈ 30× slower here).
+  const rows = tf.reshape(padded, [b, hb, s, wb * s * cin]);
+  const taps: tf.Tensor2D[] = [];
+  for (let kh = 0; kh < k; kh++) {
+    const row = tf.slice(rows, [0, Math.floor(kh / s), kh % s, 0], [b, ho, 1, wb * s * cin]);
+    const cols = tf.reshape(row, [b * ho, wb, s * cin]);
+    for (let kw = 0; kw < k; kw++) {
+      const tap = tf.slice(cols, [0, Math.floor(kw / s), (kw % s) * cin], [b * ho, wo, cin]);
+      taps.push(tf.reshape(tap, [b * ho * wo, cin]));
+    }
+  }
+  return { taps, ho, wo };
 }
 
 /**
