@@ -111,7 +111,7 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D, stride: number): tf.T
  */
 export function convTaps(x: tf.Tensor4D, k: number, stride: number): { taps: tf.Tensor2D[]; ho: number; wo: number } {
   const [b, h, wd, cin] = x.shape;
-  if (!Number.isInteger(stride) || stride < 1 || stride > k) throw new RangeError(`conv2dSame: stride must be in [1, ${k}], got ${stride}`);
+  if (!Number.isInteger(stride) || stride < 1 || stride > k) throw new RangeError(`convolution stride must be in [1, ${k}] (the kernel size), got ${stride}`);
   const s = stride;
   const ho = sameOut(h, s);
   const wo = sameOut(wd, s);
