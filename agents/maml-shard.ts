@@ -7,6 +7,9 @@ import { sampleEpisodes, meanReturn } from '../src/sampler.ts';
 import { estimateAdvantages } from '../src/advantages.ts';
 import { TaskObjective, adaptValues, disposeBatch, pgData, toTensors, validTensors, type PgData } from '../src/maml.ts';
 import { unflattenValues } from '../src/params.ts';
+import { TaskFailedError } from './shards.ts';
+
+export { TaskFailedError, contiguousBlocks } from './shards.ts';
 
 /** A task of the meta-batch with its position in it (which fixes its random streams). */
 export interface ShardTask {
@@ -37,22 +40,6 @@ export interface CollectResult {
   /** Env control steps sampled (pre- and post-adaptation). */
   envSteps: number;
   time: CollectTimes;
-}
-
-/** A failure while working on one task: names the task (index in the meta-batch and its JSON). */
-export class TaskFailedError extends Error {
-  constructor(
-    /** Index of the task in the meta-batch. */
-    readonly item: number,
-    readonly task: Task | undefined,
-    /** What was being done: sampling, metaGradient, fvp, evaluate, … */
-    readonly phase: string,
-    /** The underlying error's message. */
-    readonly reason: string,
-  ) {
-    super(`task ${item} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
-    this.name = 'TaskFailedError';
-  }
 }
 
 const now = () => performance.now() / 1000;
@@ -270,17 +257,4 @@ export class MamlShard {
     this.objectives = [];
     return tf.memory().numTensors;
   }
-}
-
-/** Splits `n` tasks into `parts` contiguous blocks of sizes differing by at most one: `[start, end)` each. */
-export function contiguousBlocks(n: number, parts: number): Array<[number, number]> {
-  const p = Math.max(1, Math.min(parts, n));
-  const out: Array<[number, number]> = [];
-  let start = 0;
-  for (let j = 0; j < p; j++) {
-    const size = Math.floor(n / p) + (j < n % p ? 1 : 0);
-    out.push([start, start + size]);
-    start += size;
-  }
-  return out;
 }

@@ -8,7 +8,8 @@ import { trpoStep, type TrpoResult } from '../src/trpo.ts';
 import { conjugateGradientAsync } from '../src/conjugate-gradient.ts';
 import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
-import type { WorkerFailedError, WorkerPool } from '../src/worker-pool.ts';
+import type { WorkerPool } from '../src/worker-pool.ts';
+import { shardFailure } from './shards.ts';
 import { MamlShard, TaskFailedError, contiguousBlocks, type CollectRequest, type CollectResult, type ShardTask } from './maml-shard.ts';
 import type { MamlWorkerInit } from './maml-worker.ts';
 
@@ -226,7 +227,7 @@ export class MamlTrpo {
       try {
         return await Promise.all(used.map((r, j) => f(r, j)));
       } catch (e) {
-        throw this.taskError(e, tasks, blocks);
+        throw shardFailure(e, tasks, blocks, 'MamlTrpo');
       }
     };
     /** Calls `f` on every block and visits the per-task rows (`width` floats each) in task order. */
@@ -331,30 +332,5 @@ export class MamlTrpo {
       tasks,
       time: t,
     };
-  }
-
-  /** Turns a shard failure into an error naming the task (index and JSON). */
-  private taskError(e: unknown, tasks: Task[], blocks: Array<[number, number]>): Error {
-    if (e instanceof TaskFailedError) return e;
-    const wf = e as Partial<WorkerFailedError>;
-    if (e instanceof Error && wf.name === 'WorkerFailedError' && typeof wf.worker === 'number') {
-      const details = wf.details ?? {};
-      const where = `in worker ${wf.worker}`;
-      const item = wf.item ?? null;
-      if (item !== null && item >= 0 && item < tasks.length) {
-        const phase = typeof details.phase === 'string' ? details.phase : (wf.op ?? 'unknown');
-        const reason = typeof details.reason === 'string' ? `${details.reason} (${where})` : `${where}: ${wf.reason}`;
-        const err = new TaskFailedError(item, tasks[item], phase, reason);
-        if (wf.workerStack) err.stack = `${err.name}: ${err.message}\n[worker stack] ${wf.workerStack}`;
-        return err;
-      }
-      const [b0, b1] = blocks[wf.worker] ?? [0, 0];
-      const ids = Array.from({ length: b1 - b0 }, (_, i) => b0 + i);
-      return new Error(
-        `MamlTrpo: worker ${wf.worker} (tasks ${ids.map((i) => `${i} ${JSON.stringify(tasks[i])}`).join(', ')}) failed${wf.op ? ` during ${wf.op}` : ''}: ${wf.reason}`,
-        { cause: e },
-      );
-    }
-    return e instanceof Error ? e : new Error(String(e));
   }
 }

@@ -8,10 +8,17 @@ import { MlpRegressor, SupervisedObjective, batchTensors, protoLoss, type BatchT
 import { flattenValues, readFlat, unflattenValues } from '../src/params.ts';
 import { ConvNet } from '../src/conv-net.ts';
 import { adamInit, adamStep, type AdamState } from '../src/adam.ts';
-import { secondOrderFixInstalled } from '../src/backend.ts';
+import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
+import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
+import type { WorkerPool } from '../src/worker-pool.ts';
+import { TaskFailedError, contiguousBlocks, shardFailure } from './shards.ts';
+import type { SupervisedWorkerInit } from './supervised-worker.ts';
+
+/** The env facts a model is built from: all a worker thread gets (the data stays on the main thread). */
+export type SupervisedShape = Pick<SupervisedMetaEnv, 'loss' | 'inputShape' | 'outputDim'>;
 
 /** The model a supervised config trains: the MLP regressor for MSE tasks. */
-export function supervisedModel(config: TrainConfig, env: SupervisedMetaEnv): SupervisedModel {
+export function supervisedModel(config: TrainConfig, env: SupervisedShape): SupervisedModel {
   if (env.loss === 'mse') return new MlpRegressor(env.inputShape[0]!, config.policy.hiddenSizes, env.outputDim, config.policy.activation);
   // Classification: the 4-block conv net of Finn et al. (2017) / Vinyals et al. (2016).
   return new ConvNet({ numClasses: env.outputDim, filters: config.supervised.convFilters, inputSize: env.inputShape[0]! });
@@ -37,16 +44,184 @@ export interface SupervisedStepLogs {
 
 const now = () => performance.now() / 1000;
 
+/** One task's support and query examples as host arrays (what is sent to a worker). */
+export type TaskData = [support: LabelledBatch, query: LabelledBatch];
+
+/** The per-task results of a block of tasks, in task order. */
+export interface TaskGradients {
+  /** Row-major `[tasks, numMetaParams]`: each task's outer gradient (Reptile: θ − θ′). */
+  grads: Float64Array;
+  /** Each task's query loss before adaptation. */
+  lossBefore: Float64Array;
+  /** Each task's query loss after adaptation (ProtoNets: the prototypical loss). */
+  lossAfter: Float64Array;
+  /** Live tensors left on the thread that computed them (0 in-process: counted by the caller). */
+  numTensors: number;
+}
+
+/**
+ * The per-task half of a supervised meta-iteration: given θ (a float64 vector, rounded to float32
+ * exactly as on the main thread) and each task's examples, the task's outer gradient and losses.
+ * Needs only the model, not the data set, so it runs the same in-process and in a worker thread
+ * (agents/supervised-worker.ts); each task is computed by the same code whatever the sharding.
+ */
+export class SupervisedTaskWork {
+  readonly model: SupervisedModel;
+
+  constructor(
+    readonly config: TrainConfig,
+    readonly shape: SupervisedShape,
+  ) {
+    this.model = supervisedModel(config, shape);
+  }
+
+  /** Parameter shapes in checkpoint order (θ, then α for Meta-SGD). */
+  get shapes(): number[][] {
+    return this.config.algo === 'meta-sgd' ? [...this.model.shapes, ...this.model.shapes] : this.model.shapes;
+  }
+
+  /** Number of meta-parameters. */
+  get numParams(): number {
+    return this.model.numParams * (this.config.algo === 'meta-sgd' ? 2 : 1);
+  }
+
+  /** Tensors of meta-parameter values (caller disposes). */
+  toTensors(values: ParamValues): tf.Tensor[] {
+    const shapes = this.shapes;
+    return values.map((v, i) => tf.tensor(v, shapes[i]));
+  }
+
+  /** A batch's tensors (one-hot labels for classification; caller disposes). */
+  tensors(b: LabelledBatch): BatchTensors {
+    return batchTensors(b, this.shape.inputShape, this.shape.outputDim, this.shape.loss);
+  }
+
+  /** The objective of one task for this config's algorithm. */
+  objective(support: BatchTensors, query: BatchTensors): SupervisedObjective {
+    const c = this.config;
+    return new SupervisedObjective(this.model, this.shape.loss, support, query, {
+      fastLr: c.adaptation.fastLr,
+      numInnerSteps: c.algo === 'pretrained' || c.algo === 'protonet' ? 0 : c.adaptation.numInnerSteps,
+      firstOrder: c.algo === 'fomaml' || c.adaptation.firstOrder,
+      adaptIndices: c.algo === 'anil' ? this.model.headIndices : undefined,
+      learnedLr: c.algo === 'meta-sgd',
+    });
+  }
+
+  /**
+   * Outer gradients and losses of tasks `first`, `first + 1`, … (their examples in `data`) at θ = `x`.
+   * A task that fails is reported as a {@link TaskFailedError} naming it; `onTask` is told which
+   * task is being worked on (a worker marks it, so its death can be attributed).
+   */
+  gradients(x: Float64Array, data: readonly TaskData[], tasks: readonly Task[], first: number, onTask: (item: number) => void = () => {}): TaskGradients {
+    const np = this.numParams;
+    if (x.length !== np) throw new RangeError(`SupervisedTaskWork: θ has ${x.length} entries, expected ${np}`);
+    const out: TaskGradients = { grads: new Float64Array(data.length * np), lossBefore: new Float64Array(data.length), lossAfter: new Float64Array(data.length), numTensors: 0 };
+    const meta = this.toTensors(unflattenValues(x, this.shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)))));
+    try {
+      data.forEach(([s, q], i) => {
+        const item = first + i;
+        onTask(item);
+        const made: tf.Tensor[] = [];
+        try {
+          const support = this.tensors(s);
+          made.push(support.x, support.y);
+          const query = this.tensors(q);
+          made.push(query.x, query.y);
+          const r = this.taskGradient(meta, support, query);
+          out.grads.set(r.grad, i * np);
+          out.lossBefore[i] = r.lossBefore;
+          out.lossAfter[i] = r.lossAfter;
+        } catch (e) {
+          if (e instanceof TaskFailedError) throw e;
+          const err = new TaskFailedError(item, tasks[i], 'metaGradient', e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
+          err.stack = `${err.name}: ${err.message}\n${e instanceof Error ? (e.stack ?? '') : ''}`;
+          throw err;
+        } finally {
+          tf.dispose(made);
+        }
+      });
+    } finally {
+      tf.dispose(meta);
+    }
+    return out;
+  }
+
+  /** One task's outer gradient and its query losses before and after adaptation. */
+  private taskGradient(meta: tf.Tensor[], support: BatchTensors, query: BatchTensors): { grad: Float64Array; lossBefore: number; lossAfter: number } {
+    const c = this.config;
+    const o = this.objective(support, query);
+    const lossBefore = o.queryLoss(meta, 0, 0);
+    if (c.algo === 'reptile') {
+      // Reptile's outer "gradient" θ − θ′ (Nichol et al. 2018), fed to Adam.
+      const grad = o.reptileDelta(meta).map((v) => -v);
+      return { grad, lossBefore, lossAfter: o.queryLoss(meta, c.adaptation.numInnerSteps, c.adaptation.fastLr) };
+    }
+    if (c.algo === 'protonet') {
+      // Only the embedding is used: differentiate the body, the head's gradient is zero.
+      const body = meta.map((_, i) => i).filter((i) => !this.model.headIndices.includes(i));
+      const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => {
+        const full = meta.slice();
+        body.forEach((i, k) => (full[i] = p[k]!));
+        return protoLoss(this.model, full, support, query);
+      })(body.map((i) => meta[i]!));
+      const full = meta.map((m, i) => {
+        const k = body.indexOf(i);
+        return k >= 0 ? grads[k]! : tf.zerosLike(m);
+      });
+      const grad = readFlat(full);
+      const lossAfter = value.dataSync()[0]!;
+      tf.dispose([value, ...full]);
+      return { grad, lossBefore, lossAfter };
+    }
+    if (c.algo === 'pretrained') {
+      // One model for all tasks: its loss on every labelled example, no adaptation.
+      const all = [support, query];
+      const grad = new Float64Array(this.numParams);
+      let lossAfter = 0;
+      for (const b of all) {
+        const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => o.loss(p, b))(meta);
+        const gb = readFlat(grads);
+        for (let i = 0; i < grad.length; i++) grad[i] += gb[i]! / all.length;
+        if (b === query) lossAfter = value.dataSync()[0]!;
+        tf.dispose([value, ...grads]);
+      }
+      return { grad, lossBefore, lossAfter };
+    }
+    const r = o.metaGradient(meta);
+    return { grad: r.grad, lossBefore, lossAfter: r.loss };
+  }
+}
+
+/** How {@link SupervisedMetaLearner} runs the per-task work. None of these change the results. */
+export interface SupervisedMetaOptions {
+  /**
+   * Worker threads for the per-task gradients, each given a contiguous block of the meta-batch
+   * (default 1: in-process). The tasks' examples are drawn on the calling thread and sent along;
+   * results are bit-identical for any value.
+   */
+  workers?: number;
+  /** Backend of the workers. Default: the backend of the calling thread, with the same fixes. */
+  backend?: BackendName;
+}
+
 /**
  * Meta-learning on horizon-1 tasks with a differentiable loss: each iteration samples tasks,
  * draws K support and query examples per task, adapts on the support set and takes an Adam step
  * on the mean query loss (MAML, FOMAML, Meta-SGD, ANIL), on θ − θ′ (Reptile), on the
  * prototypical loss (ProtoNets) or on the plain loss without adaptation (pretrained).
+ * The per-task gradients are summed in task order in float64, so the step does not depend on
+ * how many worker threads computed them.
  */
 export class SupervisedMetaLearner {
-  readonly model: SupervisedModel;
+  readonly work: SupervisedTaskWork;
   rootRng!: Rng;
   readonly adam: AdamState;
+  /** Number of blocks the meta-batch is split into (worker threads, or 1 in-process). */
+  readonly workers: number;
+  private pool: WorkerPool | null = null;
+  private starting: Promise<WorkerPool> | null = null;
+  private workerTensors = 0;
 
   constructor(
     readonly config: TrainConfig,
@@ -54,28 +229,43 @@ export class SupervisedMetaLearner {
     /** Meta-parameters: θ, or [θ, α] for Meta-SGD. */
     public params: ParamValues,
     adam?: AdamState,
+    private readonly options: SupervisedMetaOptions = {},
   ) {
-    this.model = supervisedModel(config, env);
+    this.work = new SupervisedTaskWork(config, env);
     const n = params.reduce((s, p) => s + p.length, 0);
-    const expected = this.model.numParams * (config.algo === 'meta-sgd' ? 2 : 1);
+    const expected = this.work.numParams;
     if (n !== expected) throw new RangeError(`SupervisedMetaLearner: ${n} parameters, expected ${expected}`);
     if ((config.algo === 'maml' || config.algo === 'meta-sgd') && !secondOrderFixInstalled()) {
       throw new Error(`${config.algo} needs the tfjs second-order gradient fix; call initBackend() first`);
     }
+    const workers = options.workers ?? 1;
+    if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`SupervisedMetaLearner: workers must be a positive integer, got ${workers}`);
+    this.workers = workers;
     this.adam = adam ?? adamInit(n);
   }
 
-  /** Live tfjs tensors (all in this thread). */
-  liveTensors(): number {
-    return tf.memory().numTensors;
+  /** The model (regressor or conv net) the meta-parameters belong to. */
+  get model(): SupervisedModel {
+    return this.work.model;
   }
 
-  /** Nothing to release (no worker threads); for the trainer's common interface. */
-  async close(): Promise<void> {}
+  /** Live tfjs tensors: this thread's plus the workers' (as reported by their last call). */
+  liveTensors(): number {
+    return tf.memory().numTensors + this.workerTensors;
+  }
+
+  /** Stops the worker threads (if any). The learner cannot step with workers afterwards. */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    this.starting = Promise.reject(new Error('SupervisedMetaLearner: closed'));
+    this.starting.catch(() => undefined);
+    if (pool) await pool.close();
+  }
 
   /** Parameter shapes in checkpoint order (θ, then α for Meta-SGD). */
   get paramShapes(): number[][] {
-    return this.shapes();
+    return this.work.shapes;
   }
 
   /** Initial meta-parameters; Meta-SGD's learning rates start at `fastLr`. */
@@ -86,42 +276,74 @@ export class SupervisedMetaLearner {
     return [...theta, ...theta.map((p) => new Float32Array(p.length).fill(config.adaptation.fastLr))];
   }
 
-  private shapes(): number[][] {
-    return this.config.algo === 'meta-sgd' ? [...this.model.shapes, ...this.model.shapes] : this.model.shapes;
-  }
-
-  private toTensors(values: ParamValues): tf.Tensor[] {
-    const shapes = this.shapes();
-    return values.map((v, i) => tf.tensor(v, shapes[i]));
-  }
-
   /** The objective of one task for this config's algorithm. */
   objective(support: BatchTensors, query: BatchTensors): SupervisedObjective {
-    const c = this.config;
-    return new SupervisedObjective(this.model, this.env.loss, support, query, {
-      fastLr: c.adaptation.fastLr,
-      numInnerSteps: c.algo === 'pretrained' || c.algo === 'protonet' ? 0 : c.adaptation.numInnerSteps,
-      firstOrder: c.algo === 'fomaml' || c.adaptation.firstOrder,
-      adaptIndices: c.algo === 'anil' ? this.model.headIndices : undefined,
-      learnedLr: c.algo === 'meta-sgd',
-    });
+    return this.work.objective(support, query);
   }
 
   /** Tensors of meta-parameter values (caller disposes). */
   toTensorsPublic(values: ParamValues): tf.Tensor[] {
-    return this.toTensors(values);
+    return this.work.toTensors(values);
   }
 
   /**
-   * Support and query tensors of a task: the env's own disjoint split when it defines one
+   * Support and query examples of a task: the env's own disjoint split when it defines one
    * (Omniglot's tasks name their images), else two independent draws of K and Q examples.
    */
-  batches(task: Task, rng: Rng): [BatchTensors, BatchTensors] {
+  taskData(task: Task, rng: Rng): TaskData {
     const c = this.config;
     const e = this.env as SupervisedMetaEnv & { supportBatch?: (t: Task) => LabelledBatch; queryBatch?: (t: Task) => LabelledBatch };
     const s = e.supportBatch ? e.supportBatch(task) : e.sampleBatch(task, c.supervised.shots, rng.fork('support'));
     const q = e.queryBatch ? e.queryBatch(task) : e.sampleBatch(task, c.supervised.queries, rng.fork('query'));
-    return [batchTensors(s, e.inputShape, e.outputDim, e.loss), batchTensors(q, e.inputShape, e.outputDim, e.loss)];
+    return [s, q];
+  }
+
+  /** {@link taskData} as tensors (caller disposes). */
+  batches(task: Task, rng: Rng): [BatchTensors, BatchTensors] {
+    const [s, q] = this.taskData(task, rng);
+    return [this.work.tensors(s), this.work.tensors(q)];
+  }
+
+  /** Starts the worker pool on first use. */
+  private workerPool(): Promise<WorkerPool> {
+    if (!this.starting) {
+      this.starting = (async () => {
+        // Loaded lazily: worker_threads exist only in Node, and one worker needs none of it.
+        const { WorkerPool } = await import('../src/worker-pool.ts');
+        const b = tf.getBackend();
+        const backend = this.options.backend ?? (b === 'wasm' || b === 'cpu' || b === 'tensorflow' ? b : null);
+        if (!backend) throw new Error(`SupervisedMetaLearner: backend '${b}' cannot run in worker threads; use workers: 1`);
+        const init: SupervisedWorkerInit = {
+          config: this.config,
+          shape: { loss: this.env.loss, inputShape: [...this.env.inputShape], outputDim: this.env.outputDim },
+          backend,
+          secondOrderFix: secondOrderFixInstalled(),
+          wasmKernelFixes: wasmKernelFixesInstalled(),
+        };
+        this.pool = await WorkerPool.start({ entry: new URL('./supervised-worker.ts', import.meta.url), size: this.workers, init: () => init, name: 'supervised task workers' });
+        return this.pool;
+      })();
+      this.starting.catch(() => {
+        this.starting = null;
+      });
+    }
+    return this.starting;
+  }
+
+  /** Per-task results of every block, in block order (in-process for one worker). */
+  private async blockGradients(x: Float64Array, data: TaskData[], tasks: Task[]): Promise<TaskGradients[]> {
+    if (this.workers === 1) return [this.work.gradients(x, data, tasks, 0)];
+    const blocks = contiguousBlocks(tasks.length, this.workers);
+    const pool = await this.workerPool();
+    try {
+      const outs = await Promise.all(
+        blocks.map(([b0, b1], w) => pool.call<TaskGradients>(w, 'gradients', { x, data: data.slice(b0, b1), tasks: tasks.slice(b0, b1), first: b0 })),
+      );
+      this.workerTensors = outs.reduce((a, o) => a + o.numTensors, 0);
+      return outs;
+    } catch (e) {
+      throw shardFailure(e, tasks, blocks, 'SupervisedMetaLearner');
+    }
   }
 
   /** Runs meta-iteration `it`. */
@@ -129,60 +351,22 @@ export class SupervisedMetaLearner {
     const c = this.config;
     const start = now();
     const tasks = this.env.sampleTasks(c.sampling.metaBatchSize, this.rootRng.fork('tasks', it));
-    const batches = tasks.map((task, i) => this.batches(task, this.rootRng.fork('sample', it, i)));
+    const data = tasks.map((task, i) => this.taskData(task, this.rootRng.fork('sample', it, i)));
     const tSample = now() - start;
     const x = flattenValues(this.params);
-    const grad = new Float64Array(x.length);
+    const np = x.length;
+    const grad = new Float64Array(np);
     let lossBefore = 0;
     let lossAfter = 0;
     const n = tasks.length;
-    const meta = this.toTensors(this.params);
-    try {
-      for (const [support, query] of batches) {
-        const o = this.objective(support, query);
-        lossBefore += o.queryLoss(meta, 0, 0) / n;
-        let g: Float64Array;
-        if (c.algo === 'reptile') {
-          // Reptile's outer "gradient" θ − θ′ (Nichol et al. 2018), fed to Adam.
-          const d = o.reptileDelta(meta);
-          g = d.map((v) => -v);
-          lossAfter += o.queryLoss(meta, c.adaptation.numInnerSteps, c.adaptation.fastLr) / n;
-        } else if (c.algo === 'protonet') {
-          // Only the embedding is used: differentiate the body, the head's gradient is zero.
-          const body = meta.map((_, i) => i).filter((i) => !this.model.headIndices.includes(i));
-          const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => {
-            const full = meta.slice();
-            body.forEach((i, k) => (full[i] = p[k]!));
-            return protoLoss(this.model, full, support, query);
-          })(body.map((i) => meta[i]!));
-          const full = meta.map((m, i) => {
-            const k = body.indexOf(i);
-            return k >= 0 ? grads[k]! : tf.zerosLike(m);
-          });
-          g = readFlat(full);
-          lossAfter += value.dataSync()[0]! / n;
-          tf.dispose([value, ...full]);
-        } else if (c.algo === 'pretrained') {
-          // One model for all tasks: its loss on every labelled example, no adaptation.
-          const all = [support, query];
-          g = new Float64Array(x.length);
-          for (const b of all) {
-            const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => o.loss(p, b))(meta);
-            const gb = readFlat(grads);
-            for (let i = 0; i < g.length; i++) g[i] += gb[i]! / all.length;
-            if (b === query) lossAfter += value.dataSync()[0]! / n;
-            tf.dispose([value, ...grads]);
-          }
-        } else {
-          const r = o.metaGradient(meta);
-          g = r.grad;
-          lossAfter += r.loss / n;
-        }
-        for (let i = 0; i < g.length; i++) grad[i] += g[i]! / n;
+    // Summed in task order, whichever thread computed each task.
+    for (const part of await this.blockGradients(x, data, tasks)) {
+      for (let t = 0; t < part.lossBefore.length; t++) {
+        lossBefore += part.lossBefore[t]! / n;
+        lossAfter += part.lossAfter[t]! / n;
+        const o = t * np;
+        for (let i = 0; i < np; i++) grad[i] += part.grads[o + i]! / n;
       }
-    } finally {
-      tf.dispose(meta);
-      for (const [s, q] of batches) tf.dispose([s.x, s.y, q.x, q.y]);
     }
     const gradNorm = Math.sqrt(grad.reduce((a, v) => a + v * v, 0));
     // A non-finite gradient never reaches the parameters: the step is skipped and logged.

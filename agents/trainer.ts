@@ -1,5 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { ConfigError, RL_ALGOS, SUPERVISED_ALGOS, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, type SupervisedStepLogs } from './supervised-meta.ts';
@@ -22,13 +23,22 @@ export interface TrainOptions {
   /**
    * Worker threads for the per-task work (default 1: in-process). A run-time resource like the
    * backend, not part of the config: results are identical for any value, so it may change on resume.
+   * `'auto'`: see {@link defaultWorkers}.
    */
-  workers?: number;
+  workers?: number | 'auto';
   /** Modules the workers import before making envs (ones that `register` custom envs). */
   envModules?: Array<string | URL>;
 }
 
 export { envFactory } from '../envs/factory.ts';
+
+/**
+ * Worker threads when none are asked for: one per core, except for regression envs (MSE loss),
+ * whose meta-iterations take milliseconds, so that threads would only add messaging.
+ */
+export function defaultWorkers(env: MetaEnv): number {
+  return isSupervised(env) && env.loss === 'mse' ? 1 : availableParallelism();
+}
 
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
 export function assertNoRun(dir: string): void {
@@ -90,9 +100,11 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
     writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, versions: versions() }, null, 2));
     writeFileSync(progressPath, '');
   }
+  const workers = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;
+  log(`training ${config.algo} on ${config.env} for ${config.iterations} iterations → ${opts.out} (${workers ?? 1} worker${(workers ?? 1) === 1 ? '' : 's'})`);
   const agent = supervised
-    ? new SupervisedMetaLearner(config, env as SupervisedMetaEnv, params, optimizer)
-    : new MamlTrpo(config, makeEnv, params, { workers: opts.workers, envModules: opts.envModules });
+    ? new SupervisedMetaLearner(config, env as SupervisedMetaEnv, params, optimizer, { workers })
+    : new MamlTrpo(config, makeEnv, params, { workers, envModules: opts.envModules });
   agent.rootRng = root;
   const checkpoint = (iteration: number) =>
     saveCheckpoint(

@@ -29,7 +29,6 @@ import { filmstripSvg, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
 import { svgToPng } from '../src/png-node.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { availableParallelism } from 'node:os';
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** Held-out evaluation tasks come from this seed by default; training streams are keyed differently too. */
@@ -90,8 +89,9 @@ async function cmdTrain(argv: string[]): Promise<void> {
     },
   });
   const backend = backendOpt(o.backend);
-  // Worker threads are a run-time resource, not config: results do not depend on them (default: one per core).
-  const workers = intOpt('workers', o.workers, 1) ?? availableParallelism();
+  // Worker threads are a run-time resource, not config: results do not depend on them
+  // (default: one per core; one for regression, see defaultWorkers).
+  const workers = intOpt('workers', o.workers, 1) ?? 'auto';
   const iterations = intOpt('iterations', o.iterations, 1);
   const envId = o.env ?? DEFAULT_ENV;
   const out = o.out ?? join('runs', `${envId}-seed${o.seed ?? 1}`);
@@ -126,7 +126,6 @@ async function cmdTrain(argv: string[]): Promise<void> {
     assertNoRun(out);
   }
   await initBackend(backend, { log });
-  log(`training ${config.algo} on ${config.env} for ${config.iterations} iterations → ${out} (${workers} worker${workers === 1 ? '' : 's'})`);
   const { records } = await train(config, { out, resume: o.resume, log, workers });
   const last = records.slice(-10);
   if (last.length > 0) {

@@ -1,8 +1,10 @@
-// Envs with an injected fault on one task, for the failure tests of the worker pool. Imported by the
+// Envs with an injected fault on one task, for the failure tests of the worker pools. Imported by the
 // test and, through `envModules`, by every worker (each thread has its own env registry).
 import { envSpec, register } from '../../envs/index.ts';
 import { Navigation2DEnv, type NavigationTask } from '../../envs/navigation-2d.ts';
+import { SineRegressionEnv, type SineTask } from '../../envs/sine-regression.ts';
 import type { Rng } from '../../src/rng.ts';
+import type { LabelledBatch } from '../../src/types.ts';
 
 /** The task of the meta-batch that carries the fault. */
 export const FAULTY_TASK = 2;
@@ -30,3 +32,17 @@ for (const fault of ['throw', 'exit'] as const) {
   const id = `Faulty${fault === 'throw' ? 'Throw' : 'Exit'}-v0`;
   if (!envSpec(id)) register({ id, factory: () => new FaultyNavigation(fault), description: `Navigation2D with a ${fault} on task ${FAULTY_TASK}` });
 }
+
+/** SineRegression whose task {@link FAULTY_TASK} yields a batch with one input value missing (a malformed example). */
+class FaultySine extends SineRegressionEnv {
+  override sampleTasks(n: number, rng: Rng): SineTask[] {
+    return super.sampleTasks(n, rng).map((t, i) => (i === FAULTY_TASK ? ({ ...t, fault: 'short' } as SineTask) : t));
+  }
+
+  override sampleBatch(task: SineTask, count: number, rng: Rng): LabelledBatch {
+    const b = super.sampleBatch(task, count, rng);
+    return (task as { fault?: string }).fault ? { ...b, x: b.x.slice(1) } : b;
+  }
+}
+
+if (!envSpec('FaultySine-v0')) register({ id: 'FaultySine-v0', factory: () => new FaultySine(), description: `SineRegression with a malformed batch on task ${FAULTY_TASK}` });

@@ -1,0 +1,62 @@
+/**
+ * What the sharded learners (MAML-TRPO's {@link MamlShard}s, the supervised meta-learner's task
+ * blocks) share: how a meta-batch is split into blocks and how a failure names its task.
+ */
+import type { Task } from '../src/types.ts';
+import type { WorkerFailedError } from '../src/worker-pool.ts';
+
+/** A failure while working on one task: names the task (index in the meta-batch and its JSON). */
+export class TaskFailedError extends Error {
+  constructor(
+    /** Index of the task in the meta-batch. */
+    readonly item: number,
+    readonly task: Task | undefined,
+    /** What was being done: sampling, metaGradient, fvp, evaluate, … */
+    readonly phase: string,
+    /** The underlying error's message. */
+    readonly reason: string,
+  ) {
+    super(`task ${item} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
+    this.name = 'TaskFailedError';
+  }
+}
+
+/** Splits `n` tasks into `parts` contiguous blocks of sizes differing by at most one: `[start, end)` each. */
+export function contiguousBlocks(n: number, parts: number): Array<[number, number]> {
+  const p = Math.max(1, Math.min(parts, n));
+  const out: Array<[number, number]> = [];
+  let start = 0;
+  for (let j = 0; j < p; j++) {
+    const size = Math.floor(n / p) + (j < n % p ? 1 : 0);
+    out.push([start, start + size]);
+    start += size;
+  }
+  return out;
+}
+
+/**
+ * Turns a failure of a block of tasks into an error naming the task (index and JSON): a
+ * {@link TaskFailedError} as is, a worker's failure with the task it had marked (and the phase and
+ * reason its TaskFailedError carried), or, when the worker died between tasks, its whole block.
+ * `who` names the learner in the last case.
+ */
+export function shardFailure(e: unknown, tasks: readonly Task[], blocks: ReadonlyArray<[number, number]>, who: string): Error {
+  if (e instanceof TaskFailedError) return e;
+  const wf = e as Partial<WorkerFailedError>;
+  if (e instanceof Error && wf.name === 'WorkerFailedError' && typeof wf.worker === 'number') {
+    const details = wf.details ?? {};
+    const where = `in worker ${wf.worker}`;
+    const item = wf.item ?? null;
+    if (item !== null && item >= 0 && item < tasks.length) {
+      const phase = typeof details.phase === 'string' ? details.phase : (wf.op ?? 'unknown');
+      const reason = typeof details.reason === 'string' ? `${details.reason} (${where})` : `${where}: ${wf.reason}`;
+      const err = new TaskFailedError(item, tasks[item], phase, reason);
+      if (wf.workerStack) err.stack = `${err.name}: ${err.message}\n[worker stack] ${wf.workerStack}`;
+      return err;
+    }
+    const [b0, b1] = blocks[wf.worker] ?? [0, 0];
+    const ids = Array.from({ length: b1 - b0 }, (_, i) => b0 + i);
+    return new Error(`${who}: worker ${wf.worker} (tasks ${ids.map((i) => `${i} ${JSON.stringify(tasks[i])}`).join(', ')}) failed${wf.op ? ` during ${wf.op}` : ''}: ${wf.reason}`, { cause: e });
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}

@@ -1,0 +1,81 @@
+// The supervised meta-learner's task blocks on worker threads: same results for any number of
+// workers (the per-task gradients are summed in task order on the main thread), and a task that
+// fails stops training with an error naming it.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { resolveConfig, type TrainConfig } from '../../src/config.ts';
+import { loadCheckpoint } from '../../src/checkpoint.ts';
+import { train } from '../../agents/trainer.ts';
+import { TaskFailedError } from '../../agents/shards.ts';
+import { register, make } from '../../envs/index.ts';
+import { RegisteredOmniglotEnv } from '../../envs/omniglot-register.ts';
+import { loadOmniglot } from '../../envs/omniglot-files.ts';
+import { syntheticOmniglotFiles, writeFiles } from '../helpers/synthetic-omniglot.ts';
+import { FAULTY_TASK } from '../helpers/faulty-env.ts';
+import { createRng } from '../../src/rng.ts';
+
+const ID = 'OmniglotSyntheticWorkers5Way1Shot-v0';
+
+beforeAll(async () => {
+  await initBackend('wasm', { log: () => {} });
+  const dir = mkdtempSync(join(tmpdir(), 'metarl-omni-workers-'));
+  writeFiles(dir, syntheticOmniglotFiles({ characters: 12, drawers: 20 }));
+  const data = loadOmniglot(dir, { preload: true });
+  register({ id: ID, factory: () => new RegisteredOmniglotEnv(ID, data, 5, 1), description: 'synthetic test set' });
+});
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-sup-workers-'));
+const progressWithoutTime = (dir: string) =>
+  readFileSync(join(dir, 'progress.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const r = JSON.parse(l) as Record<string, unknown>;
+      delete r.time;
+      return JSON.stringify(r);
+    });
+const hex = (ps: Float32Array[]) => ps.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex'));
+
+const omniglot = (algo: string): TrainConfig =>
+  resolveConfig(ID, 'omniglot', { algo, iterations: 2, checkpointEvery: 100, sampling: { metaBatchSize: 4 }, supervised: { convFilters: 4 } });
+const sine = (algo: string): TrainConfig => resolveConfig('SineRegression-v0', 'sine', { algo, iterations: 3, checkpointEvery: 100, sampling: { metaBatchSize: 5 } });
+
+describe('supervised meta-learning with worker threads', () => {
+  it.each([
+    ['maml', 'Omniglot (conv net, second order)', omniglot('maml')],
+    ['protonet', 'Omniglot', omniglot('protonet')],
+    ['meta-sgd', 'sine', sine('meta-sgd')],
+    ['reptile', 'sine', sine('reptile')],
+  ])('%s on %s: bit-identical progress and parameters for 1, 2 and 3 workers', async (_algo, _env, cfg) => {
+    // 4 or 5 tasks: 3 workers get uneven blocks.
+    const runs = [];
+    for (const workers of [1, 2, 3]) {
+      const out = tmp();
+      const { records } = await train(cfg, { out, workers });
+      runs.push({ progress: progressWithoutTime(out), params: hex(loadCheckpoint(out).params), tensors: records.map((r) => r.numTensors) });
+    }
+    expect(runs[0]!.progress).toHaveLength(cfg.iterations);
+    expect(JSON.parse(runs[0]!.progress[0]!).lossAfter).toBeGreaterThan(0);
+    for (const r of runs.slice(1)) {
+      expect(r.progress).toEqual(runs[0]!.progress);
+      expect(r.params).toEqual(runs[0]!.params);
+      expect(new Set(r.tensors).size).toBe(1); // flat across iterations, workers' tensors included
+    }
+  }, 120_000);
+
+  it.each([1, 2])('a task with a malformed example stops training with an error naming the task (%i workers)', async (workers) => {
+    const cfg = resolveConfig('FaultySine-v0', 'sine', { algo: 'maml', iterations: 2, sampling: { metaBatchSize: 4 } });
+    const task = JSON.stringify(make('FaultySine-v0').sampleTasks(4, createRng(1).fork('tasks', 0))[FAULTY_TASK]);
+    const err = await train(cfg, { out: tmp(), workers }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TaskFailedError);
+    const e = err as TaskFailedError;
+    expect(e.item).toBe(FAULTY_TASK);
+    expect(e.phase).toBe('metaGradient');
+    expect(e.message).toContain(`task ${FAULTY_TASK} ${task}`);
+    expect(e.message).toMatch(/should have 10 values but has 9|shape/);
+    if (workers > 1) expect(e.message).toContain('worker 1');
+  }, 60_000);
+});
