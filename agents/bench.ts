@@ -100,7 +100,7 @@ const cpuSeconds = () => {
 };
 
 /** CPU seconds of each thread of this process, from /proc (Linux, clock ticks of 10 ms); null elsewhere. */
-function threadCpuSeconds(): Map<string, number> | null {
+export function threadCpuSeconds(): Map<string, number> | null {
   try {
     const out = new Map<string, number>();
     for (const tid of readdirSync('/proc/self/task')) {
@@ -114,7 +114,8 @@ function threadCpuSeconds(): Map<string, number> | null {
   }
 }
 
-function busiestThread(before: Map<string, number> | null, after: Map<string, number> | null): number | null {
+/** CPU seconds of the thread that used the most between two {@link threadCpuSeconds} readings (null if unavailable). */
+export function busiestThread(before: Map<string, number> | null, after: Map<string, number> | null): number | null {
   if (!before || !after) return null;
   let max = 0;
   for (const [tid, t] of after) max = Math.max(max, t - (before.get(tid) ?? 0));
