@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { ConfigError, RL_ALGOS, SUPERVISED_ALGOS, type TrainConfig } from '../src/config.ts';
@@ -28,6 +28,12 @@ export interface TrainOptions {
   workers?: number | 'auto';
   /** Modules the workers import before making envs (ones that `register` custom envs). */
   envModules?: Array<string | URL>;
+  /**
+   * Also keep a copy of the checkpoint every this many iterations, as `out/snapshots/it<N>/`
+   * (a directory `metarl evaluate --run` and `compare` accept), so earlier parameters survive the
+   * run going on. A multiple of `checkpointEvery` is needed for every copy to be made. Default: none.
+   */
+  keepEvery?: number;
 }
 
 export { envFactory } from '../envs/factory.ts';
@@ -38,6 +44,21 @@ export { envFactory } from '../envs/factory.ts';
  */
 export function defaultWorkers(env: MetaEnv): number {
   return isSupervised(env) && env.loss === 'mse' ? 1 : availableParallelism();
+}
+
+/** Where {@link TrainOptions.keepEvery} keeps the checkpoint of iteration `iteration`. */
+export function snapshotDir(out: string, iteration: number): string {
+  return join(out, 'snapshots', `it${iteration}`);
+}
+
+/** Copies `out/checkpoint` to the snapshot directory of `iteration` (replacing an earlier copy, e.g. after a resume). */
+function keepSnapshot(out: string, iteration: number): void {
+  const dir = snapshotDir(out, iteration);
+  const tmp = `${dir}.tmp-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  cpSync(join(out, 'checkpoint'), join(tmp, 'checkpoint'), { recursive: true });
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(tmp, dir);
 }
 
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
@@ -139,7 +160,10 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
         // Supervised iterations take milliseconds: a line every 100 of them.
         log(`it ${String(it + 1).padStart(6)}/${config.iterations}  query loss before ${logs.lossBefore.toFixed(4)}  after ${logs.lossAfter.toFixed(4)}  ${logs.time.total.toFixed(2)}s/it`);
       }
-      if ((it + 1) % config.checkpointEvery === 0 || it + 1 === config.iterations) checkpoint(it + 1);
+      if ((it + 1) % config.checkpointEvery === 0 || it + 1 === config.iterations) {
+        checkpoint(it + 1);
+        if (opts.keepEvery && (it + 1) % opts.keepEvery === 0) keepSnapshot(opts.out, it + 1);
+      }
     }
   } finally {
     await agent.close();

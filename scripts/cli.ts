@@ -3,7 +3,7 @@
  *
  *   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
- *                [--workers N]
+ *                [--workers N] [--keep-every N]
  *   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
  *   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
  *
@@ -39,7 +39,7 @@ const DEFAULT_ENV = 'Navigation2D-v0';
 const USAGE = `usage:
   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
-               [--workers N]
+               [--workers N] [--keep-every N]
   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
@@ -86,9 +86,11 @@ async function cmdTrain(argv: string[]): Promise<void> {
       out: { type: 'string' },
       resume: { type: 'boolean' },
       workers: { type: 'string' },
+      'keep-every': { type: 'string' },
     },
   });
   const backend = backendOpt(o.backend);
+  const keepEvery = intOpt('keep-every', o['keep-every'], 1);
   // Worker threads are a run-time resource, not config: results do not depend on them
   // (default: one per core; one for regression, see defaultWorkers).
   const workers = intOpt('workers', o.workers, 1) ?? 'auto';
@@ -126,7 +128,10 @@ async function cmdTrain(argv: string[]): Promise<void> {
     assertNoRun(out);
   }
   await initBackend(backend, { log });
-  const { records } = await train(config, { out, resume: o.resume, log, workers });
+  if (keepEvery !== undefined && keepEvery % config.checkpointEvery !== 0) {
+    throw new ConfigError('--keep-every', keepEvery, `must be a multiple of checkpointEvery (${config.checkpointEvery}): copies are made of checkpoints`);
+  }
+  const { records } = await train(config, { out, resume: o.resume, log, workers, keepEvery });
   const last = records.slice(-10);
   if (last.length > 0) {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;

@@ -57,6 +57,7 @@ describe('metarl CLI', () => {
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--fast-batch-size', '-3'), '--fast-batch-size');
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--backend', 'gpu9'), '--backend', 'gpu9');
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--bogus'), '--bogus');
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--keep-every', '15', '--out', join(tmp(), 'r0')), '--keep-every', 'multiple of checkpointEvery (10)');
     const dir = tmp();
     const unknownKey = join(dir, 'a.json');
     writeFileSync(unknownKey, JSON.stringify({ trpo: { maxKL: 0.01 } }));

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
-import { train, type ProgressRecord } from '../../agents/trainer.ts';
+import { snapshotDir, train, type ProgressRecord } from '../../agents/trainer.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
 
 beforeAll(async () => {
@@ -71,6 +71,21 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     const pb = loadCheckpoint(split);
     expect(pb.meta.iteration).toBe(4);
     expect(pb.params).toEqual(pa.params);
+  }, 60_000);
+
+  it('keepEvery keeps the checkpoints of earlier iterations, equal to a shorter run', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 4, checkpointEvery: 1 });
+    const out = tmp();
+    await train(cfg, { out, keepEvery: 2 });
+    const short = tmp();
+    await train({ ...cfg, iterations: 2 }, { out: short });
+    expect(existsSync(snapshotDir(out, 1))).toBe(false);
+    expect(existsSync(snapshotDir(out, 3))).toBe(false);
+    const it2 = loadCheckpoint(snapshotDir(out, 2));
+    expect(it2.meta.iteration).toBe(2);
+    expect(it2.params).toEqual(loadCheckpoint(short).params);
+    expect(loadCheckpoint(snapshotDir(out, 4)).params).toEqual(loadCheckpoint(out).params);
+    expect(it2.params).not.toEqual(loadCheckpoint(out).params);
   }, 60_000);
 
   it('refuses to start a new run in a directory that holds one', async () => {
