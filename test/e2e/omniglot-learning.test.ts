@@ -8,10 +8,8 @@ import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { train } from '../../agents/trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks } from '../../agents/supervised-meta.ts';
-import { register, make } from '../../envs/index.ts';
-import { RegisteredOmniglotEnv } from '../../envs/omniglot-register.ts';
-import { loadOmniglot } from '../../envs/omniglot-files.ts';
-import { syntheticOmniglotFiles, writeFiles } from '../helpers/synthetic-omniglot.ts';
+import { make } from '../../envs/index.ts';
+import { registerSyntheticOmniglot } from '../helpers/synthetic-omniglot-env.ts';
 import { createRng } from '../../src/rng.ts';
 import type { SupervisedMetaEnv } from '../../src/types.ts';
 
@@ -19,10 +17,7 @@ const ID = 'OmniglotSynthetic5Way1Shot-v0';
 
 beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
-  const dir = mkdtempSync(join(tmpdir(), 'metarl-omni-'));
-  writeFiles(dir, syntheticOmniglotFiles({ characters: 30, drawers: 20 }));
-  const data = loadOmniglot(dir, { preload: true });
-  register({ id: ID, factory: () => new RegisteredOmniglotEnv(ID, data, 5, 1), description: 'synthetic test set' });
+  registerSyntheticOmniglot(ID, 30);
 });
 
 const cfgFor = (algo: string) =>

@@ -2,7 +2,7 @@
 // workers (the per-task gradients are summed in task order on the main thread), and a task that
 // fails stops training with an error naming it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -10,34 +10,20 @@ import { resolveConfig, type TrainConfig } from '../../src/config.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
 import { train } from '../../agents/trainer.ts';
 import { TaskFailedError } from '../../agents/shards.ts';
-import { register, make } from '../../envs/index.ts';
-import { RegisteredOmniglotEnv } from '../../envs/omniglot-register.ts';
-import { loadOmniglot } from '../../envs/omniglot-files.ts';
-import { syntheticOmniglotFiles, writeFiles } from '../helpers/synthetic-omniglot.ts';
+import { make } from '../../envs/index.ts';
+import { registerSyntheticOmniglot } from '../helpers/synthetic-omniglot-env.ts';
 import { FAULTY_TASK } from '../helpers/faulty-env.ts';
 import { createRng } from '../../src/rng.ts';
+import { paramsHex, progressWithoutTime } from '../helpers/progress.ts';
 
 const ID = 'OmniglotSyntheticWorkers5Way1Shot-v0';
 
 beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
-  const dir = mkdtempSync(join(tmpdir(), 'metarl-omni-workers-'));
-  writeFiles(dir, syntheticOmniglotFiles({ characters: 12, drawers: 20 }));
-  const data = loadOmniglot(dir, { preload: true });
-  register({ id: ID, factory: () => new RegisteredOmniglotEnv(ID, data, 5, 1), description: 'synthetic test set' });
+  registerSyntheticOmniglot(ID, 12);
 });
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-sup-workers-'));
-const progressWithoutTime = (dir: string) =>
-  readFileSync(join(dir, 'progress.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const r = JSON.parse(l) as Record<string, unknown>;
-      delete r.time;
-      return JSON.stringify(r);
-    });
-const hex = (ps: Float32Array[]) => ps.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex'));
 
 const omniglot = (algo: string): TrainConfig =>
   resolveConfig(ID, 'omniglot', { algo, iterations: 2, checkpointEvery: 100, sampling: { metaBatchSize: 4 }, supervised: { convFilters: 4 } });
@@ -55,7 +41,7 @@ describe('supervised meta-learning with worker threads', () => {
     for (const workers of [1, 2, 3]) {
       const out = tmp();
       const { records } = await train(cfg, { out, workers });
-      runs.push({ progress: progressWithoutTime(out), params: hex(loadCheckpoint(out).params), tensors: records.map((r) => r.numTensors) });
+      runs.push({ progress: progressWithoutTime(out), params: paramsHex(loadCheckpoint(out).params), tensors: records.map((r) => r.numTensors) });
     }
     expect(runs[0]!.progress).toHaveLength(cfg.iterations);
     expect(JSON.parse(runs[0]!.progress[0]!).lossAfter).toBeGreaterThan(0);

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
-import { snapshotDir, train, type ProgressRecord } from '../../agents/trainer.ts';
+import { snapshotDir, train } from '../../agents/trainer.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
+import { progressWithoutTime } from '../helpers/progress.ts';
 
 beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
@@ -13,17 +14,6 @@ beforeAll(async () => {
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-e2e-'));
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-/** progress.jsonl without the wall-clock fields. */
-function progressWithoutTime(dir: string): unknown[] {
-  return readFileSync(join(dir, 'progress.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const r = JSON.parse(l) as Partial<ProgressRecord>;
-      delete r.time;
-      return r;
-    });
-}
 
 describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
   it('meta-training raises the post-adaptation return, adaptation helps, tensor count stays flat', async () => {

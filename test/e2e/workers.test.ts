@@ -11,6 +11,7 @@ import { contiguousBlocks } from '../../agents/maml-shard.ts';
 import { createRng } from '../../src/rng.ts';
 import { make } from '../../envs/index.ts';
 import { FAULTY_TASK } from '../helpers/faulty-env.ts';
+import { paramsHex, progressWithoutTime } from '../helpers/progress.ts';
 
 const FAULTY_ENVS = new URL('../helpers/faulty-env.ts', import.meta.url);
 
@@ -19,16 +20,6 @@ beforeAll(async () => {
 });
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-workers-'));
-/** progress.jsonl without the wall-clock fields, as text (so −0, NaN and every digit count). */
-const progressWithoutTime = (dir: string) =>
-  readFileSync(join(dir, 'progress.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => {
-      const r = JSON.parse(l) as Record<string, unknown>;
-      delete r.time;
-      return JSON.stringify(r);
-    });
 
 describe('contiguousBlocks', () => {
   it('splits tasks into ordered blocks whose sizes differ by at most one', () => {
@@ -53,9 +44,7 @@ describe('MAML-TRPO with worker threads', () => {
     expect(runs[0]!.progress).toHaveLength(2);
     for (const r of runs.slice(1)) {
       expect(r.progress).toEqual(runs[0]!.progress);
-      expect(r.params.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex'))).toEqual(
-        runs[0]!.params.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength).toString('hex')),
-      );
+      expect(paramsHex(r.params)).toEqual(paramsHex(runs[0]!.params));
     }
   }, 60_000);
 
