@@ -144,6 +144,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
     );
   const records: ProgressRecord[] = [];
   const end = opts.stopAfter !== undefined ? Math.min(config.iterations, start + opts.stopAfter) : config.iterations;
+  let lastLine = performance.now();
   try {
     for (let it = start; it < end; it++) {
       const logs = await agent.step(env, it);
@@ -156,8 +157,9 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
             .toFixed(2)
             .padStart(8)}  kl ${logs.kl.toExponential(2)}  ${logs.stepOutcome}${logs.lineSearchAccepted ? `(${logs.lineSearchSteps})` : ''}  ${logs.time.total.toFixed(1)}s`,
         );
-      } else if ((it + 1) % 100 === 0 || it === start || it + 1 === end) {
-        // Supervised iterations take milliseconds: a line every 100 of them.
+      } else if ((it + 1) % 100 === 0 || it === start || it + 1 === end || performance.now() - lastLine > 10_000) {
+        // Sine iterations take milliseconds: a line every 100 of them, or every 10 s for slower ones (Omniglot).
+        lastLine = performance.now();
         log(`it ${String(it + 1).padStart(6)}/${config.iterations}  query loss before ${logs.lossBefore.toFixed(4)}  after ${logs.lossAfter.toFixed(4)}  ${logs.time.total.toFixed(2)}s/it`);
       }
       if ((it + 1) % config.checkpointEvery === 0 || it + 1 === config.iterations) {
