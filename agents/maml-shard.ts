@@ -7,7 +7,7 @@ import { sampleEpisodes, meanReturn } from '../src/sampler.ts';
 import { estimateAdvantages } from '../src/advantages.ts';
 import { TaskObjective, adaptValues, disposeBatch, pgData, toTensors, validTensors, type PgData } from '../src/maml.ts';
 import { unflattenValues } from '../src/params.ts';
-import { TaskFailedError } from './shards.ts';
+import { asTaskFailure } from './shards.ts';
 
 export { TaskFailedError, contiguousBlocks } from './shards.ts';
 
@@ -93,10 +93,7 @@ export class MamlShard {
       try {
         f(i);
       } catch (e) {
-        if (e instanceof TaskFailedError) throw e;
-        const err = new TaskFailedError(index, task, typeof phase === 'string' ? phase : phase(), e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
-        err.stack = `${err.name}: ${err.message}\n${e instanceof Error ? (e.stack ?? '') : ''}`;
-        throw err;
+        throw asTaskFailure(e, index, task, typeof phase === 'string' ? phase : phase());
       }
     }
   }

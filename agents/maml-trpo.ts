@@ -9,7 +9,7 @@ import { conjugateGradientAsync } from '../src/conjugate-gradient.ts';
 import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
 import type { WorkerPool } from '../src/worker-pool.ts';
-import { shardFailure } from './shards.ts';
+import { shardFailure, workerBackend } from './shards.ts';
 import { MamlShard, TaskFailedError, contiguousBlocks, type CollectRequest, type CollectResult, type ShardTask } from './maml-shard.ts';
 import type { MamlWorkerInit } from './maml-worker.ts';
 
@@ -101,13 +101,6 @@ function workerRunner(pool: WorkerPool, w: number): ShardRunner {
   };
 }
 
-/** The backend name `initBackend` needs to reproduce the calling thread's backend in a worker. */
-function currentBackend(): BackendName {
-  const b = tf.getBackend();
-  if (b === 'wasm' || b === 'cpu' || b === 'tensorflow') return b;
-  throw new Error(`MamlTrpo: backend '${b}' cannot run in worker threads; use workers: 1`);
-}
-
 const now = () => performance.now() / 1000;
 
 /**
@@ -175,7 +168,7 @@ export class MamlTrpo {
           const { WorkerPool } = await import('../src/worker-pool.ts');
           const init: MamlWorkerInit = {
             config: this.config,
-            backend: this.options.backend ?? currentBackend(),
+            backend: this.options.backend ?? workerBackend('MamlTrpo'),
             secondOrderFix: secondOrderFixInstalled(),
             wasmKernelFixes: wasmKernelFixesInstalled(),
             envModules: (this.options.envModules ?? []).map((m) => String(m)),

@@ -2,6 +2,8 @@
  * What the sharded learners (MAML-TRPO's {@link MamlShard}s, the supervised meta-learner's task
  * blocks) share: how a meta-batch is split into blocks and how a failure names its task.
  */
+import * as tf from '@tensorflow/tfjs';
+import type { BackendName } from '../src/backend.ts';
 import type { Task } from '../src/types.ts';
 import type { WorkerFailedError } from '../src/worker-pool.ts';
 
@@ -59,4 +61,19 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
     return new Error(`${who}: worker ${wf.worker} (tasks ${ids.map((i) => `${i} ${JSON.stringify(tasks[i])}`).join(', ')}) failed${wf.op ? ` during ${wf.op}` : ''}: ${wf.reason}`, { cause: e });
   }
   return e instanceof Error ? e : new Error(String(e));
+}
+
+/** `e`, thrown while working on task `item` during `phase`, as a {@link TaskFailedError} naming the task (kept as is if it already is one). */
+export function asTaskFailure(e: unknown, item: number, task: Task | undefined, phase: string): TaskFailedError {
+  if (e instanceof TaskFailedError) return e;
+  const err = new TaskFailedError(item, task, phase, e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
+  err.stack = `${err.name}: ${err.message}\n${e instanceof Error ? (e.stack ?? '') : ''}`;
+  return err;
+}
+
+/** The backend name `initBackend` needs to reproduce the calling thread's backend in a worker; `who` names the learner in the error. */
+export function workerBackend(who: string): BackendName {
+  const b = tf.getBackend();
+  if (b === 'wasm' || b === 'cpu' || b === 'tensorflow') return b;
+  throw new Error(`${who}: backend '${b}' cannot run in worker threads; use workers: 1`);
 }

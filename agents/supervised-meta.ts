@@ -11,7 +11,7 @@ import { adamInit, adamStep, type AdamState } from '../src/adam.ts';
 import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
 import type { WorkerPool } from '../src/worker-pool.ts';
-import { TaskFailedError, contiguousBlocks, shardFailure } from './shards.ts';
+import { asTaskFailure, contiguousBlocks, shardFailure, workerBackend } from './shards.ts';
 import type { SupervisedWorkerInit } from './supervised-worker.ts';
 
 /** The env facts a model is built from: all a worker thread gets (the data stays on the main thread). */
@@ -133,10 +133,7 @@ export class SupervisedTaskWork {
           out.lossBefore[i] = r.lossBefore;
           out.lossAfter[i] = r.lossAfter;
         } catch (e) {
-          if (e instanceof TaskFailedError) throw e;
-          const err = new TaskFailedError(item, tasks[i], 'metaGradient', e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
-          err.stack = `${err.name}: ${err.message}\n${e instanceof Error ? (e.stack ?? '') : ''}`;
-          throw err;
+          throw asTaskFailure(e, item, tasks[i], 'metaGradient');
         } finally {
           tf.dispose(made);
         }
@@ -310,9 +307,7 @@ export class SupervisedMetaLearner {
       this.starting = (async () => {
         // Loaded lazily: worker_threads exist only in Node, and one worker needs none of it.
         const { WorkerPool } = await import('../src/worker-pool.ts');
-        const b = tf.getBackend();
-        const backend = this.options.backend ?? (b === 'wasm' || b === 'cpu' || b === 'tensorflow' ? b : null);
-        if (!backend) throw new Error(`SupervisedMetaLearner: backend '${b}' cannot run in worker threads; use workers: 1`);
+        const backend = this.options.backend ?? workerBackend('SupervisedMetaLearner');
         const init: SupervisedWorkerInit = {
           config: this.config,
           shape: { loss: this.env.loss, inputShape: [...this.env.inputShape], outputDim: this.env.outputDim },
