@@ -3,7 +3,7 @@ import { validateConfig, resolveConfig } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
-import { evaluateAdaptation, type StepStat } from '../src/evaluation.ts';
+import { evaluateAdaptation, meanSem, type StepStat } from '../src/evaluation.ts';
 import { ConfigError } from '../src/config.ts';
 import { envFactory } from './trainer.ts';
 
@@ -36,6 +36,34 @@ export interface Comparison {
   methods: MethodResult[];
   /** (MAML₁ − pretrained₁) / (oracle − pretrained₁), when all three are present. */
   gapClosedAfterOneStep: number | null;
+  /** MAML − pretrained per step, paired over the tasks, when both are present. */
+  mamlMinusPretrained: PairedStep[] | null;
+}
+
+/** A paired difference of two methods at one step: mean ± s.e.m. over tasks of (a − b). */
+export interface PairedStep {
+  step: number;
+  mean: number;
+  sem: number;
+  /** Tasks on which a's return is higher than b's. */
+  better: number;
+  tasks: number;
+}
+
+/**
+ * Per-step paired differences a − b over the same tasks (the methods see the same tasks and
+ * episode streams, so pairing removes the task-to-task spread from the standard error).
+ */
+export function pairedDifference(a: readonly StepStat[], b: readonly StepStat[]): PairedStep[] {
+  const out: PairedStep[] = [];
+  for (let k = 0; k < Math.min(a.length, b.length); k++) {
+    const pa = a[k]!.perTask;
+    const pb = b[k]!.perTask;
+    if (pa.length !== pb.length) throw new Error(`pairedDifference: step ${k} has ${pa.length} and ${pb.length} tasks`);
+    const d = pa.map((v, i) => v - pb[i]!);
+    out.push({ step: k, ...meanSem(d), better: d.filter((x) => x > 0).length, tasks: d.length });
+  }
+  return out;
 }
 
 /** Options of {@link compareMethods}. */
@@ -97,10 +125,13 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const maml1 = at1('maml');
   const pre1 = at1('pretrained');
   const gap = maml1 !== undefined && pre1 !== undefined && oracle !== undefined && oracle !== pre1 ? (maml1 - pre1) / (oracle - pre1) : null;
-  return { env: opts.env, tasks: opts.tasks, episodes: opts.episodes, seed: opts.seed, methods: results, gapClosedAfterOneStep: gap };
+  const mamlRes = results.find((r) => r.name === 'maml');
+  const preRes = results.find((r) => r.name === 'pretrained');
+  const paired = mamlRes && preRes ? pairedDifference(mamlRes.steps, preRes.steps) : null;
+  return { env: opts.env, tasks: opts.tasks, episodes: opts.episodes, seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired };
 }
 
-/** The comparison as a markdown table (methods × steps, mean ± s.e.m.) plus the gap closed. */
+/** The comparison as a markdown table (methods × steps, mean ± s.e.m.) plus the gap closed and MAML − pretrained. */
 export function comparisonMarkdown(c: Comparison): string {
   const K = Math.max(...c.methods.map((m) => m.steps.length)) - 1;
   const lines = [
@@ -115,6 +146,10 @@ export function comparisonMarkdown(c: Comparison): string {
   }
   if (c.gapClosedAfterOneStep !== null) {
     lines.push('', `Gap closed after one step, (MAML₁ − pretrained₁)/(oracle − pretrained₁): ${c.gapClosedAfterOneStep.toFixed(3)}`);
+  }
+  if (c.mamlMinusPretrained) {
+    const parts = c.mamlMinusPretrained.map((p) => `step ${p.step}: ${p.mean.toFixed(2)} ± ${p.sem.toFixed(2)} (${p.better}/${p.tasks} tasks better)`);
+    lines.push('', `MAML − pretrained, paired over tasks (mean ± s.e.m.): ${parts.join('; ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { train } from '../../agents/trainer.ts';
-import type { Comparison } from '../../agents/compare.ts';
+import { pairedDifference, type Comparison } from '../../agents/compare.ts';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'metarl-compare-'));
@@ -48,6 +48,14 @@ it('compare writes results.json, results.md, figure.svg and figure.png that agre
   }
   expect(md).toContain(`Gap closed after one step`);
   expect(md).toContain(res.gapClosedAfterOneStep!.toFixed(3));
+  // The paired MAML − pretrained line agrees with the per-task returns.
+  expect(res.mamlMinusPretrained).toHaveLength(3);
+  for (const p of res.mamlMinusPretrained!) {
+    const d = maml!.steps[p.step]!.perTask.map((v, i) => v - pre!.steps[p.step]!.perTask[i]!);
+    expect(p.mean).toBeCloseTo(d.reduce((a, b) => a + b, 0) / d.length, 10);
+    expect(p.better).toBe(d.filter((x) => x > 0).length);
+    expect(md).toContain(`step ${p.step}: ${p.mean.toFixed(2)} ± ${p.sem.toFixed(2)} (${p.better}/3 tasks better)`);
+  }
 
   const svg = readFileSync(join(out, 'figure.svg'), 'utf8');
   const require = createRequire(import.meta.url);
@@ -71,6 +79,17 @@ it('compare writes results.json, results.md, figure.svg and figure.png that agre
   expect(dark).toBeGreaterThan(1000);
   expect(coloured).toBeGreaterThan(1000);
 }, 120_000);
+
+it('pairedDifference: hand-computed mean, s.e.m. and count', () => {
+  const st = (perTask: number[]) => ({ step: 0, mean: 0, sem: 0, perTask });
+  // Differences 1, 3, -1: mean 1, sample variance 4, s.e.m. sqrt(4/3).
+  const [p] = pairedDifference([st([2, 5, 0])], [st([1, 2, 1])]);
+  expect(p!.mean).toBeCloseTo(1, 12);
+  expect(p!.sem).toBeCloseTo(Math.sqrt(4 / 3), 12);
+  expect(p!.better).toBe(2);
+  expect(p!.tasks).toBe(3);
+  expect(() => pairedDifference([st([1, 2])], [st([1])])).toThrow(/2 and 1 tasks/);
+});
 
 it('compare rejects a run of another env or a mislabelled oracle with exit code 2', () => {
   const r = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', `maml=${join(dir, 'oracle')}`, '--out', join(dir, 'x')], { encoding: 'utf8' });
