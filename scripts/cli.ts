@@ -253,8 +253,23 @@ async function cmdOneShot(argv: string[]): Promise<void> {
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, algo: cfg.algo, steps, ...res }, null, 2)}\n`);
 }
 
+/** The usage lines of one command (its first line and the indented continuation lines). */
+export function commandUsage(cmd: string): string {
+  const lines = USAGE.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(`  metarl ${cmd} `));
+  if (start < 0) return USAGE;
+  let end = start + 1;
+  while (end < lines.length && /^ {4,}/.test(lines[end]!)) end++;
+  return ['usage:', ...lines.slice(start, end), ...lines.filter((l) => /^(envs|backends|algos):/.test(l))].join('\n');
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
+  const known = ['train', 'evaluate', 'compare', 'bench', 'render', 'oneshot'];
+  if (cmd !== undefined && known.includes(cmd) && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${commandUsage(cmd)}\n`);
+    return;
+  }
   switch (cmd) {
     case 'train':
       return cmdTrain(rest);
@@ -275,7 +290,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${USAGE}\n`);
       return;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(cmd)}\n${USAGE}`);
+      throw new UsageError(`unknown command ${JSON.stringify(cmd)}: expected one of ${known.join(', ')} (metarl --help lists their options)`);
   }
 }
 

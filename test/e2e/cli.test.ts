@@ -45,6 +45,19 @@ describe('metarl CLI', () => {
     for (const s of doc.steps) expect(Number.isFinite(s.mean) && s.sem >= 0).toBe(true);
   }, 120_000);
 
+  it('prints a command\'s usage for --help and -h, and exits 0', () => {
+    for (const cmd of ['train', 'evaluate', 'compare', 'bench', 'render', 'oneshot']) {
+      const r = metarl(cmd, cmd === 'train' ? '--help' : '-h');
+      expect(r.code, r.stderr).toBe(0);
+      const lines = r.stdout.split('\n');
+      expect(lines[0]).toBe('usage:');
+      expect(lines[1]).toMatch(new RegExp(`^  metarl ${cmd} `));
+      expect(r.stdout).not.toMatch(new RegExp(`metarl (?!${cmd} )\\w+ `));
+      expect(r.stdout).toMatch(/^envs: .*Navigation2D-v0/m);
+    }
+    expectUserError(metarl('bogus', '--help'), 'bogus');
+  }, 60_000);
+
   it('never overwrites a run', () => {
     const before = readFileSync(join(run, 'progress.jsonl'), 'utf8');
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--out', run), '--out', run);
