@@ -253,8 +253,11 @@ async function cmdOneShot(argv: string[]): Promise<void> {
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, algo: cfg.algo, steps, ...res }, null, 2)}\n`);
 }
 
+/** The commands `main` dispatches (keep in step with its switch). */
+const COMMANDS = ['train', 'evaluate', 'compare', 'bench', 'render', 'oneshot'];
+
 /** The usage lines of one command (its first line and the indented continuation lines). */
-export function commandUsage(cmd: string): string {
+function commandUsage(cmd: string): string {
   const lines = USAGE.split('\n');
   const start = lines.findIndex((l) => l.startsWith(`  metarl ${cmd} `));
   if (start < 0) return USAGE;
@@ -265,8 +268,7 @@ export function commandUsage(cmd: string): string {
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
-  const known = ['train', 'evaluate', 'compare', 'bench', 'render', 'oneshot'];
-  if (cmd !== undefined && known.includes(cmd) && (rest.includes('--help') || rest.includes('-h'))) {
+  if (cmd !== undefined && COMMANDS.includes(cmd) && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(`${commandUsage(cmd)}\n`);
     return;
   }
@@ -290,7 +292,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${USAGE}\n`);
       return;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(cmd)}: expected one of ${known.join(', ')} (metarl --help lists their options)`);
+      throw new UsageError(`unknown command ${JSON.stringify(cmd)}: expected one of ${COMMANDS.join(', ')} (metarl --help lists their options)`);
   }
 }
 
