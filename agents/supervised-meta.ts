@@ -105,6 +105,7 @@ export class SupervisedTaskWork {
       firstOrder: c.algo === 'fomaml' || c.adaptation.firstOrder,
       adaptIndices: c.algo === 'anil' ? this.model.headIndices : undefined,
       learnedLr: c.algo === 'meta-sgd',
+      multiStepLoss: c.supervised.multiStepLoss,
     });
   }
 

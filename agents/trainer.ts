@@ -76,11 +76,18 @@ export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
   return typeof (env as Partial<SupervisedMetaEnv>).sampleBatch === 'function';
 }
 
-/** Rejects an algorithm that does not fit the env's kind (RL vs horizon-1 supervised). */
+/**
+ * Rejects an algorithm that does not fit the env's kind (RL vs horizon-1 supervised), and
+ * `supervised.multiStepLoss` with an algorithm that has no inner steps to average over.
+ */
 export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   const allowed = isSupervised(env) ? SUPERVISED_ALGOS : RL_ALGOS;
   if (!allowed.includes(config.algo)) {
     throw new ConfigError('algo', config.algo, `does not apply to ${config.env}; use one of ${allowed.join(', ')}`);
+  }
+  const stepped = ['maml', 'fomaml', 'meta-sgd', 'anil'];
+  if (config.supervised.multiStepLoss && !stepped.includes(config.algo)) {
+    throw new ConfigError('supervised.multiStepLoss', true, `has no effect with algo ${config.algo}; it applies to ${stepped.join(', ')}`);
   }
 }
 

@@ -65,6 +65,11 @@ export interface TrainConfig {
     outerLr: number;
     /** Filters per block of the classification conv net. Default 64. */
     convFilters: number;
+    /**
+     * Outer loss = mean query loss over the inner steps, not only after the last (MAML++'s
+     * multi-step loss; `maml`, `fomaml`, `meta-sgd`, `anil`). Default false.
+     */
+    multiStepLoss: boolean;
   };
   advantages: {
     /** Discount γ. Default 0.99. */
@@ -113,6 +118,7 @@ const SCHEMA: Record<string, Kind> = {
   'supervised.queries': 'posInt',
   'supervised.outerLr': 'posNum',
   'supervised.convFilters': 'posInt',
+  'supervised.multiStepLoss': 'bool',
   'advantages.gamma': 'unitInterval',
   'advantages.gaeLambda': 'unitInterval',
   'advantages.normalize': 'bool',
@@ -138,7 +144,7 @@ function base(env: string): TrainConfig {
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
     adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false },
-    supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64 },
+    supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },
     trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, fvp: 'finite-difference', fdShift: 1e-3 },

@@ -79,6 +79,12 @@ export interface SupervisedAdaptation {
    * step is θ − α ⊙ ∇L instead of θ − fastLr ∇L.
    */
   learnedLr?: boolean;
+  /**
+   * Outer loss = mean of the query losses after each of the `numInnerSteps` steps instead of the
+   * last one only (the multi-step loss of MAML++, Antoniou et al. 2019): every intermediate θ′ is
+   * trained to be good, so repeating the step at test time stays stable.
+   */
+  multiStepLoss?: boolean;
 }
 
 /**
@@ -108,10 +114,17 @@ export class SupervisedObjective {
    * inner gradients when run inside a tape (second order). `meta` is θ, or [θ, α] for Meta-SGD.
    */
   adapt(meta: readonly tf.Tensor[], steps = this.adaptation.numInnerSteps, lr = this.adaptation.fastLr): tf.Tensor[] {
+    const path = this.adaptPath(meta, steps, lr);
+    return path.length > 0 ? path[path.length - 1]! : (meta.slice(0, this.nModel) as tf.Tensor[]);
+  }
+
+  /** The model parameters after each of `steps` inner steps: `path[k]` is θ after k + 1 steps. */
+  adaptPath(meta: readonly tf.Tensor[], steps = this.adaptation.numInnerSteps, lr = this.adaptation.fastLr): tf.Tensor[][] {
     const n = this.nModel;
     let cur = meta.slice(0, n) as tf.Tensor[];
     const alpha = this.adaptation.learnedLr ? meta.slice(n) : null;
     const which = this.adaptation.adaptIndices ?? cur.map((_, i) => i);
+    const path: tf.Tensor[][] = [];
     for (let s = 0; s < steps; s++) {
       const sel = which.map((i) => cur[i]!);
       const g = tf.grads((...p: tf.Tensor[]) => {
@@ -124,27 +137,44 @@ export class SupervisedObjective {
         next[i] = tf.sub(cur[i]!, alpha ? tf.mul(alpha[i]!, g[k]!) : tf.mul(g[k]!, lr));
       });
       cur = next;
+      path.push(cur);
     }
-    return cur;
+    return path;
   }
 
-  /** Query loss after adaptation and its gradient in the meta-parameters. */
+  /**
+   * Query loss after adaptation and its gradient in the meta-parameters. With `multiStepLoss` the
+   * differentiated objective is the mean query loss over the inner steps; `loss` is still the one
+   * after the last step.
+   */
   metaGradient(meta: readonly tf.Tensor[]): { loss: number; grad: Float64Array } {
+    const multi = this.adaptation.multiStepLoss === true;
+    let last = NaN;
+    // The mean query loss over `path` (the parameters after each step; never empty), or the last one's.
+    const objective = (path: tf.Tensor[][]): tf.Scalar => {
+      const used = multi ? path : [path[path.length - 1]!];
+      const losses = used.map((p) => this.loss(p, this.query));
+      last = losses[losses.length - 1]!.dataSync()[0]!;
+      return tf.div(tf.addN(losses), losses.length) as tf.Scalar;
+    };
     let f: (...m: tf.Tensor[]) => tf.Scalar;
-    let offsets: tf.Tensor[] | null = null;
+    let offsets: tf.Tensor[][] | null = null;
     if (this.adaptation.firstOrder && !this.adaptation.learnedLr) {
-      // First-order MAML: θ′ = θ + Δ with Δ a constant (tfjs has no stop-gradient op).
-      offsets = tf.tidy(() => this.adapt(meta).map((a, i) => tf.sub(a, meta[i]!)));
-      f = (...m) => this.loss(m.map((t, i) => tf.add(t, offsets![i]!)), this.query);
+      // First-order MAML: θ′ₖ = θ + Δₖ with Δₖ constants (tfjs has no stop-gradient op).
+      offsets = tf.tidy(() => this.adaptPath(meta).map((p) => p.map((a, i) => tf.sub(a, meta[i]!))));
+      if (offsets.length === 0) offsets = [meta.map((m) => tf.zerosLike(m))];
+      f = (...m) => objective(offsets!.map((d) => m.map((t, i) => tf.add(t, d[i]!))));
     } else {
-      f = (...m) => this.loss(this.adapt(m), this.query);
+      f = (...m) => {
+        const path = this.adaptPath(m);
+        return objective(path.length > 0 ? path : [m.slice(0, this.nModel)]);
+      };
     }
     const { value, grads } = tf.valueAndGrads(f)(meta as tf.Tensor[]);
     const grad = readFlat(grads);
-    const loss = value.dataSync()[0]!;
     tf.dispose([value, ...grads]);
-    if (offsets) tf.dispose(offsets);
-    return { loss, grad };
+    if (offsets) tf.dispose(offsets.flat());
+    return { loss: last, grad };
   }
 
   /** Query loss after `steps` inner steps of size `lr` (values only; evaluation). */

@@ -54,4 +54,13 @@ describe('supervised meta-learning through the common trainer (SineRegression-v0
     await expect(train(small('maml-trpo'), { out: tmp() })).rejects.toThrow(ConfigError);
     await expect(train(resolveConfig('Navigation2D-v0', 'tiny', { algo: 'reptile' }), { out: tmp() })).rejects.toThrow(/does not apply/);
   });
+
+  it('rejects the multi-step loss where there are no inner steps to average', async () => {
+    const cfg = small('reptile');
+    cfg.supervised.multiStepLoss = true;
+    await expect(train(cfg, { out: tmp() })).rejects.toThrow(/supervised\.multiStepLoss.*reptile/);
+    const ok = small('meta-sgd', 1);
+    ok.supervised.multiStepLoss = true;
+    await expect(train(ok, { out: tmp() })).resolves.toBeDefined();
+  }, 60_000);
 });

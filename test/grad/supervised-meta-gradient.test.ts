@@ -61,20 +61,31 @@ function lossAndGrad64(p: Float64Array, b: LabelledBatch): { loss: number; grad:
   return { loss, grad };
 }
 
-/** Query loss after `steps` inner steps θ ← θ − α ⊙ ∇L_support(θ) (α scalar or per parameter). */
-function metaObjective64(theta: Float64Array, alpha: Float64Array | number, s: LabelledBatch, q: LabelledBatch, steps: number): number {
+/** θ after each of `steps` inner steps θ ← θ − α ⊙ ∇L_support(θ) (α scalar or per parameter). */
+function path64(theta: Float64Array, alpha: Float64Array | number, s: LabelledBatch, steps: number): Float64Array[] {
+  const out: Float64Array[] = [];
   let cur = theta;
   for (let k = 0; k < steps; k++) {
     const { grad } = lossAndGrad64(cur, s);
     cur = cur.map((v, i) => v - (typeof alpha === 'number' ? alpha : alpha[i]!) * grad[i]!);
+    out.push(cur);
   }
-  return lossAndGrad64(cur, q).loss;
+  return out;
+}
+
+/** Query loss after `steps` inner steps, or with `multi` its mean over steps 1…steps. */
+function metaObjective64(theta: Float64Array, alpha: Float64Array | number, s: LabelledBatch, q: LabelledBatch, steps: number, multi = false): number {
+  const path = path64(theta, alpha, s, steps);
+  const used = multi ? path : path.slice(-1);
+  return used.reduce((a, p) => a + lossAndGrad64(p, q).loss, 0) / used.length;
 }
 
 it.each([
-  ['MAML', false],
-  ['Meta-SGD', true],
-])('%s meta-gradient matches float64 central differences along random directions', (_name, learnedLr) => {
+  ['MAML', false, false],
+  ['Meta-SGD', true, false],
+  ['MAML, multi-step loss', false, true],
+  ['Meta-SGD, multi-step loss', true, true],
+])('%s meta-gradient matches float64 central differences along random directions', (_name, learnedLr, multi) => {
   const env = new SineRegressionEnv();
   const rng = createRng(5);
   const model = new MlpRegressor(1, SIZES.slice(1, -1), 1, 'tanh');
@@ -88,13 +99,13 @@ it.each([
   const shapes = learnedLr ? [...model.shapes, ...model.shapes] : model.shapes;
   const steps = 2;
   const fastLr = 0.05;
-  const obj = new SupervisedObjective(model, 'mse', batchTensors(s, [1], 1, 'mse'), batchTensors(q, [1], 1, 'mse'), { fastLr, numInnerSteps: steps, firstOrder: false, learnedLr: learnedLr as boolean });
+  const obj = new SupervisedObjective(model, 'mse', batchTensors(s, [1], 1, 'mse'), batchTensors(q, [1], 1, 'mse'), { fastLr, numInnerSteps: steps, firstOrder: false, learnedLr: learnedLr as boolean, multiStepLoss: multi as boolean });
   const x0 = flattenValues(meta);
   const t = unflattenValues(x0, meta).map((v, i) => tf.tensor(v, shapes[i]));
   const { grad } = obj.metaGradient(t);
   tf.dispose(t);
   const nTheta = model.numParams;
-  const f = (x: Float64Array) => metaObjective64(x.subarray(0, nTheta), learnedLr ? x.subarray(nTheta) : fastLr, s, q, steps);
+  const f = (x: Float64Array) => metaObjective64(x.subarray(0, nTheta), learnedLr ? x.subarray(nTheta) : fastLr, s, q, steps, multi as boolean);
   const eps = 1e-5;
   let worst = 0;
   for (let j = 0; j < 3; j++) {
@@ -107,8 +118,25 @@ it.each([
     worst = Math.max(worst, Math.abs(fd - an) / Math.max(Math.abs(fd), Math.abs(an)));
   }
   expect(worst).toBeLessThan(1e-2);
+  const relDiff = (a: Float64Array, b: Float64Array) => {
+    const d = a.map((v, i) => v - b[i]!);
+    return Math.sqrt(dot(d, d) / dot(a, a));
+  };
+  if (multi) {
+    // The check sees the averaging: the last-step-only gradient is measurably different.
+    const single = new SupervisedObjective(model, 'mse', obj.support, obj.query, { ...obj.adaptation, multiStepLoss: false });
+    const t3 = unflattenValues(x0, meta).map((v, i) => tf.tensor(v, shapes[i]));
+    const gLast = single.metaGradient(t3).grad;
+    tf.dispose(t3);
+    expect(relDiff(grad, gLast)).toBeGreaterThan(0.02);
+    // The reported loss is the one after the last step, not the mean.
+    const t4 = unflattenValues(x0, meta).map((v, i) => tf.tensor(v, shapes[i]));
+    const { loss } = obj.metaGradient(t4);
+    tf.dispose(t4);
+    expect(loss).toBeCloseTo(metaObjective64(x0.subarray(0, nTheta), learnedLr ? x0.subarray(nTheta) : fastLr, s, q, steps), 4);
+  }
   // The check sees the second-order term: the first-order gradient is measurably different.
-  if (!learnedLr) {
+  if (!learnedLr && !multi) {
     const fo = new SupervisedObjective(model, 'mse', obj.support, obj.query, { fastLr, numInnerSteps: steps, firstOrder: true });
     const t2 = unflattenValues(x0, meta).map((v, i) => tf.tensor(v, shapes[i]));
     const g1 = fo.metaGradient(t2).grad;
@@ -116,4 +144,31 @@ it.each([
     const diff = grad.map((v, i) => v - g1[i]!);
     expect(Math.sqrt(dot(diff, diff) / dot(grad, grad))).toBeGreaterThan(0.02);
   }
+});
+
+it('first-order MAML with the multi-step loss averages the query gradients at every adapted θ', () => {
+  const env = new SineRegressionEnv();
+  const rng = createRng(8);
+  const model = new MlpRegressor(1, SIZES.slice(1, -1), 1, 'tanh');
+  const task = env.sampleTasks(1, rng.fork('task'))[0]!;
+  const s = env.sampleBatch(task, 10, rng.fork('s'));
+  const q = env.sampleBatch(task, 10, rng.fork('q'));
+  const theta = model.init(rng.fork('init'));
+  const steps = 3;
+  const fastLr = 0.05;
+  const obj = new SupervisedObjective(model, 'mse', batchTensors(s, [1], 1, 'mse'), batchTensors(q, [1], 1, 'mse'), { fastLr, numInnerSteps: steps, firstOrder: true, multiStepLoss: true });
+  const x0 = flattenValues(theta);
+  const t = unflattenValues(x0, theta).map((v, i) => tf.tensor(v, model.shapes[i]));
+  const { grad } = obj.metaGradient(t);
+  tf.dispose(t);
+  // Expected: mean over k of ∇L_query at θ′ₖ, the θ′ₖ taken as constants offsets from θ.
+  const expected = new Float64Array(x0.length);
+  for (const p of path64(Float64Array.from(x0), fastLr, s, steps)) {
+    const g = lossAndGrad64(p, q).grad;
+    for (let i = 0; i < g.length; i++) expected[i] += g[i]! / steps;
+  }
+  const last = lossAndGrad64(path64(Float64Array.from(x0), fastLr, s, steps)[steps - 1]!, q).grad;
+  const rel = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((acc, v, i) => acc + (v - b[i]!) ** 2, 0) / dot(b, b));
+  expect(rel(grad, expected)).toBeLessThan(1e-3);
+  expect(rel(last, expected)).toBeGreaterThan(0.01);
 });
