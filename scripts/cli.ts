@@ -135,8 +135,10 @@ async function cmdTrain(argv: string[]): Promise<void> {
   const last = records.slice(-10);
   if (last.length > 0) {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;
+    const n = config.adaptation.numInnerSteps;
+    const after = ['pretrained', 'oracle', 'protonet'].includes(config.algo) ? 'after (no inner step)' : `after ${n} inner step${n === 1 ? '' : 's'}`;
     process.stdout.write(
-      `\n| ${config.env}, last ${last.length} iterations | before adaptation | after 1 step |\n|---|---|---|\n| mean return | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out})\n`,
+      `\n| ${config.env}, last ${last.length} iterations | before adaptation | ${after} |\n|---|---|---|\n| mean return | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out})\n`,
     );
   }
 }
