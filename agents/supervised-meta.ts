@@ -33,6 +33,7 @@ export interface SupervisedStepLogs {
   returnsAfter: number;
   lossBefore: number;
   lossAfter: number;
+  /** Norm of the mean outer gradient, before any `supervised.clipGradNorm` rescaling. */
   gradNorm: number;
   /** Whether the Adam step was taken (false only for a non-finite gradient); named as in MAML-TRPO's logs. */
   lineSearchAccepted: boolean;
@@ -368,6 +369,8 @@ export class SupervisedMetaLearner {
     // A non-finite gradient never reaches the parameters: the step is skipped and logged.
     const finite = grad.every((v) => Number.isFinite(v)) && Number.isFinite(lossAfter);
     if (finite) {
+      const clip = c.supervised.clipGradNorm;
+      if (clip > 0 && gradNorm > clip) for (let i = 0; i < np; i++) grad[i] *= clip / gradNorm;
       adamStep(x, grad, this.adam, { lr: c.supervised.outerLr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
       this.params = unflattenValues(x, this.params);
     }

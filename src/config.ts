@@ -70,6 +70,11 @@ export interface TrainConfig {
      * multi-step loss; `maml`, `fomaml`, `meta-sgd`, `anil`). Default false.
      */
     multiStepLoss: boolean;
+    /**
+     * Rescale the outer gradient to this norm when it is longer, before Adam (0 = off). A few
+     * diverging tasks then cannot inflate Adam's second moment and stall learning. Default 0.
+     */
+    clipGradNorm: number;
   };
   advantages: {
     /** Discount γ. Default 0.99. */
@@ -96,7 +101,7 @@ export interface TrainConfig {
   };
 }
 
-type Kind = 'posInt' | 'nonNegInt' | 'posNum' | 'unitInterval' | 'openUnit' | 'bool' | 'string' | 'posIntList' | { oneOf: readonly string[] };
+type Kind = 'posInt' | 'nonNegInt' | 'posNum' | 'nonNegNum' | 'unitInterval' | 'openUnit' | 'bool' | 'string' | 'posIntList' | { oneOf: readonly string[] };
 
 /** The type of every leaf; used to reject unknown keys and bad values with the field's path. */
 const SCHEMA: Record<string, Kind> = {
@@ -119,6 +124,7 @@ const SCHEMA: Record<string, Kind> = {
   'supervised.outerLr': 'posNum',
   'supervised.convFilters': 'posInt',
   'supervised.multiStepLoss': 'bool',
+  'supervised.clipGradNorm': 'nonNegNum',
   'advantages.gamma': 'unitInterval',
   'advantages.gaeLambda': 'unitInterval',
   'advantages.normalize': 'bool',
@@ -144,7 +150,7 @@ function base(env: string): TrainConfig {
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
     adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false },
-    supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false },
+    supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },
     trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, fvp: 'finite-difference', fdShift: 1e-3 },
@@ -232,6 +238,7 @@ function checkLeaf(path: string, kind: Kind, v: unknown): void {
   if (kind === 'posInt' && !(Number.isInteger(x) && x > 0)) fail('must be a positive integer');
   if (kind === 'nonNegInt' && !(Number.isSafeInteger(x) && x >= 0)) fail('must be a non-negative integer');
   if (kind === 'posNum' && !(x > 0)) fail('must be > 0');
+  if (kind === 'nonNegNum' && !(x >= 0)) fail('must be ≥ 0');
   if (kind === 'unitInterval' && !(x >= 0 && x <= 1)) fail('must be in [0, 1]');
   if (kind === 'openUnit' && !(x > 0 && x < 1)) fail('must be in (0, 1)');
 }

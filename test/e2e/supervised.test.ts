@@ -55,6 +55,21 @@ describe('supervised meta-learning through the common trainer (SineRegression-v0
     await expect(train(resolveConfig('Navigation2D-v0', 'tiny', { algo: 'reptile' }), { out: tmp() })).rejects.toThrow(/does not apply/);
   });
 
+  it('clipGradNorm rescales a longer outer gradient before Adam, and leaves it alone when off', async () => {
+    // After one Adam step the first moment is (1 − β1) g: its norm shows the gradient Adam was given.
+    const firstMomentNorm = (dir: string) => Math.hypot(...loadCheckpoint(dir).optimizer!.m);
+    const off = tmp();
+    await train(small('maml', 1), { out: off });
+    const gradNorm = JSON.parse(readFileSync(join(off, 'progress.jsonl'), 'utf8').trim()).gradNorm as number;
+    expect(firstMomentNorm(off)).toBeCloseTo(0.1 * gradNorm, 5);
+    const clipped = tmp();
+    const cfg = small('maml', 1);
+    cfg.supervised.clipGradNorm = gradNorm / 4;
+    await train(cfg, { out: clipped });
+    expect(firstMomentNorm(clipped)).toBeCloseTo((0.1 * gradNorm) / 4, 5);
+    expect(() => resolveConfig('SineRegression-v0', 'sine', { supervised: { clipGradNorm: -1 } })).toThrow(/supervised\.clipGradNorm/);
+  }, 60_000);
+
   it('rejects the multi-step loss where there are no inner steps to average', async () => {
     const cfg = small('reptile');
     cfg.supervised.multiStepLoss = true;
