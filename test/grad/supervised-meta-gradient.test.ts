@@ -80,30 +80,49 @@ function metaObjective64(theta: Float64Array, alpha: Float64Array | number, s: L
   return used.reduce((a, p) => a + lossAndGrad64(p, q).loss, 0) / used.length;
 }
 
+/** ‖a − b‖ / ‖a‖. */
+function relDiff(a: Float64Array, b: Float64Array): number {
+  const d = a.map((v, i) => v - b[i]!);
+  return Math.sqrt(dot(d, d) / dot(a, a));
+}
+
+/** A sine task's support and query batches and a tanh regressor's initial θ, all from `seed`. */
+function fixture(seed: number) {
+  const env = new SineRegressionEnv();
+  const rng = createRng(seed);
+  const model = new MlpRegressor(1, SIZES.slice(1, -1), 1, 'tanh');
+  const task = env.sampleTasks(1, rng.fork('task'))[0]!;
+  const s = env.sampleBatch(task, 10, rng.fork('s'));
+  const q = env.sampleBatch(task, 10, rng.fork('q'));
+  const theta = model.init(rng.fork('init'));
+  const tensors = (b: LabelledBatch) => batchTensors(b, [1], 1, 'mse');
+  return { rng, model, s, q, theta, tensors };
+}
+
+/** `obj`'s meta-gradient at the flat meta-parameters `x0` (shaped like `like`). */
+function metaGradAt(obj: SupervisedObjective, x0: Float64Array, like: Float32Array[], shapes: readonly number[][]) {
+  const t = unflattenValues(x0, like).map((v, i) => tf.tensor(v, shapes[i]));
+  const r = obj.metaGradient(t);
+  tf.dispose(t);
+  return r;
+}
+
 it.each([
   ['MAML', false, false],
   ['Meta-SGD', true, false],
   ['MAML, multi-step loss', false, true],
   ['Meta-SGD, multi-step loss', true, true],
 ])('%s meta-gradient matches float64 central differences along random directions', (_name, learnedLr, multi) => {
-  const env = new SineRegressionEnv();
-  const rng = createRng(5);
-  const model = new MlpRegressor(1, SIZES.slice(1, -1), 1, 'tanh');
-  const task = env.sampleTasks(1, rng.fork('task'))[0]!;
-  const s = env.sampleBatch(task, 10, rng.fork('s'));
-  const q = env.sampleBatch(task, 10, rng.fork('q'));
-  const theta = model.init(rng.fork('init'));
+  const { rng, model, s, q, theta, tensors } = fixture(5);
   for (let i = 1; i < theta.length; i += 2) for (let j = 0; j < theta[i]!.length; j++) theta[i]![j] = 0.3 * rng.normal();
   const alpha = theta.map((p) => new Float32Array(p.length).map(() => 0.02 + 0.04 * rng.uniform()));
   const meta = learnedLr ? [...theta, ...alpha] : theta;
   const shapes = learnedLr ? [...model.shapes, ...model.shapes] : model.shapes;
   const steps = 2;
   const fastLr = 0.05;
-  const obj = new SupervisedObjective(model, 'mse', batchTensors(s, [1], 1, 'mse'), batchTensors(q, [1], 1, 'mse'), { fastLr, numInnerSteps: steps, firstOrder: false, learnedLr: learnedLr as boolean, multiStepLoss: multi as boolean });
+  const obj = new SupervisedObjective(model, 'mse', tensors(s), tensors(q), { fastLr, numInnerSteps: steps, firstOrder: false, learnedLr: learnedLr as boolean, multiStepLoss: multi as boolean });
   const x0 = flattenValues(meta);
-  const t = unflattenValues(x0, meta).map((v, i) => tf.tensor(v, shapes[i]));
-  const { grad } = obj.metaGradient(t);
-  tf.dispose(t);
+  const { grad } = metaGradAt(obj, x0, meta, shapes);
   const nTheta = model.numParams;
   const f = (x: Float64Array) => metaObjective64(x.subarray(0, nTheta), learnedLr ? x.subarray(nTheta) : fastLr, s, q, steps, multi as boolean);
   const eps = 1e-5;
@@ -118,49 +137,28 @@ it.each([
     worst = Math.max(worst, Math.abs(fd - an) / Math.max(Math.abs(fd), Math.abs(an)));
   }
   expect(worst).toBeLessThan(1e-2);
-  const relDiff = (a: Float64Array, b: Float64Array) => {
-    const d = a.map((v, i) => v - b[i]!);
-    return Math.sqrt(dot(d, d) / dot(a, a));
-  };
   if (multi) {
     // The check sees the averaging: the last-step-only gradient is measurably different.
     const single = new SupervisedObjective(model, 'mse', obj.support, obj.query, { ...obj.adaptation, multiStepLoss: false });
-    const t3 = unflattenValues(x0, meta).map((v, i) => tf.tensor(v, shapes[i]));
-    const gLast = single.metaGradient(t3).grad;
-    tf.dispose(t3);
-    expect(relDiff(grad, gLast)).toBeGreaterThan(0.02);
+    expect(relDiff(grad, metaGradAt(single, x0, meta, shapes).grad)).toBeGreaterThan(0.02);
     // The reported loss is the one after the last step, not the mean.
-    const t4 = unflattenValues(x0, meta).map((v, i) => tf.tensor(v, shapes[i]));
-    const { loss } = obj.metaGradient(t4);
-    tf.dispose(t4);
+    const { loss } = metaGradAt(obj, x0, meta, shapes);
     expect(loss).toBeCloseTo(metaObjective64(x0.subarray(0, nTheta), learnedLr ? x0.subarray(nTheta) : fastLr, s, q, steps), 4);
   }
   // The check sees the second-order term: the first-order gradient is measurably different.
   if (!learnedLr && !multi) {
     const fo = new SupervisedObjective(model, 'mse', obj.support, obj.query, { fastLr, numInnerSteps: steps, firstOrder: true });
-    const t2 = unflattenValues(x0, meta).map((v, i) => tf.tensor(v, shapes[i]));
-    const g1 = fo.metaGradient(t2).grad;
-    tf.dispose(t2);
-    const diff = grad.map((v, i) => v - g1[i]!);
-    expect(Math.sqrt(dot(diff, diff) / dot(grad, grad))).toBeGreaterThan(0.02);
+    expect(relDiff(grad, metaGradAt(fo, x0, meta, shapes).grad)).toBeGreaterThan(0.02);
   }
 });
 
 it('first-order MAML with the multi-step loss averages the query gradients at every adapted θ', () => {
-  const env = new SineRegressionEnv();
-  const rng = createRng(8);
-  const model = new MlpRegressor(1, SIZES.slice(1, -1), 1, 'tanh');
-  const task = env.sampleTasks(1, rng.fork('task'))[0]!;
-  const s = env.sampleBatch(task, 10, rng.fork('s'));
-  const q = env.sampleBatch(task, 10, rng.fork('q'));
-  const theta = model.init(rng.fork('init'));
+  const { model, s, q, theta, tensors } = fixture(8);
   const steps = 3;
   const fastLr = 0.05;
-  const obj = new SupervisedObjective(model, 'mse', batchTensors(s, [1], 1, 'mse'), batchTensors(q, [1], 1, 'mse'), { fastLr, numInnerSteps: steps, firstOrder: true, multiStepLoss: true });
+  const obj = new SupervisedObjective(model, 'mse', tensors(s), tensors(q), { fastLr, numInnerSteps: steps, firstOrder: true, multiStepLoss: true });
   const x0 = flattenValues(theta);
-  const t = unflattenValues(x0, theta).map((v, i) => tf.tensor(v, model.shapes[i]));
-  const { grad } = obj.metaGradient(t);
-  tf.dispose(t);
+  const { grad } = metaGradAt(obj, x0, theta, model.shapes);
   // Expected: mean over k of ∇L_query at θ′ₖ, the θ′ₖ taken as constants offsets from θ.
   const expected = new Float64Array(x0.length);
   for (const p of path64(Float64Array.from(x0), fastLr, s, steps)) {
@@ -168,7 +166,6 @@ it('first-order MAML with the multi-step loss averages the query gradients at ev
     for (let i = 0; i < g.length; i++) expected[i] += g[i]! / steps;
   }
   const last = lossAndGrad64(path64(Float64Array.from(x0), fastLr, s, steps)[steps - 1]!, q).grad;
-  const rel = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((acc, v, i) => acc + (v - b[i]!) ** 2, 0) / dot(b, b));
-  expect(rel(grad, expected)).toBeLessThan(1e-3);
-  expect(rel(last, expected)).toBeGreaterThan(0.01);
+  expect(relDiff(expected, grad)).toBeLessThan(1e-3);
+  expect(relDiff(expected, last)).toBeGreaterThan(0.01);
 });
