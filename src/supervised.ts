@@ -161,7 +161,10 @@ export class SupervisedObjective {
     let offsets: tf.Tensor[][] | null = null;
     if (this.adaptation.firstOrder && !this.adaptation.learnedLr) {
       // First-order MAML: θ′ₖ = θ + Δₖ with Δₖ constants (tfjs has no stop-gradient op).
-      offsets = tf.tidy(() => this.adaptPath(meta).map((p) => p.map((a, i) => tf.sub(a, meta[i]!))));
+      offsets = tf.tidy(() => {
+        const path = this.adaptPath(meta);
+        return (multi ? path : path.slice(-1)).map((p) => p.map((a, i) => tf.sub(a, meta[i]!)));
+      });
       if (offsets.length === 0) offsets = [meta.map((m) => tf.zerosLike(m))];
       f = (...m) => objective(offsets!.map((d) => m.map((t, i) => tf.add(t, d[i]!))));
     } else {

@@ -152,7 +152,7 @@ it.each([
   }
 });
 
-it('first-order MAML with the multi-step loss averages the query gradients at every adapted θ', () => {
+it('first-order MAML takes the query gradient at the last adapted θ, or with the multi-step loss their mean over every step', () => {
   const { model, s, q, theta, tensors } = fixture(8);
   const steps = 3;
   const fastLr = 0.05;
@@ -168,4 +168,7 @@ it('first-order MAML with the multi-step loss averages the query gradients at ev
   const last = lossAndGrad64(path64(Float64Array.from(x0), fastLr, s, steps)[steps - 1]!, q).grad;
   expect(relDiff(expected, grad)).toBeLessThan(1e-3);
   expect(relDiff(expected, last)).toBeGreaterThan(0.01);
+  // Without the multi-step loss, first-order MAML takes the query gradient at the last θ′ only.
+  const single = new SupervisedObjective(model, 'mse', obj.support, obj.query, { ...obj.adaptation, multiStepLoss: false });
+  expect(relDiff(last, metaGradAt(single, x0, theta, model.shapes).grad)).toBeLessThan(1e-3);
 });
