@@ -5,7 +5,6 @@ import type { Rng } from '../src/rng.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { flattenValues, unflattenValues } from '../src/params.ts';
 import { trpoStep, type TrpoResult } from '../src/trpo.ts';
-import { conjugateGradientAsync } from '../src/conjugate-gradient.ts';
 import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
 import type { WorkerPool } from '../src/worker-pool.ts';
@@ -44,6 +43,10 @@ export interface StepLogs {
   /** 'accepted', or why the parameters were left unchanged. */
   stepOutcome: TrpoResult['outcome'];
   stepFraction: number;
+  /** CG iterations completed (for 'cg-failed', the iteration whose curvature was refused). */
+  cgIterations: number;
+  /** How CG ended: 'residual', 'iterations', 'truncated', 'failed' or 'none'. */
+  cgStop: TrpoResult['cgStop'];
   gradNorm: number;
   tasks: Task[];
   time: PhaseTimes;
@@ -298,7 +301,7 @@ export class MamlTrpo {
         return { loss, kl };
       };
       result = await trpoStep(
-        { x0, loss0, grad, fvp, evaluate, solve: (f, b, iters) => conjugateGradientAsync(f, b, { iters }) },
+        { x0, loss0, grad, fvp, evaluate },
         c.trpo,
       );
     } finally {
@@ -321,6 +324,8 @@ export class MamlTrpo {
       lineSearchSteps: result.lineSearchSteps,
       stepOutcome: result.outcome,
       stepFraction: result.stepFraction,
+      cgIterations: result.cgIterations,
+      cgStop: result.cgStop,
       gradNorm,
       tasks,
       time: t,

@@ -135,6 +135,7 @@ const SCHEMA: Record<string, Kind> = {
   'trpo.cgDamping': 'posNum',
   'trpo.lsMaxSteps': 'posInt',
   'trpo.lsBacktrackRatio': 'openUnit',
+  'trpo.cgTruncate': 'bool',
   'trpo.fvp': { oneOf: ['exact', 'finite-difference'] },
   'trpo.fdShift': 'posNum',
 };
@@ -153,7 +154,7 @@ function base(env: string): TrainConfig {
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },
-    trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, fvp: 'finite-difference', fdShift: 1e-3 },
+    trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, cgTruncate: false, fvp: 'finite-difference', fdShift: 1e-3 },
   };
 }
 

@@ -4,6 +4,40 @@ export interface ConjugateGradientOptions {
   iters?: number;
   /** Stop once the squared residual norm `rᵀr` falls below this. Default 1e-10. */
   residualTol?: number;
+  /**
+   * What to do when a search direction has `pᵀAp ≤ 0` after at least one completed iteration:
+   * `false` (default) throws {@link NonPositiveCurvatureError}; `true` stops and returns the current
+   * iterate (Steihaug 1983's truncation). Every iterate `x_k`, k ≥ 1, of CG from 0 satisfies
+   * `bᵀx_k > 0`, so it is still an ascent direction of `bᵀx`. At the first iteration there is no
+   * iterate yet, and a non-finite `pᵀAp` always means a broken product: both still throw.
+   */
+  truncate?: boolean;
+}
+
+/** How a conjugate-gradient solve ended. */
+export interface ConjugateGradientReport {
+  /** The approximate solution. */
+  x: Float64Array;
+  /** Completed iterations (updates of `x`); matrix-vector products used = `iterations` (+1 if truncated). */
+  iterations: number;
+  /**
+   * `'residual'`: `rᵀr < residualTol`; `'iterations'`: the `iters` budget ran out;
+   * `'truncated'`: `pᵀAp ≤ 0` met with `truncate` on.
+   */
+  stop: 'residual' | 'iterations' | 'truncated';
+}
+
+/** Thrown when `pᵀAp` is not a positive finite number and truncation is off or impossible. */
+export class NonPositiveCurvatureError extends RangeError {
+  constructor(
+    /** The 0-based iteration whose direction had the bad curvature. */
+    readonly iteration: number,
+    /** The offending `pᵀAp`. */
+    readonly curvature: number,
+  ) {
+    super(`conjugateGradient: pᵀAp = ${curvature} at iteration ${iteration}; A must be symmetric positive definite`);
+    this.name = 'NonPositiveCurvatureError';
+  }
 }
 
 /**
@@ -14,8 +48,8 @@ export interface ConjugateGradientOptions {
 function* cgIterations(
   b: Float64Array,
   opts: ConjugateGradientOptions,
-): Generator<Float64Array, Float64Array, Float64Array> {
-  const { iters = 10, residualTol = 1e-10 } = opts;
+): Generator<Float64Array, ConjugateGradientReport, Float64Array> {
+  const { iters = 10, residualTol = 1e-10, truncate = false } = opts;
   if (!(Number.isInteger(iters) && iters >= 0)) {
     throw new RangeError(`conjugateGradient: iters must be a non-negative integer, got ${iters}`);
   }
@@ -26,7 +60,8 @@ function* cgIterations(
   const p = Float64Array.from(b);
   let rr = dot(r, r);
   if (!Number.isFinite(rr)) throw new RangeError(`conjugateGradient: b has a non-finite entry (bᵀb = ${rr})`);
-  for (let k = 0; k < iters && rr >= residualTol; k++) {
+  let k = 0;
+  for (; k < iters && rr >= residualTol; k++) {
     // Hand out a copy so a product that writes into its argument cannot corrupt the iteration.
     const ap = yield p.slice();
     if (ap.length !== n) {
@@ -36,7 +71,8 @@ function* cgIterations(
     // A is symmetric positive definite by contract; pᵀAp ≤ 0 or NaN means the operator (e.g. a
     // Fisher-vector product without damping) broke it, and continuing would produce a wrong step.
     if (!(pAp > 0 && Number.isFinite(pAp))) {
-      throw new RangeError(`conjugateGradient: pᵀAp = ${pAp} at iteration ${k}; A must be symmetric positive definite`);
+      if (truncate && k > 0 && Number.isFinite(pAp)) return { x, iterations: k, stop: 'truncated' };
+      throw new NonPositiveCurvatureError(k, pAp);
     }
     const alpha = rr / pAp;
     for (let i = 0; i < n; i++) {
@@ -48,7 +84,7 @@ function* cgIterations(
     for (let i = 0; i < n; i++) p[i] = r[i] + beta * p[i];
     rr = rrNew;
   }
-  return x;
+  return { x, iterations: k, stop: rr < residualTol ? 'residual' : 'iterations' };
 }
 
 /**
@@ -63,7 +99,13 @@ function* cgIterations(
  * @param fvp matrix-vector product `v ↦ A v`, `[n] → [n]`; receives a fresh copy each call
  * @param b right-hand side `[n]`
  * @returns the approximate solution `x` `[n]`
- * @throws RangeError if `pᵀAp` is not a positive finite number (A not SPD, or NaN in the product)
+ * With `truncate`, a non-positive curvature after the first iteration ends the solve early instead.
+ *
+ * @param fvp matrix-vector product `v ↦ A v`, `[n] → [n]`; receives a fresh copy each call
+ * @param b right-hand side `[n]`
+ * @returns the approximate solution `x` `[n]`
+ * @throws NonPositiveCurvatureError (a RangeError) if `pᵀAp` is not a positive finite number
+ *   (A not SPD, or NaN in the product) and the solve cannot be truncated
  */
 export function conjugateGradient(
   fvp: (v: Float64Array) => Float64Array,
@@ -73,7 +115,7 @@ export function conjugateGradient(
   const it = cgIterations(b, opts);
   let step = it.next();
   while (!step.done) step = it.next(fvp(step.value));
-  return step.value;
+  return step.value.x;
 }
 
 /**
@@ -85,6 +127,18 @@ export async function conjugateGradientAsync(
   b: Float64Array,
   opts: ConjugateGradientOptions = {},
 ): Promise<Float64Array> {
+  return (await conjugateGradientReport(fvp, b, opts)).x;
+}
+
+/**
+ * {@link conjugateGradientAsync} that also says how the solve ended (iterations used, and whether
+ * it converged, ran out of iterations or was truncated). Same `x` bit for bit.
+ */
+export async function conjugateGradientReport(
+  fvp: (v: Float64Array) => Promise<Float64Array>,
+  b: Float64Array,
+  opts: ConjugateGradientOptions = {},
+): Promise<ConjugateGradientReport> {
   const it = cgIterations(b, opts);
   let step = it.next();
   while (!step.done) step = it.next(await fvp(step.value));

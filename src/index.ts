@@ -8,7 +8,7 @@ export { sampleEpisodes, episodeReturns, meanReturn, type SampleRequest } from '
 export { discountedReturns, computeGae, normalizeAdvantages } from './returns.ts';
 export { LinearFeatureBaseline, LinearBaselineFitError } from './linear-baseline.ts';
 export { estimateAdvantages, type AdvantageConfig } from './advantages.ts';
-export { conjugateGradient, conjugateGradientAsync } from './conjugate-gradient.ts';
+export { conjugateGradient, conjugateGradientAsync, conjugateGradientReport, NonPositiveCurvatureError, type ConjugateGradientReport } from './conjugate-gradient.ts';
 export {
   TaskObjective,
   adapt,

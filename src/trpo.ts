@@ -1,4 +1,5 @@
 import { allFinite, dot } from './params.ts';
+import { conjugateGradientReport, NonPositiveCurvatureError, type ConjugateGradientReport } from './conjugate-gradient.ts';
 
 /** TRPO step settings (Schulman et al. 2015), names as in the MAML-RL ports. */
 export interface TrpoConfig {
@@ -12,6 +13,12 @@ export interface TrpoConfig {
   lsMaxSteps: number;
   /** Step shrink factor per backtrack. Default 0.8. */
   lsBacktrackRatio: number;
+  /**
+   * When CG meets a direction with non-positive curvature after its first iteration, step along the
+   * iterate reached so far (Steihaug truncation) instead of skipping the update. Such curvature
+   * comes from noise in a finite-difference Fisher-vector product. Default false.
+   */
+  cgTruncate: boolean;
 }
 
 /** Outcome of one {@link trpoStep}. */
@@ -28,6 +35,10 @@ export interface TrpoResult {
   kl: number;
   /** Fraction of the full step taken (0 when rejected). */
   stepFraction: number;
+  /** CG iterations completed (for 'cg-failed': the iteration whose curvature was refused). */
+  cgIterations: number;
+  /** How CG ended; 'failed' when it refused a curvature (outcome 'cg-failed'), 'none' when not run. */
+  cgStop: ConjugateGradientReport['stop'] | 'failed' | 'none';
 }
 
 /** The pieces a TRPO step needs, all on flat float64 vectors. */
@@ -40,17 +51,18 @@ export interface TrpoProblem {
   fvp: (v: Float64Array) => Promise<Float64Array>;
   /** Loss and mean KL(old ‖ new) at x. */
   evaluate: (x: Float64Array) => Promise<{ loss: number; kl: number }>;
-  /** Solves A x = b for the SPD operator given by fvp. */
-  solve: (fvp: (v: Float64Array) => Promise<Float64Array>, b: Float64Array, iters: number) => Promise<Float64Array>;
 }
 
 /**
- * One trust-region step: s = F⁻¹ g by conjugate gradient, full step Δ = −s · sqrt(2δ / sᵀFs),
+ * One trust-region step: s = F⁻¹ g by conjugate gradient (`cgIters` iterations, truncated at a
+ * non-positive curvature when `cgTruncate` is on), full step Δ = −s · sqrt(2δ / sᵀFs),
  * then backtracking x = x0 + rᵏ Δ (k = 0…lsMaxSteps−1) until the loss improves and KL ≤ δ.
  * When no candidate qualifies, or anything is non-finite, x0 is returned unchanged:
  * a non-finite value never reaches the parameters.
  */
 export async function trpoStep(p: TrpoProblem, cfg: TrpoConfig): Promise<TrpoResult> {
+  let cgIterations = 0;
+  let cgStop: TrpoResult['cgStop'] = 'none';
   const reject = (outcome: TrpoResult['outcome'], steps = 0, loss = p.loss0, kl = 0): TrpoResult => ({
     x: p.x0.slice(),
     accepted: false,
@@ -59,15 +71,22 @@ export async function trpoStep(p: TrpoProblem, cfg: TrpoConfig): Promise<TrpoRes
     loss,
     kl,
     stepFraction: 0,
+    cgIterations,
+    cgStop,
   });
   if (!allFinite(p.grad) || !Number.isFinite(p.loss0)) return reject('non-finite-gradient');
   let s: Float64Array;
   try {
-    s = await p.solve(p.fvp, p.grad, cfg.cgIters);
+    const cg = await conjugateGradientReport(p.fvp, p.grad, { iters: cfg.cgIters, truncate: cfg.cgTruncate });
+    ({ x: s, iterations: cgIterations, stop: cgStop } = cg);
   } catch (e) {
     // CG refuses a non-positive curvature (pᵀFp ≤ 0, e.g. float32 noise in a finite-difference
-    // product): skip this update rather than step along a meaningless direction.
-    if (e instanceof RangeError) return reject('cg-failed');
+    // product) that it cannot truncate: skip this update rather than step along a meaningless direction.
+    if (e instanceof NonPositiveCurvatureError) {
+      cgIterations = e.iteration;
+      cgStop = 'failed';
+      return reject('cg-failed');
+    }
     throw e;
   }
   const Fs = await p.fvp(s);
@@ -81,7 +100,7 @@ export async function trpoStep(p: TrpoProblem, cfg: TrpoConfig): Promise<TrpoRes
     for (let i = 0; i < x.length; i++) x[i] = p.x0[i]! - frac * scale * s[i]!;
     last = await p.evaluate(x);
     if (Number.isFinite(last.loss) && Number.isFinite(last.kl) && last.loss < p.loss0 && last.kl <= cfg.maxKl) {
-      return { x, accepted: true, outcome: 'accepted', lineSearchSteps: k + 1, loss: last.loss, kl: last.kl, stepFraction: frac };
+      return { x, accepted: true, outcome: 'accepted', lineSearchSteps: k + 1, loss: last.loss, kl: last.kl, stepFraction: frac, cgIterations, cgStop };
     }
     frac *= cfg.lsBacktrackRatio;
   }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { conjugateGradient, conjugateGradientAsync } from '../../src/conjugate-gradient.ts';
+import {
+  conjugateGradient,
+  conjugateGradientAsync,
+  conjugateGradientReport,
+  NonPositiveCurvatureError,
+} from '../../src/conjugate-gradient.ts';
 import { createRng } from '../../src/rng.ts';
 
 /** Dense row-major n×n matrix-vector product that counts its calls. */
@@ -94,5 +99,67 @@ describe('conjugateGradient', () => {
     }
     const threeByThree = await conjugateGradientAsync(async (v) => denseOp(A).fvp(v), b);
     expectVec(threeByThree, [1, -1, 2]);
+  });
+
+  it('reports how the solve ended: residual, iterations', async () => {
+    const full = await conjugateGradientReport(async (v) => denseOp(A).fvp(v), b);
+    expect(full.stop).toBe('residual');
+    expect(full.iterations).toBe(2);
+    const one = await conjugateGradientReport(async (v) => denseOp(A).fvp(v), b, { iters: 1 });
+    expect(one.stop).toBe('iterations');
+    expect(one.iterations).toBe(1);
+    expectVec(one.x, [1, 0, 1]);
+  });
+
+  describe('non-positive curvature', () => {
+    // A = diag(2, −1) (indefinite), b = [1, 1]. Hand trace:
+    //   p0 = [1,1], A p0 = [2,−1], p0ᵀAp0 = 1 > 0, α0 = r0ᵀr0 / 1 = 2, x1 = [2,2],
+    //   r1 = [1,1] − 2·[2,−1] = [−3,3], r1ᵀr1 = 18, β0 = 9, p1 = [−3,3] + 9·[1,1] = [6,12],
+    //   A p1 = [12,−12], p1ᵀAp1 = 72 − 144 = −72 ≤ 0 at iteration 1.
+    const indefinite = [
+      [2, 0],
+      [0, -1],
+    ];
+    const rhs = Float64Array.from([1, 1]);
+
+    it('throws NonPositiveCurvatureError naming the iteration and curvature when truncation is off', () => {
+      let err: unknown;
+      try {
+        conjugateGradient(denseOp(indefinite).fvp, rhs);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(NonPositiveCurvatureError);
+      expect(err).toBeInstanceOf(RangeError);
+      expect((err as NonPositiveCurvatureError).iteration).toBe(1);
+      expect((err as NonPositiveCurvatureError).curvature).toBe(-72);
+    });
+
+    it('with truncate, returns the iterate before the bad direction', async () => {
+      const op = denseOp(indefinite);
+      const r = await conjugateGradientReport(async (v) => op.fvp(v), rhs, { truncate: true });
+      expect(r.stop).toBe('truncated');
+      expect(r.iterations).toBe(1);
+      expectVec(r.x, [2, 2]);
+      expect(op.calls()).toBe(2);
+      // The returned iterate is still an ascent direction of bᵀx.
+      expect(r.x[0]! * rhs[0]! + r.x[1]! * rhs[1]!).toBeGreaterThan(0);
+      expectVec(conjugateGradient(denseOp(indefinite).fvp, rhs, { truncate: true }), [2, 2]);
+    });
+
+    it('with truncate, still throws at the first iteration (no iterate yet)', () => {
+      const op = denseOp([
+        [-1, 0],
+        [0, 1],
+      ]);
+      expect(() => conjugateGradient(op.fvp, Float64Array.from([1, 0]), { truncate: true })).toThrow(NonPositiveCurvatureError);
+    });
+
+    it('with truncate, still throws on a non-finite product after the first iteration', () => {
+      let calls = 0;
+      const op = denseOp(A);
+      const nanAfterFirst = (v: Float64Array) => (++calls === 1 ? op.fvp(v) : Float64Array.from(v, () => NaN));
+      expect(() => conjugateGradient(nanAfterFirst, b, { truncate: true })).toThrow(/pᵀAp = NaN at iteration 1/);
+    });
   });
 });
