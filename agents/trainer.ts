@@ -162,7 +162,9 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
         log(
           `it ${String(it + 1).padStart(4)}/${config.iterations}  before ${logs.returnsBefore.toFixed(2).padStart(8)}  after ${logs.returnsAfter
             .toFixed(2)
-            .padStart(8)}  kl ${logs.kl.toExponential(2)}  ${logs.stepOutcome}${logs.lineSearchAccepted ? `(${logs.lineSearchSteps})` : ''}  ${logs.time.total.toFixed(1)}s`,
+            .padStart(8)}  kl ${logs.kl.toExponential(2)}  ${logs.stepOutcome}${logs.lineSearchAccepted ? `(${logs.lineSearchSteps})` : ''}${
+              logs.cgStop === 'truncated' ? `  cg truncated at ${logs.cgIterations}` : ''
+            }  ${logs.time.total.toFixed(1)}s`,
         );
       } else if ((it + 1) % 100 === 0 || it === start || it + 1 === end || performance.now() - lastLine > 10_000) {
         // Sine iterations take milliseconds: a line every 100 of them, or every 10 s for slower ones (Omniglot).
