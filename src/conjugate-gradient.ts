@@ -95,10 +95,6 @@ function* cgIterations(
  * `α = rᵀr / pᵀAp`, `x += α p`, `r −= α A p`, `β = r'ᵀr' / rᵀr`, `p = r' + β p`,
  * and stops after `iters` products or as soon as `rᵀr < residualTol` (checked before each product,
  * so `b = 0` costs no product).
- *
- * @param fvp matrix-vector product `v ↦ A v`, `[n] → [n]`; receives a fresh copy each call
- * @param b right-hand side `[n]`
- * @returns the approximate solution `x` `[n]`
  * With `truncate`, a non-positive curvature after the first iteration ends the solve early instead.
  *
  * @param fvp matrix-vector product `v ↦ A v`, `[n] → [n]`; receives a fresh copy each call
