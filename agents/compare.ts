@@ -6,6 +6,7 @@ import { createRng } from '../src/rng.ts';
 import { evaluateAdaptation, meanSem, type StepStat } from '../src/evaluation.ts';
 import { ConfigError } from '../src/config.ts';
 import { envFactory } from './trainer.ts';
+import type { Task } from '../src/types.ts';
 
 /** One method to compare: a trained run, or a fresh random initialisation. */
 export interface MethodSpec {
@@ -31,6 +32,8 @@ export interface MethodResult {
 export interface Comparison {
   env: string;
   tasks: number;
+  /** The file the held-out tasks came from, when they were not drawn from `seed`. */
+  taskFile?: string;
   episodes: number;
   seed: number;
   methods: MethodResult[];
@@ -70,7 +73,12 @@ export function pairedDifference(a: readonly StepStat[], b: readonly StepStat[])
 export interface CompareOptions {
   env: string;
   methods: MethodSpec[];
+  /** How many held-out tasks to draw from `seed` (ignored when `taskList` is given). */
   tasks: number;
+  /** A fixed list of held-out tasks (e.g. from `readTaskFile`), used instead of drawing `tasks`. */
+  taskList?: Task[];
+  /** Where `taskList` came from, recorded in the results. */
+  taskFile?: string;
   steps: number;
   episodes: number;
   seed: number;
@@ -99,7 +107,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const base = reference ?? resolveConfig(opts.env, undefined);
   const rng = createRng(opts.seed).fork('evaluate');
   const taskEnv = envFactory(base)();
-  const tasks = taskEnv.sampleTasks(opts.tasks, rng.fork('tasks'));
+  const tasks = opts.taskList ?? taskEnv.sampleTasks(opts.tasks, rng.fork('tasks'));
   for (const { m, cfg, params, iteration } of loaded) {
     const c = cfg ?? base;
     const makeEnv = envFactory(c);
@@ -128,14 +136,14 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const mamlRes = results.find((r) => r.name === 'maml');
   const preRes = results.find((r) => r.name === 'pretrained');
   const paired = mamlRes && preRes ? pairedDifference(mamlRes.steps, preRes.steps) : null;
-  return { env: opts.env, tasks: opts.tasks, episodes: opts.episodes, seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired };
+  return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes: opts.episodes, seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired };
 }
 
 /** The comparison as a markdown table (methods × steps, mean ± s.e.m.) plus the gap closed and MAML − pretrained. */
 export function comparisonMarkdown(c: Comparison): string {
   const K = Math.max(...c.methods.map((m) => m.steps.length)) - 1;
   const lines = [
-    `Adaptation on ${c.tasks} held-out ${c.env} tasks (seed ${c.seed}, ${c.episodes} episodes per step; mean ± s.e.m. of the average return)`,
+    `Adaptation on ${c.tasks} held-out ${c.env} tasks (${c.taskFile !== undefined ? `tasks from ${c.taskFile}, episode seed` : 'seed'} ${c.seed}, ${c.episodes} episodes per step; mean ± s.e.m. of the average return)`,
     '',
     `| method | α | ${Array.from({ length: K + 1 }, (_, k) => `step ${k}`).join(' | ')} |`,
     `|---|---|${Array.from({ length: K + 1 }, () => '---').join('|')}|`,

@@ -4,7 +4,7 @@
  *   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
  *                [--workers N] [--keep-every N]
- *   metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
+ *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
  *   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
@@ -24,6 +24,7 @@ import { evaluateOneShotRuns } from '../envs/omniglot.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
+import { readTaskFile } from '../src/task-file.ts';
 import { cmdCompare } from './compare.ts';
 import { filmstripSvg, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
 import { svgToPng } from '../src/png-node.ts';
@@ -40,8 +41,8 @@ const USAGE = `usage:
   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
                [--workers N] [--keep-every N]
-  metarl evaluate --run DIR [--tasks 40] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
-  metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40] [--steps 3]
+  metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
+  metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] --out FILE.svg
@@ -156,10 +157,12 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
       json: { type: 'string' },
       backend: { type: 'string' },
       shots: { type: 'string' },
+      'task-file': { type: 'string' },
     },
   });
   if (!o.run) throw new ConfigError('--run', undefined, 'is required');
   if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
+  if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');
   const nTasks = intOpt('tasks', o.tasks, 1) ?? 40;
   const steps = intOpt('steps', o.steps, 0) ?? 3;
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
@@ -172,6 +175,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const rng = createRng(seed).fork('evaluate');
   const evalEnv = makeEnv();
   if (isSupervised(evalEnv)) {
+    if (o['task-file'] !== undefined) throw new ConfigError('--task-file', o['task-file'], `is for RL envs; ${cfg.env} draws its held-out tasks from --seed`);
     // Horizon-1 tasks: K-shot adaptation scored on held-out query examples (defaults: 600 tasks, 10 steps).
     const n = o.tasks === undefined ? 600 : nTasks;
     const k = o.steps === undefined ? 10 : steps;
@@ -188,8 +192,9 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
     return;
   }
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
-  const tasks = evalEnv.sampleTasks(nTasks, rng.fork('tasks'));
-  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${nTasks} held-out tasks, ${steps} steps, ${episodes} episodes per step`);
+  const taskFile = o['task-file'];
+  const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : evalEnv.sampleTasks(nTasks, rng.fork('tasks'));
+  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} steps, ${episodes} episodes per step`);
   const stats = evaluateAdaptation(policy, ck.params, makeEnv, {
     tasks,
     steps,
@@ -201,7 +206,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   });
   process.stdout.write(`${formatStepTable(cfg.env, stats)}\n`);
   if (o.json) {
-    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: nTasks, episodes, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
+    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: tasks.length, ...(taskFile !== undefined ? { taskFile } : {}), episodes, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
     writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
   }
 }

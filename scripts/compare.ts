@@ -1,5 +1,5 @@
 /**
- * `metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40]
+ * `metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json]
  *   [--steps 3] [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR`
  * writes results.json, results.md, figure.svg and figure.png.
  */
@@ -12,6 +12,7 @@ import { compareMethods, comparisonMarkdown, type MethodSpec } from '../agents/c
 import { lineChartSvg } from '../src/line-chart.ts';
 import { svgToPng } from '../src/png-node.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
+import { readTaskFile } from '../src/task-file.ts';
 
 const LABELS: Record<string, string> = { maml: 'MAML', pretrained: 'pretrained', random: 'random init', oracle: 'oracle' };
 
@@ -43,13 +44,14 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
       steps: { type: 'string' },
       episodes: { type: 'string' },
       seed: { type: 'string' },
+      'task-file': { type: 'string' },
       lr: { type: 'string' },
       backend: { type: 'string' },
       out: { type: 'string' },
     },
   });
   if (!o.env) throw new ConfigError('--env', undefined, 'is required');
-  make(o.env);
+  const taskEnv = make(o.env);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required');
   const methods: MethodSpec[] = [];
   for (const [name, dir] of o.runs ? pairs('--runs', o.runs) : []) {
@@ -66,7 +68,10 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     if (!(lr > 0 && Number.isFinite(lr))) throw new ConfigError(`--lr ${name}`, v, 'must be > 0');
     m.lr = lr;
   }
-  const tasks = posInt('--tasks', o.tasks, 40);
+  if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');
+  const taskFile = o['task-file'];
+  const taskList = taskFile !== undefined ? readTaskFile(taskFile, taskEnv) : undefined;
+  const tasks = taskList?.length ?? posInt('--tasks', o.tasks, 40);
   const steps = posInt('--steps', o.steps, 3, 0);
   const episodes = posInt('--episodes', o.episodes, 40);
   const seed = posInt('--seed', o.seed, 20170309, 0);
@@ -75,6 +80,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     env: o.env,
     methods,
     tasks,
+    ...(taskList !== undefined ? { taskList, taskFile } : {}),
     steps,
     episodes,
     seed,

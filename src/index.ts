@@ -23,4 +23,5 @@ export {
 export { trpoStep, type TrpoConfig, type TrpoResult } from './trpo.ts';
 export { ConfigError, resolveConfig, applyOverrides, validateConfig, PRESETS, type TrainConfig } from './config.ts';
 export { evaluateAdaptation, meanSem, formatStepTable, type StepStat } from './evaluation.ts';
+export { readTaskFile } from './task-file.ts';
 export { saveCheckpoint, loadCheckpoint, CheckpointError, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';

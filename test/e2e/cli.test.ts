@@ -3,9 +3,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
+import { createRng } from '../../src/rng.ts';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-cli-'));
+const json = (...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8'));
 
 function metarl(...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -45,6 +48,28 @@ describe('metarl CLI', () => {
     for (const s of doc.steps) expect(Number.isFinite(s.mean) && s.sem >= 0).toBe(true);
   }, 120_000);
 
+  it('evaluates on tasks read from a file: the tasks the seed draws, given as a file, give the same table', () => {
+    const dir = tmp();
+    const drawn = json(run, 'eval.json'); // written by the test above: 3 tasks drawn from the default seed
+    const tasks = new Navigation2DEnv().sampleTasks(3, createRng(20170309).fork('evaluate').fork('tasks'));
+    const file = join(dir, 'tasks.json');
+    writeFileSync(file, JSON.stringify({ source: 'the default seed\'s draw', tasks }));
+    const out = join(dir, 'eval-file.json');
+    const e = metarl('evaluate', '--run', run, '--task-file', file, '--steps', '2', '--episodes', '5', '--json', out);
+    expect(e.code, e.stderr).toBe(0);
+    const doc = json(out);
+    expect(doc.taskFile).toBe(file);
+    expect(doc.tasks).toBe(3);
+    expect(doc.steps).toEqual(drawn.steps);
+    expect(doc.perTask).toEqual(drawn.perTask);
+    // Other tasks give other returns (the file is really used).
+    writeFileSync(file, JSON.stringify([{ goal: [0.5, 0.5] }, { goal: [-0.5, 0.5] }]));
+    const e2 = metarl('evaluate', '--run', run, '--task-file', file, '--steps', '0', '--episodes', '5', '--json', out);
+    expect(e2.code, e2.stderr).toBe(0);
+    expect(json(out).tasks).toBe(2);
+    expect(json(out).steps[0].mean).not.toBe(drawn.steps[0].mean);
+  }, 120_000);
+
   it('prints a command\'s usage for --help and -h, and exits 0', () => {
     for (const cmd of ['train', 'evaluate', 'compare', 'bench', 'render', 'oneshot']) {
       const r = metarl(cmd, cmd === 'train' ? '--help' : '-h');
@@ -80,6 +105,11 @@ describe('metarl CLI', () => {
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', badType, '--out', join(dir, 'r2')), 'adaptation.fastLr', '-0.1');
     expectUserError(metarl('evaluate', '--run', join(dir, 'missing')), '--run', 'missing');
     expectUserError(metarl('evaluate', '--run', run, '--tasks', '0'), '--tasks', '"0"');
+    const tasks = join(dir, 'tasks.json');
+    writeFileSync(tasks, JSON.stringify([{ goal: [0.1, 0.2] }, { goal: [0.1] }]));
+    expectUserError(metarl('evaluate', '--run', run, '--task-file', tasks), '--task-file', 'task 1', 'task.goal', '[0.1]');
+    expectUserError(metarl('evaluate', '--run', run, '--task-file', tasks, '--tasks', '5'), '--tasks', 'cannot be combined with --task-file');
+    expectUserError(metarl('evaluate', '--run', run, '--task-file', join(dir, 'none.json')), '--task-file', 'none.json', 'not found');
   }, 120_000);
 
   it('reports a corrupt checkpoint instead of loading it', () => {

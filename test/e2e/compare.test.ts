@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -10,6 +10,8 @@ import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { train } from '../../agents/trainer.ts';
 import { pairedDifference, type Comparison } from '../../agents/compare.ts';
+import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
+import { createRng } from '../../src/rng.ts';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'metarl-compare-'));
@@ -99,3 +101,25 @@ it('compare rejects a run of another env or a mislabelled oracle with exit code 
   expect(r2.status).toBe(2);
   expect(r2.stderr).toContain('--runs');
 }, 60_000);
+
+it('compare --task-file: the seed\'s own tasks, given as a file, give the same per-task returns, and the file is recorded', () => {
+  const out = join(dir, 'cmp'); // written by the first test: 3 tasks drawn from the default seed
+  const drawn = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Comparison;
+  const tasks = new Navigation2DEnv().sampleTasks(3, createRng(20170309).fork('evaluate').fork('tasks'));
+  const file = join(dir, 'tasks.json');
+  writeFileSync(file, JSON.stringify(tasks));
+  const out2 = join(dir, 'cmp-file');
+  const runs = `maml=${join(dir, 'maml-trpo')},oracle=${join(dir, 'oracle')}`;
+  const r = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', runs, '--task-file', file, '--steps', '2', '--episodes', '4', '--out', out2], { encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  const res = JSON.parse(readFileSync(join(out2, 'results.json'), 'utf8')) as Comparison;
+  expect(res.taskFile).toBe(file);
+  expect(res.tasks).toBe(3);
+  for (const name of ['maml', 'oracle']) {
+    expect(res.methods.find((m) => m.name === name)!.steps).toEqual(drawn.methods.find((m) => m.name === name)!.steps);
+  }
+  expect(readFileSync(join(out2, 'results.md'), 'utf8')).toContain(`tasks from ${file}`);
+  const bad = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', runs, '--task-file', file, '--tasks', '3', '--out', join(dir, 'y')], { encoding: 'utf8' });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain('cannot be combined with --task-file');
+}, 120_000);

@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError } from './config.ts';
+import type { MetaEnv, Task } from './types.ts';
+
+/**
+ * Reads a fixed list of held-out tasks from a JSON file, so that an evaluation can use a published
+ * task set instead of tasks drawn from a seed.
+ *
+ * The file holds either an array of tasks or an object `{ "tasks": [...] }` (other keys, such as a
+ * note on where the tasks come from, are kept for the reader and ignored here). Each task has the
+ * shape the env's `getTask()` returns, e.g. `{ "goal": [0.1, -0.2] }` for `Navigation2D-v0`, and is
+ * validated by the env's `setTask`.
+ *
+ * @param path the JSON file.
+ * @param env an env of the run being evaluated; its `setTask` checks every task (its task is left
+ *   set to the last one).
+ * @param flag the command-line flag named in error messages.
+ * @returns the tasks, in file order.
+ * @throws ConfigError naming the flag (and the task's index) and the offending value when the file
+ *   is missing, is not JSON, holds no tasks, or holds a task the env rejects.
+ */
+export function readTaskFile(path: string, env: MetaEnv, flag = '--task-file'): Task[] {
+  if (!existsSync(path)) throw new ConfigError(flag, path, 'file not found');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError(flag, path, `is not valid JSON: ${(e as Error).message}`);
+  }
+  const list = Array.isArray(doc) ? doc : (doc as { tasks?: unknown } | null)?.tasks;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ConfigError(flag, path, 'must hold a non-empty array of tasks, or an object with one under "tasks"');
+  }
+  return list.map((task, i) => {
+    if (task === null || typeof task !== 'object' || Array.isArray(task)) {
+      throw new ConfigError(`${flag} ${path} task ${i}`, task, 'must be an object such as the env\'s getTask() returns');
+    }
+    try {
+      env.setTask(task as Task);
+    } catch (e) {
+      throw new ConfigError(`${flag} ${path} task ${i}`, task, (e as Error).message);
+    }
+    return task as Task;
+  });
+}
