@@ -5,7 +5,7 @@ import { Rng } from '../src/rng.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { sampleEpisodes, meanReturn } from '../src/sampler.ts';
 import { estimateAdvantages } from '../src/advantages.ts';
-import { TaskObjective, adaptValues, disposeBatch, pgData, toTensors, validTensors, type PgData } from '../src/maml.ts';
+import { TaskObjective, adaptValues, innerStepSizes, pgData, toTensors, validTensors, type PgData, type ValidTensors } from '../src/maml.ts';
 import { unflattenValues } from '../src/params.ts';
 import { asTaskFailure } from './shards.ts';
 
@@ -124,12 +124,16 @@ export class MamlShard {
     let envSteps = 0;
     this.tasks = req.tasks;
     const innerSteps = c.algo === 'maml-trpo' ? c.adaptation.numInnerSteps : 0;
+    const lrs = innerStepSizes(c.adaptation.fastLr, innerSteps, c.adaptation.laterStepsLrFactor);
+    const multiStep = innerSteps > 1 && c.adaptation.multiStepLoss;
     const { policy } = this;
     let phase = 'sampling';
     this.each(() => phase, (i) => {
       const { index, task } = req.tasks[i]!;
       let params = req.params;
       const trains: PgData[] = [];
+      // Multi-step loss: the batch sampled with θ_s (s ≥ 1) also scores θ_s in the outer objective.
+      const intermediate: ValidTensors[] = [];
       let t0: number;
       for (let s = 0; s < innerSteps; s++) {
         phase = 'sampling';
@@ -144,7 +148,8 @@ export class MamlShard {
         time.baseline += now() - t0;
         phase = 'adaptation';
         t0 = now();
-        params = adaptValues(policy, params, d, c.adaptation.fastLr);
+        if (multiStep && s > 0) intermediate.push(validTensors(policy, d, params));
+        params = adaptValues(policy, params, d, lrs[s]!);
         time.adaptation += now() - t0;
         trains.push(d);
       }
@@ -165,7 +170,8 @@ export class MamlShard {
           policy,
           trains.map((d) => toTensors(d, policy.obsDim, policy.actDim)),
           validTensors(policy, valid, params),
-          { fastLr: c.adaptation.fastLr, firstOrder: c.adaptation.firstOrder },
+          { fastLr: c.adaptation.fastLr, laterStepsLrFactor: c.adaptation.laterStepsLrFactor, firstOrder: c.adaptation.firstOrder },
+          intermediate,
         ),
       );
     });
@@ -247,10 +253,7 @@ export class MamlShard {
 
   /** Frees the objectives' tensors; returns the number of tensors still alive in this tfjs instance. */
   release(): number {
-    for (const o of this.objectives) {
-      for (const b of o.trains) disposeBatch(b);
-      disposeBatch(o.valid);
-    }
+    for (const o of this.objectives) o.dispose();
     this.objectives = [];
     return tf.memory().numTensors;
   }

@@ -77,8 +77,9 @@ export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
 }
 
 /**
- * Rejects an algorithm that does not fit the env's kind (RL vs horizon-1 supervised), and
- * `supervised.multiStepLoss` with an algorithm that has no inner steps to average over.
+ * Rejects an algorithm that does not fit the env's kind (RL vs horizon-1 supervised),
+ * `supervised.multiStepLoss` with an algorithm that has no inner steps to average over, and the
+ * RL-only adaptation keys where they would have no effect.
  */
 export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   const allowed = isSupervised(env) ? SUPERVISED_ALGOS : RL_ALGOS;
@@ -88,6 +89,12 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   const stepped = ['maml', 'fomaml', 'meta-sgd', 'anil'];
   if (config.supervised.multiStepLoss && !stepped.includes(config.algo)) {
     throw new ConfigError('supervised.multiStepLoss', true, `has no effect with algo ${config.algo}; it applies to ${stepped.join(', ')}`);
+  }
+  const a = config.adaptation;
+  if (isSupervised(env) && a.multiStepLoss) throw new ConfigError('adaptation.multiStepLoss', true, `applies to RL envs; for ${config.env} use supervised.multiStepLoss`);
+  if (isSupervised(env) && a.laterStepsLrFactor !== 1) throw new ConfigError('adaptation.laterStepsLrFactor', a.laterStepsLrFactor, `applies to RL envs, not ${config.env}`);
+  if (a.multiStepLoss && (config.algo !== 'maml-trpo' || a.numInnerSteps < 2)) {
+    throw new ConfigError('adaptation.multiStepLoss', true, `needs algo maml-trpo with adaptation.numInnerSteps ≥ 2 (got ${config.algo} with ${a.numInnerSteps})`);
   }
 }
 

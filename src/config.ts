@@ -54,6 +54,17 @@ export interface TrainConfig {
     numInnerSteps: number;
     /** First-order MAML (inner gradients treated as constants). Default false. */
     firstOrder: boolean;
+    /**
+     * RL: the step size of every inner step after the first, as a multiple of `fastLr` (0.5 gives
+     * the evaluation protocol's α then α/2). Default 1.
+     */
+    laterStepsLrFactor: number;
+    /**
+     * RL (`maml-trpo` with `numInnerSteps` ≥ 2): the outer surrogate and KL are averaged over the
+     * policies after each inner step, each scored on the episodes it sampled, not taken after the
+     * last step only (an RL form of MAML++'s multi-step loss). Default false.
+     */
+    multiStepLoss: boolean;
   };
   /** Horizon-1 (supervised) tasks only. */
   supervised: {
@@ -119,6 +130,8 @@ const SCHEMA: Record<string, Kind> = {
   'adaptation.fastLr': 'posNum',
   'adaptation.numInnerSteps': 'posInt',
   'adaptation.firstOrder': 'bool',
+  'adaptation.laterStepsLrFactor': 'posNum',
+  'adaptation.multiStepLoss': 'bool',
   'supervised.shots': 'posInt',
   'supervised.queries': 'posInt',
   'supervised.outerLr': 'posNum',
@@ -150,7 +163,7 @@ function base(env: string): TrainConfig {
     checkpointEvery: 10,
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
-    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false },
+    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false },
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },

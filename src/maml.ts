@@ -73,22 +73,51 @@ export function reinforceLoss(policy: GaussianMlpPolicy, params: readonly tf.Ten
 }
 
 /**
- * Inner-loop adaptation: θ_{k+1} = θ_k − α ∇_θ L_k(θ_k), one step per batch in `trains`
- * (Finn et al. 2017, Alg. 3). Run inside a gradient tape it records the inner gradients,
- * so differentiating the result gives the full second-order MAML gradient.
+ * Inner step sizes for `steps` steps: `fastLr` for the first and `fastLr · laterFactor` for every
+ * later one (the evaluation protocol of Finn et al. 2017 uses α then α/2, i.e. `laterFactor` 0.5).
+ */
+export function innerStepSizes(fastLr: number, steps: number, laterFactor = 1): number[] {
+  return Array.from({ length: steps }, (_, k) => (k === 0 ? fastLr : fastLr * laterFactor));
+}
+
+/**
+ * Inner-loop adaptation, keeping every iterate: θ_{k+1} = θ_k − α_k ∇_θ L_k(θ_k), one step per batch
+ * in `trains` (Finn et al. 2017, Alg. 3). Returns [θ_1, …, θ_K] (empty when `trains` is).
+ * Run inside a gradient tape it records the inner gradients, so differentiating an iterate gives
+ * the full second-order MAML gradient.
+ *
+ * @param lrs step size of each step (at least one per batch).
+ */
+export function adaptPath(
+  policy: GaussianMlpPolicy,
+  params: readonly tf.Tensor[],
+  trains: readonly PgTensors[],
+  lrs: readonly number[],
+): tf.Tensor[][] {
+  if (lrs.length < trains.length) throw new RangeError(`adaptPath: ${trains.length} batches but ${lrs.length} step sizes`);
+  const path: tf.Tensor[][] = [];
+  let cur = params as tf.Tensor[];
+  trains.forEach((b, k) => {
+    const g = tf.grads((...p: tf.Tensor[]) => reinforceLoss(policy, p, b))(cur);
+    cur = cur.map((p, i) => tf.sub(p, tf.mul(g[i]!, lrs[k]!)));
+    path.push(cur);
+  });
+  return path;
+}
+
+/**
+ * Inner-loop adaptation: the last iterate of {@link adaptPath} (θ itself when `trains` is empty).
+ *
+ * @param fastLr one step size for every step, or one per step.
  */
 export function adapt(
   policy: GaussianMlpPolicy,
   params: readonly tf.Tensor[],
   trains: readonly PgTensors[],
-  fastLr: number,
+  fastLr: number | readonly number[],
 ): tf.Tensor[] {
-  let cur = params as tf.Tensor[];
-  for (const b of trains) {
-    const g = tf.grads((...p: tf.Tensor[]) => reinforceLoss(policy, p, b))(cur);
-    cur = cur.map((p, i) => tf.sub(p, tf.mul(g[i]!, fastLr)));
-  }
-  return cur;
+  const lrs = typeof fastLr === 'number' ? trains.map(() => fastLr) : fastLr;
+  return adaptPath(policy, params, trains, lrs).at(-1) ?? (params as tf.Tensor[]);
 }
 
 /**
@@ -110,7 +139,10 @@ export type FvpMode = 'exact' | 'finite-difference';
 
 /** Options of a {@link TaskObjective}. */
 export interface TaskObjectiveOptions {
+  /** Step size of the first inner step. */
   fastLr: number;
+  /** Step size of every later inner step, as a multiple of `fastLr`. Default 1. */
+  laterStepsLrFactor?: number;
   /** Treat inner gradients as constants (first-order MAML). */
   firstOrder: boolean;
 }
@@ -119,35 +151,72 @@ export interface TaskObjectiveOptions {
  * The outer objective of one task as a function of the initial parameters θ: the surrogate
  * and the KL of the adapted policy θ′(θ) on the task's validation batch.
  *
+ * With `intermediate` validation batches (one per inner step but the last: the episodes sampled
+ * with θ_k, k = 1 … K−1, which are also the batches of the next inner step), the objective is the
+ * multi-step one: the surrogate and the KL are averaged over θ_1 … θ_K, each on its own batch,
+ * instead of taken at θ_K alone.
+ *
  * Methods borrow θ (tensors) and return plain float64 arrays; every tensor they create is freed.
  */
 export class TaskObjective {
+  /** Step size of each inner step. */
+  readonly lrs: number[];
+  /** The validation batches the objective averages over, in step order (the last is `valid`). */
+  readonly terms: readonly ValidTensors[];
+
   constructor(
     readonly policy: GaussianMlpPolicy,
     readonly trains: readonly PgTensors[],
     readonly valid: ValidTensors,
     readonly opts: TaskObjectiveOptions,
-  ) {}
+    readonly intermediate: readonly ValidTensors[] = [],
+  ) {
+    if (intermediate.length > 0 && intermediate.length !== trains.length - 1) {
+      throw new RangeError(`TaskObjective: ${trains.length} inner steps need ${trains.length - 1} intermediate validation batches, got ${intermediate.length}`);
+    }
+    this.lrs = innerStepSizes(opts.fastLr, trains.length, opts.laterStepsLrFactor ?? 1);
+    this.terms = [...intermediate, valid];
+  }
 
   /** θ′(θ) without a gradient graph (values only). Caller disposes. */
   adaptedValues(theta: readonly tf.Tensor[]): tf.Tensor[] {
-    return tf.tidy(() => adapt(this.policy, theta, this.trains, this.opts.fastLr));
+    return tf.tidy(() => adapt(this.policy, theta, this.trains, this.lrs));
   }
 
   /**
-   * Value and gradient in θ of `objective(θ′(θ))`. Second order unless `firstOrder`, in which
-   * case θ′ = θ + Δ with Δ computed outside the tape: tfjs has no stop-gradient op.
+   * First-order MAML: the iterates' offsets θ_k − θ, computed outside any tape (tfjs has no
+   * stop-gradient op), so that θ_k = θ + offset has the identity as its Jacobian. Null otherwise.
    */
-  valueAndGrad(theta: readonly tf.Tensor[], objective: (adapted: tf.Tensor[]) => tf.Scalar): { value: number; grad: Float64Array } {
-    let offsets: tf.Tensor[] | null = null;
-    if (this.opts.firstOrder) {
-      offsets = tf.tidy(() => {
-        const a = adapt(this.policy, theta, this.trains, this.opts.fastLr);
-        return a.map((x, i) => tf.sub(x, theta[i]!));
-      });
-    }
-    const f = (...th: tf.Tensor[]) =>
-      objective(offsets ? th.map((t, i) => tf.add(t, offsets![i]!)) : adapt(this.policy, th, this.trains, this.opts.fastLr));
+  private offsets(theta: readonly tf.Tensor[]): tf.Tensor[][] | null {
+    if (!this.opts.firstOrder) return null;
+    return tf.tidy(() => adaptPath(this.policy, theta, this.trains, this.lrs).map((p) => p.map((x, i) => tf.sub(x, theta[i]!))));
+  }
+
+  /** The parameters each term is evaluated at: θ_1 … θ_K (multi-step) or θ_K alone. */
+  private termParams(th: readonly tf.Tensor[], offsets: tf.Tensor[][] | null): tf.Tensor[][] {
+    const path = offsets ? offsets.map((o) => th.map((t, i) => tf.add(t, o[i]!))) : adaptPath(this.policy, th, this.trains, this.lrs);
+    if (path.length === 0) return [th as tf.Tensor[]];
+    return this.terms.length === 1 ? [path.at(-1)!] : path;
+  }
+
+  /** Mean over the terms of `f(θ_k, batch_k)`, given the terms' parameters. */
+  private meanAt(params: tf.Tensor[][], f: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar): tf.Scalar {
+    const parts = params.map((p, k) => f(p, this.terms[k]!));
+    return (parts.length === 1 ? parts[0]! : tf.div(tf.addN(parts), parts.length)) as tf.Scalar;
+  }
+
+  /** Mean over the terms of `f(θ_k(θ), batch_k)`. */
+  private meanOver(th: readonly tf.Tensor[], offsets: tf.Tensor[][] | null, f: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar): tf.Scalar {
+    return this.meanAt(this.termParams(th, offsets), f);
+  }
+
+  /**
+   * Value and gradient in θ of the mean over the terms of `objective(θ_k(θ), batch_k)`. Second
+   * order unless `firstOrder`.
+   */
+  valueAndGrad(theta: readonly tf.Tensor[], objective: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar): { value: number; grad: Float64Array } {
+    const offsets = this.offsets(theta);
+    const f = (...th: tf.Tensor[]) => this.meanOver(th, offsets, objective);
     const { value, grads } = tf.valueAndGrads(f)(theta as tf.Tensor[]);
     const grad = readFlat(grads);
     const v = value.dataSync()[0]!;
@@ -158,13 +227,13 @@ export class TaskObjective {
 
   /** Surrogate loss and its meta-gradient at θ. */
   metaGradient(theta: readonly tf.Tensor[]): { loss: number; grad: Float64Array } {
-    const { value, grad } = this.valueAndGrad(theta, (a) => surrogateLoss(this.policy, a, this.valid));
+    const { value, grad } = this.valueAndGrad(theta, (a, v) => surrogateLoss(this.policy, a, v));
     return { loss: value, grad };
   }
 
   /** KL and its gradient at θ. */
   klGradient(theta: readonly tf.Tensor[]): { kl: number; grad: Float64Array } {
-    const { value, grad } = this.valueAndGrad(theta, (a) => meanKl(this.policy, a, this.valid));
+    const { value, grad } = this.valueAndGrad(theta, (a, v) => meanKl(this.policy, a, v));
     return { kl: value, grad };
   }
 
@@ -173,14 +242,9 @@ export class TaskObjective {
    * through the adaptation (third-order derivatives for second-order MAML).
    */
   fvpExact(theta: readonly tf.Tensor[], v: readonly tf.Tensor[]): Float64Array {
-    let offsets: tf.Tensor[] | null = null;
-    if (this.opts.firstOrder) {
-      offsets = tf.tidy(() => adapt(this.policy, theta, this.trains, this.opts.fastLr).map((x, i) => tf.sub(x, theta[i]!)));
-    }
-    const adapted = (th: tf.Tensor[]) =>
-      offsets ? th.map((t, i) => tf.add(t, offsets![i]!)) : adapt(this.policy, th, this.trains, this.opts.fastLr);
+    const offsets = this.offsets(theta);
     const outer = (...th: tf.Tensor[]) => {
-      const gk = tf.grads((...ph: tf.Tensor[]) => meanKl(this.policy, adapted(ph), this.valid))(th);
+      const gk = tf.grads((...ph: tf.Tensor[]) => this.meanOver(ph, offsets, (a, b) => meanKl(this.policy, a, b)))(th);
       return tf.addN(gk.map((g, i) => tf.sum(tf.mul(g, v[i]!)))) as tf.Scalar;
     };
     const grads = tf.grads(outer)(theta as tf.Tensor[]);
@@ -203,12 +267,18 @@ export class TaskObjective {
   /** Surrogate loss and mean KL at θ (values only, for the line search). */
   evaluate(theta: readonly tf.Tensor[]): { loss: number; kl: number } {
     const [l, k] = tf.tidy(() => {
-      const a = adapt(this.policy, theta, this.trains, this.opts.fastLr);
-      return [surrogateLoss(this.policy, a, this.valid), meanKl(this.policy, a, this.valid)];
+      const params = this.termParams(theta, null);
+      return [this.meanAt(params, (a, v) => surrogateLoss(this.policy, a, v)), this.meanAt(params, (a, v) => meanKl(this.policy, a, v))];
     });
     const out = { loss: l!.dataSync()[0]!, kl: k!.dataSync()[0]! };
     tf.dispose([l!, k!]);
     return out;
+  }
+
+  /** Frees the tensors of every batch this objective holds. */
+  dispose(): void {
+    for (const b of this.trains) disposeBatch(b);
+    for (const b of this.terms) disposeBatch(b);
   }
 }
 

@@ -64,3 +64,27 @@ export function worstDirectionalError(theta: ParamValues, grad: Float64Array, va
   }
   return worst;
 }
+
+/**
+ * A task objective with two inner steps of sizes α and α·`laterFactor`, on random batches. With
+ * `multiStep`, the second inner batch (sampled, in training, with θ_1) also scores θ_1, and the
+ * objective averages the two terms.
+ */
+export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; firstOrder?: boolean; fastLr?: number; laterFactor?: number }) {
+  const { multiStep, firstOrder = false, fastLr = 0.5, laterFactor = 0.5 } = opts;
+  const rng = createRng(seed);
+  const theta = makeTheta(rng.fork('theta'));
+  const train1 = randomBatch(rng.fork('train'), 40);
+  const train2 = randomBatch(rng.fork('train2'), 40);
+  const valid = randomBatch(rng.fork('valid'), 40);
+  const theta1 = adaptValues(policy, theta, train1, fastLr);
+  const theta2 = adaptValues(policy, theta1, train2, fastLr * laterFactor);
+  const obj = new TaskObjective(
+    policy,
+    [toTensors(train1, 2, 2), toTensors(train2, 2, 2)],
+    validTensors(policy, valid, theta2),
+    { fastLr, laterStepsLrFactor: laterFactor, firstOrder },
+    multiStep ? [validTensors(policy, train2, theta1)] : [],
+  );
+  return { obj, theta, theta1, theta2, rng, train1, train2, valid };
+}
