@@ -88,3 +88,15 @@ export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; f
   );
   return { obj, theta, theta1, theta2, rng, train1, train2, valid };
 }
+
+/** The exact Fisher-vector product H v of `obj` at θ. */
+export function exactFvp(obj: TaskObjective, theta: ParamValues, v: Float64Array): Float64Array {
+  return at(theta, null, 0, (t) => {
+    const parts = policy.toTensors(unflattenValues(v, theta));
+    try {
+      return obj.fvpExact(t, parts);
+    } finally {
+      tf.dispose(parts);
+    }
+  });
+}

@@ -4,7 +4,7 @@ import { initBackend } from '../../src/backend.ts';
 import { TaskObjective, reinforceLoss, validTensors } from '../../src/maml.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { dot, flattenValues, unflattenValues } from '../../src/params.ts';
-import { at, makeObjective, policy, unitDirection, worstDirectionalError } from './maml-fixture.ts';
+import { at, exactFvp, makeObjective, policy, unitDirection, worstDirectionalError } from './maml-fixture.ts';
 
 beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
@@ -53,12 +53,7 @@ describe('Fisher-vector product through the adaptation', () => {
   const n = policy.numParams;
   const fvp = (v: Float64Array, mode: 'exact' | 'fd') =>
     mode === 'exact'
-      ? at(theta, null, 0, (t) => {
-          const parts = policy.toTensors(unflattenValues(v, theta));
-          const h = obj.fvpExact(t, parts);
-          tf.dispose(parts);
-          return h;
-        })
+      ? exactFvp(obj, theta, v)
       : (() => {
           const norm = Math.sqrt(dot(v, v));
           const eps = 1e-3 / norm;
@@ -106,12 +101,7 @@ describe('Fisher-vector product without adaptation (the pretrained and oracle ba
     const { theta, rng, validData } = makeObjective(41);
     const plain = new TaskObjective(policy, [], validTensors(policy, validData, theta), { fastLr: 0.1, firstOrder: false });
     const v = unitDirection(rng.fork('v'), policy.numParams);
-    const he = at(theta, null, 0, (t) => {
-      const parts = policy.toTensors(unflattenValues(v, theta));
-      const h = plain.fvpExact(t, parts);
-      tf.dispose(parts);
-      return h;
-    });
+    const he = exactFvp(plain, theta, v);
     const shift = resolveConfig('Navigation2D-v0', undefined).trpo.fdShift;
     const hf = at(theta, v, shift, (t) => plain.fvpFiniteDifference(t, shift));
     const err = Math.sqrt(dot(he.map((h, i) => h - hf[i]!), he.map((h, i) => h - hf[i]!)) / dot(he, he));

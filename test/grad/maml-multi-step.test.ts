@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.ts';
 import { TaskObjective, innerStepSizes, toTensors, validTensors } from '../../src/maml.ts';
 import { dot, flattenValues, unflattenValues } from '../../src/params.ts';
-import { at, makeTwoStepObjective, policy, unitDirection, worstDirectionalError } from './maml-fixture.ts';
+import { at, exactFvp, makeTwoStepObjective, policy, unitDirection, worstDirectionalError } from './maml-fixture.ts';
 
 beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
@@ -94,12 +94,7 @@ describe('multi-step objective', () => {
     const g = at(shifted, null, 0, (t) => obj.klGradient(t));
     expect(worstDirectionalError(shifted, g.grad, (t) => obj.evaluate(t).kl, rng.fork('fd'))).toBeLessThan(1e-2);
     const v = unitDirection(rng.fork('v'), policy.numParams);
-    const hv = at(theta, null, 0, (t) => {
-      const parts = policy.toTensors(unflattenValues(v, theta));
-      const h = obj.fvpExact(t, parts);
-      tf.dispose(parts);
-      return h;
-    });
+    const hv = exactFvp(obj, theta, v);
     const eps = 1e-2;
     const plus = at(theta, v, eps, (t) => obj.klGradient(t).grad);
     const minus = at(theta, v, -eps, (t) => obj.klGradient(t).grad);
