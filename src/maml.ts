@@ -169,7 +169,7 @@ export class TaskObjective {
     readonly trains: readonly PgTensors[],
     readonly valid: ValidTensors,
     readonly opts: TaskObjectiveOptions,
-    readonly intermediate: readonly ValidTensors[] = [],
+    intermediate: readonly ValidTensors[] = [],
   ) {
     if (intermediate.length > 0 && intermediate.length !== trains.length - 1) {
       throw new RangeError(`TaskObjective: ${trains.length} inner steps need ${trains.length - 1} intermediate validation batches, got ${intermediate.length}`);
