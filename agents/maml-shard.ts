@@ -170,7 +170,12 @@ export class MamlShard {
           policy,
           trains.map((d) => toTensors(d, policy.obsDim, policy.actDim)),
           validTensors(policy, valid, params),
-          { fastLr: c.adaptation.fastLr, laterStepsLrFactor: c.adaptation.laterStepsLrFactor, firstOrder: c.adaptation.firstOrder },
+          {
+            fastLr: c.adaptation.fastLr,
+            laterStepsLrFactor: c.adaptation.laterStepsLrFactor,
+            firstOrder: c.adaptation.firstOrder,
+            termWeights: multiStep ? c.adaptation.multiStepWeights : [],
+          },
           intermediate,
         ),
       );

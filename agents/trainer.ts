@@ -78,8 +78,9 @@ export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
 
 /**
  * Rejects an algorithm that does not fit the env's kind (RL vs horizon-1 supervised),
- * `supervised.multiStepLoss` with an algorithm that has no inner steps to average over, and the
- * RL-only adaptation keys where they would have no effect.
+ * `supervised.multiStepLoss` with an algorithm that has no inner steps to average over, the
+ * RL-only adaptation keys where they would have no effect, and multi-step weights that do not fit
+ * the inner steps.
  */
 export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   const allowed = isSupervised(env) ? SUPERVISED_ALGOS : RL_ALGOS;
@@ -95,6 +96,12 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   if (isSupervised(env) && a.laterStepsLrFactor !== 1) throw new ConfigError('adaptation.laterStepsLrFactor', a.laterStepsLrFactor, `applies to RL envs, not ${config.env}`);
   if (a.multiStepLoss && (config.algo !== 'maml-trpo' || a.numInnerSteps < 2)) {
     throw new ConfigError('adaptation.multiStepLoss', true, `needs algo maml-trpo with adaptation.numInnerSteps ≥ 2 (got ${config.algo} with ${a.numInnerSteps})`);
+  }
+  const w = a.multiStepWeights;
+  if (w.length > 0) {
+    if (!a.multiStepLoss) throw new ConfigError('adaptation.multiStepWeights', w, 'has no effect without adaptation.multiStepLoss true');
+    if (w.length !== a.numInnerSteps) throw new ConfigError('adaptation.multiStepWeights', w, `needs one weight per inner step (adaptation.numInnerSteps is ${a.numInnerSteps})`);
+    if (!(w.reduce((s, x) => s + x, 0) > 0)) throw new ConfigError('adaptation.multiStepWeights', w, 'needs at least one weight > 0');
   }
 }
 

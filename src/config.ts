@@ -65,6 +65,12 @@ export interface TrainConfig {
      * last step only (an RL form of MAML++'s multi-step loss). Default false.
      */
     multiStepLoss: boolean;
+    /**
+     * RL, with `multiStepLoss`: the weight of each inner step's term in the outer objective, one
+     * non-negative number per inner step (normalised to sum 1). Empty (the default) weighs the
+     * steps equally.
+     */
+    multiStepWeights: number[];
   };
   /** Horizon-1 (supervised) tasks only. */
   supervised: {
@@ -112,7 +118,7 @@ export interface TrainConfig {
   };
 }
 
-type Kind = 'posInt' | 'nonNegInt' | 'posNum' | 'nonNegNum' | 'unitInterval' | 'openUnit' | 'bool' | 'string' | 'posIntList' | { oneOf: readonly string[] };
+type Kind = 'posInt' | 'nonNegInt' | 'posNum' | 'nonNegNum' | 'unitInterval' | 'openUnit' | 'bool' | 'string' | 'posIntList' | 'nonNegNumList' | { oneOf: readonly string[] };
 
 /** The type of every leaf; used to reject unknown keys and bad values with the field's path. */
 const SCHEMA: Record<string, Kind> = {
@@ -132,6 +138,7 @@ const SCHEMA: Record<string, Kind> = {
   'adaptation.firstOrder': 'bool',
   'adaptation.laterStepsLrFactor': 'posNum',
   'adaptation.multiStepLoss': 'bool',
+  'adaptation.multiStepWeights': 'nonNegNumList',
   'supervised.shots': 'posInt',
   'supervised.queries': 'posInt',
   'supervised.outerLr': 'posNum',
@@ -163,7 +170,7 @@ function base(env: string): TrainConfig {
     checkpointEvery: 10,
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
-    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false },
+    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [] },
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },
@@ -245,6 +252,9 @@ function checkLeaf(path: string, kind: Kind, v: unknown): void {
       return;
     case 'posIntList':
       if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x > 0)) fail('must be a non-empty list of positive integers');
+      return;
+    case 'nonNegNumList':
+      if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) fail('must be a list of finite numbers ≥ 0');
       return;
   }
   if (typeof v !== 'number' || !Number.isFinite(v)) fail('must be a finite number');

@@ -145,6 +145,11 @@ export interface TaskObjectiveOptions {
   laterStepsLrFactor?: number;
   /** Treat inner gradients as constants (first-order MAML). */
   firstOrder: boolean;
+  /**
+   * Multi-step objective only: the weight of each term (one per inner step, ≥ 0, normalised here
+   * to sum 1). Absent or empty: equal weights.
+   */
+  termWeights?: readonly number[];
 }
 
 /**
@@ -154,7 +159,7 @@ export interface TaskObjectiveOptions {
  * With `intermediate` validation batches (one per inner step but the last: the episodes sampled
  * with θ_k, k = 1 … K−1, which are also the batches of the next inner step), the objective is the
  * multi-step one: the surrogate and the KL are averaged over θ_1 … θ_K, each on its own batch,
- * instead of taken at θ_K alone.
+ * instead of taken at θ_K alone (a weighted mean with `termWeights`).
  *
  * Methods borrow θ (tensors) and return plain float64 arrays; every tensor they create is freed.
  */
@@ -163,6 +168,9 @@ export class TaskObjective {
   readonly lrs: number[];
   /** The validation batches the objective averages over, in step order (the last is `valid`). */
   readonly terms: readonly ValidTensors[];
+  /** The weight of each term, summing to 1. */
+  readonly weights: readonly number[];
+  private readonly equalWeights: boolean;
 
   constructor(
     readonly policy: GaussianMlpPolicy,
@@ -176,6 +184,8 @@ export class TaskObjective {
     }
     this.lrs = innerStepSizes(opts.fastLr, trains.length, opts.laterStepsLrFactor ?? 1);
     this.terms = [...intermediate, valid];
+    this.weights = termWeights(opts.termWeights ?? [], this.terms.length);
+    this.equalWeights = (opts.termWeights ?? []).length === 0;
   }
 
   /** θ′(θ) without a gradient graph (values only). Caller disposes. */
@@ -199,10 +209,13 @@ export class TaskObjective {
     return this.terms.length === 1 ? [path.at(-1)!] : path;
   }
 
-  /** Mean over the terms of `f(θ_k, batch_k)`, given the terms' parameters. */
+  /** Weighted mean over the terms of `f(θ_k, batch_k)`, given the terms' parameters. */
   private meanAt(params: tf.Tensor[][], f: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar): tf.Scalar {
     const parts = params.map((p, k) => f(p, this.terms[k]!));
-    return (parts.length === 1 ? parts[0]! : tf.div(tf.addN(parts), parts.length)) as tf.Scalar;
+    if (parts.length === 1) return parts[0]!;
+    // Equal weights keep the plain mean (bit-identical to runs made before weights existed).
+    if (this.equalWeights) return tf.div(tf.addN(parts), parts.length) as tf.Scalar;
+    return tf.addN(parts.map((x, k) => tf.mul(x, this.weights[k]!))) as tf.Scalar;
   }
 
   /** Mean over the terms of `f(θ_k(θ), batch_k)`. */
@@ -280,6 +293,20 @@ export class TaskObjective {
     for (const b of this.trains) disposeBatch(b);
     for (const b of this.terms) disposeBatch(b);
   }
+}
+
+/**
+ * The weights of `n` objective terms: `raw` normalised to sum 1, or equal weights when `raw` is
+ * empty. Throws a RangeError for a wrong length, a negative or non-finite weight, or a zero sum.
+ */
+export function termWeights(raw: readonly number[], n: number): number[] {
+  if (raw.length === 0) return Array.from({ length: n }, () => 1 / n);
+  if (raw.length !== n) throw new RangeError(`TaskObjective: ${n} terms need ${n} weights, got ${raw.length}`);
+  const sum = raw.reduce((s, x) => s + x, 0);
+  if (!raw.every((x) => Number.isFinite(x) && x >= 0) || !(sum > 0)) {
+    throw new RangeError(`TaskObjective: weights must be finite, ≥ 0 and not all 0, got [${raw.join(', ')}]`);
+  }
+  return raw.map((x) => x / sum);
 }
 
 /** Builds the validation tensors with the old adapted policy θ′_old evaluated on them. */

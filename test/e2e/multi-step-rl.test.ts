@@ -18,23 +18,24 @@ beforeAll(async () => {
 });
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-multistep-'));
-const twoSteps = (multiStepLoss: boolean) =>
-  resolveConfig('Navigation2D-v0', 'tiny', { iterations: 2, adaptation: { numInnerSteps: 2, laterStepsLrFactor: 0.5, multiStepLoss } });
+const twoSteps = (multiStepLoss: boolean, multiStepWeights: number[] = []) =>
+  resolveConfig('Navigation2D-v0', 'tiny', { iterations: 2, adaptation: { numInnerSteps: 2, laterStepsLrFactor: 0.5, multiStepLoss, multiStepWeights } });
 
 describe('multi-step loss for MAML-TRPO', () => {
-  it('trains with 1 and 2 workers to identical runs, unlike the last-step-only objective', async () => {
+  it('trains with 1 and 2 workers to identical runs, unlike the last-step-only and the weighted objectives', async () => {
     const runs = await Promise.all(
       [
-        [true, 1],
-        [true, 2],
-        [false, 1],
-      ].map(async ([multi, workers]) => {
+        [true, 1, []],
+        [true, 2, []],
+        [false, 1, []],
+        [true, 2, [3, 1]],
+      ].map(async ([multi, workers, weights]) => {
         const out = tmp();
-        await train(twoSteps(multi as boolean), { out, workers: workers as number });
+        await train(twoSteps(multi as boolean, weights as number[]), { out, workers: workers as number });
         return { progress: progressWithoutTime(out).map((l) => JSON.parse(l) as Record<string, unknown>), params: paramsHex(loadCheckpoint(out).params) };
       }),
     );
-    const [m1, m2, last] = runs;
+    const [m1, m2, last, weighted] = runs;
     expect(m1!.progress).toHaveLength(2);
     for (const r of m1!.progress) {
       expect(Number.isFinite(r.lossBefore as number) && Number.isFinite(r.kl as number)).toBe(true);
@@ -45,6 +46,10 @@ describe('multi-step loss for MAML-TRPO', () => {
     expect(last!.progress[0]!.returnsAfter).toBe(m1!.progress[0]!.returnsAfter);
     expect(last!.progress[0]!.lossBefore).not.toBe(m1!.progress[0]!.lossBefore);
     expect(last!.params).not.toEqual(m1!.params);
+    // The weights reach the objective: same first episodes, a loss between the two others.
+    expect(weighted!.progress[0]!.returnsAfter).toBe(m1!.progress[0]!.returnsAfter);
+    expect(weighted!.progress[0]!.lossBefore).not.toBe(m1!.progress[0]!.lossBefore);
+    expect(weighted!.params).not.toEqual(m1!.params);
   }, 120_000);
 
   it('rejects the keys where they have no effect, naming the field', async () => {
@@ -56,5 +61,11 @@ describe('multi-step loss for MAML-TRPO', () => {
     const sine = resolveConfig('SineRegression-v0', undefined, { adaptation: { laterStepsLrFactor: 0.5 } });
     await expect(train(sine, { out: tmp() })).rejects.toThrow(/adaptation\.laterStepsLrFactor.*RL envs/);
     expect(() => resolveConfig('Navigation2D-v0', 'tiny', { adaptation: { laterStepsLrFactor: 0 } })).toThrow(/adaptation\.laterStepsLrFactor/);
+    const weights = (adaptation: object) => train(resolveConfig('Navigation2D-v0', 'tiny', { adaptation }), { out: tmp() });
+    await expect(weights({ numInnerSteps: 2, multiStepWeights: [2, 1] })).rejects.toThrow(/adaptation\.multiStepWeights.*without adaptation\.multiStepLoss/);
+    await expect(weights({ numInnerSteps: 2, multiStepLoss: true, multiStepWeights: [2, 1, 1] })).rejects.toThrow(/adaptation\.multiStepWeights.*one weight per inner step.*\[2,1,1\]/);
+    await expect(weights({ numInnerSteps: 2, multiStepLoss: true, multiStepWeights: [0, 0] })).rejects.toThrow(/adaptation\.multiStepWeights.*> 0/);
+    expect(() => resolveConfig('Navigation2D-v0', 'tiny', { adaptation: { multiStepWeights: [1, -1] } })).toThrow(/adaptation\.multiStepWeights.*≥ 0/);
+    expect(() => resolveConfig('Navigation2D-v0', 'tiny', { adaptation: { multiStepWeights: 'a' } })).toThrow(/adaptation\.multiStepWeights/);
   });
 });

@@ -68,10 +68,10 @@ export function worstDirectionalError(theta: ParamValues, grad: Float64Array, va
 /**
  * A task objective with two inner steps of sizes α and α·`laterFactor`, on random batches. With
  * `multiStep`, the second inner batch (sampled, in training, with θ_1) also scores θ_1, and the
- * objective averages the two terms.
+ * objective averages the two terms (weighted by `weights`, normalised, when given).
  */
-export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; firstOrder?: boolean; fastLr?: number; laterFactor?: number }) {
-  const { multiStep, firstOrder = false, fastLr = 0.5, laterFactor = 0.5 } = opts;
+export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; firstOrder?: boolean; fastLr?: number; laterFactor?: number; weights?: number[] }) {
+  const { multiStep, firstOrder = false, fastLr = 0.5, laterFactor = 0.5, weights } = opts;
   const rng = createRng(seed);
   const theta = makeTheta(rng.fork('theta'));
   const train1 = randomBatch(rng.fork('train'), 40);
@@ -83,7 +83,7 @@ export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; f
     policy,
     [toTensors(train1, 2, 2), toTensors(train2, 2, 2)],
     validTensors(policy, valid, theta2),
-    { fastLr, laterStepsLrFactor: laterFactor, firstOrder },
+    { fastLr, laterStepsLrFactor: laterFactor, firstOrder, ...(weights ? { termWeights: weights } : {}) },
     multiStep ? [validTensors(policy, train2, theta1)] : [],
   );
   return { obj, theta, theta1, theta2, rng, train1, train2, valid };

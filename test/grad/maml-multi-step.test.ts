@@ -1,12 +1,13 @@
 /**
  * MAML-RL through two inner steps (α, then α/2) and the multi-step outer objective, which averages
  * the surrogate and the KL over θ_1 and θ_2, each on its own batch. Checked against central finite
- * differences, and against the same average built from two independent single-term objectives.
+ * differences, and against the same (weighted) average built from two independent single-term
+ * objectives.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.ts';
-import { TaskObjective, innerStepSizes, toTensors, validTensors } from '../../src/maml.ts';
+import { TaskObjective, innerStepSizes, termWeights, toTensors, validTensors } from '../../src/maml.ts';
 import { dot, flattenValues, unflattenValues } from '../../src/params.ts';
 import { at, exactFvp, makeTwoStepObjective, policy, unitDirection, worstDirectionalError } from './maml-fixture.ts';
 
@@ -77,6 +78,39 @@ describe('multi-step objective', () => {
       expect(relDiff(m!.grad, a!.grad.map((v, i) => (v + b!.grad[i]!) / 2))).toBeLessThan(1e-4);
       expect(relDiff(m!.klGrad, a!.klGrad.map((v, i) => (v + b!.klGrad[i]!) / 2))).toBeLessThan(1e-4);
     }
+  });
+
+  it('with weights, is the weighted mean of its terms (value, KL, gradient, Fisher-vector product)', () => {
+    const { obj, theta, rng } = makeTwoStepObjective(56, { multiStep: true, weights: [3, 1] });
+    expect(obj.weights).toEqual([0.75, 0.25]);
+    const { first, last } = terms(56);
+    const d = unitDirection(rng.fork('shift'), policy.numParams);
+    const shifted = unflattenValues(flattenValues(theta).map((x, i) => x + 0.1 * d[i]!), theta);
+    const [m, a, b] = [obj, first, last].map((o) => at(shifted, null, 0, (t) => ({ ...o.evaluate(t), ...o.metaGradient(t), klGrad: o.klGradient(t).grad })));
+    const mix = (x: number, y: number) => 0.75 * x + 0.25 * y;
+    expect(m!.loss).toBeCloseTo(mix(a!.loss, b!.loss), 5);
+    expect(m!.kl).toBeCloseTo(mix(a!.kl, b!.kl), 6);
+    // The two terms differ enough that equal weights would fail these checks.
+    expect(Math.abs(a!.loss - b!.loss)).toBeGreaterThan(1e-3);
+    expect(relDiff(m!.grad, a!.grad.map((v, i) => mix(v, b!.grad[i]!)))).toBeLessThan(1e-4);
+    expect(relDiff(m!.grad, a!.grad.map((v, i) => (v + b!.grad[i]!) / 2))).toBeGreaterThan(1e-2);
+    expect(relDiff(m!.klGrad, a!.klGrad.map((v, i) => mix(v, b!.klGrad[i]!)))).toBeLessThan(1e-4);
+    const v = unitDirection(rng.fork('v'), policy.numParams);
+    const hm = exactFvp(obj, theta, v);
+    const ha = exactFvp(first, theta, v);
+    const hb = exactFvp(last, theta, v);
+    expect(relDiff(hm, ha.map((x, i) => mix(x, hb[i]!)))).toBeLessThan(1e-4);
+    // Meta-gradient against central differences, through both steps.
+    const g = at(theta, null, 0, (t) => obj.metaGradient(t).grad);
+    expect(worstDirectionalError(theta, g, (t) => obj.evaluate(t).loss, rng.fork('fd'))).toBeLessThan(1e-2);
+  });
+
+  it('rejects weights that do not fit the terms', () => {
+    expect(termWeights([], 3)).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(termWeights([0, 2], 2)).toEqual([0, 1]);
+    expect(() => termWeights([1], 2)).toThrow(/2 terms need 2 weights, got 1/);
+    expect(() => termWeights([0, 0], 2)).toThrow(/not all 0/);
+    expect(() => termWeights([-1, 2], 2)).toThrow(/≥ 0/);
   });
 
   it('first order differs from second order', () => {
