@@ -170,7 +170,6 @@ export class TaskObjective {
   readonly terms: readonly ValidTensors[];
   /** The weight of each term, summing to 1. */
   readonly weights: readonly number[];
-  private readonly equalWeights: boolean;
 
   constructor(
     readonly policy: GaussianMlpPolicy,
@@ -185,7 +184,6 @@ export class TaskObjective {
     this.lrs = innerStepSizes(opts.fastLr, trains.length, opts.laterStepsLrFactor ?? 1);
     this.terms = [...intermediate, valid];
     this.weights = termWeights(opts.termWeights ?? [], this.terms.length);
-    this.equalWeights = (opts.termWeights ?? []).length === 0;
   }
 
   /** θ′(θ) without a gradient graph (values only). Caller disposes. */
@@ -214,7 +212,7 @@ export class TaskObjective {
     const parts = params.map((p, k) => f(p, this.terms[k]!));
     if (parts.length === 1) return parts[0]!;
     // Equal weights keep the plain mean (bit-identical to runs made before weights existed).
-    if (this.equalWeights) return tf.div(tf.addN(parts), parts.length) as tf.Scalar;
+    if (!this.opts.termWeights?.length) return tf.div(tf.addN(parts), parts.length) as tf.Scalar;
     return tf.addN(parts.map((x, k) => tf.mul(x, this.weights[k]!))) as tf.Scalar;
   }
 
