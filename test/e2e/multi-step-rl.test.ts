@@ -46,7 +46,7 @@ describe('multi-step loss for MAML-TRPO', () => {
     expect(last!.progress[0]!.returnsAfter).toBe(m1!.progress[0]!.returnsAfter);
     expect(last!.progress[0]!.lossBefore).not.toBe(m1!.progress[0]!.lossBefore);
     expect(last!.params).not.toEqual(m1!.params);
-    // The weights reach the objective: same first episodes, a loss between the two others.
+    // The weights reach the objective: same first episodes, a different loss and step.
     expect(weighted!.progress[0]!.returnsAfter).toBe(m1!.progress[0]!.returnsAfter);
     expect(weighted!.progress[0]!.lossBefore).not.toBe(m1!.progress[0]!.lossBefore);
     expect(weighted!.params).not.toEqual(m1!.params);
