@@ -5,6 +5,7 @@
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
  *                [--workers N] [--keep-every N]
  *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
+ *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--json FILE] [--backend B]
  *   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
@@ -26,6 +27,7 @@ import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { readTaskFile } from '../src/task-file.ts';
 import { cmdCompare } from './compare.ts';
+import { selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
 import { filmstripSvg, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
 import { svgToPng } from '../src/png-node.ts';
 import type { Task } from '../src/types.ts';
@@ -34,6 +36,8 @@ import { cmdBench } from './bench.ts';
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** Held-out evaluation tasks come from this seed by default; training streams are keyed differently too. */
 const DEFAULT_EVAL_SEED = 20170309;
+/** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed above. */
+const DEFAULT_VALIDATION_SEED = 777;
 /** The env `metarl train` uses when `--env` is not given. */
 const DEFAULT_ENV = 'Navigation2D-v0';
 
@@ -44,6 +48,7 @@ const USAGE = `usage:
   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
+  metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--json FILE] [--backend B]
   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE]
@@ -211,6 +216,47 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   }
 }
 
+/**
+ * `metarl select --run DIR`: evaluates every snapshot the run kept (`--keep-every`) and its last
+ * checkpoint on validation tasks (`--seed`, default 777), prints the table and the picked
+ * checkpoint's directory, which `metarl evaluate --run` then scores once on the test tasks.
+ */
+async function cmdSelect(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      run: { type: 'string' },
+      tasks: { type: 'string' },
+      steps: { type: 'string' },
+      episodes: { type: 'string' },
+      seed: { type: 'string' },
+      json: { type: 'string' },
+      backend: { type: 'string' },
+    },
+  });
+  if (!o.run) throw new ConfigError('--run', undefined, 'is required');
+  if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
+  const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_VALIDATION_SEED;
+  if (seed === DEFAULT_EVAL_SEED) throw new ConfigError('--seed', o.seed, 'is the seed of the test tasks metarl evaluate scores by default; pick checkpoints on other tasks');
+  const tasks = intOpt('tasks', o.tasks, 1) ?? 40;
+  const steps = intOpt('steps', o.steps, 0) ?? 3;
+  const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
+  if (o.json && !existsSync(dirname(o.json))) throw new ConfigError('--json', o.json, 'its directory does not exist');
+  const backend = backendOpt(o.backend);
+  await initBackend(backend, { log });
+  const sel = selectCheckpoint({
+    run: o.run,
+    seed,
+    tasks,
+    steps,
+    episodes,
+    onProgress: (name, d, n) => process.stderr.write(`\r  ${name}: task ${d}/${n}${d === n ? '\n' : ''}`),
+  });
+  process.stdout.write(`${selectionMarkdown(sel)}\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify(sel, null, 2)}\n`);
+}
+
 /** `metarl render --run DIR --task JSON [--steps 1] [--episodes 20] [--seed N] --out FILE.svg`: an animated SVG (+ PNG filmstrip). */
 async function cmdRender(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({ args: argv, strict: true, options: { run: { type: 'string' }, task: { type: 'string' }, steps: { type: 'string' }, episodes: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } } });
@@ -261,7 +307,7 @@ async function cmdOneShot(argv: string[]): Promise<void> {
 }
 
 /** The commands `main` dispatches (keep in step with its switch). */
-const COMMANDS = ['train', 'evaluate', 'compare', 'bench', 'render', 'oneshot'];
+const COMMANDS = ['train', 'evaluate', 'select', 'compare', 'bench', 'render', 'oneshot'];
 
 /** The usage lines of one command (its first line and the indented continuation lines). */
 function commandUsage(cmd: string): string {
@@ -284,6 +330,8 @@ async function main(argv: string[]): Promise<void> {
       return cmdTrain(rest);
     case 'evaluate':
       return cmdEvaluate(rest);
+    case 'select':
+      return cmdSelect(rest);
     case 'render':
       return cmdRender(rest);
     case 'oneshot':

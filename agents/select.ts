@@ -1,0 +1,134 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError } from '../src/config.ts';
+import { loadCheckpoint } from '../src/checkpoint.ts';
+import type { StepStat } from '../src/evaluation.ts';
+import { compareMethods } from './compare.ts';
+import { envFactory, isSupervised, snapshotDir } from './trainer.ts';
+
+/** One checkpoint of a run that {@link selectCheckpoint} can pick. */
+export interface Candidate {
+  /** `itN` for a kept snapshot, `final` for the run's own checkpoint. */
+  name: string;
+  /** The directory `metarl evaluate --run` takes for this checkpoint. */
+  run: string;
+  iteration: number;
+}
+
+/** One evaluated candidate. */
+export interface ScoredCandidate extends Candidate {
+  steps: StepStat[];
+  /** See {@link selectionScore}. */
+  score: number;
+}
+
+/** Everything `metarl select` writes to its JSON file. */
+export interface Selection {
+  env: string;
+  run: string;
+  seed: number;
+  tasks: number;
+  episodes: number;
+  /** What the score is, in words. */
+  score: string;
+  candidates: ScoredCandidate[];
+  /** The picked candidate's directory. */
+  picked: string;
+}
+
+/**
+ * The checkpoints of a run: every snapshot kept by `metarl train --keep-every N`
+ * (`run/snapshots/itN`), in order of iteration, then the run's last checkpoint unless a snapshot
+ * already holds that iteration.
+ */
+export function listCandidates(run: string): Candidate[] {
+  const dir = join(run, 'snapshots');
+  const kept = existsSync(dir)
+    ? readdirSync(dir)
+        .map((d) => /^it(\d+)$/.exec(d))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({ name: m[0], run: snapshotDir(run, Number(m[1])), iteration: Number(m[1]) }))
+        .sort((a, b) => a.iteration - b.iteration)
+    : [];
+  const last = loadCheckpoint(run).meta.iteration;
+  if (!kept.some((c) => c.iteration === last)) kept.push({ name: 'final', run, iteration: last });
+  return kept;
+}
+
+/**
+ * The selection score of one evaluated checkpoint: the sum of the mean returns after steps 1…K
+ * (the adapted policies, which is what meta-training is for), or the step-0 mean when K = 0.
+ */
+export function selectionScore(steps: readonly StepStat[]): number {
+  if (steps.length <= 1) return steps[0]?.mean ?? Number.NaN;
+  return steps.slice(1).reduce((s, x) => s + x.mean, 0);
+}
+
+/** Index of the highest score; a tie goes to the earlier candidate. NaN scores are never picked. */
+export function bestIndex(scores: readonly number[]): number {
+  let best = -1;
+  for (let i = 0; i < scores.length; i++) if (!Number.isNaN(scores[i]!) && (best < 0 || scores[i]! > scores[best]!)) best = i;
+  if (best < 0) throw new Error('bestIndex: no candidate has a finite score');
+  return best;
+}
+
+/** Options of {@link selectCheckpoint}. */
+export interface SelectOptions {
+  run: string;
+  /** Seed of the validation tasks; must differ from the seed the test tasks come from. */
+  seed: number;
+  tasks: number;
+  steps: number;
+  episodes: number;
+  onProgress?: (candidate: string, done: number, total: number) => void;
+}
+
+/**
+ * Picks a run's checkpoint on validation tasks: every candidate ({@link listCandidates}) is
+ * evaluated with the paper's protocol on the same `tasks` tasks and episode streams drawn from
+ * `seed` (the numbers `metarl evaluate --seed` gives for each one), and the one with the best
+ * {@link selectionScore} wins. The test tasks are never looked at.
+ */
+export function selectCheckpoint(opts: SelectOptions): Selection {
+  const candidates = listCandidates(opts.run);
+  if (candidates.length < 2) throw new ConfigError('--run', opts.run, 'has only its final checkpoint to choose from; train with --keep-every N to keep snapshots');
+  const config = loadCheckpoint(opts.run).meta.config;
+  const env = config.env;
+  if (isSupervised(envFactory(config)())) throw new ConfigError('--run', opts.run, `is a ${env} run; select picks among RL checkpoints`);
+  if (config.algo === 'oracle') throw new ConfigError('--run', opts.run, 'is an oracle run, which is evaluated without adaptation; use its last checkpoint');
+  const c = compareMethods({
+    env,
+    methods: candidates.map((k) => ({ name: k.name, run: k.run })),
+    tasks: opts.tasks,
+    steps: opts.steps,
+    episodes: opts.episodes,
+    seed: opts.seed,
+    onProgress: opts.onProgress,
+  });
+  const scored = candidates.map((k, i) => ({ ...k, steps: c.methods[i]!.steps, score: selectionScore(c.methods[i]!.steps) }));
+  const best = bestIndex(scored.map((s) => s.score));
+  return {
+    env,
+    run: opts.run,
+    seed: opts.seed,
+    tasks: c.tasks,
+    episodes: opts.episodes,
+    score: opts.steps === 0 ? 'mean return at step 0' : `sum of the mean returns after steps 1–${opts.steps}`,
+    candidates: scored,
+    picked: scored[best]!.run,
+  };
+}
+
+/** The selection as a markdown table, the pick in bold, then a line naming it. */
+export function selectionMarkdown(s: Selection): string {
+  const K = s.candidates[0]!.steps.length - 1;
+  const head = ['checkpoint', 'iteration', ...Array.from({ length: K + 1 }, (_, k) => `step ${k}`), 'score'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const c of s.candidates) {
+    const b = c.run === s.picked ? (x: string) => `**${x}**` : (x: string) => x;
+    const cells = [c.name, String(c.iteration), ...c.steps.map((x) => `${x.mean.toFixed(2)} ± ${x.sem.toFixed(2)}`), c.score.toFixed(2)];
+    lines.push(`| ${cells.map(b).join(' | ')} |`);
+  }
+  lines.push('', `picked ${s.picked} (${s.score}, ${s.tasks} validation tasks from seed ${s.seed})`);
+  return lines.join('\n');
+}

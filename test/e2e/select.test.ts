@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bestIndex, listCandidates, selectionScore } from '../../agents/select.ts';
+import type { StepStat } from '../../src/evaluation.ts';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
+const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-select-'));
+const json = (...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8'));
+
+function metarl(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectUserError(r: ReturnType<typeof metarl>, ...fragments: string[]) {
+  expect(r.code, r.stderr).toBe(2);
+  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('metarl: backend'));
+  expect(lines).toHaveLength(1);
+  for (const f of fragments) expect(lines[0]).toContain(f);
+}
+
+const stat = (...means: number[]): StepStat[] => means.map((mean, step) => ({ step, mean, sem: 0, perTask: [mean] }));
+
+describe('checkpoint selection', () => {
+  it('scores the adapted steps only, and picks the highest score (the earlier one on a tie)', () => {
+    expect(selectionScore(stat(-40, -12, -3, -4))).toBe(-19);
+    expect(selectionScore(stat(-40))).toBe(-40);
+    // Step 0 does not count: the second is better before adaptation but worse after.
+    const a = selectionScore(stat(-45, -11, -3, -3));
+    const b = selectionScore(stat(-30, -12, -3, -3));
+    expect(bestIndex([b, a])).toBe(1);
+    expect(bestIndex([-5, -2, -2, -7])).toBe(1);
+    expect(bestIndex([Number.NaN, -9])).toBe(1);
+    expect(() => bestIndex([Number.NaN])).toThrow(/finite/);
+  });
+
+  it('evaluates every kept snapshot with the numbers `evaluate --seed` gives, and picks the best', () => {
+    const run = join(tmp(), 'run');
+    // tiny preset: checkpoint every iteration; keep it1 and it2, then the run ends at iteration 3.
+    const t = metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--iterations', '3', '--keep-every', '1', '--out', run);
+    expect(t.code, t.stderr).toBe(0);
+    rmSync(join(run, 'snapshots', 'it3'), { recursive: true });
+    expect(listCandidates(run).map((c) => [c.name, c.iteration])).toEqual([['it1', 1], ['it2', 2], ['final', 3]]);
+
+    const out = join(run, 'select.json');
+    const s = metarl('select', '--run', run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '4', '--json', out);
+    expect(s.code, s.stderr).toBe(0);
+    const sel = json(out);
+    expect(sel.candidates.map((c: { name: string }) => c.name)).toEqual(['it1', 'it2', 'final']);
+    const scores = sel.candidates.map((c: { steps: StepStat[] }) => c.steps[1]!.mean + c.steps[2]!.mean);
+    expect(sel.candidates.map((c: { score: number }) => c.score)).toEqual(scores);
+    const best = sel.candidates[scores.indexOf(Math.max(...scores))];
+    expect(sel.picked).toBe(best.run);
+    expect(s.stdout).toContain(`picked ${best.run}`);
+    expect(s.stdout).toMatch(/\| \*\*/);
+    // Every row is what `metarl evaluate` gives for that checkpoint on the same seed.
+    for (const c of sel.candidates) {
+      const f = join(run, `eval-${c.name}.json`);
+      const e = metarl('evaluate', '--run', c.run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '4', '--json', f);
+      expect(e.code, e.stderr).toBe(0);
+      expect(c.steps).toEqual(json(f).steps.map((x: StepStat, k: number) => ({ ...x, perTask: json(f).perTask[k] })));
+    }
+    // The checkpoints differ, so the choice is not trivial.
+    expect(new Set(scores).size).toBe(3);
+
+    expectUserError(metarl('select', '--run', run, '--seed', '20170309'), '--seed', '20170309', 'test tasks');
+    expectUserError(metarl('select', '--run', join(run, 'nope')), '--run', 'not found');
+    rmSync(join(run, 'snapshots'), { recursive: true });
+    expectUserError(metarl('select', '--run', run, '--tasks', '1', '--steps', '0', '--episodes', '1'), '--run', '--keep-every');
+  }, 240_000);
+});
