@@ -149,24 +149,30 @@ async function cmdTrain(argv: string[]): Promise<void> {
   }
 }
 
+/** The flags `evaluate` and `select` share. */
+const RUN_EVAL_FLAGS = {
+  run: { type: 'string' },
+  tasks: { type: 'string' },
+  steps: { type: 'string' },
+  episodes: { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'string' },
+  backend: { type: 'string' },
+} as const;
+
+/** Checks `--run` is given and exists. */
+function requireRun(run: string | undefined): asserts run is string {
+  if (!run) throw new ConfigError('--run', undefined, 'is required');
+  if (!existsSync(run)) throw new ConfigError('--run', run, 'run directory not found');
+}
+
 async function cmdEvaluate(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      run: { type: 'string' },
-      tasks: { type: 'string' },
-      steps: { type: 'string' },
-      episodes: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'string' },
-      backend: { type: 'string' },
-      shots: { type: 'string' },
-      'task-file': { type: 'string' },
-    },
+    options: { ...RUN_EVAL_FLAGS, shots: { type: 'string' }, 'task-file': { type: 'string' } },
   });
-  if (!o.run) throw new ConfigError('--run', undefined, 'is required');
-  if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
+  requireRun(o.run);
   if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');
   const nTasks = intOpt('tasks', o.tasks, 1) ?? 40;
   const steps = intOpt('steps', o.steps, 0) ?? 3;
@@ -225,18 +231,9 @@ async function cmdSelect(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      run: { type: 'string' },
-      tasks: { type: 'string' },
-      steps: { type: 'string' },
-      episodes: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'string' },
-      backend: { type: 'string' },
-    },
+    options: RUN_EVAL_FLAGS,
   });
-  if (!o.run) throw new ConfigError('--run', undefined, 'is required');
-  if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
+  requireRun(o.run);
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_VALIDATION_SEED;
   if (seed === DEFAULT_EVAL_SEED) throw new ConfigError('--seed', o.seed, 'is the seed of the test tasks metarl evaluate scores by default; pick checkpoints on other tasks');
   const tasks = intOpt('tasks', o.tasks, 1) ?? 40;

@@ -1,28 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { expectUserError, metarl } from '../helpers/cli.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { createRng } from '../../src/rng.ts';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-cli-'));
 const json = (...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8'));
-
-function metarl(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A user error: exit 2, one line on stderr naming `field` and `value`, no stack trace. */
-function expectUserError(r: ReturnType<typeof metarl>, ...fragments: string[]) {
-  expect(r.code, r.stderr).toBe(2);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('metarl: backend'));
-  expect(lines).toHaveLength(1);
-  for (const f of fragments) expect(lines[0]).toContain(f);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe('metarl CLI', () => {
   const run = join(tmp(), 'run');

@@ -1,26 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { expectUserError, metarl } from '../helpers/cli.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bestIndex, listCandidates, selectionScore } from '../../agents/select.ts';
 import type { StepStat } from '../../src/evaluation.ts';
 
-const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-select-'));
 const json = (...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8'));
-
-function metarl(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function expectUserError(r: ReturnType<typeof metarl>, ...fragments: string[]) {
-  expect(r.code, r.stderr).toBe(2);
-  const lines = r.stderr.trim().split('\n').filter((l) => !l.startsWith('metarl: backend'));
-  expect(lines).toHaveLength(1);
-  for (const f of fragments) expect(lines[0]).toContain(f);
-}
 
 const stat = (...means: number[]): StepStat[] => means.map((mean, step) => ({ step, mean, sem: 0, perTask: [mean] }));
 
