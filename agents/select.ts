@@ -39,9 +39,9 @@ export interface Selection {
 /**
  * The checkpoints of a run: every snapshot kept by `metarl train --keep-every N`
  * (`run/snapshots/itN`), in order of iteration, then the run's last checkpoint unless a snapshot
- * already holds that iteration.
+ * already holds that iteration (`lastIteration`, read from the checkpoint when not given).
  */
-export function listCandidates(run: string): Candidate[] {
+export function listCandidates(run: string, lastIteration = loadCheckpoint(run).meta.iteration): Candidate[] {
   const dir = join(run, 'snapshots');
   const kept = existsSync(dir)
     ? readdirSync(dir)
@@ -50,8 +50,7 @@ export function listCandidates(run: string): Candidate[] {
         .map((m) => ({ name: m[0], run: snapshotDir(run, Number(m[1])), iteration: Number(m[1]) }))
         .sort((a, b) => a.iteration - b.iteration)
     : [];
-  const last = loadCheckpoint(run).meta.iteration;
-  if (!kept.some((c) => c.iteration === last)) kept.push({ name: 'final', run, iteration: last });
+  if (!kept.some((c) => c.iteration === lastIteration)) kept.push({ name: 'final', run, iteration: lastIteration });
   return kept;
 }
 
@@ -90,9 +89,9 @@ export interface SelectOptions {
  * {@link selectionScore} wins. The test tasks are never looked at.
  */
 export function selectCheckpoint(opts: SelectOptions): Selection {
-  const candidates = listCandidates(opts.run);
+  const { config, iteration } = loadCheckpoint(opts.run).meta;
+  const candidates = listCandidates(opts.run, iteration);
   if (candidates.length < 2) throw new ConfigError('--run', opts.run, 'has only its final checkpoint to choose from; train with --keep-every N to keep snapshots');
-  const config = loadCheckpoint(opts.run).meta.config;
   const env = config.env;
   if (isSupervised(envFactory(config)())) throw new ConfigError('--run', opts.run, `is a ${env} run; select picks among RL checkpoints`);
   if (config.algo === 'oracle') throw new ConfigError('--run', opts.run, 'is an oracle run, which is evaluated without adaptation; use its last checkpoint');
