@@ -34,6 +34,14 @@ export interface TrainOptions {
    * run going on. A multiple of `checkpointEvery` is needed for every copy to be made. Default: none.
    */
   keepEvery?: number;
+  /**
+   * Start a new run from the parameters of this run's (or snapshot's) checkpoint instead of a fresh
+   * initialisation, e.g. to fine-tune a checkpoint with another objective. The checkpoint must be of
+   * the same env, with parameters of the shapes this config makes; the iteration count, the random
+   * streams and (supervised) the optimizer state start afresh. Recorded as `initFrom` in
+   * `out/config.json`. Not with `resume`.
+   */
+  initFrom?: string;
 }
 
 export { envFactory } from '../envs/factory.ts';
@@ -106,9 +114,25 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
 }
 
 /**
+ * Loads the checkpoint of {@link TrainOptions.initFrom} and checks it fits `config`: the same env,
+ * and parameter tensors of the sizes of `fresh` (this config's initialisation).
+ */
+function loadInitCheckpoint(dir: string, config: TrainConfig, fresh: Float32Array[]) {
+  if (!existsSync(dir)) throw new ConfigError('--init-from', dir, 'run directory not found');
+  const ck = loadCheckpoint(dir);
+  if (ck.meta.config.env !== config.env) throw new ConfigError('--init-from', dir, `holds a ${ck.meta.config.env} checkpoint; this run is on ${config.env}`);
+  const sizes = (ps: Float32Array[]) => `[${ps.map((p) => p.length).join(', ')}]`;
+  if (ck.params.length !== fresh.length || ck.params.some((p, i) => p.length !== fresh[i]!.length)) {
+    throw new ConfigError('--init-from', dir, `has parameter tensors of sizes ${sizes(ck.params)}; this config's model needs ${sizes(fresh)}`);
+  }
+  return ck;
+}
+
+/**
  * Trains a meta-learner as configured, writing `out/config.json`, one JSON line per iteration to
  * `out/progress.jsonl`, and an atomic checkpoint every `checkpointEvery` iterations and at the end.
- * A new run refuses a directory that already holds a run; `resume` continues one.
+ * A new run refuses a directory that already holds a run; `resume` continues one; `initFrom`
+ * starts a new one from another run's parameters.
  */
 export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ params: Float32Array[]; records: ProgressRecord[] }> {
   const log = opts.log ?? (() => {});
@@ -121,6 +145,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
   let start = 0;
   let params: Float32Array[];
   let optimizer: OptimizerState | undefined;
+  if (opts.resume && opts.initFrom !== undefined) throw new ConfigError('--init-from', opts.initFrom, 'cannot be given with --resume (a resumed run keeps its own parameters)');
   if (opts.resume) {
     const ck = loadCheckpoint(opts.out);
     params = ck.params;
@@ -137,9 +162,16 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
     log(`resuming ${opts.out} at iteration ${start}`);
   } else {
     assertNoRun(opts.out);
-    mkdirSync(opts.out, { recursive: true });
     params = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
-    writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, versions: versions() }, null, 2));
+    let initFrom: { run: string; iteration: number; weightsSha256: string } | undefined;
+    if (opts.initFrom !== undefined) {
+      const ck = loadInitCheckpoint(opts.initFrom, config, params);
+      params = ck.params;
+      initFrom = { run: opts.initFrom, iteration: ck.meta.iteration, weightsSha256: ck.meta.weightsSha256 };
+      log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
+    }
+    mkdirSync(opts.out, { recursive: true });
+    writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), versions: versions() }, null, 2));
     writeFileSync(progressPath, '');
   }
   const workers = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;

@@ -3,7 +3,7 @@
  *
  *   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
- *                [--workers N] [--keep-every N]
+ *                [--workers N] [--keep-every N] [--init-from RUN_DIR]
  *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
  *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--json FILE] [--backend B]
  *   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
@@ -44,7 +44,7 @@ const DEFAULT_ENV = 'Navigation2D-v0';
 const USAGE = `usage:
   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
-               [--workers N] [--keep-every N]
+               [--workers N] [--keep-every N] [--init-from RUN_DIR]
   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
@@ -93,6 +93,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
       resume: { type: 'boolean' },
       workers: { type: 'string' },
       'keep-every': { type: 'string' },
+      'init-from': { type: 'string' },
     },
   });
   const backend = backendOpt(o.backend);
@@ -137,7 +138,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
   if (keepEvery !== undefined && keepEvery % config.checkpointEvery !== 0) {
     throw new ConfigError('--keep-every', keepEvery, `must be a multiple of checkpointEvery (${config.checkpointEvery}): copies are made of checkpoints`);
   }
-  const { records } = await train(config, { out, resume: o.resume, log, workers, keepEvery });
+  const { records } = await train(config, { out, resume: o.resume, log, workers, keepEvery, initFrom: o['init-from'] });
   const last = records.slice(-10);
   if (last.length > 0) {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;
