@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
@@ -73,6 +73,23 @@ describe('metarl CLI', () => {
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--out', run), '--out', run);
     expect(readFileSync(join(run, 'progress.jsonl'), 'utf8')).toBe(before);
   }, 60_000);
+
+  it('--init-from starts a new run from another run\'s checkpoint, and refuses one that does not fit', () => {
+    const dir = tmp();
+    const ft = join(dir, 'ft');
+    const t = metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--iterations', '1', '--init-from', run, '--out', ft);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toContain(`starting from the parameters of ${run} (iteration 2)`);
+    const rec = json(ft, 'config.json').initFrom;
+    expect(rec).toEqual({ run, iteration: 2, weightsSha256: json(run, 'checkpoint', 'model.json').weightsSha256 });
+    const wide = join(dir, 'wide.json');
+    writeFileSync(wide, JSON.stringify({ policy: { hiddenSizes: [8] } }));
+    expectUserError(metarl('train', '--preset', 'tiny', '--config', wide, '--init-from', run, '--out', join(dir, 'r1')), '--init-from', run, 'sizes');
+    expectUserError(metarl('train', '--env', 'SineRegression-v0', '--algo', 'maml', '--preset', 'tiny', '--init-from', run, '--out', join(dir, 'r2')), '--init-from', 'Navigation2D-v0 checkpoint', 'SineRegression-v0');
+    expectUserError(metarl('train', '--preset', 'tiny', '--init-from', join(dir, 'none'), '--out', join(dir, 'r3')), '--init-from', 'none', 'not found');
+    expectUserError(metarl('train', '--resume', '--init-from', run, '--out', ft), '--init-from', 'cannot be given with --resume');
+    for (const r of ['r1', 'r2', 'r3']) expect(existsSync(join(dir, r)), r).toBe(false);
+  }, 120_000);
 
   it('rejects bad input with exit code 2 and a message naming the field and value', () => {
     expectUserError(metarl('train', '--env', 'Foo-v0'), 'Foo-v0', 'Navigation2D-v0');

@@ -63,6 +63,20 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     expect(pb.params).toEqual(pa.params);
   }, 60_000);
 
+  it('initFrom starts a new run from another run\'s parameters and records where it started', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 2 });
+    const a = tmp();
+    await train(cfg, { out: a });
+    const trained = loadCheckpoint(a).params;
+    const fresh = (await train(cfg, { out: tmp(), stopAfter: 0 })).params;
+    const started = (await train(cfg, { out: tmp(), initFrom: a, stopAfter: 0 })).params;
+    expect(started).toEqual(trained);
+    expect(fresh).not.toEqual(trained);
+    const b = tmp();
+    await train({ ...cfg, iterations: 1 }, { out: b, initFrom: a });
+    expect(JSON.parse(readFileSync(join(b, 'config.json'), 'utf8')).initFrom.iteration).toBe(2);
+  }, 60_000);
+
   it('keepEvery keeps the checkpoints of earlier iterations, equal to a shorter run', async () => {
     const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 4, checkpointEvery: 1 });
     const out = tmp();
