@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
@@ -8,7 +8,10 @@ import { envFactory, isSupervised, snapshotDir } from './trainer.ts';
 
 /** One checkpoint of a run that {@link selectCheckpoint} can pick. */
 export interface Candidate {
-  /** `itN` for a kept snapshot, `final` for the run's own checkpoint. */
+  /**
+   * `itN` for a kept snapshot, `final` for the run's own checkpoint, `start` for the checkpoint the
+   * run was started from with `metarl train --init-from` (iteration 0 of this run).
+   */
   name: string;
   /** The directory `metarl evaluate --run` takes for this checkpoint. */
   run: string;
@@ -34,6 +37,8 @@ export interface Selection {
   candidates: ScoredCandidate[];
   /** The picked candidate's directory. */
   picked: string;
+  /** Why a candidate was left out (e.g. the `--init-from` checkpoint has gone or changed). */
+  notes: string[];
 }
 
 /**
@@ -52,6 +57,24 @@ export function listCandidates(run: string, lastIteration = loadCheckpoint(run).
     : [];
   if (!kept.some((c) => c.iteration === lastIteration)) kept.push({ name: 'final', run, iteration: lastIteration });
   return kept;
+}
+
+/**
+ * The checkpoint `run` was started from with `metarl train --init-from` (recorded in
+ * `run/config.json`), as the candidate `start`: fine-tuning is kept only if validation prefers it.
+ * Left out, with a note saying why, if that checkpoint is no longer there or no longer holds the
+ * weights the run started from. Nothing for a run started from a fresh initialisation.
+ */
+export function startCandidate(run: string): { candidate?: Candidate; note?: string } {
+  const file = join(run, 'config.json');
+  if (!existsSync(file)) return {};
+  const from = (JSON.parse(readFileSync(file, 'utf8')) as { initFrom?: { run: string; weightsSha256: string } }).initFrom;
+  if (!from) return {};
+  if (!existsSync(join(from.run, 'checkpoint'))) return { note: `start (${from.run}, the --init-from checkpoint) left out: not found` };
+  if (loadCheckpoint(from.run).meta.weightsSha256 !== from.weightsSha256) {
+    return { note: `start (${from.run}, the --init-from checkpoint) left out: it no longer holds the weights this run started from` };
+  }
+  return { candidate: { name: 'start', run: from.run, iteration: 0 } };
 }
 
 /**
@@ -83,14 +106,16 @@ export interface SelectOptions {
 }
 
 /**
- * Picks a run's checkpoint on validation tasks: every candidate ({@link listCandidates}) is
+ * Picks a run's checkpoint on validation tasks: every candidate ({@link startCandidate},
+ * {@link listCandidates}) is
  * evaluated with the paper's protocol on the same `tasks` tasks and episode streams drawn from
  * `seed` (the numbers `metarl evaluate --seed` gives for each one), and the one with the best
  * {@link selectionScore} wins. The test tasks are never looked at.
  */
 export function selectCheckpoint(opts: SelectOptions): Selection {
   const { config, iteration } = loadCheckpoint(opts.run).meta;
-  const candidates = listCandidates(opts.run, iteration);
+  const start = startCandidate(opts.run);
+  const candidates = [...(start.candidate ? [start.candidate] : []), ...listCandidates(opts.run, iteration)];
   if (candidates.length < 2) throw new ConfigError('--run', opts.run, 'has only its final checkpoint to choose from; train with --keep-every N to keep snapshots');
   const env = config.env;
   if (isSupervised(envFactory(config)())) throw new ConfigError('--run', opts.run, `is a ${env} run; select picks among RL checkpoints`);
@@ -115,6 +140,7 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
     score: opts.steps === 0 ? 'mean return at step 0' : `sum of the mean returns after steps 1–${opts.steps}`,
     candidates: scored,
     picked: scored[best]!.run,
+    notes: start.note ? [start.note] : [],
   };
 }
 
@@ -128,6 +154,6 @@ export function selectionMarkdown(s: Selection): string {
     const cells = [c.name, String(c.iteration), ...c.steps.map((x) => `${x.mean.toFixed(2)} ± ${x.sem.toFixed(2)}`), c.score.toFixed(2)];
     lines.push(`| ${cells.map(b).join(' | ')} |`);
   }
-  lines.push('', `picked ${s.picked} (${s.score}, ${s.tasks} validation tasks from seed ${s.seed})`);
+  lines.push('', ...s.notes.map((n) => `note: ${n}`), `picked ${s.picked} (${s.score}, ${s.tasks} validation tasks from seed ${s.seed})`);
   return lines.join('\n');
 }

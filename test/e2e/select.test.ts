@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bestIndex, listCandidates, selectionScore } from '../../agents/select.ts';
@@ -57,5 +57,36 @@ describe('checkpoint selection', () => {
     expectUserError(metarl('select', '--run', join(run, 'nope')), '--run', 'not found');
     rmSync(join(run, 'snapshots'), { recursive: true });
     expectUserError(metarl('select', '--run', run, '--tasks', '1', '--steps', '0', '--episodes', '1'), '--run', '--keep-every');
+  }, 240_000);
+
+  it('counts the checkpoint a run was started from (--init-from) as the candidate `start`, while it is unchanged', () => {
+    const dir = tmp();
+    const src = join(dir, 'src');
+    const ft = join(dir, 'ft');
+    expect(metarl('train', '--preset', 'tiny', '--iterations', '2', '--out', src).code).toBe(0);
+    const t = metarl('train', '--preset', 'tiny', '--seed', '4', '--iterations', '2', '--keep-every', '1', '--init-from', src, '--out', ft);
+    expect(t.code, t.stderr).toBe(0);
+    const args = ['--seed', '5', '--tasks', '3', '--steps', '1', '--episodes', '4'];
+    const out = join(dir, 'select.json');
+    const s = metarl('select', '--run', ft, ...args, '--json', out);
+    expect(s.code, s.stderr).toBe(0);
+    const sel = json(out);
+    expect(sel.candidates.map((c: { name: string; iteration: number }) => [c.name, c.iteration])).toEqual([['start', 0], ['it1', 1], ['it2', 2]]);
+    expect(sel.candidates[0].run).toBe(src);
+    expect(sel.notes).toEqual([]);
+    const e = metarl('evaluate', '--run', src, ...args, '--json', join(dir, 'src.json'));
+    expect(e.code, e.stderr).toBe(0);
+    expect(sel.candidates[0].steps.map((x: StepStat) => x.mean)).toEqual(json(dir, 'src.json').steps.map((x: StepStat) => x.mean));
+    // The source checkpoint replaced by other weights, then gone: left out, with a note saying why.
+    cpSync(join(ft, 'checkpoint'), join(src, 'checkpoint'), { recursive: true });
+    const changed = metarl('select', '--run', ft, ...args, '--json', out);
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(json(out).candidates.map((c: { name: string }) => c.name)).toEqual(['it1', 'it2']);
+    expect(changed.stdout).toContain('note: start');
+    expect(json(out).notes[0]).toContain('no longer holds the weights');
+    rmSync(join(src, 'checkpoint'), { recursive: true });
+    const gone = metarl('select', '--run', ft, ...args, '--json', out);
+    expect(gone.code, gone.stderr).toBe(0);
+    expect(json(out).notes[0]).toContain('not found');
   }, 240_000);
 });
