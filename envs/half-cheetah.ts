@@ -33,6 +33,7 @@ const ACT_DIM = NUM_JOINTS;
 /** Half-width of the uniform reset noise on positions; velocities get this times N(0, 1). */
 const RESET_NOISE = 0.1;
 
+/** Options of the half-cheetah envs. */
 export interface HalfCheetahOptions {
   /** Horizon: `truncated` is set on this step. Default {@link HALF_CHEETAH_HORIZON}. */
   maxEpisodeSteps?: number;

@@ -28,6 +28,7 @@ export const OMNIGLOT_IMAGE_SIZE = 28;
 export const OMNIGLOT_BACKGROUND_CHARACTERS = 964;
 /** Rotations (degrees, counter-clockwise) that augment every character into four classes. */
 export const ROTATIONS = [0, 90, 180, 270] as const;
+/** One of {@link ROTATIONS}. */
 export type Rotation = (typeof ROTATIONS)[number];
 
 /** Thrown for invalid Omniglot options and tasks; carries the offending value in its message. */
@@ -182,7 +183,9 @@ export function rotateImage(img: Float32Array, size: number, rotation: number): 
 // ---------------------------------------------------------------------------------------------
 // Splits
 
+/** A split of the characters, drawn by a seeded shuffle (the rotated classes of a character stay together). */
 export type OmniglotSplit = 'train' | 'validation' | 'test';
+/** Every split, in order. */
 export const SPLITS: readonly OmniglotSplit[] = ['train', 'validation', 'test'];
 
 /** Characters per split. */
@@ -283,6 +286,7 @@ export interface OmniglotTaskConfig {
   rotations: boolean;
 }
 
+/** 5-way 1-shot with 15 queries per class and rotated classes. */
 export const DEFAULT_TASK_CONFIG: OmniglotTaskConfig = { ways: 5, shots: 1, queries: 15, rotations: true };
 
 /** `k` distinct integers from [0, n) in random order (partial Fisher–Yates over a sparse map). */
@@ -416,6 +420,7 @@ export interface OmniglotEnvConfig extends OmniglotTaskConfig {
   splitSeed: number;
 }
 
+/** {@link DEFAULT_TASK_CONFIG} on the train split, split seed 0. */
 export const DEFAULT_OMNIGLOT_ENV_CONFIG: OmniglotEnvConfig = { ...DEFAULT_TASK_CONFIG, split: 'train', splitSeed: 0 };
 
 /**

@@ -23,8 +23,10 @@ import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstal
 
 export { secondOrderFixInstalled };
 
+/** A `--backend` value: `auto` picks the first native package that loads, else wasm, else cpu. */
 export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
+/** Options of {@link initBackend}. */
 export interface InitBackendOptions {
   /** Receives the one summary line (default: console.error). */
   log?: (line: string) => void;

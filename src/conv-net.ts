@@ -60,6 +60,7 @@ export interface ConvNetConfig {
   bnEpsilon: number;
 }
 
+/** The paper's Omniglot network: four 3×3 conv blocks of 64 filters (stride 2) on 28×28 inputs; the class count is left to the caller. */
 export const DEFAULT_CONV_NET_CONFIG: Omit<ConvNetConfig, 'numClasses'> = {
   inputSize: 28,
   inputChannels: 1,

@@ -141,6 +141,7 @@ export function uninstallSecondOrderFix(): void {
   delete (engine as unknown as { runKernelFunc?: unknown }).runKernelFunc;
 }
 
+/** Whether the second-order gradient fix is installed on the current tfjs engine. */
 export function secondOrderFixInstalled(): boolean {
   return isOurWrapper(getEngine().runKernelFunc);
 }

@@ -331,6 +331,7 @@ function initializedWasmBackend(): object | null {
   return registry[WASM] ?? null;
 }
 
+/** Whether the wasm matmul and tanh speed fixes are registered. */
 export function wasmKernelFixesInstalled(): boolean {
   return stockKernels.size > 0;
 }
