@@ -216,30 +216,39 @@ export class MamlShard {
 
   /**
    * Per task: finite-difference Fisher-vector product ∇KL(θ_old + εv) / ε, given the shifted
-   * point `xShifted` = θ_old + εv. `[k, n]`.
+   * point `xShifted` = θ_old + εv. `[k, n]`. With `only` (meta-batch indices), the other tasks'
+   * rows are left zero and not computed.
    */
-  fvpFiniteDifference(xShifted: Float64Array, eps: number): Float64Array {
+  fvpFiniteDifference(xShifted: Float64Array, eps: number, only?: readonly number[]): Float64Array {
     this.requireObjectives('fvp');
     const n = this.numParams;
     const out = new Float64Array(this.tasks.length * n);
-    this.withTheta(xShifted, (theta) => this.each('fvp', (i) => out.set(this.objectives[i]!.fvpFiniteDifference(theta, eps), i * n)));
+    this.withTheta(xShifted, (theta) => this.eachOf(only, (i) => out.set(this.objectives[i]!.fvpFiniteDifference(theta, eps), i * n)));
     return out;
   }
 
-  /** Per task: exact Fisher-vector product H v at θ_old = x. `[k, n]`. */
-  fvpExact(x: Float64Array, v: Float64Array): Float64Array {
+  /** Per task: exact Fisher-vector product H v at θ_old = x. `[k, n]`; `only` as in {@link fvpFiniteDifference}. */
+  fvpExact(x: Float64Array, v: Float64Array, only?: readonly number[]): Float64Array {
     this.requireObjectives('fvp');
     const n = this.numParams;
     const out = new Float64Array(this.tasks.length * n);
     this.withTheta(x, (theta) => {
       const vT = this.policy.toTensors(unflattenValues(v, this.like));
       try {
-        this.each('fvp', (i) => out.set(this.objectives[i]!.fvpExact(theta, vT), i * n));
+        this.eachOf(only, (i) => out.set(this.objectives[i]!.fvpExact(theta, vT), i * n));
       } finally {
         tf.dispose(vT);
       }
     });
     return out;
+  }
+
+  /** {@link each} over the 'fvp' phase, skipping tasks whose meta-batch index is not in `only` (if given). */
+  private eachOf(only: readonly number[] | undefined, f: (i: number) => void): void {
+    const keep = only && new Set(only);
+    this.each('fvp', (i) => {
+      if (!keep || keep.has(this.tasks[i]!.index)) f(i);
+    });
   }
 
   /** Per task: surrogate loss and mean KL at θ = x (values only). `[k, 2]`. */

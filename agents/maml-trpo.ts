@@ -8,7 +8,7 @@ import { trpoStep, type TrpoResult } from '../src/trpo.ts';
 import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
 import type { WorkerPool } from '../src/worker-pool.ts';
-import { shardFailure, workerBackend } from './shards.ts';
+import { fvpTaskIndices, shardFailure, workerBackend } from './shards.ts';
 import { MamlShard, TaskFailedError, contiguousBlocks, type CollectRequest, type CollectResult, type ShardTask } from './maml-shard.ts';
 import type { MamlWorkerInit } from './maml-worker.ts';
 
@@ -72,8 +72,9 @@ export interface MamlTrpoOptions {
 interface ShardRunner {
   collect(req: CollectRequest): Promise<CollectResult>;
   metaGradient(x: Float64Array): Promise<Float64Array>;
-  fvpFiniteDifference(x: Float64Array, eps: number): Promise<Float64Array>;
-  fvpExact(x: Float64Array, v: Float64Array): Promise<Float64Array>;
+  /** `only`: meta-batch indices of the tasks to compute (the others' rows stay zero); all if absent. */
+  fvpFiniteDifference(x: Float64Array, eps: number, only?: number[]): Promise<Float64Array>;
+  fvpExact(x: Float64Array, v: Float64Array, only?: number[]): Promise<Float64Array>;
   evaluate(x: Float64Array): Promise<Float64Array>;
   /** Frees the block's tensors; returns the runner's live tensor count (0 in-process: counted on this thread). */
   release(): Promise<number>;
@@ -83,8 +84,8 @@ function localRunner(shard: MamlShard): ShardRunner {
   return {
     collect: async (req) => shard.collect(req),
     metaGradient: async (x) => shard.metaGradient(x),
-    fvpFiniteDifference: async (x, eps) => shard.fvpFiniteDifference(x, eps),
-    fvpExact: async (x, v) => shard.fvpExact(x, v),
+    fvpFiniteDifference: async (x, eps, only) => shard.fvpFiniteDifference(x, eps, only),
+    fvpExact: async (x, v, only) => shard.fvpExact(x, v, only),
     evaluate: async (x) => shard.evaluate(x),
     release: async () => {
       shard.release();
@@ -97,8 +98,8 @@ function workerRunner(pool: WorkerPool, w: number): ShardRunner {
   return {
     collect: (req) => pool.call(w, 'collect', req),
     metaGradient: (x) => pool.call(w, 'metaGradient', { x }),
-    fvpFiniteDifference: (x, eps) => pool.call(w, 'fvpFiniteDifference', { x, eps }),
-    fvpExact: (x, v) => pool.call(w, 'fvpExact', { x, v }),
+    fvpFiniteDifference: (x, eps, only) => pool.call(w, 'fvpFiniteDifference', { x, eps, only }),
+    fvpExact: (x, v, only) => pool.call(w, 'fvpExact', { x, v, only }),
     evaluate: (x) => pool.call(w, 'evaluate', { x }),
     release: () => pool.call(w, 'release', null),
   };
@@ -270,20 +271,24 @@ export class MamlTrpo {
       gradNorm = Math.sqrt(grad.reduce((s, v) => s + v * v, 0));
       t.metaGradient += now() - t0;
 
+      // The tasks the Fisher-vector products average over (all unless trpo.fvpSubsample < 1); the
+      // shards leave the other tasks' rows zero.
+      const fvpTasks = fvpTaskIndices(n, c.trpo.fvpSubsample);
+      const only = fvpTasks.length < n ? fvpTasks : undefined;
       const fvp = async (v: Float64Array): Promise<Float64Array> => {
         const t1 = now();
         const out = new Float64Array(v.length);
         const add = (row: Float64Array, o: number) => {
-          for (let i = 0; i < dim; i++) out[i] += row[o + i]! / n;
+          for (let i = 0; i < dim; i++) out[i] += row[o + i]! / fvpTasks.length;
         };
         if (c.trpo.fvp === 'exact') {
-          await perTask((r) => r.fvpExact(x0, v), dim, add);
+          await perTask((r) => r.fvpExact(x0, v, only), dim, add);
         } else {
           const norm = Math.sqrt(v.reduce((s, a) => s + a * a, 0));
           if (norm === 0) return out;
           const eps = c.trpo.fdShift / norm;
           const shifted = x0.map((a, i) => a + eps * v[i]!);
-          await perTask((r) => r.fvpFiniteDifference(shifted, eps), dim, add);
+          await perTask((r) => r.fvpFiniteDifference(shifted, eps, only), dim, add);
         }
         for (let i = 0; i < out.length; i++) out[i] += c.trpo.cgDamping * v[i]!;
         t.cg += now() - t1;

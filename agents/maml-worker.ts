@@ -31,8 +31,8 @@ serveWorker(async (init: MamlWorkerInit) => {
       return new Transfer(r, [r.returnsBefore.buffer as ArrayBuffer, r.returnsAfter.buffer as ArrayBuffer]);
     },
     metaGradient: ({ x }: { x: Float64Array }) => out(shard.metaGradient(x)),
-    fvpFiniteDifference: ({ x, eps }: { x: Float64Array; eps: number }) => out(shard.fvpFiniteDifference(x, eps)),
-    fvpExact: ({ x, v }: { x: Float64Array; v: Float64Array }) => out(shard.fvpExact(x, v)),
+    fvpFiniteDifference: ({ x, eps, only }: { x: Float64Array; eps: number; only?: number[] }) => out(shard.fvpFiniteDifference(x, eps, only)),
+    fvpExact: ({ x, v, only }: { x: Float64Array; v: Float64Array; only?: number[] }) => out(shard.fvpExact(x, v, only)),
     evaluate: ({ x }: { x: Float64Array }) => out(shard.evaluate(x)),
     release: () => shard.release(),
   };

@@ -37,6 +37,18 @@ export function contiguousBlocks(n: number, parts: number): Array<[number, numbe
 }
 
 /**
+ * The `round(fraction · n)` (at least one) of `n` tasks that the Fisher-vector products use, evenly
+ * spaced (`floor((j + ½) n / k)`), ascending. Tasks are drawn independently, so any fixed positions
+ * are a random subset; spacing them spreads the work over the workers' contiguous blocks.
+ */
+export function fvpTaskIndices(n: number, fraction: number): number[] {
+  if (!(Number.isInteger(n) && n >= 1)) throw new RangeError(`fvpTaskIndices: n must be a positive integer, got ${n}`);
+  if (!(fraction > 0 && fraction <= 1)) throw new RangeError(`fvpTaskIndices: fraction must be in (0, 1], got ${fraction}`);
+  const k = Math.min(n, Math.max(1, Math.round(fraction * n)));
+  return Array.from({ length: k }, (_, j) => Math.floor(((j + 0.5) * n) / k));
+}
+
+/**
  * Turns a failure of a block of tasks into an error naming the task (index and JSON): a
  * {@link TaskFailedError} as is, a worker's failure with the task it had marked (and the phase and
  * reason its TaskFailedError carried), or, when the worker died between tasks, its whole block.

@@ -115,10 +115,17 @@ export interface TrainConfig {
      * difference's O(ε) error spoilt the CG direction (multi-task TRPO never passed its line search).
      */
     fdShift: number;
+    /**
+     * Fraction of the meta-batch's tasks the Fisher-vector products average over, in (0, 1]
+     * (rllab's `subsample_factor`, per task). The tasks are evenly spaced in the meta-batch
+     * (`fvpTaskIndices` in agents/shards.ts); the gradient, the line search and its KL still use every task.
+     * Default 1 (all tasks).
+     */
+    fvpSubsample: number;
   };
 }
 
-type Kind = 'posInt' | 'nonNegInt' | 'posNum' | 'nonNegNum' | 'unitInterval' | 'openUnit' | 'bool' | 'string' | 'posIntList' | 'nonNegNumList' | { oneOf: readonly string[] };
+type Kind = 'posInt' | 'nonNegInt' | 'posNum' | 'nonNegNum' | 'unitInterval' | 'openUnit' | 'fraction' | 'bool' | 'string' | 'posIntList' | 'nonNegNumList' | { oneOf: readonly string[] };
 
 /** The type of every leaf; used to reject unknown keys and bad values with the field's path. */
 const SCHEMA: Record<string, Kind> = {
@@ -158,6 +165,7 @@ const SCHEMA: Record<string, Kind> = {
   'trpo.cgTruncate': 'bool',
   'trpo.fvp': { oneOf: ['exact', 'finite-difference'] },
   'trpo.fdShift': 'posNum',
+  'trpo.fvpSubsample': 'fraction',
 };
 
 /** Reference hyperparameters of MAML-TRPO (reference.md, "public consensus"). */
@@ -174,7 +182,7 @@ function base(env: string): TrainConfig {
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },
-    trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, cgTruncate: false, fvp: 'finite-difference', fdShift: 1e-3 },
+    trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, cgTruncate: false, fvp: 'finite-difference', fdShift: 1e-3, fvpSubsample: 1 },
   };
 }
 
@@ -265,6 +273,7 @@ function checkLeaf(path: string, kind: Kind, v: unknown): void {
   if (kind === 'nonNegNum' && !(x >= 0)) fail('must be ≥ 0');
   if (kind === 'unitInterval' && !(x >= 0 && x <= 1)) fail('must be in [0, 1]');
   if (kind === 'openUnit' && !(x > 0 && x < 1)) fail('must be in (0, 1)');
+  if (kind === 'fraction' && !(x > 0 && x <= 1)) fail('must be in (0, 1]');
 }
 
 /**
