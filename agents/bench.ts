@@ -67,6 +67,8 @@ export interface BenchReport {
     activation: string;
     cgIters: number;
     fvp: string;
+    /** `trpo.fvpSubsample`: fraction of the tasks in the Fisher-vector products. */
+    fvpSubsample: number;
     firstOrder: boolean;
   };
   /** Seconds of construction plus the warm-up iterations (worker start-up included). */
@@ -182,6 +184,7 @@ export async function benchMetaIterations(opts: BenchOptions): Promise<BenchRepo
       activation: config.policy.activation,
       cgIters: config.trpo.cgIters,
       fvp: config.trpo.fvp,
+      fvpSubsample: config.trpo.fvpSubsample,
       firstOrder: config.adaptation.firstOrder,
     },
     startupSeconds,
@@ -268,7 +271,7 @@ export function formatBenchReport(r: BenchReport): string {
   const c = r.config;
   const lines = [
     `${r.env}: ${c.metaBatchSize} tasks × ${c.fastBatchSize} episodes × ${c.horizon} steps, ${c.hiddenSizes.join('-')} ${c.activation}, ` +
-      `${c.cgIters} CG iterations (${c.fvp} FVP${c.firstOrder ? ', first order' : ''}); backend ${r.backend}, ${r.workers} worker${r.workers === 1 ? '' : 's'}, ` +
+      `${c.cgIters} CG iterations (${c.fvp} FVP${c.fvpSubsample < 1 ? ` on ${c.fvpSubsample} of the tasks` : ''}${c.firstOrder ? ', first order' : ''}); backend ${r.backend}, ${r.workers} worker${r.workers === 1 ? '' : 's'}, ` +
       `${r.machine.cores} cores (load ${r.machine.loadAverage1m.toFixed(2)})`,
     `seconds / iteration: median ${f(r.secondsPerIteration.median)}  min ${f(r.secondsPerIteration.min)}  max ${f(r.secondsPerIteration.max)}  ` +
       `(${r.iterations.length} iterations after warm-up, start-up ${f(r.startupSeconds)} s)`,

@@ -1,3 +1,6 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError } from '../src/config.ts';
+
 /**
  * Reads `--name N` from the command line of a benchmark script: a positive integer, or `fallback`
  * when the flag is absent; anything else throws naming the flag and the value.
@@ -8,4 +11,17 @@ export function intArg(name: string, fallback: number): number {
   const value = Number(process.argv[i + 1]);
   if (!Number.isInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${process.argv[i + 1]}`);
   return value;
+}
+
+/**
+ * Reads a `--config FILE.json` (overrides of a config, nested like it): a missing file or bad JSON
+ * throws a {@link ConfigError} naming `--config` and the path. The keys are checked when applied.
+ */
+export function readConfigFile(path: string): unknown {
+  if (!existsSync(path)) throw new ConfigError('--config', path, 'file not found');
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new ConfigError('--config', path, `is not valid JSON: ${(e as Error).message}`);
+  }
 }

@@ -1,7 +1,8 @@
 /**
- * `metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]`
+ * `metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]`
  *
- * Times MAML-TRPO meta-iterations of the env's reference configuration (its default preset) after
+ * Times MAML-TRPO meta-iterations of the env's reference configuration (its default preset, with
+ * `--config`'s overrides) after
  * one warm-up: seconds per iteration (median/min/max), the phase breakdown, env control steps per
  * second, peak RSS and the live tensor count. `--env-only` instead measures env control steps per
  * second on one core (every registered env unless `--env` is given). The measurements live in
@@ -10,7 +11,8 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { ConfigError } from '../src/config.ts';
+import { ConfigError, resolveConfig } from '../src/config.ts';
+import { readConfigFile } from './args.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { listEnvs, make } from '../envs/index.ts';
 import { benchEnvSteps, benchMetaIterations, formatBenchReport, formatEnvBench } from '../agents/bench.ts';
@@ -29,6 +31,7 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
     strict: true,
     options: {
       env: { type: 'string' },
+      config: { type: 'string' },
       iterations: { type: 'string' },
       workers: { type: 'string' },
       backend: { type: 'string' },
@@ -46,10 +49,12 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
   }
   const iterations = posInt('--iterations', o.iterations, 5);
   const workers = posInt('--workers', o.workers, availableParallelism());
+  const config = o.config !== undefined ? resolveConfig(envs[0]!, undefined, readConfigFile(o.config)) : undefined;
   const b = backend(o.backend);
   await initBackend(b, { log });
-  log(`bench: ${envs[0]}, reference configuration, ${workers} worker${workers === 1 ? '' : 's'}, 1 warm-up + ${iterations} iterations`);
-  const report = await benchMetaIterations({ env: envs[0]!, iterations, workers, log });
+  const what = o.config !== undefined ? `reference configuration + ${o.config}` : 'reference configuration';
+  log(`bench: ${envs[0]}, ${what}, ${workers} worker${workers === 1 ? '' : 's'}, 1 warm-up + ${iterations} iterations`);
+  const report = await benchMetaIterations({ env: envs[0]!, config, iterations, workers, log });
   process.stdout.write(`${formatBenchReport(report)}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -6,12 +6,12 @@
  *                [--workers N] [--keep-every N] [--init-from RUN_DIR]
  *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
  *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--json FILE] [--backend B]
- *   metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
+ *   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
@@ -32,6 +32,7 @@ import { filmstripSvg, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
 import { svgToPng } from '../src/png-node.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
+import { readConfigFile } from './args.ts';
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** Held-out evaluation tasks come from this seed by default; training streams are keyed differently too. */
@@ -49,7 +50,7 @@ const USAGE = `usage:
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
                  [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--json FILE] [--backend B]
-  metarl bench [--env ID] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
+  metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE]
 envs: ${listEnvs().join(', ')}
@@ -113,15 +114,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
     if (iterations !== undefined) config.iterations = iterations;
   } else {
     make(envId); // unknown id → UnknownEnvError listing the known ones
-    let fileCfg: unknown = {};
-    if (o.config) {
-      if (!existsSync(o.config)) throw new ConfigError('--config', o.config, 'file not found');
-      try {
-        fileCfg = JSON.parse(readFileSync(o.config, 'utf8'));
-      } catch (e) {
-        throw new ConfigError('--config', o.config, `is not valid JSON: ${(e as Error).message}`);
-      }
-    }
+    const fileCfg = o.config !== undefined ? readConfigFile(o.config) : {};
     const cli: Record<string, unknown> = {};
     const seed = intOpt('seed', o.seed, 0);
     if (seed !== undefined) cli.seed = seed;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -50,5 +50,24 @@ describe('bench', () => {
     const doc = JSON.parse(readFileSync(json, 'utf8')) as { kind: string; envs: Array<{ env: string; stepsPerSecond: number }> };
     expect(doc.kind).toBe('env-steps');
     expect(doc.envs[0]!.stepsPerSecond).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('metarl bench --config applies the file over the reference configuration; a missing file exits 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metarl-bench-'));
+    const cfg = join(dir, 'small.json');
+    writeFileSync(cfg, JSON.stringify({ sampling: { metaBatchSize: 2, fastBatchSize: 2 }, policy: { hiddenSizes: [8] }, trpo: { fvpSubsample: 0.5 } }));
+    const bin = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
+    const json = join(dir, 'bench.json');
+    const args = ['bench', '--env', 'Navigation2D-v0', '--iterations', '1', '--workers', '1', '--backend', 'wasm'];
+    const r = spawnSync(process.execPath, [bin, ...args, '--config', cfg, '--json', json], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/2 tasks × 2 episodes × 100 steps, 8 tanh, 10 CG iterations \(finite-difference FVP on 0\.5 of the tasks\)/);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as { config: { metaBatchSize: number; fvpSubsample: number; hiddenSizes: number[] } };
+    expect(doc.config).toMatchObject({ metaBatchSize: 2, fvpSubsample: 0.5, hiddenSizes: [8] });
+
+    const missing = join(dir, 'nope.json');
+    const bad = spawnSync(process.execPath, [bin, ...args, '--config', missing], { encoding: 'utf8', timeout: 60_000 });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe(`metarl: --config: file not found (got ${JSON.stringify(missing)})\n`);
   }, 60_000);
 });
