@@ -3,9 +3,9 @@
  *
  * Times MAML-TRPO meta-iterations of the env's reference configuration (its default preset, with
  * `--config`'s overrides) after one warm-up: seconds per iteration (median/min/max), the phase
- * breakdown, env control steps per second, peak RSS and the live tensor count. `--env-only` instead measures env control steps per
- * second on one core (every registered env unless `--env` is given). The measurements live in
- * agents/bench.ts.
+ * breakdown, env control steps per second, peak RSS and the live tensor count. `--env-only`
+ * instead measures env control steps per second on one core (every registered env unless `--env`
+ * is given). The measurements live in agents/bench.ts.
  */
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
