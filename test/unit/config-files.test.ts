@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', 'configs');
-const ENV_BY_PREFIX: Record<string, string> = { nav: 'Navigation2D-v0', sine: 'SineRegression-v0' };
+const ENV_BY_PREFIX: Record<string, string> = { nav: 'Navigation2D-v0', sine: 'SineRegression-v0', cheetah: 'HalfCheetahVel-v0' };
 
 /** Every leaf of `override` is found, equal, at the same path in `resolved`. */
 function expectOverridesApplied(override: unknown, resolved: unknown, path: string): void {
