@@ -35,6 +35,8 @@ export interface Comparison {
   /** The file the held-out tasks came from, when they were not drawn from `seed`. */
   taskFile?: string;
   episodes: number;
+  /** Env steps per batch when batches were measured in steps (`--batch-timesteps`). */
+  batchTimesteps?: number;
   seed: number;
   methods: MethodResult[];
   /** (MAML₁ − pretrained₁) / (oracle − pretrained₁), when all three are present. */
@@ -81,6 +83,8 @@ export interface CompareOptions {
   taskFile?: string;
   steps: number;
   episodes: number;
+  /** When set, every batch is whole episodes up to at least this many env steps (`evaluateAdaptation`'s `batchTimesteps`). */
+  batchTimesteps?: number;
   seed: number;
   onProgress?: (method: string, done: number, total: number) => void;
 }
@@ -120,6 +124,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
       tasks,
       steps,
       episodes: opts.episodes,
+      ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
       fastLr: lr,
       advantages: { ...c.advantages, regCoeff: c.baseline.regCoeff },
       // Same episode streams for every method: differences come from the policies only.
@@ -136,14 +141,14 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const mamlRes = results.find((r) => r.name === 'maml');
   const preRes = results.find((r) => r.name === 'pretrained');
   const paired = mamlRes && preRes ? pairedDifference(mamlRes.steps, preRes.steps) : null;
-  return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes: opts.episodes, seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired };
+  return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes: opts.episodes, ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}), seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired };
 }
 
 /** The comparison as a markdown table (methods × steps, mean ± s.e.m.) plus the gap closed and MAML − pretrained. */
 export function comparisonMarkdown(c: Comparison): string {
   const K = Math.max(...c.methods.map((m) => m.steps.length)) - 1;
   const lines = [
-    `Adaptation on ${c.tasks} held-out ${c.env} tasks (${c.taskFile !== undefined ? `tasks from ${c.taskFile}, episode seed` : 'seed'} ${c.seed}, ${c.episodes} episodes per step; mean ± s.e.m. of the average return)`,
+    `Adaptation on ${c.tasks} held-out ${c.env} tasks (${c.taskFile !== undefined ? `tasks from ${c.taskFile}, episode seed` : 'seed'} ${c.seed}, ${c.batchTimesteps !== undefined ? `whole episodes up to at least ${c.batchTimesteps} env steps per step, in rounds of ${c.episodes}` : `${c.episodes} episodes per step`}; mean ± s.e.m. of the average return)`,
     '',
     `| method | α | ${Array.from({ length: K + 1 }, (_, k) => `step ${k}`).join(' | ')} |`,
     `|---|---|${Array.from({ length: K + 1 }, () => '---').join('|')}|`,

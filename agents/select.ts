@@ -32,6 +32,8 @@ export interface Selection {
   seed: number;
   tasks: number;
   episodes: number;
+  /** Env steps per batch, when given (`--batch-timesteps`). */
+  batchTimesteps?: number;
   /** What the score is, in words. */
   score: string;
   candidates: ScoredCandidate[];
@@ -102,6 +104,8 @@ export interface SelectOptions {
   tasks: number;
   steps: number;
   episodes: number;
+  /** When set, every batch is whole episodes up to at least this many env steps (`metarl evaluate --batch-timesteps`). */
+  batchTimesteps?: number;
   onProgress?: (candidate: string, done: number, total: number) => void;
 }
 
@@ -126,6 +130,7 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
     tasks: opts.tasks,
     steps: opts.steps,
     episodes: opts.episodes,
+    ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
     seed: opts.seed,
     onProgress: opts.onProgress,
   });
@@ -137,6 +142,7 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
     seed: opts.seed,
     tasks: c.tasks,
     episodes: opts.episodes,
+    ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
     score: opts.steps === 0 ? 'mean return at step 0' : `sum of the mean returns after steps 1–${opts.steps}`,
     candidates: scored,
     picked: scored[best]!.run,

@@ -4,8 +4,8 @@
  *   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
  *                [--workers N] [--keep-every N] [--init-from RUN_DIR]
- *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
- *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--json FILE] [--backend B]
+ *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
+ *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--json FILE] [--backend B]
  *   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
@@ -46,10 +46,10 @@ const USAGE = `usage:
   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
                [--workers N] [--keep-every N] [--init-from RUN_DIR]
-  metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--shots K] [--seed N] [--json FILE] [--backend B]
+  metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
-                 [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR
-  metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--json FILE] [--backend B]
+                 [--episodes 40] [--batch-timesteps N] [--seed N] [--lr name=α,…] [--backend B] --out DIR
+  metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--json FILE] [--backend B]
   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE]
@@ -149,6 +149,7 @@ const RUN_EVAL_FLAGS = {
   tasks: { type: 'string' },
   steps: { type: 'string' },
   episodes: { type: 'string' },
+  'batch-timesteps': { type: 'string' },
   seed: { type: 'string' },
   json: { type: 'string' },
   backend: { type: 'string' },
@@ -171,6 +172,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const nTasks = intOpt('tasks', o.tasks, 1) ?? 40;
   const steps = intOpt('steps', o.steps, 0) ?? 3;
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
+  const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
   const backend = backendOpt(o.backend);
   const ck = loadCheckpoint(o.run);
@@ -181,6 +183,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const evalEnv = makeEnv();
   if (isSupervised(evalEnv)) {
     if (o['task-file'] !== undefined) throw new ConfigError('--task-file', o['task-file'], `is for RL envs; ${cfg.env} draws its held-out tasks from --seed`);
+    if (batchTimesteps !== undefined) throw new ConfigError('--batch-timesteps', o['batch-timesteps'], `is for RL envs; ${cfg.env} adapts on --shots examples`);
     // Horizon-1 tasks: K-shot adaptation scored on held-out query examples (defaults: 600 tasks, 10 steps).
     const n = o.tasks === undefined ? 600 : nTasks;
     const k = o.steps === undefined ? 10 : steps;
@@ -199,11 +202,12 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const taskFile = o['task-file'];
   const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : evalEnv.sampleTasks(nTasks, rng.fork('tasks'));
-  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} steps, ${episodes} episodes per step`);
+  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} steps, ${batchTimesteps !== undefined ? `whole episodes up to at least ${batchTimesteps} env steps per step` : `${episodes} episodes per step`}`);
   const stats = evaluateAdaptation(policy, ck.params, makeEnv, {
     tasks,
     steps,
     episodes,
+    ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
     fastLr: cfg.adaptation.fastLr,
     advantages: { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff },
     rng,
@@ -211,7 +215,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   });
   process.stdout.write(`${formatStepTable(cfg.env, stats)}\n`);
   if (o.json) {
-    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: tasks.length, ...(taskFile !== undefined ? { taskFile } : {}), episodes, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
+    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: tasks.length, ...(taskFile !== undefined ? { taskFile } : {}), episodes, ...(batchTimesteps !== undefined ? { batchTimesteps } : {}), steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
     writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
   }
 }
@@ -233,6 +237,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
   const tasks = intOpt('tasks', o.tasks, 1) ?? 40;
   const steps = intOpt('steps', o.steps, 0) ?? 3;
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
+  const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   if (o.json && !existsSync(dirname(o.json))) throw new ConfigError('--json', o.json, 'its directory does not exist');
   const backend = backendOpt(o.backend);
   await initBackend(backend, { log });
@@ -242,6 +247,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
     tasks,
     steps,
     episodes,
+    ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
     onProgress: (name, d, n) => process.stderr.write(`\r  ${name}: task ${d}/${n}${d === n ? '\n' : ''}`),
   });
   process.stdout.write(`${selectionMarkdown(sel)}\n`);

@@ -1,6 +1,6 @@
 /**
  * `metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json]
- *   [--steps 3] [--episodes 40] [--seed N] [--lr name=α,…] [--backend B] --out DIR`
+ *   [--steps 3] [--episodes 40] [--batch-timesteps N] [--seed N] [--lr name=α,…] [--backend B] --out DIR`
  * writes results.json, results.md, figure.svg and figure.png.
  */
 import { parseArgs } from 'node:util';
@@ -43,6 +43,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
       tasks: { type: 'string' },
       steps: { type: 'string' },
       episodes: { type: 'string' },
+      'batch-timesteps': { type: 'string' },
       seed: { type: 'string' },
       'task-file': { type: 'string' },
       lr: { type: 'string' },
@@ -74,6 +75,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const tasks = taskList?.length ?? posInt('--tasks', o.tasks, 40);
   const steps = posInt('--steps', o.steps, 3, 0);
   const episodes = posInt('--episodes', o.episodes, 40);
+  const batchTimesteps = o['batch-timesteps'] === undefined ? undefined : posInt('--batch-timesteps', o['batch-timesteps'], 1);
   const seed = posInt('--seed', o.seed, 20170309, 0);
   await initBackend(backend(o.backend), { log });
   const result = compareMethods({
@@ -83,6 +85,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     ...(taskList !== undefined ? { taskList, taskFile } : {}),
     steps,
     episodes,
+    ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
     seed,
     onProgress: (name, d, n) => process.stderr.write(`\r  ${name}: task ${d}/${n}${d === n ? '\n' : ''}`),
   });

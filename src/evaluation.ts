@@ -1,7 +1,7 @@
 import type { MetaEnv, Task } from './types.ts';
 import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';
-import { sampleEpisodes, meanReturn } from './sampler.ts';
+import { sampleEpisodes, sampleTimestepBudget, meanReturn } from './sampler.ts';
 import { estimateAdvantages, type AdvantageConfig } from './advantages.ts';
 import { adaptValues, pgData } from './maml.ts';
 
@@ -19,8 +19,14 @@ export interface EvaluationOptions {
   tasks: Task[];
   /** Gradient steps after the unadapted policy (0…steps are reported). */
   steps: number;
-  /** Episodes sampled per step and task. */
+  /** Episodes sampled per step and task (with `batchTimesteps`: per sampling round). */
   episodes: number;
+  /**
+   * When set, each step's batch is whole episodes up to at least this many env steps (rllab's
+   * `batch_size`, 4000 in the original MAML code's point-env test) instead of a fixed `episodes`
+   * count; the step's return is the mean over all of them, as rllab's `AverageReturn`.
+   */
+  batchTimesteps?: number;
   /** α: the first step's size; later steps use α/2 (Finn et al. 2017, Fig. 5 protocol). */
   fastLr: number;
   advantages: AdvantageConfig;
@@ -54,7 +60,11 @@ export function evaluateAdaptation(
   opts.tasks.forEach((task, ti) => {
     let theta = params;
     for (let k = 0; k <= opts.steps; k++) {
-      const ep = sampleEpisodes(envs, policy, { task, params: theta, numEpisodes: opts.episodes, rng: opts.rng.fork('episodes', ti, k) });
+      const rng = opts.rng.fork('episodes', ti, k);
+      const ep =
+        opts.batchTimesteps === undefined
+          ? sampleEpisodes(envs, policy, { task, params: theta, numEpisodes: opts.episodes, rng })
+          : sampleTimestepBudget(envs, policy, { task, params: theta, chunk: opts.episodes, minSteps: opts.batchTimesteps, rng });
       perStep[k]!.push(meanReturn(ep));
       if (k < opts.steps) {
         const lr = k === 0 ? opts.fastLr : opts.fastLr / 2;

@@ -91,3 +91,82 @@ export function meanReturn(ep: Episodes): number {
   for (const x of r) s += x;
   return s / ep.B;
 }
+
+/**
+ * The first `keep` episodes of `parts`, in order, as one time-major batch (all parts must share
+ * `T`, the dimensions and the task).
+ */
+export function concatEpisodes(parts: readonly Episodes[], keep: number): Episodes {
+  const first = parts[0];
+  if (!first) throw new RangeError('concatEpisodes: no batches');
+  const { T, obsDim: od, actDim: ad, task } = first;
+  const total = parts.reduce((a, p) => a + p.B, 0);
+  if (!Number.isInteger(keep) || keep < 1 || keep > total) throw new RangeError(`concatEpisodes: keep must be in 1…${total}, got ${keep}`);
+  for (const p of parts) if (p.T !== T || p.obsDim !== od || p.actDim !== ad) throw new RangeError('concatEpisodes: batches differ in T or dimensions');
+  const B = keep;
+  const out: Episodes = {
+    T, B, obsDim: od, actDim: ad, task,
+    obs: new Float32Array(T * B * od),
+    actions: new Float32Array(T * B * ad),
+    rewards: new Float32Array(T * B),
+    mask: new Float32Array(T * B),
+    terminated: new Uint8Array(T * B),
+    truncated: new Uint8Array(T * B),
+    lengths: new Int32Array(B),
+    finalObs: new Float32Array(B * od),
+  };
+  let b = 0;
+  for (const p of parts) {
+    for (let j = 0; j < p.B && b < B; j++, b++) {
+      out.lengths[b] = p.lengths[j]!;
+      out.finalObs.set(p.finalObs.subarray(j * od, (j + 1) * od), b * od);
+      for (let t = 0; t < T; t++) {
+        const src = t * p.B + j;
+        const dst = t * B + b;
+        out.obs.set(p.obs.subarray(src * od, (src + 1) * od), dst * od);
+        out.actions.set(p.actions.subarray(src * ad, (src + 1) * ad), dst * ad);
+        out.rewards[dst] = p.rewards[src]!;
+        out.mask[dst] = p.mask[src]!;
+        out.terminated[dst] = p.terminated[src]!;
+        out.truncated[dst] = p.truncated[src]!;
+      }
+    }
+  }
+  return out;
+}
+
+/** What {@link sampleTimestepBudget} samples: whole episodes until they hold `minSteps` env steps. */
+export interface BudgetRequest {
+  task: Task;
+  params: ParamValues;
+  /** Episodes sampled per round (the number of env instances used). */
+  chunk: number;
+  /** Sampling stops at the first episode that brings the total length to at least this. */
+  minSteps: number;
+  /** Round c uses `rng.fork('round', c)` as {@link SampleRequest.rng}; round 0 uses `rng` itself. */
+  rng: Rng;
+}
+
+/**
+ * Samples whole episodes, `chunk` at a time, and keeps the shortest prefix whose lengths sum to
+ * at least `minSteps`: a batch measured in env steps, as rllab's samplers (and the original MAML
+ * code's test script, `batch_size=4000`) collect. Episodes that end early (a goal reached) leave
+ * room for more episodes. Round 0 is exactly `sampleEpisodes` with `rng`, so when every episode
+ * runs the full horizon and `chunk × T = minSteps` the batch is the fixed-count one.
+ */
+export function sampleTimestepBudget(envs: readonly MetaEnv[], policy: GaussianMlpPolicy, req: BudgetRequest): Episodes {
+  if (!Number.isInteger(req.minSteps) || req.minSteps < 1) throw new RangeError(`sampleTimestepBudget: minSteps must be a positive integer, got ${req.minSteps}`);
+  const parts: Episodes[] = [];
+  let steps = 0;
+  let kept = 0;
+  for (let round = 0; steps < req.minSteps; round++) {
+    const rng = round === 0 ? req.rng : req.rng.fork('round', round);
+    const ep = sampleEpisodes(envs, policy, { task: req.task, params: req.params, numEpisodes: req.chunk, rng });
+    parts.push(ep);
+    for (let j = 0; j < ep.B && steps < req.minSteps; j++) {
+      steps += ep.lengths[j]!;
+      kept++;
+    }
+  }
+  return concatEpisodes(parts, kept);
+}

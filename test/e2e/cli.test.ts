@@ -55,6 +55,21 @@ describe('metarl CLI', () => {
     expect(json(out).steps[0].mean).not.toBe(drawn.steps[0].mean);
   }, 120_000);
 
+  it('evaluates with batches measured in env steps (--batch-timesteps) and records the budget', () => {
+    const drawn = json(run, 'eval.json'); // 3 tasks, 5 episodes per step, written by the first test
+    const out = join(tmp(), 'eval-budget.json');
+    const e = metarl('evaluate', '--run', run, '--tasks', '3', '--steps', '2', '--episodes', '5', '--batch-timesteps', '1500', '--json', out);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toMatch(/whole episodes up to at least 1500 env steps per step/);
+    const doc = json(out);
+    expect(doc.batchTimesteps).toBe(1500);
+    expect(doc.steps.map((s: { step: number }) => s.step)).toEqual([0, 1, 2]);
+    // At least 15 episodes per step instead of 5: other averages than the fixed-count evaluation's.
+    expect(doc.perTask[0]).not.toEqual(drawn.perTask[0]);
+    for (const s of doc.steps) expect(Number.isFinite(s.mean) && s.sem >= 0).toBe(true);
+    expectUserError(metarl('evaluate', '--run', run, '--batch-timesteps', '0'), '--batch-timesteps', '"0"');
+  }, 120_000);
+
   it('prints a command\'s usage for --help and -h, and exits 0', () => {
     for (const cmd of ['train', 'evaluate', 'compare', 'bench', 'render', 'oneshot']) {
       const r = metarl(cmd, cmd === 'train' ? '--help' : '-h');
