@@ -83,7 +83,7 @@ export interface CompareOptions {
   taskFile?: string;
   steps: number;
   episodes: number;
-  /** When set, every batch is whole episodes up to at least this many env steps (`evaluateAdaptation`'s `batchTimesteps`). */
+  /** When set, every batch is measured in env steps (`evaluateAdaptation`'s `batchTimesteps`), from `episodes` env slots. */
   batchTimesteps?: number;
   seed: number;
   onProgress?: (method: string, done: number, total: number) => void;
@@ -148,7 +148,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
 export function comparisonMarkdown(c: Comparison): string {
   const K = Math.max(...c.methods.map((m) => m.steps.length)) - 1;
   const lines = [
-    `Adaptation on ${c.tasks} held-out ${c.env} tasks (${c.taskFile !== undefined ? `tasks from ${c.taskFile}, episode seed` : 'seed'} ${c.seed}, ${c.batchTimesteps !== undefined ? `whole episodes up to at least ${c.batchTimesteps} env steps per step, in rounds of ${c.episodes}` : `${c.episodes} episodes per step`}; mean ± s.e.m. of the average return)`,
+    `Adaptation on ${c.tasks} held-out ${c.env} tasks (${c.taskFile !== undefined ? `tasks from ${c.taskFile}, episode seed` : 'seed'} ${c.seed}, ${c.batchTimesteps !== undefined ? `batches of at least ${c.batchTimesteps} env steps from ${c.episodes} env slots in lockstep (rllab's vectorized sampler)` : `${c.episodes} episodes per step`}; mean ± s.e.m. of the average return)`,
     '',
     `| method | α | ${Array.from({ length: K + 1 }, (_, k) => `step ${k}`).join(' | ')} |`,
     `|---|---|${Array.from({ length: K + 1 }, () => '---').join('|')}|`,

@@ -104,7 +104,7 @@ export interface SelectOptions {
   tasks: number;
   steps: number;
   episodes: number;
-  /** When set, every batch is whole episodes up to at least this many env steps (`metarl evaluate --batch-timesteps`). */
+  /** When set, every batch is measured in env steps (`metarl evaluate --batch-timesteps`), from `episodes` env slots. */
   batchTimesteps?: number;
   onProgress?: (candidate: string, done: number, total: number) => void;
 }

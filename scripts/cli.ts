@@ -202,7 +202,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const taskFile = o['task-file'];
   const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : evalEnv.sampleTasks(nTasks, rng.fork('tasks'));
-  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} steps, ${batchTimesteps !== undefined ? `whole episodes up to at least ${batchTimesteps} env steps per step` : `${episodes} episodes per step`}`);
+  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} steps, ${batchTimesteps !== undefined ? `batches of at least ${batchTimesteps} env steps from ${episodes} env slots in lockstep` : `${episodes} episodes per step`}`);
   const stats = evaluateAdaptation(policy, ck.params, makeEnv, {
     tasks,
     steps,
@@ -214,8 +214,15 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
     onTask: (d, n) => process.stderr.write(`\r  task ${d}/${n}${d === n ? '\n' : ''}`),
   });
   process.stdout.write(`${formatStepTable(cfg.env, stats)}\n`);
+  if (batchTimesteps !== undefined) {
+    // The same policies scored on each slot's first episode only (the fixed-count batch), and the batch sizes.
+    const first = stats.map((s) => ({ step: s.step, ...s.firstEpisodes! }));
+    process.stdout.write(`${formatStepTable('first episode of each slot', first)}\n`);
+    process.stdout.write(`episodes per task and step (mean): ${stats.map((s) => s.episodes!.toFixed(1)).join(' / ')}\n`);
+  }
   if (o.json) {
-    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: tasks.length, ...(taskFile !== undefined ? { taskFile } : {}), episodes, ...(batchTimesteps !== undefined ? { batchTimesteps } : {}), steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
+    const steps = stats.map(({ step, mean, sem, episodes: n, firstEpisodes: f }) => ({ step, mean, sem, ...(n !== undefined ? { episodes: n } : {}), ...(f !== undefined ? { firstEpisodes: { mean: f.mean, sem: f.sem } } : {}) }));
+    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: tasks.length, ...(taskFile !== undefined ? { taskFile } : {}), episodes, ...(batchTimesteps !== undefined ? { batchTimesteps } : {}), steps, perTask: stats.map((s) => s.perTask) };
     writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
   }
 }

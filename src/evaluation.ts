@@ -1,4 +1,4 @@
-import type { MetaEnv, Task } from './types.ts';
+import type { Episodes, MetaEnv, Task } from './types.ts';
 import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';
 import { sampleEpisodes, sampleTimestepBudget, meanReturn } from './sampler.ts';
@@ -12,6 +12,14 @@ export interface StepStat {
   sem: number;
   /** Mean return of each task's episodes at this step, in task order. */
   perTask: number[];
+  /** With `batchTimesteps`: the mean number of episodes in a task's batch at this step. */
+  episodes?: number;
+  /**
+   * With `batchTimesteps`: the same statistics over each slot's first episode only, i.e. what
+   * fixed-count sampling of `episodes` episodes scores for the same (budget-adapted) policy, free of
+   * the batch's lean towards short episodes.
+   */
+  firstEpisodes?: { mean: number; sem: number; perTask: number[] };
 }
 
 /** Settings of {@link evaluateAdaptation}. */
@@ -19,12 +27,13 @@ export interface EvaluationOptions {
   tasks: Task[];
   /** Gradient steps after the unadapted policy (0…steps are reported). */
   steps: number;
-  /** Episodes sampled per step and task (with `batchTimesteps`: per sampling round). */
+  /** Episodes sampled per step and task (with `batchTimesteps`: env slots in lockstep). */
   episodes: number;
   /**
-   * When set, each step's batch is whole episodes up to at least this many env steps (rllab's
-   * `batch_size`, 4000 in the original MAML code's point-env test) instead of a fixed `episodes`
-   * count; the step's return is the mean over all of them, as rllab's `AverageReturn`.
+   * When set, each step's batch is measured in env steps as rllab's vectorized sampler measures it
+   * (`sampleTimestepBudget`, with `episodes` slots; the original MAML code's point-env test used
+   * 4000 steps over 40 slots) instead of a fixed `episodes` count; the step's return is the mean
+   * over the batch's episodes, as rllab's `AverageReturn`.
    */
   batchTimesteps?: number;
   /** α: the first step's size; later steps use α/2 (Finn et al. 2017, Fig. 5 protocol). */
@@ -57,14 +66,21 @@ export function evaluateAdaptation(
 ): StepStat[] {
   const envs = Array.from({ length: opts.episodes }, makeEnv);
   const perStep: number[][] = Array.from({ length: opts.steps + 1 }, () => []);
+  const firstPerStep: number[][] = Array.from({ length: opts.steps + 1 }, () => []);
+  const counts: number[][] = Array.from({ length: opts.steps + 1 }, () => []);
   opts.tasks.forEach((task, ti) => {
     let theta = params;
     for (let k = 0; k <= opts.steps; k++) {
       const rng = opts.rng.fork('episodes', ti, k);
-      const ep =
-        opts.batchTimesteps === undefined
-          ? sampleEpisodes(envs, policy, { task, params: theta, numEpisodes: opts.episodes, rng })
-          : sampleTimestepBudget(envs, policy, { task, params: theta, chunk: opts.episodes, minSteps: opts.batchTimesteps, rng });
+      let ep: Episodes;
+      if (opts.batchTimesteps === undefined) {
+        ep = sampleEpisodes(envs, policy, { task, params: theta, numEpisodes: opts.episodes, rng });
+      } else {
+        const b = sampleTimestepBudget(envs, policy, { task, params: theta, slots: opts.episodes, minSteps: opts.batchTimesteps, rng });
+        ep = b.episodes;
+        firstPerStep[k]!.push(meanReturn(b.firstRound));
+        counts[k]!.push(ep.B);
+      }
       perStep[k]!.push(meanReturn(ep));
       if (k < opts.steps) {
         const lr = k === 0 ? opts.fastLr : opts.fastLr / 2;
@@ -73,7 +89,17 @@ export function evaluateAdaptation(
     }
     opts.onTask?.(ti + 1, opts.tasks.length);
   });
-  return perStep.map((xs, step) => ({ step, ...meanSem(xs), perTask: xs }));
+  return perStep.map((xs, step) =>
+    opts.batchTimesteps === undefined
+      ? { step, ...meanSem(xs), perTask: xs }
+      : {
+          step,
+          ...meanSem(xs),
+          perTask: xs,
+          episodes: meanSem(counts[step]!).mean,
+          firstEpisodes: { ...meanSem(firstPerStep[step]!), perTask: firstPerStep[step]! },
+        },
+  );
 }
 
 /** A markdown table of {@link StepStat}s. */

@@ -135,38 +135,100 @@ export function concatEpisodes(parts: readonly Episodes[], keep: number): Episod
   return out;
 }
 
-/** What {@link sampleTimestepBudget} samples: whole episodes until they hold `minSteps` env steps. */
+/** A batch of {@link sampleTimestepBudget}. */
+export interface BudgetBatch {
+  /** The finished episodes, ordered by slot, then by start. */
+  episodes: Episodes;
+  /**
+   * Each slot's first episode (round 0: the fixed-count batch of `slots` episodes with the same
+   * stream). It is part of `episodes` whenever `slots × T ≤ minSteps`, since no slot can finish
+   * `minSteps / slots` steps before its first episode ends.
+   */
+  firstRound: Episodes;
+}
+
+/** What {@link sampleTimestepBudget} samples. */
 export interface BudgetRequest {
   task: Task;
   params: ParamValues;
-  /** Episodes sampled per round (the number of env instances used). */
-  chunk: number;
-  /** Sampling stops at the first episode that brings the total length to at least this. */
+  /** Env slots run in lockstep (rllab's `n_envs`; the original MAML test used batch_size / horizon = 40). */
+  slots: number;
+  /** Sampling stops at the first lockstep step at which the finished episodes hold at least this many env steps. */
   minSteps: number;
-  /** Round c uses `rng.fork('round', c)` as {@link SampleRequest.rng}; round 0 uses `rng` itself. */
+  /**
+   * Slot b's r-th episode is episode b of `sampleEpisodes` with `rng` (r = 0) or
+   * `rng.fork('round', r)`, so round 0 is exactly the fixed-count batch of `slots` episodes.
+   */
   rng: Rng;
 }
 
 /**
- * Samples whole episodes, `chunk` at a time, and keeps the shortest prefix whose lengths sum to
- * at least `minSteps`: a batch measured in env steps, as rllab's samplers (and the original MAML
- * code's test script, `batch_size=4000`) collect. Episodes that end early (a goal reached) leave
- * room for more episodes. Round 0 is exactly `sampleEpisodes` with `rng`, so when every episode
- * runs the full horizon and `chunk × T = minSteps` the batch is the fixed-count one.
+ * A batch measured in env steps, as rllab's vectorized sampler collects it (the sampler behind the
+ * original MAML code's point-env test, `batch_size=4000`): `slots` envs step in lockstep, each
+ * starting a new episode when its episode ends; after every step the lengths of the finished
+ * episodes are summed, and sampling stops once they reach `minSteps`. Episodes still running then
+ * are dropped. Episodes that end early (a goal reached) leave room for more episodes, and since a
+ * long episode is the likelier to be cut off, the batch leans towards short ones (its mean return
+ * is not the expected return of one episode when lengths vary). When every episode runs the full
+ * horizon T and `slots × T = minSteps`, the batch is the `slots` episodes of round 0.
  */
-export function sampleTimestepBudget(envs: readonly MetaEnv[], policy: GaussianMlpPolicy, req: BudgetRequest): Episodes {
+export function sampleTimestepBudget(envs: readonly MetaEnv[], policy: GaussianMlpPolicy, req: BudgetRequest): BudgetBatch {
   if (!Number.isInteger(req.minSteps) || req.minSteps < 1) throw new RangeError(`sampleTimestepBudget: minSteps must be a positive integer, got ${req.minSteps}`);
-  const parts: Episodes[] = [];
-  let steps = 0;
-  let kept = 0;
-  for (let round = 0; steps < req.minSteps; round++) {
-    const rng = round === 0 ? req.rng : req.rng.fork('round', round);
-    const ep = sampleEpisodes(envs, policy, { task: req.task, params: req.params, numEpisodes: req.chunk, rng });
-    parts.push(ep);
-    for (let j = 0; j < ep.B && steps < req.minSteps; j++) {
-      steps += ep.lengths[j]!;
-      kept++;
+  const S = req.slots;
+  const rounds: Episodes[] = [];
+  /** Per slot: the lockstep step at which each of its episodes so far ends. */
+  const ends: number[][] = Array.from({ length: S }, () => []);
+  for (let r = 0; ; r++) {
+    const ep = sampleEpisodes(envs, policy, { task: req.task, params: req.params, numEpisodes: S, rng: r === 0 ? req.rng : req.rng.fork('round', r) });
+    rounds.push(ep);
+    for (let b = 0; b < S; b++) ends[b]!.push((ends[b]!.at(-1) ?? 0) + ep.lengths[b]!);
+    // Every slot's timeline is known up to the earliest end of its last sampled episode.
+    const known = Math.min(...ends.map((e) => e.at(-1)!));
+    const finished = new Map<number, number>(); // lockstep step → steps of the episodes ending then
+    for (let b = 0; b < S; b++) {
+      ends[b]!.forEach((t, k) => {
+        if (t <= known) finished.set(t, (finished.get(t) ?? 0) + rounds[k]!.lengths[b]!);
+      });
     }
+    let total = 0;
+    let stop = -1;
+    for (const t of [...finished.keys()].sort((a, c) => a - c)) {
+      total += finished.get(t)!;
+      if (total >= req.minSteps) {
+        stop = t;
+        break;
+      }
+    }
+    if (stop < 0) continue;
+    const kept: Episodes[] = [];
+    for (let b = 0; b < S; b++) {
+      ends[b]!.forEach((t, k) => {
+        if (t <= stop) kept.push(slice(rounds[k]!, b));
+      });
+    }
+    return { episodes: concatEpisodes(kept, kept.length), firstRound: rounds[0]! };
   }
-  return concatEpisodes(parts, kept);
+}
+
+/** Episode `b` of a batch as a batch of one. */
+function slice(ep: Episodes, b: number): Episodes {
+  const { T, B, obsDim: od, actDim: ad } = ep;
+  const pick = <A extends Float32Array | Uint8Array>(a: A, d: number, make: (n: number) => A): A => {
+    const out = make(T * d);
+    for (let t = 0; t < T; t++) out.set(a.subarray((t * B + b) * d, (t * B + b + 1) * d), t * d);
+    return out;
+  };
+  const f32 = (n: number) => new Float32Array(n);
+  const u8 = (n: number) => new Uint8Array(n);
+  return {
+    T, B: 1, obsDim: od, actDim: ad, task: ep.task,
+    obs: pick(ep.obs, od, f32),
+    actions: pick(ep.actions, ad, f32),
+    rewards: pick(ep.rewards, 1, f32),
+    mask: pick(ep.mask, 1, f32),
+    terminated: pick(ep.terminated, 1, u8),
+    truncated: pick(ep.truncated, 1, u8),
+    lengths: Int32Array.of(ep.lengths[b]!),
+    finalObs: ep.finalObs.slice(b * od, (b + 1) * od),
+  };
 }

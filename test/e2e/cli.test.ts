@@ -60,12 +60,16 @@ describe('metarl CLI', () => {
     const out = join(tmp(), 'eval-budget.json');
     const e = metarl('evaluate', '--run', run, '--tasks', '3', '--steps', '2', '--episodes', '5', '--batch-timesteps', '1500', '--json', out);
     expect(e.code, e.stderr).toBe(0);
-    expect(e.stderr).toMatch(/whole episodes up to at least 1500 env steps per step/);
+    expect(e.stderr).toMatch(/batches of at least 1500 env steps from 5 env slots in lockstep/);
     const doc = json(out);
     expect(doc.batchTimesteps).toBe(1500);
     expect(doc.steps.map((s: { step: number }) => s.step)).toEqual([0, 1, 2]);
     // At least 15 episodes per step instead of 5: other averages than the fixed-count evaluation's.
     expect(doc.perTask[0]).not.toEqual(drawn.perTask[0]);
+    // Each slot's first episode at step 0 is the fixed-count batch (same policy, same streams).
+    expect(doc.steps[0].firstEpisodes).toEqual({ mean: drawn.steps[0].mean, sem: drawn.steps[0].sem });
+    for (const s of doc.steps) expect(s.episodes).toBeGreaterThanOrEqual(15);
+    expect(e.stdout).toMatch(/\| first episode of each slot \| step 0 \| step 1 \| step 2 \|/);
     for (const s of doc.steps) expect(Number.isFinite(s.mean) && s.sem >= 0).toBe(true);
     expectUserError(metarl('evaluate', '--run', run, '--batch-timesteps', '0'), '--batch-timesteps', '"0"');
   }, 120_000);

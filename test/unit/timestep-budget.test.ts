@@ -1,6 +1,6 @@
 /**
- * Batches measured in env steps (`--batch-timesteps`, rllab's `batch_size`): which episodes are
- * kept, that the merged batch holds exactly the sampled episodes, and that evaluation with a budget
+ * Batches measured in env steps (`--batch-timesteps`, rllab's vectorized sampler): which episodes
+ * are kept (checked against a step-by-step lockstep simulation), and that evaluation with a budget
  * of `episodes × horizon` on episodes that never end early is the fixed-count evaluation.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -38,44 +38,62 @@ function episode(ep: Episodes, j: number) {
 }
 
 describe('sampleTimestepBudget', () => {
-  it('keeps the shortest prefix of whole episodes reaching the budget', () => {
+  it('stops at the first lockstep step at which the finished episodes reach the budget', () => {
     const params = policy.init(createRng(1));
     const rng = createRng(7).fork('b');
-    // 100 steps per episode: 250 steps need 3 episodes, 1000 need 10 (two rounds of 6).
-    expect(sampleTimestepBudget(envs, policy, { task: FAR, params, chunk: 6, minSteps: 250, rng }).B).toBe(3);
-    const ten = sampleTimestepBudget(envs, policy, { task: FAR, params, chunk: 6, minSteps: 1000, rng });
-    expect(ten.B).toBe(10);
-    expect(Array.from(ten.lengths).every((l) => l === 100)).toBe(true);
-    // One-step episodes: 10 steps take 10 episodes over two rounds of 6.
-    const short = sampleTimestepBudget(envs, policy, { task: HERE, params: zeroMean(-12), chunk: 6, minSteps: 10, rng });
-    expect(short.B).toBe(10);
-    expect(Array.from(short.lengths)).toEqual(new Array(10).fill(1));
-    expect(Array.from(short.terminated.subarray(0, 10))).toEqual(new Array(10).fill(1));
+    // 100 steps per episode: at step 100 the 6 slots have finished 600 steps.
+    const six = sampleTimestepBudget(envs, policy, { task: FAR, params, slots: 6, minSteps: 250, rng }).episodes;
+    expect(six.B).toBe(6);
+    expect(six).toEqual(sampleEpisodes(envs, policy, { task: FAR, params, numEpisodes: 6, rng }));
+    // 1000 steps: 600 at step 100 are not enough, 1200 at step 200 are.
+    const twelve = sampleTimestepBudget(envs, policy, { task: FAR, params, slots: 6, minSteps: 1000, rng }).episodes;
+    expect(twelve.B).toBe(12);
+    expect(Array.from(twelve.lengths).every((l) => l === 100)).toBe(true);
+    expect(sampleTimestepBudget(envs, policy, { task: FAR, params, slots: 6, minSteps: 1000, rng }).firstRound).toEqual(six);
+    // One-step episodes: 6 steps finish at step 1, 12 at step 2, which covers 10.
+    const short = sampleTimestepBudget(envs, policy, { task: HERE, params: zeroMean(-12), slots: 6, minSteps: 10, rng }).episodes;
+    expect(short.B).toBe(12);
+    expect(Array.from(short.lengths)).toEqual(new Array(12).fill(1));
+    expect(Array.from(short.terminated.subarray(0, 12))).toEqual(new Array(12).fill(1));
   });
 
-  it('holds exactly the episodes of its rounds, in order', () => {
+  it('keeps exactly the episodes a lockstep simulation finishes, in slot order, and drops the running ones', () => {
     // σ = 0.01 around a zero mean at the start: about half the episodes end after one step, the
-    // others wander; lengths vary, so the cut falls inside a round.
+    // others wander; lengths vary, so some slots are cut off in the middle of an episode.
     const task = HERE;
     const params = zeroMean(Math.log(0.01));
     const rng = createRng(11).fork('b');
-    const got = sampleTimestepBudget(envs, policy, { task, params, chunk: 6, minSteps: 300, rng });
-    const rounds = Array.from({ length: 20 }, (_, r) => r).map((r) => sampleEpisodes(envs, policy, { task, params, numEpisodes: 6, rng: r === 0 ? rng : rng.fork('round', r) }));
-    const all = rounds.flatMap((ep) => Array.from({ length: ep.B }, (_, j) => episode(ep, j)));
+    const minSteps = 300;
+    const got = sampleTimestepBudget(envs, policy, { task, params, slots: 6, minSteps, rng }).episodes;
+    const rounds = Array.from({ length: 40 }, (_, r) => sampleEpisodes(envs, policy, { task, params, numEpisodes: 6, rng: r === 0 ? rng : rng.fork('round', r) }));
+    // Step the 6 slots together, one env step at a time.
+    const round = [0, 0, 0, 0, 0, 0];
+    const age = [0, 0, 0, 0, 0, 0];
+    const done: [number, number][] = [];
     let total = 0;
-    let n = 0;
-    while (total < 300) total += all[n++]!.L;
-    expect(got.B).toBe(n);
-    for (let j = 0; j < n; j++) expect(episode(got, j)).toEqual(all[j]);
-    // Padding after each episode's end stays empty.
-    for (let j = 0; j < n; j++) for (let t = got.lengths[j]!; t < got.T; t++) expect(got.mask[t * got.B + j]).toBe(0);
-    expect(new Set(all.slice(0, n).map((e) => e.L)).size).toBeGreaterThan(1);
-    expect(n % 6).not.toBe(0);
+    while (total < minSteps) {
+      for (let b = 0; b < 6; b++) {
+        age[b]!++;
+        if (age[b] === rounds[round[b]!]!.lengths[b]) {
+          total += age[b]!;
+          done.push([b, round[b]!]);
+          round[b]!++;
+          age[b] = 0;
+        }
+      }
+    }
+    done.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    expect(got.B).toBe(done.length);
+    done.forEach(([b, r], j) => expect(episode(got, j)).toEqual(episode(rounds[r]!, b)));
+    for (let j = 0; j < got.B; j++) for (let t = got.lengths[j]!; t < got.T; t++) expect(got.mask[t * got.B + j]).toBe(0);
+    // The case is not trivial: lengths vary and some slot was cut off mid-episode.
+    expect(new Set(Array.from(got.lengths)).size).toBeGreaterThan(1);
+    expect(age.some((a) => a > 0)).toBe(true);
   });
 
   it('rejects a non-positive budget', () => {
     const params = policy.init(createRng(1));
-    expect(() => sampleTimestepBudget(envs, policy, { task: FAR, params, chunk: 2, minSteps: 0, rng: createRng(1) })).toThrow(/minSteps must be a positive integer, got 0/);
+    expect(() => sampleTimestepBudget(envs, policy, { task: FAR, params, slots: 2, minSteps: 0, rng: createRng(1) }).episodes).toThrow(/minSteps must be a positive integer, got 0/);
   });
 });
 
@@ -104,20 +122,30 @@ describe('evaluateAdaptation with batchTimesteps', () => {
     const params = policy.init(createRng(4));
     const fixed = evaluateAdaptation(policy, params, make, base());
     const budget = evaluateAdaptation(policy, params, make, { ...base(), batchTimesteps: 500 });
-    expect(budget).toEqual(fixed);
-    // A larger budget samples more episodes, so the returns change.
+    expect(budget.map(({ step, mean, sem, perTask }) => ({ step, mean, sem, perTask }))).toEqual(fixed);
+    // Every slot ran one full episode: the first episodes are the whole batch.
+    for (const s of budget) {
+      expect(s.episodes).toBe(5);
+      expect(s.firstEpisodes).toEqual({ mean: s.mean, sem: s.sem, perTask: s.perTask });
+    }
+    // A larger budget samples more episodes (10 per step: 500 steps finish at step 100, 1000 at 200), so the returns change.
     const more = evaluateAdaptation(policy, params, make, { ...base(), batchTimesteps: 800 });
     expect(more[0]!.perTask).not.toEqual(fixed[0]!.perTask);
+    expect(more.map((s) => s.episodes)).toEqual([10, 10, 10]);
+    // The first episode of each slot is the fixed-count batch: the same at step 0, where the policy is the same.
+    expect(more[0]!.firstEpisodes!.perTask).toEqual(fixed[0]!.perTask);
+    expect(more[1]!.firstEpisodes!.perTask).not.toEqual(fixed[1]!.perTask);
   });
 
   it('averages the return over every episode the budget took', () => {
-    // One-step episodes at the start: each scores −‖a‖, and the budget of 12 steps takes 12 episodes.
+    // One-step episodes at the start: 5 slots finish 5, 10, 15 steps at lockstep steps 1, 2, 3, so
+    // a budget of 12 steps takes 15 episodes.
     const params = zeroMean(-12);
     const stats = evaluateAdaptation(policy, params, make, { ...base(), tasks: [HERE], steps: 0, batchTimesteps: 12 });
     const rng = base().rng.fork('episodes', 0, 0);
-    const ep = sampleTimestepBudget(Array.from({ length: 5 }, make), policy, { task: HERE, params, chunk: 5, minSteps: 12, rng });
-    expect(ep.B).toBe(12);
-    const mean = episodeReturns(ep).reduce((a, b) => a + b, 0) / 12;
+    const ep = sampleTimestepBudget(Array.from({ length: 5 }, make), policy, { task: HERE, params, slots: 5, minSteps: 12, rng }).episodes;
+    expect(ep.B).toBe(15);
+    const mean = episodeReturns(ep).reduce((a, b) => a + b, 0) / 15;
     expect(stats[0]!.perTask[0]).toBeCloseTo(mean, 12);
   });
 });
