@@ -93,17 +93,14 @@ export function meanReturn(ep: Episodes): number {
 }
 
 /**
- * The first `keep` episodes of `parts`, in order, as one time-major batch (all parts must share
- * `T`, the dimensions and the task).
+ * The picked episodes (`b` of batch `from`), in order, as one time-major batch; every batch must
+ * share `T` and the dimensions, and the result carries the first one's task.
  */
-export function concatEpisodes(parts: readonly Episodes[], keep: number): Episodes {
-  const first = parts[0];
-  if (!first) throw new RangeError('concatEpisodes: no batches');
+export function gatherEpisodes(picks: readonly { from: Episodes; b: number }[]): Episodes {
+  const first = picks[0]?.from;
+  if (!first) throw new RangeError('gatherEpisodes: no episodes picked');
   const { T, obsDim: od, actDim: ad, task } = first;
-  const total = parts.reduce((a, p) => a + p.B, 0);
-  if (!Number.isInteger(keep) || keep < 1 || keep > total) throw new RangeError(`concatEpisodes: keep must be in 1…${total}, got ${keep}`);
-  for (const p of parts) if (p.T !== T || p.obsDim !== od || p.actDim !== ad) throw new RangeError('concatEpisodes: batches differ in T or dimensions');
-  const B = keep;
+  const B = picks.length;
   const out: Episodes = {
     T, B, obsDim: od, actDim: ad, task,
     obs: new Float32Array(T * B * od),
@@ -115,23 +112,22 @@ export function concatEpisodes(parts: readonly Episodes[], keep: number): Episod
     lengths: new Int32Array(B),
     finalObs: new Float32Array(B * od),
   };
-  let b = 0;
-  for (const p of parts) {
-    for (let j = 0; j < p.B && b < B; j++, b++) {
-      out.lengths[b] = p.lengths[j]!;
-      out.finalObs.set(p.finalObs.subarray(j * od, (j + 1) * od), b * od);
-      for (let t = 0; t < T; t++) {
-        const src = t * p.B + j;
-        const dst = t * B + b;
-        out.obs.set(p.obs.subarray(src * od, (src + 1) * od), dst * od);
-        out.actions.set(p.actions.subarray(src * ad, (src + 1) * ad), dst * ad);
-        out.rewards[dst] = p.rewards[src]!;
-        out.mask[dst] = p.mask[src]!;
-        out.terminated[dst] = p.terminated[src]!;
-        out.truncated[dst] = p.truncated[src]!;
-      }
+  picks.forEach(({ from: p, b: j }, b) => {
+    if (p.T !== T || p.obsDim !== od || p.actDim !== ad) throw new RangeError('gatherEpisodes: batches differ in T or dimensions');
+    if (!Number.isInteger(j) || j < 0 || j >= p.B) throw new RangeError(`gatherEpisodes: episode ${j} of a batch of ${p.B}`);
+    out.lengths[b] = p.lengths[j]!;
+    out.finalObs.set(p.finalObs.subarray(j * od, (j + 1) * od), b * od);
+    for (let t = 0; t < T; t++) {
+      const src = t * p.B + j;
+      const dst = t * B + b;
+      out.obs.set(p.obs.subarray(src * od, (src + 1) * od), dst * od);
+      out.actions.set(p.actions.subarray(src * ad, (src + 1) * ad), dst * ad);
+      out.rewards[dst] = p.rewards[src]!;
+      out.mask[dst] = p.mask[src]!;
+      out.terminated[dst] = p.terminated[src]!;
+      out.truncated[dst] = p.truncated[src]!;
     }
-  }
+  });
   return out;
 }
 
@@ -200,35 +196,12 @@ export function sampleTimestepBudget(envs: readonly MetaEnv[], policy: GaussianM
       }
     }
     if (stop < 0) continue;
-    const kept: Episodes[] = [];
+    const kept: { from: Episodes; b: number }[] = [];
     for (let b = 0; b < S; b++) {
       ends[b]!.forEach((t, k) => {
-        if (t <= stop) kept.push(slice(rounds[k]!, b));
+        if (t <= stop) kept.push({ from: rounds[k]!, b });
       });
     }
-    return { episodes: concatEpisodes(kept, kept.length), firstRound: rounds[0]! };
+    return { episodes: gatherEpisodes(kept), firstRound: rounds[0]! };
   }
-}
-
-/** Episode `b` of a batch as a batch of one. */
-function slice(ep: Episodes, b: number): Episodes {
-  const { T, B, obsDim: od, actDim: ad } = ep;
-  const pick = <A extends Float32Array | Uint8Array>(a: A, d: number, make: (n: number) => A): A => {
-    const out = make(T * d);
-    for (let t = 0; t < T; t++) out.set(a.subarray((t * B + b) * d, (t * B + b + 1) * d), t * d);
-    return out;
-  };
-  const f32 = (n: number) => new Float32Array(n);
-  const u8 = (n: number) => new Uint8Array(n);
-  return {
-    T, B: 1, obsDim: od, actDim: ad, task: ep.task,
-    obs: pick(ep.obs, od, f32),
-    actions: pick(ep.actions, ad, f32),
-    rewards: pick(ep.rewards, 1, f32),
-    mask: pick(ep.mask, 1, f32),
-    terminated: pick(ep.terminated, 1, u8),
-    truncated: pick(ep.truncated, 1, u8),
-    lengths: Int32Array.of(ep.lengths[b]!),
-    finalObs: ep.finalObs.slice(b * od, (b + 1) * od),
-  };
 }

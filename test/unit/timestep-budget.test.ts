@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../../src/policy.ts';
-import { concatEpisodes, episodeReturns, sampleEpisodes, sampleTimestepBudget } from '../../src/sampler.ts';
+import { episodeReturns, gatherEpisodes, sampleEpisodes, sampleTimestepBudget } from '../../src/sampler.ts';
 import { evaluateAdaptation } from '../../src/evaluation.ts';
 import { createRng } from '../../src/rng.ts';
 import type { Episodes } from '../../src/types.ts';
@@ -97,13 +97,15 @@ describe('sampleTimestepBudget', () => {
   });
 });
 
-describe('concatEpisodes', () => {
-  it('rejects a keep outside 1…total and batches of different horizons', () => {
+describe('gatherEpisodes', () => {
+  it('picks episodes across batches in order, and rejects an episode out of range and batches of different horizons', () => {
     const params = policy.init(createRng(1));
     const ep = sampleEpisodes(envs, policy, { task: FAR, params, numEpisodes: 2, rng: createRng(1) });
-    expect(() => concatEpisodes([ep], 3)).toThrow(/keep must be in 1…2, got 3/);
-    expect(() => concatEpisodes([ep, { ...ep, T: 50 }], 3)).toThrow(/differ in T/);
-    expect(episodeReturns(concatEpisodes([ep, ep], 3))).toEqual(Float64Array.from([...episodeReturns(ep), episodeReturns(ep)[0]!]));
+    expect(() => gatherEpisodes([{ from: ep, b: 2 }])).toThrow(/episode 2 of a batch of 2/);
+    expect(() => gatherEpisodes([{ from: ep, b: 0 }, { from: { ...ep, T: 50 }, b: 0 }])).toThrow(/differ in T/);
+    expect(() => gatherEpisodes([])).toThrow(/no episodes picked/);
+    const r = episodeReturns(ep);
+    expect(episodeReturns(gatherEpisodes([{ from: ep, b: 1 }, { from: ep, b: 0 }, { from: ep, b: 1 }]))).toEqual(Float64Array.from([r[1]!, r[0]!, r[1]!]));
   });
 });
 
