@@ -178,7 +178,7 @@ export function sampleTimestepBudget(envs: readonly MetaEnv[], policy: GaussianM
     const ep = sampleEpisodes(envs, policy, { task: req.task, params: req.params, numEpisodes: S, rng: r === 0 ? req.rng : req.rng.fork('round', r) });
     rounds.push(ep);
     for (let b = 0; b < S; b++) ends[b]!.push((ends[b]!.at(-1) ?? 0) + ep.lengths[b]!);
-    // Every slot's timeline is known up to the earliest end of its last sampled episode.
+    // Every slot's timeline is known up to the end of its last sampled episode, so all of them up to the earliest such end.
     const known = Math.min(...ends.map((e) => e.at(-1)!));
     const finished = new Map<number, number>(); // lockstep step → steps of the episodes ending then
     for (let b = 0; b < S; b++) {
