@@ -175,6 +175,7 @@ export class MamlShard {
             laterStepsLrFactor: c.adaptation.laterStepsLrFactor,
             firstOrder: c.adaptation.firstOrder,
             termWeights: multiStep ? c.adaptation.multiStepWeights : [],
+            innerLoss: c.adaptation.innerLoss,
           },
           intermediate,
         ),

@@ -105,6 +105,9 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   if (a.multiStepLoss && (config.algo !== 'maml-trpo' || a.numInnerSteps < 2)) {
     throw new ConfigError('adaptation.multiStepLoss', true, `needs algo maml-trpo with adaptation.numInnerSteps ≥ 2 (got ${config.algo} with ${a.numInnerSteps})`);
   }
+  if (a.innerLoss !== 'reinforce' && (config.algo !== 'maml-trpo' || a.firstOrder)) {
+    throw new ConfigError('adaptation.innerLoss', a.innerLoss, `changes only the second-order meta-gradient: it needs algo maml-trpo without adaptation.firstOrder (got ${config.algo}${a.firstOrder ? ', first order' : ''})`);
+  }
   const w = a.multiStepWeights;
   if (w.length > 0) {
     if (!a.multiStepLoss) throw new ConfigError('adaptation.multiStepWeights', w, 'has no effect without adaptation.multiStepLoss true');

@@ -1,6 +1,6 @@
 import type { PolicyConfig } from './policy.ts';
 import type { TrpoConfig } from './trpo.ts';
-import type { FvpMode } from './maml.ts';
+import type { FvpMode, InnerLoss } from './maml.ts';
 
 /** Thrown for invalid user input; carries the field path and the offending value. */
 export class ConfigError extends Error {
@@ -71,6 +71,12 @@ export interface TrainConfig {
      * steps equally.
      */
     multiStepWeights: number[];
+    /**
+     * RL, second-order `maml-trpo`: the inner loss differentiated through. 'reinforce' (Finn et al.
+     * 2017) or 'lvc' (ProMP's low-variance curvature objective: the same inner step, plus the
+     * per-step score-function term in the meta-gradient's Hessian). Default 'reinforce'.
+     */
+    innerLoss: InnerLoss;
   };
   /** Horizon-1 (supervised) tasks only. */
   supervised: {
@@ -146,6 +152,7 @@ const SCHEMA: Record<string, Kind> = {
   'adaptation.laterStepsLrFactor': 'posNum',
   'adaptation.multiStepLoss': 'bool',
   'adaptation.multiStepWeights': 'nonNegNumList',
+  'adaptation.innerLoss': { oneOf: ['reinforce', 'lvc'] },
   'supervised.shots': 'posInt',
   'supervised.queries': 'posInt',
   'supervised.outerLr': 'posNum',
@@ -178,7 +185,7 @@ function base(env: string): TrainConfig {
     checkpointEvery: 10,
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
-    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [] },
+    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], innerLoss: 'reinforce' },
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },

@@ -73,6 +73,35 @@ export function reinforceLoss(policy: GaussianMlpPolicy, params: readonly tf.Ten
 }
 
 /**
+ * The inner loss whose gradient adapts the policy. Both have the same value of the gradient at every
+ * θ, so the adapted parameters are identical; they differ in their second derivative, i.e. in the
+ * meta-gradient and the Fisher-vector products taken through the adaptation:
+ * - `reinforce`: {@link reinforceLoss}, as in Finn et al. 2017 (the pre-update episodes' dependence
+ *   on θ is ignored);
+ * - `lvc`: {@link lvcLoss}, the low-variance curvature objective of ProMP (Rothfuss et al. 2019),
+ *   whose Hessian adds Σ_i ∇log π_i ∇log π_iᵀ Â_i / n, the per-step part of the term by which the
+ *   pre-update sampling distribution depends on θ.
+ */
+export type InnerLoss = 'reinforce' | 'lvc';
+
+/**
+ * Low-variance curvature (LVC) inner loss L(θ) = −(1/n) Σ_i exp(log π_θ(a_i|s_i) − ⊥log π_θ(a_i|s_i)) Â_i,
+ * where ⊥ is a constant equal to its argument's value at the θ it is evaluated at (read out of the
+ * graph: tfjs has no stop-gradient op). Value −mean(Â) and gradient equal to {@link reinforceLoss}'s;
+ * Hessian −(1/n) Σ_i (∇²log π_i + ∇log π_i ∇log π_iᵀ) Â_i.
+ */
+export function lvcLoss(policy: GaussianMlpPolicy, params: readonly tf.Tensor[], b: PgTensors): tf.Scalar {
+  const logp = gaussianLogProb(policy.mean(params, b.obs), policy.logStd(params), b.actions);
+  const frozen = tf.tensor1d(logp.dataSync() as Float32Array);
+  return tf.neg(tf.mean(tf.mul(tf.exp(tf.sub(logp, frozen)), b.advantages))) as tf.Scalar;
+}
+
+/** The inner loss function named by `kind`. */
+export function innerLossFn(kind: InnerLoss): typeof reinforceLoss {
+  return kind === 'lvc' ? lvcLoss : reinforceLoss;
+}
+
+/**
  * Inner step sizes for `steps` steps: `fastLr` for the first and `fastLr · laterFactor` for every
  * later one (the evaluation protocol of Finn et al. 2017 uses α then α/2, i.e. `laterFactor` 0.5).
  */
@@ -87,18 +116,21 @@ export function innerStepSizes(fastLr: number, steps: number, laterFactor = 1): 
  * the full second-order MAML gradient.
  *
  * @param lrs step size of each step (at least one per batch).
+ * @param innerLoss the loss differentiated at each step (same iterates, different second derivative).
  */
 export function adaptPath(
   policy: GaussianMlpPolicy,
   params: readonly tf.Tensor[],
   trains: readonly PgTensors[],
   lrs: readonly number[],
+  innerLoss: InnerLoss = 'reinforce',
 ): tf.Tensor[][] {
+  const loss = innerLossFn(innerLoss);
   if (lrs.length < trains.length) throw new RangeError(`adaptPath: ${trains.length} batches but ${lrs.length} step sizes`);
   const path: tf.Tensor[][] = [];
   let cur = params as tf.Tensor[];
   trains.forEach((b, k) => {
-    const g = tf.grads((...p: tf.Tensor[]) => reinforceLoss(policy, p, b))(cur);
+    const g = tf.grads((...p: tf.Tensor[]) => loss(policy, p, b))(cur);
     cur = cur.map((p, i) => tf.sub(p, tf.mul(g[i]!, lrs[k]!)));
     path.push(cur);
   });
@@ -150,6 +182,8 @@ export interface TaskObjectiveOptions {
    * to sum 1). Absent or empty: equal weights.
    */
   termWeights?: readonly number[];
+  /** The inner loss the meta-gradient differentiates through ({@link InnerLoss}). Default 'reinforce'. */
+  innerLoss?: InnerLoss;
 }
 
 /**
@@ -200,9 +234,12 @@ export class TaskObjective {
     return tf.tidy(() => adaptPath(this.policy, theta, this.trains, this.lrs).map((p) => p.map((x, i) => tf.sub(x, theta[i]!))));
   }
 
-  /** The parameters each term is evaluated at: θ_1 … θ_K (multi-step) or θ_K alone. */
-  private termParams(th: readonly tf.Tensor[], offsets: tf.Tensor[][] | null): tf.Tensor[][] {
-    const path = offsets ? offsets.map((o) => th.map((t, i) => tf.add(t, o[i]!))) : adaptPath(this.policy, th, this.trains, this.lrs);
+  /**
+   * The parameters each term is evaluated at: θ_1 … θ_K (multi-step) or θ_K alone, adapted with
+   * `innerLoss` (which changes only their derivatives, not their values).
+   */
+  private termParams(th: readonly tf.Tensor[], offsets: tf.Tensor[][] | null, innerLoss: InnerLoss = 'reinforce'): tf.Tensor[][] {
+    const path = offsets ? offsets.map((o) => th.map((t, i) => tf.add(t, o[i]!))) : adaptPath(this.policy, th, this.trains, this.lrs, innerLoss);
     if (path.length === 0) return [th as tf.Tensor[]];
     return this.terms.length === 1 ? [path.at(-1)!] : path;
   }
@@ -217,17 +254,17 @@ export class TaskObjective {
   }
 
   /** Mean over the terms of `f(θ_k(θ), batch_k)`. */
-  private meanOver(th: readonly tf.Tensor[], offsets: tf.Tensor[][] | null, f: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar): tf.Scalar {
-    return this.meanAt(this.termParams(th, offsets), f);
+  private meanOver(th: readonly tf.Tensor[], offsets: tf.Tensor[][] | null, f: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar, innerLoss: InnerLoss = 'reinforce'): tf.Scalar {
+    return this.meanAt(this.termParams(th, offsets, innerLoss), f);
   }
 
   /**
    * Value and gradient in θ of the mean over the terms of `objective(θ_k(θ), batch_k)`. Second
-   * order unless `firstOrder`.
+   * order unless `firstOrder`; `innerLoss` is the inner loss differentiated through.
    */
-  valueAndGrad(theta: readonly tf.Tensor[], objective: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar): { value: number; grad: Float64Array } {
+  valueAndGrad(theta: readonly tf.Tensor[], objective: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar, innerLoss: InnerLoss = 'reinforce'): { value: number; grad: Float64Array } {
     const offsets = this.offsets(theta);
-    const f = (...th: tf.Tensor[]) => this.meanOver(th, offsets, objective);
+    const f = (...th: tf.Tensor[]) => this.meanOver(th, offsets, objective, innerLoss);
     const { value, grads } = tf.valueAndGrads(f)(theta as tf.Tensor[]);
     const grad = readFlat(grads);
     const v = value.dataSync()[0]!;
@@ -236,9 +273,14 @@ export class TaskObjective {
     return { value: v, grad };
   }
 
-  /** Surrogate loss and its meta-gradient at θ. */
+  /**
+   * Surrogate loss and its meta-gradient at θ, through the inner loss `opts.innerLoss`. The KL,
+   * its gradient and the Fisher-vector products always differentiate the REINFORCE adaptation: the
+   * trust region is on the actual KL of the adapted policies (a function of θ whose derivatives
+   * the LVC estimator does not change), which also keeps the Fisher matrix symmetric.
+   */
   metaGradient(theta: readonly tf.Tensor[]): { loss: number; grad: Float64Array } {
-    const { value, grad } = this.valueAndGrad(theta, (a, v) => surrogateLoss(this.policy, a, v));
+    const { value, grad } = this.valueAndGrad(theta, (a, v) => surrogateLoss(this.policy, a, v), this.opts.innerLoss ?? 'reinforce');
     return { loss: value, grad };
   }
 

@@ -1,7 +1,7 @@
 // A small MAML-RL problem (tanh policy with learned log-std) for the finite-difference checks.
 import * as tf from '@tensorflow/tfjs';
 import { GaussianMlpPolicy, type ParamValues } from '../../src/policy.ts';
-import { TaskObjective, adaptValues, toTensors, validTensors, type PgData } from '../../src/maml.ts';
+import { TaskObjective, adaptValues, toTensors, validTensors, type InnerLoss, type PgData } from '../../src/maml.ts';
 import { createRng, type Rng } from '../../src/rng.ts';
 import { dot, flattenValues, unflattenValues } from '../../src/params.ts';
 
@@ -21,15 +21,18 @@ export function makeTheta(rng: Rng): ParamValues {
   return p;
 }
 
-/** A task objective with one inner step of size `fastLr` (large, so second-order terms matter). */
-export function makeObjective(seed: number, firstOrder = false, fastLr = 0.5) {
+/**
+ * A task objective with one inner step of size `fastLr` (large, so second-order terms matter),
+ * whose meta-gradient differentiates through `innerLoss`.
+ */
+export function makeObjective(seed: number, firstOrder = false, fastLr = 0.5, innerLoss: InnerLoss = 'reinforce') {
   const rng = createRng(seed);
   const theta = makeTheta(rng.fork('theta'));
   const train = randomBatch(rng.fork('train'), 40);
   const valid = randomBatch(rng.fork('valid'), 40);
   const adaptedOld = adaptValues(policy, theta, train, fastLr);
-  const obj = new TaskObjective(policy, [toTensors(train, 2, 2)], validTensors(policy, valid, adaptedOld), { fastLr, firstOrder });
-  return { obj, theta, rng, validData: valid };
+  const obj = new TaskObjective(policy, [toTensors(train, 2, 2)], validTensors(policy, valid, adaptedOld), { fastLr, firstOrder, innerLoss });
+  return { obj, theta, rng, validData: valid, trainData: train };
 }
 
 /** Runs `f` on θ + εd as tensors. */
