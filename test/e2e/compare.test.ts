@@ -123,3 +123,24 @@ it('compare --task-file: the seed\'s own tasks, given as a file, give the same p
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('cannot be combined with --task-file');
 }, 120_000);
+
+it('compare --batch-timesteps measures every method as evaluate --batch-timesteps does, and records the budget', () => {
+  const maml = join(dir, 'maml-trpo');
+  const out = join(dir, 'cmp-budget');
+  const args = ['--tasks', '3', '--steps', '2', '--episodes', '4', '--batch-timesteps', '1000'];
+  const r = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', `maml=${maml},oracle=${join(dir, 'oracle')}`, ...args, '--out', out], { encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Comparison;
+  expect(res.batchTimesteps).toBe(1000);
+  expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('batches of at least 1000 env steps from 4 env slots in lockstep');
+  const evalJson = join(dir, 'eval-budget.json');
+  const e = spawnSync(process.execPath, [BIN, 'evaluate', '--run', maml, ...args, '--json', evalJson], { encoding: 'utf8', timeout: 120_000 });
+  expect(e.status, e.stderr).toBe(0);
+  const ev = JSON.parse(readFileSync(evalJson, 'utf8')) as { steps: { mean: number; sem: number }[]; perTask: number[][] };
+  const m = res.methods.find((x) => x.name === 'maml')!;
+  expect(m.steps.map((s) => [s.mean, s.sem])).toEqual(ev.steps.map((s) => [s.mean, s.sem]));
+  expect(m.steps.map((s) => s.perTask)).toEqual(ev.perTask);
+  // The budget changes the measurement: the fixed-count comparison of the same tasks differs.
+  const fixed = JSON.parse(readFileSync(join(dir, 'cmp', 'results.json'), 'utf8')) as Comparison;
+  expect(m.steps[1]!.perTask).not.toEqual(fixed.methods.find((x) => x.name === 'maml')!.steps[1]!.perTask);
+}, 240_000);
