@@ -74,13 +74,13 @@ export function reinforceLoss(policy: GaussianMlpPolicy, params: readonly tf.Ten
 
 /**
  * The inner loss whose gradient adapts the policy. Both have the same value of the gradient at every
- * θ, so the adapted parameters are identical; they differ in their second derivative, i.e. in the
- * meta-gradient and the Fisher-vector products taken through the adaptation:
+ * θ, so the adapted parameters are identical; they differ in their second derivative, i.e. in a
+ * gradient taken through the adaptation ({@link TaskObjective} uses it for the meta-gradient only):
  * - `reinforce`: {@link reinforceLoss}, as in Finn et al. 2017 (the pre-update episodes' dependence
  *   on θ is ignored);
  * - `lvc`: {@link lvcLoss}, the low-variance curvature objective of ProMP (Rothfuss et al. 2019),
- *   whose Hessian adds Σ_i ∇log π_i ∇log π_iᵀ Â_i / n, the per-step part of the term by which the
- *   pre-update sampling distribution depends on θ.
+ *   whose Hessian has the extra term −(1/n) Σ_i Â_i ∇log π_i ∇log π_iᵀ, the per-step part of the
+ *   term by which the pre-update sampling distribution depends on θ.
  */
 export type InnerLoss = 'reinforce' | 'lvc';
 
