@@ -32,6 +32,8 @@ export interface TrainOptions {
    * Also keep a copy of the checkpoint every this many iterations, as `out/snapshots/it<N>/`
    * (a directory `metarl evaluate --run` and `compare` accept), so earlier parameters survive the
    * run going on. A multiple of `checkpointEvery` is needed for every copy to be made. Default: none.
+   * Recorded as `keepEvery` in `out/config.json`; a resumed run keeps the recorded value unless it
+   * is given again (then the new value is recorded).
    */
   keepEvery?: number;
   /**
@@ -67,6 +69,20 @@ function keepSnapshot(out: string, iteration: number): void {
   cpSync(join(out, 'checkpoint'), join(tmp, 'checkpoint'), { recursive: true });
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
+}
+
+/**
+ * The snapshot interval of a resumed run: `given` if set (recorded in `out/config.json` for later
+ * resumes), else the one recorded when the run was started or last resumed (none if the file is
+ * missing, as in runs made before it was recorded).
+ */
+function resumeKeepEvery(out: string, given: number | undefined): number | undefined {
+  const path = join(out, 'config.json');
+  if (!existsSync(path)) return given;
+  const recorded = JSON.parse(readFileSync(path, 'utf8')) as { keepEvery?: number };
+  if (given === undefined) return recorded.keepEvery;
+  if (recorded.keepEvery !== given) writeFileSync(path, JSON.stringify({ ...recorded, keepEvery: given }, null, 2));
+  return given;
 }
 
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
@@ -148,6 +164,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
   let start = 0;
   let params: Float32Array[];
   let optimizer: OptimizerState | undefined;
+  let keepEvery = opts.keepEvery;
   if (opts.resume && opts.initFrom !== undefined) throw new ConfigError('--init-from', opts.initFrom, 'cannot be given with --resume (a resumed run keeps its own parameters)');
   if (opts.resume) {
     const ck = loadCheckpoint(opts.out);
@@ -162,7 +179,8 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
         .filter((l) => (JSON.parse(l) as ProgressRecord).iteration < start);
       writeFileSync(progressPath, kept.map((l) => `${l}\n`).join(''));
     }
-    log(`resuming ${opts.out} at iteration ${start}`);
+    keepEvery = resumeKeepEvery(opts.out, keepEvery);
+    log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery} iterations` : ''}`);
   } else {
     assertNoRun(opts.out);
     params = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
@@ -174,7 +192,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
     }
     mkdirSync(opts.out, { recursive: true });
-    writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), versions: versions() }, null, 2));
+    writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), versions: versions() }, null, 2));
     writeFileSync(progressPath, '');
   }
   const workers = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;
@@ -222,7 +240,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       }
       if ((it + 1) % config.checkpointEvery === 0 || it + 1 === config.iterations) {
         checkpoint(it + 1);
-        if (opts.keepEvery && (it + 1) % opts.keepEvery === 0) keepSnapshot(opts.out, it + 1);
+        if (keepEvery && (it + 1) % keepEvery === 0) keepSnapshot(opts.out, it + 1);
       }
     }
   } finally {

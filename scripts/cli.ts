@@ -109,7 +109,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
   if (o.resume) {
     if (!existsSync(out)) throw new ConfigError('--out', out, 'run directory not found');
     const given = ['env', 'config', 'preset', 'seed', 'algo', 'meta-batch-size', 'fast-batch-size', 'first-order'].filter((k) => (o as Record<string, unknown>)[k] !== undefined);
-    if (given.length > 0) throw new ConfigError(`--${given[0]}`, (o as Record<string, unknown>)[given[0]!], 'cannot be changed when resuming (the run keeps its config; only --iterations, --backend and --workers may be given)');
+    if (given.length > 0) throw new ConfigError(`--${given[0]}`, (o as Record<string, unknown>)[given[0]!], 'cannot be changed when resuming (the run keeps its config; only --iterations, --backend, --workers and --keep-every may be given)');
     config = validateConfig(loadCheckpoint(out).meta.config);
     if (iterations !== undefined) config.iterations = iterations;
   } else {

@@ -92,6 +92,22 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     expect(it2.params).not.toEqual(loadCheckpoint(out).params);
   }, 60_000);
 
+  it('a resumed run keeps the recorded keepEvery unless given another', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 6, checkpointEvery: 1 });
+    const out = tmp();
+    await train(cfg, { out, keepEvery: 2, stopAfter: 1 });
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).keepEvery).toBe(2);
+    await train(cfg, { out, resume: true, stopAfter: 2 });
+    expect(existsSync(snapshotDir(out, 2))).toBe(true);
+    expect(existsSync(snapshotDir(out, 3))).toBe(false);
+    await train(cfg, { out, resume: true, keepEvery: 3, stopAfter: 1 });
+    expect(existsSync(snapshotDir(out, 4))).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).keepEvery).toBe(3);
+    await train(cfg, { out, resume: true });
+    expect(existsSync(snapshotDir(out, 5))).toBe(false);
+    expect(loadCheckpoint(snapshotDir(out, 6)).meta.iteration).toBe(6);
+  }, 60_000);
+
   it('refuses to start a new run in a directory that holds one', async () => {
     const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1 });
     const dir = tmp();
