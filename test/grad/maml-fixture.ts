@@ -73,8 +73,8 @@ export function worstDirectionalError(theta: ParamValues, grad: Float64Array, va
  * `multiStep`, the second inner batch (sampled, in training, with θ_1) also scores θ_1, and the
  * objective averages the two terms (weighted by `weights`, normalised, when given).
  */
-export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; firstOrder?: boolean; fastLr?: number; laterFactor?: number; weights?: number[] }) {
-  const { multiStep, firstOrder = false, fastLr = 0.5, laterFactor = 0.5, weights } = opts;
+export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; firstOrder?: boolean; fastLr?: number; laterFactor?: number; weights?: number[]; innerLoss?: InnerLoss }) {
+  const { multiStep, firstOrder = false, fastLr = 0.5, laterFactor = 0.5, weights, innerLoss = 'reinforce' } = opts;
   const rng = createRng(seed);
   const theta = makeTheta(rng.fork('theta'));
   const train1 = randomBatch(rng.fork('train'), 40);
@@ -86,7 +86,7 @@ export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; f
     policy,
     [toTensors(train1, 2, 2), toTensors(train2, 2, 2)],
     validTensors(policy, valid, theta2),
-    { fastLr, laterStepsLrFactor: laterFactor, firstOrder, ...(weights ? { termWeights: weights } : {}) },
+    { fastLr, laterStepsLrFactor: laterFactor, firstOrder, innerLoss, ...(weights ? { termWeights: weights } : {}) },
     multiStep ? [validTensors(policy, train2, theta1)] : [],
   );
   return { obj, theta, theta1, theta2, rng, train1, train2, valid };
