@@ -81,7 +81,12 @@ function resumeKeepEvery(out: string, given: number | undefined): number | undef
   if (!existsSync(path)) return given;
   const recorded = JSON.parse(readFileSync(path, 'utf8')) as { keepEvery?: number };
   if (given === undefined) return recorded.keepEvery;
-  if (recorded.keepEvery !== given) writeFileSync(path, JSON.stringify({ ...recorded, keepEvery: given }, null, 2));
+  if (recorded.keepEvery !== given) {
+    // Written aside and renamed, so that a crash leaves the old file whole.
+    const tmp = `${path}.tmp-${process.pid}`;
+    writeFileSync(tmp, JSON.stringify({ ...recorded, keepEvery: given }, null, 2));
+    renameSync(tmp, path);
+  }
   return given;
 }
 
