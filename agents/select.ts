@@ -88,6 +88,13 @@ export function selectionScore(steps: readonly StepStat[]): number {
   return steps.slice(1).reduce((s, x) => s + x.mean, 0);
 }
 
+/** {@link selectionScore} in words, for K adaptation steps, as `select` prints it after its pick. */
+export function selectionScoreRule(K: number): string {
+  if (K === 0) return 'mean return at step 0';
+  if (K === 1) return 'mean return after step 1';
+  return `sum of the mean returns after steps 1–${K}`;
+}
+
 /** Index of the highest score; a tie goes to the earlier candidate. NaN scores are never picked. */
 export function bestIndex(scores: readonly number[]): number {
   let best = -1;
@@ -143,7 +150,7 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
     tasks: c.tasks,
     episodes: opts.episodes,
     ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
-    score: opts.steps === 0 ? 'mean return at step 0' : `sum of the mean returns after steps 1–${opts.steps}`,
+    score: selectionScoreRule(opts.steps),
     candidates: scored,
     picked: scored[best]!.run,
     notes: start.note ? [start.note] : [],

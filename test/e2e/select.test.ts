@@ -41,7 +41,7 @@ describe('checkpoint selection', () => {
     expect(sel.candidates.map((c: { score: number }) => c.score)).toEqual(scores);
     const best = sel.candidates[scores.indexOf(Math.max(...scores))];
     expect(sel.picked).toBe(best.run);
-    expect(s.stdout).toContain(`picked ${best.run}`);
+    expect(s.stdout).toContain(`picked ${best.run} (sum of the mean returns after steps 1–2, 3 validation tasks from seed 5)`);
     expect(s.stdout).toMatch(/\| \*\*/);
     // Every row is what `metarl evaluate` gives for that checkpoint on the same seed.
     for (const c of sel.candidates) {

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { bestIndex, selectionScore, selectionScoreRule } from '../../agents/select.ts';
+import type { StepStat } from '../../src/evaluation.ts';
+
+const steps = (...means: number[]): StepStat[] => means.map((mean, step) => ({ step, mean, sem: 1, perTask: [mean] }));
+
+describe('checkpoint selection score', () => {
+  it('is the step-0 mean with no adaptation step, else the sum of the adapted means', () => {
+    expect(selectionScore(steps(-40))).toBe(-40);
+    expect(selectionScore(steps(-40, -12))).toBe(-12);
+    expect(selectionScore(steps(-40, -12, -4, -3))).toBe(-19);
+  });
+
+  it('is described in words that match what it computes', () => {
+    expect(selectionScoreRule(0)).toBe('mean return at step 0');
+    expect(selectionScoreRule(1)).toBe('mean return after step 1');
+    expect(selectionScoreRule(3)).toBe('sum of the mean returns after steps 1–3');
+  });
+
+  it('picks the highest finite score, the earlier one on a tie', () => {
+    expect(bestIndex([-3, -1, Number.NaN, -1])).toBe(1);
+    expect(() => bestIndex([Number.NaN])).toThrow(/no candidate/);
+  });
+});
