@@ -41,6 +41,8 @@ export interface Selection {
   picked: string;
   /** Why a candidate was left out (e.g. the `--init-from` checkpoint has gone or changed). */
   notes: string[];
+  /** Only checkpoints from this iteration on were scored (`--since`), when given. */
+  since?: number;
 }
 
 /**
@@ -80,6 +82,22 @@ export function startCandidate(run: string): { candidate?: Candidate; note?: str
 }
 
 /**
+ * The candidates from iteration `since` on (`metarl select --since N`), in the same order: for
+ * extending an earlier selection of the same run to the snapshots kept since, without scoring the
+ * old ones again (on the same seed, tasks and episodes their scores do not change). The `start`
+ * candidate (iteration 0) is kept only when `since` is 0. Throws a {@link ConfigError} naming
+ * `--since` when fewer than two candidates are left, as there is then nothing to choose between.
+ */
+export function candidatesSince(candidates: readonly Candidate[], since: number): Candidate[] {
+  const kept = candidates.filter((c) => c.iteration >= since);
+  if (kept.length < 2) {
+    const its = candidates.map((c) => c.iteration).join(', ');
+    throw new ConfigError('--since', since, `leaves ${kept.length} checkpoint(s) to choose from (the run has iterations ${its})`);
+  }
+  return kept;
+}
+
+/**
  * The selection score of one evaluated checkpoint: the sum of the mean returns after steps 1…K
  * (the adapted policies, which is what meta-training is for), or the step-0 mean when K = 0.
  */
@@ -113,6 +131,8 @@ export interface SelectOptions {
   episodes: number;
   /** When set, every batch is measured in env steps (`metarl evaluate --batch-timesteps`), from `episodes` env slots. */
   batchTimesteps?: number;
+  /** Score only the checkpoints from this iteration on ({@link candidatesSince}). */
+  since?: number;
   onProgress?: (candidate: string, done: number, total: number) => void;
 }
 
@@ -126,7 +146,8 @@ export interface SelectOptions {
 export function selectCheckpoint(opts: SelectOptions): Selection {
   const { config, iteration } = loadCheckpoint(opts.run).meta;
   const start = startCandidate(opts.run);
-  const candidates = [...(start.candidate ? [start.candidate] : []), ...listCandidates(opts.run, iteration)];
+  const all = [...(start.candidate ? [start.candidate] : []), ...listCandidates(opts.run, iteration)];
+  const candidates = opts.since !== undefined ? candidatesSince(all, opts.since) : all;
   if (candidates.length < 2) throw new ConfigError('--run', opts.run, 'has only its final checkpoint to choose from; train with --keep-every N to keep snapshots');
   const env = config.env;
   if (isSupervised(envFactory(config)())) throw new ConfigError('--run', opts.run, `is a ${env} run; select picks among RL checkpoints`);
@@ -153,7 +174,8 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
     score: selectionScoreRule(opts.steps),
     candidates: scored,
     picked: scored[best]!.run,
-    notes: start.note ? [start.note] : [],
+    notes: start.note && !opts.since ? [start.note] : [],
+    ...(opts.since !== undefined ? { since: opts.since } : {}),
   };
 }
 
@@ -167,6 +189,7 @@ export function selectionMarkdown(s: Selection): string {
     const cells = [c.name, String(c.iteration), ...c.steps.map((x) => `${x.mean.toFixed(2)} ± ${x.sem.toFixed(2)}`), c.score.toFixed(2)];
     lines.push(`| ${cells.map(b).join(' | ')} |`);
   }
-  lines.push('', ...s.notes.map((n) => `note: ${n}`), `picked ${s.picked} (${s.score}, ${s.tasks} validation tasks from seed ${s.seed})`);
+  const since = s.since !== undefined ? `, checkpoints from iteration ${s.since} on` : '';
+  lines.push('', ...s.notes.map((n) => `note: ${n}`), `picked ${s.picked} (${s.score}, ${s.tasks} validation tasks from seed ${s.seed}${since})`);
   return lines.join('\n');
 }

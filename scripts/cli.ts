@@ -5,7 +5,7 @@
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
  *                [--workers N] [--keep-every N] [--init-from RUN_DIR]
  *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
- *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--json FILE] [--backend B]
+ *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--json FILE] [--backend B]
  *   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
@@ -49,7 +49,7 @@ const USAGE = `usage:
   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
                  [--episodes 40] [--batch-timesteps N] [--seed N] [--lr name=α,…] [--backend B] --out DIR
-  metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--json FILE] [--backend B]
+  metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--json FILE] [--backend B]
   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE]
@@ -231,15 +231,17 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
  * `metarl select --run DIR`: evaluates every snapshot the run kept (`--keep-every`) and its last
  * checkpoint on validation tasks (`--seed`, default 777), prints the table and the picked
  * checkpoint's directory, which `metarl evaluate --run` then scores once on the test tasks.
+ * `--since ITER` scores only the checkpoints from that iteration on (a run trained further).
  */
 async function cmdSelect(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: RUN_EVAL_FLAGS,
+    options: { ...RUN_EVAL_FLAGS, since: { type: 'string' } },
   });
   requireRun(o.run);
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_VALIDATION_SEED;
+  const since = intOpt('since', o.since, 0);
   if (seed === DEFAULT_EVAL_SEED) throw new ConfigError('--seed', o.seed, 'is the seed of the test tasks metarl evaluate scores by default; pick checkpoints on other tasks');
   const tasks = intOpt('tasks', o.tasks, 1) ?? 40;
   const steps = intOpt('steps', o.steps, 0) ?? 3;
@@ -255,6 +257,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
     steps,
     episodes,
     ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
+    ...(since !== undefined ? { since } : {}),
     onProgress: (name, d, n) => process.stderr.write(`\r  ${name}: task ${d}/${n}${d === n ? '\n' : ''}`),
   });
   process.stdout.write(`${selectionMarkdown(sel)}\n`);

@@ -53,6 +53,16 @@ describe('checkpoint selection', () => {
     // The checkpoints differ, so the choice is not trivial.
     expect(new Set(scores).size).toBe(3);
 
+    // --since: only the later checkpoints, with the same numbers as in the full selection.
+    const later = join(run, 'select-since.json');
+    const s2 = metarl('select', '--run', run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '4', '--since', '2', '--json', later);
+    expect(s2.code, s2.stderr).toBe(0);
+    expect(json(later).since).toBe(2);
+    expect(json(later).candidates).toEqual(sel.candidates.slice(1));
+    expect(s2.stdout).toContain('3 validation tasks from seed 5, checkpoints from iteration 2 on)');
+    expectUserError(metarl('select', '--run', run, '--since', '3'), '--since', '3', 'leaves 1 checkpoint');
+    expectUserError(metarl('select', '--run', run, '--since=-1'), '--since', '-1', 'non-negative');
+
     expectUserError(metarl('select', '--run', run, '--seed', '20170309'), '--seed', '20170309', 'test tasks');
     expectUserError(metarl('select', '--run', join(run, 'nope')), '--run', 'not found');
     rmSync(join(run, 'snapshots'), { recursive: true });

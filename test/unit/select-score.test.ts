@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bestIndex, selectionScore, selectionScoreRule } from '../../agents/select.ts';
+import { bestIndex, candidatesSince, selectionScore, selectionScoreRule, type Candidate } from '../../agents/select.ts';
 import type { StepStat } from '../../src/evaluation.ts';
 
 const steps = (...means: number[]): StepStat[] => means.map((mean, step) => ({ step, mean, sem: 1, perTask: [mean] }));
@@ -20,5 +20,14 @@ describe('checkpoint selection score', () => {
   it('picks the highest finite score, the earlier one on a tie', () => {
     expect(bestIndex([-3, -1, Number.NaN, -1])).toBe(1);
     expect(() => bestIndex([Number.NaN])).toThrow(/no candidate/);
+  });
+
+  it('keeps the candidates from the given iteration on, and refuses to leave fewer than two', () => {
+    const c = (name: string, iteration: number): Candidate => ({ name, run: `r/${name}`, iteration });
+    const all = [c('start', 0), c('it50', 50), c('it100', 100), c('final', 120)];
+    expect(candidatesSince(all, 0)).toEqual(all);
+    expect(candidatesSince(all, 1).map((x) => x.name)).toEqual(['it50', 'it100', 'final']);
+    expect(candidatesSince(all, 100).map((x) => x.name)).toEqual(['it100', 'final']);
+    expect(() => candidatesSince(all, 101)).toThrow(/--since: leaves 1 checkpoint\(s\).*0, 50, 100, 120.*\(got 101\)/);
   });
 });
