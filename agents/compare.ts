@@ -43,6 +43,53 @@ export interface Comparison {
   gapClosedAfterOneStep: number | null;
   /** MAML − pretrained per step, paired over the tasks, when both are present. */
   mamlMinusPretrained: PairedStep[] | null;
+  /** The held-out tasks, in the order of every `perTask` array. */
+  taskList: Task[];
+  /**
+   * The gap closed after one step within each distinct task, when the tasks take at most
+   * {@link MAX_TASK_GROUPS} distinct values and some repeat (e.g. the direction ±1 of HalfCheetahDir) and MAML,
+   * pretrained and oracle are all present; null otherwise.
+   */
+  gapByTask: GroupGap[] | null;
+}
+
+/** The gap closed after one step over the held-out tasks equal to `task`. */
+export interface GroupGap {
+  task: Task;
+  /** How many of the held-out tasks are equal to `task`. */
+  tasks: number;
+  maml1: number;
+  pretrained1: number;
+  oracle: number;
+  /** (maml1 − pretrained1) / (oracle − pretrained1), null when oracle = pretrained1. */
+  gap: number | null;
+}
+
+/** Task spaces with at most this many distinct tasks among the held-out ones get {@link Comparison.gapByTask}. */
+export const MAX_TASK_GROUPS = 4;
+
+/**
+ * Groups the held-out tasks by value (compared as JSON, in order of first appearance) and computes
+ * the gap closed after one step within each group from the per-task returns. Null when there are
+ * more than {@link MAX_TASK_GROUPS} distinct tasks, fewer than two, or no task repeats (a continuous
+ * task space).
+ */
+export function gapByTaskGroup(tasks: readonly Task[], maml1: readonly number[], pretrained1: readonly number[], oracle: readonly number[]): GroupGap[] | null {
+  if ([maml1, pretrained1, oracle].some((a) => a.length !== tasks.length)) {
+    throw new Error(`gapByTaskGroup: ${tasks.length} tasks but ${maml1.length}, ${pretrained1.length} and ${oracle.length} returns`);
+  }
+  const groups = new Map<string, number[]>();
+  tasks.forEach((t, i) => {
+    const key = JSON.stringify(t);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  // Every task distinct: a continuous task space (or too few tasks to tell), nothing to group.
+  if (groups.size < 2 || groups.size > MAX_TASK_GROUPS || groups.size === tasks.length) return null;
+  const mean = (a: readonly number[], ix: number[]) => ix.reduce((s, i) => s + a[i]!, 0) / ix.length;
+  return [...groups.values()].map((ix) => {
+    const [m, p, o] = [mean(maml1, ix), mean(pretrained1, ix), mean(oracle, ix)];
+    return { task: tasks[ix[0]!]!, tasks: ix.length, maml1: m, pretrained1: p, oracle: o, gap: o !== p ? (m - p) / (o - p) : null };
+  });
 }
 
 /** A paired difference of two methods at one step: mean ± s.e.m. over tasks of (a − b). */
@@ -141,7 +188,12 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const mamlRes = results.find((r) => r.name === 'maml');
   const preRes = results.find((r) => r.name === 'pretrained');
   const paired = mamlRes && preRes ? pairedDifference(mamlRes.steps, preRes.steps) : null;
-  return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes: opts.episodes, ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}), seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired };
+  const oracleRes = results.find((r) => r.name === 'oracle');
+  const byTask =
+    mamlRes?.steps[1] && preRes?.steps[1] && oracleRes?.steps[0]
+      ? gapByTaskGroup(tasks, mamlRes.steps[1].perTask, preRes.steps[1].perTask, oracleRes.steps[0].perTask)
+      : null;
+  return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes: opts.episodes, ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}), seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired, taskList: tasks, gapByTask: byTask };
 }
 
 /** The comparison as a markdown table (methods × steps, mean ± s.e.m.) plus the gap closed and MAML − pretrained. */
@@ -163,6 +215,12 @@ export function comparisonMarkdown(c: Comparison): string {
   if (c.mamlMinusPretrained) {
     const parts = c.mamlMinusPretrained.map((p) => `step ${p.step}: ${p.mean.toFixed(2)} ± ${p.sem.toFixed(2)} (${p.better}/${p.tasks} tasks better)`);
     lines.push('', `MAML − pretrained, paired over tasks (mean ± s.e.m.): ${parts.join('; ')}`);
+  }
+  if (c.gapByTask) {
+    const parts = c.gapByTask.map(
+      (g) => `${JSON.stringify(g.task)} (${g.tasks} tasks): MAML₁ ${g.maml1.toFixed(2)}, pretrained₁ ${g.pretrained1.toFixed(2)}, oracle ${g.oracle.toFixed(2)}, gap ${g.gap === null ? '–' : g.gap.toFixed(3)}`,
+    );
+    lines.push('', `Gap closed after one step by task: ${parts.join('; ')}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { train } from '../../agents/trainer.ts';
-import { pairedDifference, type Comparison } from '../../agents/compare.ts';
+import { gapByTaskGroup, pairedDifference, type Comparison } from '../../agents/compare.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { createRng } from '../../src/rng.ts';
 
@@ -93,6 +93,25 @@ it('pairedDifference: hand-computed mean, s.e.m. and count', () => {
   expect(() => pairedDifference([st([1, 2])], [st([1])])).toThrow(/2 and 1 tasks/);
 });
 
+it('gapByTaskGroup: hand-computed gap per distinct task; null for a continuous task space', () => {
+  const f = { direction: 1 };
+  const b = { direction: -1 };
+  // Forward tasks 0 and 2: MAML 8, pretrained 0, oracle 10 → 0.8. Backward task 1: MAML 2, pretrained −2, oracle 6 → 0.5.
+  const g = gapByTaskGroup([f, b, f], [6, 2, 10], [-1, -2, 1], [9, 6, 11]);
+  expect(g).toEqual([
+    { task: f, tasks: 2, maml1: 8, pretrained1: 0, oracle: 10, gap: 0.8 },
+    { task: b, tasks: 1, maml1: 2, pretrained1: -2, oracle: 6, gap: 0.5 },
+  ]);
+  // Equal oracle and pretrained: no gap to close.
+  expect(gapByTaskGroup([f, b, b], [1, 1, 1], [0, 0, 0], [0, 1, 1])![0]!.gap).toBeNull();
+  // One distinct task, more than four, or no task repeated: no grouping.
+  expect(gapByTaskGroup([f, f], [1, 2], [0, 0], [3, 3])).toBeNull();
+  expect(gapByTaskGroup([f, b], [1, 2], [0, 0], [3, 3])).toBeNull();
+  const goals = [0, 1, 2, 3, 4].map((x) => ({ goal: [x, 0] }));
+  expect(gapByTaskGroup(goals, [0, 0, 0, 0, 0], [0, 0, 0, 0, 0], [1, 1, 1, 1, 1])).toBeNull();
+  expect(() => gapByTaskGroup([f, b], [1], [0, 0], [1, 1])).toThrow(/2 tasks but 1, 2 and 2 returns/);
+});
+
 it('compare rejects a run of another env or a mislabelled oracle with exit code 2', () => {
   const r = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', `maml=${join(dir, 'oracle')}`, '--out', join(dir, 'x')], { encoding: 'utf8' });
   expect(r.status).toBe(2);
@@ -106,6 +125,9 @@ it('compare --task-file: the seed\'s own tasks, given as a file, give the same p
   const out = join(dir, 'cmp'); // written by the first test: 3 tasks drawn from the default seed
   const drawn = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Comparison;
   const tasks = new Navigation2DEnv().sampleTasks(3, createRng(20170309).fork('evaluate').fork('tasks'));
+  // results.json records the held-out tasks in the order of the per-task returns; 2D goals are continuous, so no grouping.
+  expect(drawn.taskList).toEqual(tasks);
+  expect(drawn.gapByTask).toBeNull();
   const file = join(dir, 'tasks.json');
   writeFileSync(file, JSON.stringify(tasks));
   const out2 = join(dir, 'cmp-file');
