@@ -196,7 +196,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
   return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes: opts.episodes, ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}), seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired, taskList: tasks, gapByTask: byTask };
 }
 
-/** The comparison as a markdown table (methods × steps, mean ± s.e.m.) plus the gap closed and MAML − pretrained. */
+/** The comparison as a markdown table (methods × steps, mean ± s.e.m.) plus the gap closed, MAML − pretrained and the gap per task when present. */
 export function comparisonMarkdown(c: Comparison): string {
   const K = Math.max(...c.methods.map((m) => m.steps.length)) - 1;
   const lines = [
