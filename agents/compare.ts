@@ -1,6 +1,7 @@
 import type { TrainConfig } from '../src/config.ts';
 import { validateConfig, resolveConfig } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
+import { splitMeta } from '../src/maml.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { evaluateAdaptation, meanSem, type StepStat } from '../src/evaluation.ts';
@@ -164,15 +165,17 @@ export function compareMethods(opts: CompareOptions): Comparison {
     const makeEnv = envFactory(c);
     const env = makeEnv();
     const policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], c.policy);
-    const theta = params ?? policy.init(createRng(opts.seed).fork('random-init'));
+    // A run with learned step sizes holds [θ, s]: s scales every step, whatever its α (`lr`).
+    const meta = params ? splitMeta(params, policy.shapes.length, c.adaptation.learnedLr) : { theta: policy.init(createRng(opts.seed).fork('random-init')), lrScale: null };
     const lr = m.lr ?? c.adaptation.fastLr;
     const steps = c.algo === 'oracle' ? 0 : opts.steps;
-    const stats = evaluateAdaptation(policy, theta, makeEnv, {
+    const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {
       tasks,
       steps,
       episodes: opts.episodes,
       ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
       fastLr: lr,
+      lrScale: meta.lrScale,
       advantages: { ...c.advantages, regCoeff: c.baseline.regCoeff },
       // Same episode streams for every method: differences come from the policies only.
       rng,

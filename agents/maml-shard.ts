@@ -5,7 +5,7 @@ import { Rng } from '../src/rng.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { sampleEpisodes, meanReturn } from '../src/sampler.ts';
 import { estimateAdvantages } from '../src/advantages.ts';
-import { TaskObjective, adaptValues, innerStepSizes, pgData, toTensors, validTensors, type PgData, type ValidTensors } from '../src/maml.ts';
+import { TaskObjective, adaptValues, innerStepSizes, metaShapes, metaTensors, pgData, splitMeta, toTensors, validTensors, type PgData, type ValidTensors } from '../src/maml.ts';
 import { unflattenValues } from '../src/params.ts';
 import { asTaskFailure } from './shards.ts';
 
@@ -72,12 +72,12 @@ export class MamlShard {
     const env = makeEnv();
     this.envs.push(env);
     this.policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
-    this.like = this.policy.shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
+    this.like = metaShapes(this.policy, config.adaptation.learnedLr).map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)));
   }
 
-  /** Number of parameters. */
+  /** Number of meta-parameters: the policy's, plus as many learned step-size multipliers with `adaptation.learnedLr`. */
   get numParams(): number {
-    return this.policy.numParams;
+    return this.policy.numParams * (this.config.adaptation.learnedLr ? 2 : 1);
   }
 
   private envPool(n: number): MetaEnv[] {
@@ -128,9 +128,10 @@ export class MamlShard {
     const multiStep = innerSteps > 1 && c.adaptation.multiStepLoss;
     const { policy } = this;
     let phase = 'sampling';
+    const { theta, lrScale } = splitMeta(req.params, policy.shapes.length, c.adaptation.learnedLr);
     this.each(() => phase, (i) => {
       const { index, task } = req.tasks[i]!;
-      let params = req.params;
+      let params = theta;
       const trains: PgData[] = [];
       // Multi-step loss: the batch sampled with θ_s (s ≥ 1) also scores θ_s in the outer objective.
       const intermediate: ValidTensors[] = [];
@@ -149,7 +150,7 @@ export class MamlShard {
         phase = 'adaptation';
         t0 = now();
         if (multiStep && s > 0) intermediate.push(validTensors(policy, d, params));
-        params = adaptValues(policy, params, d, lrs[s]!);
+        params = adaptValues(policy, params, d, lrs[s]!, lrScale);
         time.adaptation += now() - t0;
         trains.push(d);
       }
@@ -176,6 +177,7 @@ export class MamlShard {
             firstOrder: c.adaptation.firstOrder,
             termWeights: multiStep ? c.adaptation.multiStepWeights : [],
             innerLoss: c.adaptation.innerLoss,
+            learnedLr: c.adaptation.learnedLr,
           },
           intermediate,
         ),
@@ -186,7 +188,7 @@ export class MamlShard {
 
   /** θ (float64, rounded to float32) as tensors for `f`; freed afterwards. */
   private withTheta<R>(x: Float64Array, f: (theta: tf.Tensor[]) => R): R {
-    const theta = this.policy.toTensors(unflattenValues(x, this.like));
+    const theta = metaTensors(this.policy, unflattenValues(x, this.like), this.config.adaptation.learnedLr);
     try {
       return f(theta);
     } finally {
@@ -234,7 +236,7 @@ export class MamlShard {
     const n = this.numParams;
     const out = new Float64Array(this.tasks.length * n);
     this.withTheta(x, (theta) => {
-      const vT = this.policy.toTensors(unflattenValues(v, this.like));
+      const vT = metaTensors(this.policy, unflattenValues(v, this.like), this.config.adaptation.learnedLr);
       try {
         this.eachOf(only, (i) => out.set(this.objectives[i]!.fvpExact(theta, vT), i * n));
       } finally {

@@ -5,6 +5,7 @@ import type { Rng } from '../src/rng.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { flattenValues, unflattenValues } from '../src/params.ts';
 import { trpoStep, type TrpoResult } from '../src/trpo.ts';
+import { initialLrScale, metaShapes } from '../src/maml.ts';
 import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
 import type { WorkerPool } from '../src/worker-pool.ts';
@@ -145,16 +146,25 @@ export class MamlTrpo {
     this.workers = workers;
     const env = makeEnv();
     this.policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
-    const expected = this.policy.numParams;
+    const expected = this.policy.numParams * (config.adaptation.learnedLr ? 2 : 1);
     const got = params.reduce((s, p) => s + p.length, 0);
-    if (got !== expected) throw new RangeError(`MamlTrpo: parameters have ${got} entries, the policy needs ${expected}`);
+    if (got !== expected) throw new RangeError(`MamlTrpo: parameters have ${got} entries, the policy${config.adaptation.learnedLr ? ' and its learned step sizes need' : ' needs'} ${expected}`);
   }
 
-  /** Initial parameters for `config` from the run's root stream. */
+  /** Shapes of the meta-parameters in checkpoint order: the policy's, then the learned step-size multipliers' ({@link splitMeta}). */
+  get paramShapes(): number[][] {
+    return metaShapes(this.policy, this.config.adaptation.learnedLr);
+  }
+
+  /**
+   * Initial parameters for `config` from the run's root stream; with `adaptation.learnedLr`,
+   * followed by step-size multipliers of 1 (the inner step starts as plain `fastLr`).
+   */
   static initParams(config: TrainConfig, makeEnv: () => MetaEnv, root: Rng): ParamValues {
     const env = makeEnv();
     const policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
-    return policy.init(root.fork('init'));
+    const theta = policy.init(root.fork('init'));
+    return config.adaptation.learnedLr ? [...theta, ...initialLrScale(policy)] : theta;
   }
 
   /** The run's root stream; set by the trainer before {@link step}. */

@@ -5,7 +5,7 @@ import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { sampleEpisodes, meanReturn } from '../src/sampler.ts';
 import { estimateAdvantages } from '../src/advantages.ts';
-import { adaptValues, pgData } from '../src/maml.ts';
+import { adaptValues, pgData, splitMeta } from '../src/maml.ts';
 import type { HalfCheetahRenderState } from '../envs/half-cheetah-physics.ts';
 
 /** One frame of a rendered episode. */
@@ -41,12 +41,13 @@ export function rolloutAdapted(config: TrainConfig, params: ParamValues, makeEnv
   const policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
   const rng = createRng(seed).fork('render');
   const envs = Array.from({ length: episodes }, makeEnv);
-  let theta = params;
+  const meta = splitMeta(params, policy.shapes.length, config.adaptation.learnedLr);
+  let theta = meta.theta;
   const adaptationReturns: number[] = [];
   for (let k = 0; k < steps; k++) {
     const ep = sampleEpisodes(envs, policy, { task, params: theta, numEpisodes: episodes, rng: rng.fork('adapt', k) });
     adaptationReturns.push(meanReturn(ep));
-    theta = adaptValues(policy, theta, pgData(ep, estimateAdvantages(ep, { ...config.advantages, regCoeff: config.baseline.regCoeff })), k === 0 ? config.adaptation.fastLr : config.adaptation.fastLr / 2);
+    theta = adaptValues(policy, theta, pgData(ep, estimateAdvantages(ep, { ...config.advantages, regCoeff: config.baseline.regCoeff })), k === 0 ? config.adaptation.fastLr : config.adaptation.fastLr / 2, meta.lrScale);
   }
   let { obs } = env.reset({ seed: rng.fork('episode').seed() });
   const frames: Frame[] = [env.renderState()];

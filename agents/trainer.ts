@@ -126,6 +126,10 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   if (a.multiStepLoss && (config.algo !== 'maml-trpo' || a.numInnerSteps < 2)) {
     throw new ConfigError('adaptation.multiStepLoss', true, `needs algo maml-trpo with adaptation.numInnerSteps ≥ 2 (got ${config.algo} with ${a.numInnerSteps})`);
   }
+  if (a.learnedLr && (config.algo !== 'maml-trpo' || a.firstOrder)) {
+    const hint = isSupervised(env) ? `; for ${config.env} use algo meta-sgd` : '';
+    throw new ConfigError('adaptation.learnedLr', true, `needs algo maml-trpo without adaptation.firstOrder (got ${config.algo}${a.firstOrder ? ', first order' : ''})${hint}`);
+  }
   if (a.innerLoss !== 'reinforce' && (config.algo !== 'maml-trpo' || a.firstOrder)) {
     throw new ConfigError('adaptation.innerLoss', a.innerLoss, `changes only the second-order meta-gradient: it needs algo maml-trpo without adaptation.firstOrder (got ${config.algo}${a.firstOrder ? ', first order' : ''})`);
   }
@@ -139,17 +143,20 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
 
 /**
  * Loads the checkpoint of {@link TrainOptions.initFrom} and checks it fits `config`: the same env,
- * and parameter tensors of the sizes of `fresh` (this config's initialisation).
+ * and parameter tensors of the sizes of `fresh` (this config's initialisation). A run with learned
+ * step sizes (`adaptation.learnedLr`) may start from a plain policy's checkpoint: the multipliers
+ * then start at `fresh`'s (1, i.e. the plain `fastLr` step).
  */
 function loadInitCheckpoint(dir: string, config: TrainConfig, fresh: Float32Array[]) {
   if (!existsSync(dir)) throw new ConfigError('--init-from', dir, 'run directory not found');
   const ck = loadCheckpoint(dir);
   if (ck.meta.config.env !== config.env) throw new ConfigError('--init-from', dir, `holds a ${ck.meta.config.env} checkpoint; this run is on ${config.env}`);
+  const params = config.adaptation.learnedLr && 2 * ck.params.length === fresh.length ? [...ck.params, ...fresh.slice(ck.params.length)] : ck.params;
   const sizes = (ps: Float32Array[]) => `[${ps.map((p) => p.length).join(', ')}]`;
-  if (ck.params.length !== fresh.length || ck.params.some((p, i) => p.length !== fresh[i]!.length)) {
+  if (params.length !== fresh.length || params.some((p, i) => p.length !== fresh[i]!.length)) {
     throw new ConfigError('--init-from', dir, `has parameter tensors of sizes ${sizes(ck.params)}; this config's model needs ${sizes(fresh)}`);
   }
-  return ck;
+  return { ...ck, params };
 }
 
 /**
@@ -214,7 +221,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
         config,
         obsDim: env.observationSpace.shape[0],
         actDim: env.actionSpace.shape[0],
-        shapes: agent instanceof MamlTrpo ? agent.policy.shapes : agent.paramShapes,
+        shapes: agent.paramShapes,
         rng: { seed: config.seed, nextIteration: iteration },
         versions: versions(),
       },

@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
+import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, train } from '../agents/trainer.ts';
 import { evaluateSupervised, fewShotClassifier, heldOutTasks } from '../agents/supervised-meta.ts';
@@ -203,12 +204,14 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const taskFile = o['task-file'];
   const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : evalEnv.sampleTasks(nTasks, rng.fork('tasks'));
   log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} steps, ${batchTimesteps !== undefined ? `batches of at least ${batchTimesteps} env steps from ${episodes} env slots in lockstep` : `${episodes} episodes per step`}`);
-  const stats = evaluateAdaptation(policy, ck.params, makeEnv, {
+  const meta = splitMeta(ck.params, policy.shapes.length, cfg.adaptation.learnedLr);
+  const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {
     tasks,
     steps,
     episodes,
     ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
     fastLr: cfg.adaptation.fastLr,
+    lrScale: meta.lrScale,
     advantages: { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff },
     rng,
     onTask: (d, n) => process.stderr.write(`\r  task ${d}/${n}${d === n ? '\n' : ''}`),

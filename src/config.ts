@@ -77,6 +77,13 @@ export interface TrainConfig {
      * per-step score-function term in the meta-gradient's Hessian). Default 'reinforce'.
      */
     innerLoss: InnerLoss;
+    /**
+     * RL, second-order `maml-trpo`: learn a per-parameter multiplier of `fastLr` (Meta-SGD, Li et
+     * al. 2017), updated by the outer TRPO step with the policy and stored after the policy's
+     * parameters in the checkpoint (`splitMeta` in src/maml.ts). Horizon-1 tasks use `algo: meta-sgd`
+     * instead. Default false.
+     */
+    learnedLr: boolean;
   };
   /** Horizon-1 (supervised) tasks only. */
   supervised: {
@@ -153,6 +160,7 @@ const SCHEMA: Record<string, Kind> = {
   'adaptation.multiStepLoss': 'bool',
   'adaptation.multiStepWeights': 'nonNegNumList',
   'adaptation.innerLoss': { oneOf: ['reinforce', 'lvc'] },
+  'adaptation.learnedLr': 'bool',
   'supervised.shots': 'posInt',
   'supervised.queries': 'posInt',
   'supervised.outerLr': 'posNum',
@@ -185,7 +193,7 @@ function base(env: string): TrainConfig {
     checkpointEvery: 10,
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
-    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], innerLoss: 'reinforce' },
+    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], innerLoss: 'reinforce', learnedLr: false },
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },

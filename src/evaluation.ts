@@ -38,6 +38,11 @@ export interface EvaluationOptions {
   batchTimesteps?: number;
   /** α: the first step's size; later steps use α/2 (Finn et al. 2017, Fig. 5 protocol). */
   fastLr: number;
+  /**
+   * Learned per-parameter multipliers of α (a run with `adaptation.learnedLr`; `splitMeta` in
+   * src/maml.ts): each step is θ − α s ⊙ ∇L. Absent or null: plain steps.
+   */
+  lrScale?: ParamValues | null;
   advantages: AdvantageConfig;
   rng: Rng;
   /** Called after each task, for progress display. */
@@ -84,7 +89,7 @@ export function evaluateAdaptation(
       perStep[k]!.push(meanReturn(ep));
       if (k < opts.steps) {
         const lr = k === 0 ? opts.fastLr : opts.fastLr / 2;
-        theta = adaptValues(policy, theta, pgData(ep, estimateAdvantages(ep, opts.advantages)), lr);
+        theta = adaptValues(policy, theta, pgData(ep, estimateAdvantages(ep, opts.advantages)), lr, opts.lrScale ?? null);
       }
     }
     opts.onTask?.(ti + 1, opts.tasks.length);

@@ -13,6 +13,8 @@ export {
   TaskObjective,
   adapt,
   adaptValues,
+  splitMeta,
+  metaShapes,
   reinforceLoss,
   surrogateLoss,
   meanKl,

@@ -117,6 +117,8 @@ export function innerStepSizes(fastLr: number, steps: number, laterFactor = 1): 
  *
  * @param lrs step size of each step (at least one per batch).
  * @param innerLoss the loss differentiated at each step (same iterates, different second derivative).
+ * @param lrScale learned per-parameter multipliers of the step sizes, shaped like `params`
+ *   ({@link splitMeta}): θ_{k+1} = θ_k − α_k s ⊙ ∇L_k(θ_k). Null: plain steps.
  */
 export function adaptPath(
   policy: GaussianMlpPolicy,
@@ -124,14 +126,16 @@ export function adaptPath(
   trains: readonly PgTensors[],
   lrs: readonly number[],
   innerLoss: InnerLoss = 'reinforce',
+  lrScale: readonly tf.Tensor[] | null = null,
 ): tf.Tensor[][] {
   const loss = innerLossFn(innerLoss);
   if (lrs.length < trains.length) throw new RangeError(`adaptPath: ${trains.length} batches but ${lrs.length} step sizes`);
+  if (lrScale && lrScale.length !== params.length) throw new RangeError(`adaptPath: ${params.length} parameter tensors but ${lrScale.length} step-size multipliers`);
   const path: tf.Tensor[][] = [];
   let cur = params as tf.Tensor[];
   trains.forEach((b, k) => {
     const g = tf.grads((...p: tf.Tensor[]) => loss(policy, p, b))(cur);
-    cur = cur.map((p, i) => tf.sub(p, tf.mul(g[i]!, lrs[k]!)));
+    cur = cur.map((p, i) => tf.sub(p, lrScale ? tf.mul(tf.mul(g[i]!, lrScale[i]!), lrs[k]!) : tf.mul(g[i]!, lrs[k]!)));
     path.push(cur);
   });
   return path;
@@ -147,9 +151,46 @@ export function adapt(
   params: readonly tf.Tensor[],
   trains: readonly PgTensors[],
   fastLr: number | readonly number[],
+  lrScale: readonly tf.Tensor[] | null = null,
 ): tf.Tensor[] {
   const lrs = typeof fastLr === 'number' ? trains.map(() => fastLr) : fastLr;
-  return adaptPath(policy, params, trains, lrs).at(-1) ?? (params as tf.Tensor[]);
+  return adaptPath(policy, params, trains, lrs, 'reinforce', lrScale).at(-1) ?? (params as tf.Tensor[]);
+}
+
+/**
+ * Learned inner step sizes (Meta-SGD, Li et al. 2017, for RL; `adaptation.learnedLr`): the
+ * meta-parameters are [θ, s], s shaped like θ, and the inner step is θ − α s ⊙ ∇L(θ) with α the
+ * configured `fastLr` (α/2 for later evaluation steps). s starts at 1 and is updated by the outer
+ * TRPO step with θ. Learning a multiplier of α rather than the rate itself keeps s on the scale of θ
+ * for the conjugate-gradient solve, and lets an evaluation step size other than the trained one
+ * scale every learned rate alike.
+ *
+ * Splits meta-parameters (tensors, value arrays or shapes) into the policy's `n` parameters and
+ * the multipliers (null without `learnedLr`). Throws a RangeError when the count does not fit.
+ */
+export function splitMeta<T>(meta: readonly T[], n: number, learnedLr: boolean): { theta: T[]; lrScale: T[] | null } {
+  const want = learnedLr ? 2 * n : n;
+  if (meta.length !== want) {
+    throw new RangeError(`splitMeta: ${meta.length} parameter tensors, expected ${want} (${n} policy tensors${learnedLr ? ' and as many learned step-size multipliers' : ''})`);
+  }
+  return learnedLr ? { theta: meta.slice(0, n), lrScale: meta.slice(n) } : { theta: meta.slice(), lrScale: null };
+}
+
+/** Shapes of the meta-parameters: the policy's, twice with `learnedLr` ({@link splitMeta}). */
+export function metaShapes(policy: GaussianMlpPolicy, learnedLr: boolean): number[][] {
+  return learnedLr ? [...policy.shapes, ...policy.shapes] : policy.shapes;
+}
+
+/** Tensors holding meta-parameter values ({@link metaShapes}); the caller disposes them. */
+export function metaTensors(policy: GaussianMlpPolicy, values: ParamValues, learnedLr: boolean): tf.Tensor[] {
+  const shapes = metaShapes(policy, learnedLr);
+  splitMeta(values, policy.shapes.length, learnedLr);
+  return values.map((v, i) => tf.tensor(v, shapes[i]));
+}
+
+/** Initial step-size multipliers for {@link splitMeta}: ones shaped like the policy's parameters. */
+export function initialLrScale(policy: GaussianMlpPolicy): ParamValues {
+  return policy.shapes.map((s) => new Float32Array(s.reduce((a, b) => a * b, 1)).fill(1));
 }
 
 /**
@@ -184,6 +225,12 @@ export interface TaskObjectiveOptions {
   termWeights?: readonly number[];
   /** The inner loss the meta-gradient differentiates through ({@link InnerLoss}). Default 'reinforce'. */
   innerLoss?: InnerLoss;
+  /**
+   * θ passed to every method is the meta-parameter list [θ, s] of {@link splitMeta}: the inner steps
+   * are scaled per parameter by s, and gradients and Fisher-vector products cover s too. Needs
+   * second order (a first-order meta-gradient has no s component). Default false.
+   */
+  learnedLr?: boolean;
 }
 
 /**
@@ -215,14 +262,21 @@ export class TaskObjective {
     if (intermediate.length > 0 && intermediate.length !== trains.length - 1) {
       throw new RangeError(`TaskObjective: ${trains.length} inner steps need ${trains.length - 1} intermediate validation batches, got ${intermediate.length}`);
     }
+    if (opts.learnedLr && opts.firstOrder) throw new RangeError('TaskObjective: learned step sizes need the second-order meta-gradient (firstOrder is set)');
     this.lrs = innerStepSizes(opts.fastLr, trains.length, opts.laterStepsLrFactor ?? 1);
     this.terms = [...intermediate, valid];
     this.weights = termWeights(opts.termWeights ?? [], this.terms.length);
   }
 
+  /** The policy's parameters and the learned step-size multipliers (null unless `learnedLr`) of θ. */
+  private split(theta: readonly tf.Tensor[]): { theta: tf.Tensor[]; lrScale: tf.Tensor[] | null } {
+    return splitMeta(theta, this.policy.shapes.length, this.opts.learnedLr ?? false);
+  }
+
   /** θ′(θ) without a gradient graph (values only). Caller disposes. */
   adaptedValues(theta: readonly tf.Tensor[]): tf.Tensor[] {
-    return tf.tidy(() => adapt(this.policy, theta, this.trains, this.lrs));
+    const { theta: p, lrScale } = this.split(theta);
+    return tf.tidy(() => adapt(this.policy, p, this.trains, this.lrs, lrScale));
   }
 
   /**
@@ -239,8 +293,9 @@ export class TaskObjective {
    * `innerLoss` (which changes only their derivatives, not their values).
    */
   private termParams(th: readonly tf.Tensor[], offsets: tf.Tensor[][] | null, innerLoss: InnerLoss = 'reinforce'): tf.Tensor[][] {
-    const path = offsets ? offsets.map((o) => th.map((t, i) => tf.add(t, o[i]!))) : adaptPath(this.policy, th, this.trains, this.lrs, innerLoss);
-    if (path.length === 0) return [th as tf.Tensor[]];
+    const { theta: p, lrScale } = this.split(th);
+    const path = offsets ? offsets.map((o) => p.map((t, i) => tf.add(t, o[i]!))) : adaptPath(this.policy, p, this.trains, this.lrs, innerLoss, lrScale);
+    if (path.length === 0) return [p];
     return this.terms.length === 1 ? [path.at(-1)!] : path;
   }
 
@@ -362,12 +417,13 @@ export function validTensors(policy: GaussianMlpPolicy, d: PgData, adaptedOld: P
 }
 
 /**
- * One plain gradient step on a batch, values only: θ − lr ∇L(θ). Used to adapt for sampling
- * and in evaluation, where no meta-gradient flows.
+ * One plain gradient step on a batch, values only: θ − lr ∇L(θ), or θ − lr s ⊙ ∇L(θ) with learned
+ * step-size multipliers s ({@link splitMeta}). Used to adapt for sampling and in evaluation, where
+ * no meta-gradient flows.
  */
-export function adaptValues(policy: GaussianMlpPolicy, values: ParamValues, d: PgData, lr: number): ParamValues {
+export function adaptValues(policy: GaussianMlpPolicy, values: ParamValues, d: PgData, lr: number, lrScale: ParamValues | null = null): ParamValues {
   const batch = toTensors(d, policy.obsDim, policy.actDim);
-  const out = tf.tidy(() => adapt(policy, policy.toTensors(values), [batch], lr));
+  const out = tf.tidy(() => adapt(policy, policy.toTensors(values), [batch], lr, lrScale && policy.toTensors(lrScale)));
   disposeBatch(batch);
   const res = out.map((t) => t.dataSync().slice() as Float32Array);
   tf.dispose(out);

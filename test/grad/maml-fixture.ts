@@ -1,7 +1,7 @@
 // A small MAML-RL problem (tanh policy with learned log-std) for the finite-difference checks.
 import * as tf from '@tensorflow/tfjs';
 import { GaussianMlpPolicy, type ParamValues } from '../../src/policy.ts';
-import { TaskObjective, adaptValues, toTensors, validTensors, type InnerLoss, type PgData } from '../../src/maml.ts';
+import { TaskObjective, adaptValues, metaTensors, toTensors, validTensors, type InnerLoss, type PgData } from '../../src/maml.ts';
 import { createRng, type Rng } from '../../src/rng.ts';
 import { dot, flattenValues, unflattenValues } from '../../src/params.ts';
 
@@ -35,11 +35,11 @@ export function makeObjective(seed: number, firstOrder = false, fastLr = 0.5, in
   return { obj, theta, rng, validData: valid, trainData: train };
 }
 
-/** Runs `f` on θ + εd as tensors. */
+/** Runs `f` on θ + εd as tensors (θ may be meta-parameters [θ, s] with learned step sizes). */
 export function at<R>(theta: ParamValues, d: Float64Array | null, eps: number, f: (t: tf.Tensor[]) => R): R {
   const x = flattenValues(theta);
   if (d) for (let i = 0; i < x.length; i++) x[i] += eps * d[i]!;
-  const t = policy.toTensors(unflattenValues(x, theta));
+  const t = metaTensors(policy, unflattenValues(x, theta), theta.length !== policy.shapes.length);
   try {
     return f(t);
   } finally {
@@ -69,6 +69,22 @@ export function worstDirectionalError(theta: ParamValues, grad: Float64Array, va
 }
 
 /**
+ * {@link makeObjective} with learned step sizes: the meta-parameters are [θ, s] with s = 1 + `spread`·N(0, 1)
+ * per entry (s = 1 exactly with `spread` 0), and the old adapted policy is θ − α s ⊙ ∇L(θ).
+ */
+export function makeLearnedLrObjective(seed: number, spread = 0.3, fastLr = 0.5, innerLoss: InnerLoss = 'reinforce') {
+  const rng = createRng(seed);
+  const theta = makeTheta(rng.fork('theta'));
+  const train = randomBatch(rng.fork('train'), 40);
+  const valid = randomBatch(rng.fork('valid'), 40);
+  const sRng = rng.fork('scale');
+  const scale: ParamValues = theta.map((p) => p.map(() => 1 + spread * sRng.normal()));
+  const adaptedOld = adaptValues(policy, theta, train, fastLr, scale);
+  const obj = new TaskObjective(policy, [toTensors(train, 2, 2)], validTensors(policy, valid, adaptedOld), { fastLr, firstOrder: false, innerLoss, learnedLr: true });
+  return { obj, meta: [...theta, ...scale], theta, scale, rng, validData: valid, trainData: train };
+}
+
+/**
  * A task objective with two inner steps of sizes α and α·`laterFactor`, on random batches. With
  * `multiStep`, the second inner batch (sampled, in training, with θ_1) also scores θ_1, and the
  * objective averages the two terms (weighted by `weights`, normalised, when given).
@@ -95,7 +111,7 @@ export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; f
 /** The exact Fisher-vector product H v of `obj` at θ. */
 export function exactFvp(obj: TaskObjective, theta: ParamValues, v: Float64Array): Float64Array {
   return at(theta, null, 0, (t) => {
-    const parts = policy.toTensors(unflattenValues(v, theta));
+    const parts = metaTensors(policy, unflattenValues(v, theta), theta.length !== policy.shapes.length);
     try {
       return obj.fvpExact(t, parts);
     } finally {
