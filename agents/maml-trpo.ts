@@ -49,6 +49,11 @@ export interface StepLogs {
   /** How CG ended: 'residual', 'iterations', 'truncated', 'failed' or 'none'. */
   cgStop: TrpoResult['cgStop'];
   gradNorm: number;
+  /**
+   * With `adaptation.learnedLr`: mean, minimum and maximum of the learned step-size multipliers s
+   * after the step, and the norm of the meta-gradient's s part (`gradNorm` covers θ and s).
+   */
+  lrScale?: { mean: number; min: number; max: number; gradNorm: number };
   tasks: Task[];
   time: PhaseTimes;
 }
@@ -252,6 +257,7 @@ export class MamlTrpo {
     let result: TrpoResult;
     let loss0 = 0;
     let gradNorm = 0;
+    let lrScaleGradNorm = 0;
     const returnsBefore = new Float64Array(n);
     const returnsAfter = new Float64Array(n);
     try {
@@ -285,7 +291,8 @@ export class MamlTrpo {
       // shards leave the other tasks' rows zero.
       const fvpTasks = fvpTaskIndices(n, c.trpo.fvpSubsample);
       const only = fvpTasks.length < n ? fvpTasks : undefined;
-      const fvp = async (v: Float64Array): Promise<Float64Array> => {
+      /** v ↦ F v, without the damping. */
+      const fisher = async (v: Float64Array): Promise<Float64Array> => {
         const t1 = now();
         const out = new Float64Array(v.length);
         const add = (row: Float64Array, o: number) => {
@@ -300,9 +307,12 @@ export class MamlTrpo {
           const shifted = x0.map((a, i) => a + eps * v[i]!);
           await perTask((r) => r.fvpFiniteDifference(shifted, eps, only), dim, add);
         }
-        for (let i = 0; i < out.length; i++) out[i] += c.trpo.cgDamping * v[i]!;
         t.cg += now() - t1;
         return out;
+      };
+      const damped = (fv: Float64Array, v: Float64Array) => {
+        for (let i = 0; i < fv.length; i++) fv[i] += c.trpo.cgDamping * v[i]!;
+        return fv;
       };
       const evaluate = async (x: Float64Array) => {
         const t1 = now();
@@ -315,10 +325,32 @@ export class MamlTrpo {
         t.lineSearch += now() - t1;
         return { loss, kl };
       };
-      result = await trpoStep(
-        { x0, loss0, grad, fvp, evaluate },
-        c.trpo,
-      );
+      if (!c.adaptation.learnedLr) {
+        result = await trpoStep({ x0, loss0, grad, fvp: async (v) => damped(await fisher(v), v), evaluate }, c.trpo);
+      } else {
+        // Learned step sizes: the TRPO step is taken in coordinates y with x = x0 + D (y − x0), D = 1 on
+        // θ and `learnedLrGain` on s (a fixed diagonal preconditioner). Through the adaptation, s moves
+        // the policy by about α |∇L_inner| per unit, orders of magnitude less than θ does, so its
+        // directions have almost no curvature and 10 CG iterations would leave them out of the step.
+        const n0 = this.policy.numParams;
+        const gain = c.adaptation.learnedLrGain;
+        const scaleS = (v: Float64Array) => {
+          const out = v.slice();
+          for (let i = n0; i < out.length; i++) out[i]! *= gain;
+          return out;
+        };
+        const toX = (y: Float64Array) => {
+          const x = y.slice();
+          for (let i = n0; i < x.length; i++) x[i] = x0[i]! + gain * (y[i]! - x0[i]!);
+          return x;
+        };
+        lrScaleGradNorm = Math.sqrt(grad.subarray(n0).reduce((s, v) => s + v * v, 0));
+        result = await trpoStep(
+          { x0, loss0, grad: scaleS(grad), fvp: async (v) => damped(scaleS(await fisher(scaleS(v))), v), evaluate: (y) => evaluate(toX(y)) },
+          c.trpo,
+        );
+        result = { ...result, x: toX(result.x) };
+      }
     } finally {
       if (!this.pool?.failure) {
         const counts = await Promise.all(used.map((r) => r.release()));
@@ -342,8 +374,26 @@ export class MamlTrpo {
       cgIterations: result.cgIterations,
       cgStop: result.cgStop,
       gradNorm,
+      ...(c.adaptation.learnedLr ? { lrScale: { ...lrScaleStats(this.params.slice(this.policy.shapes.length)), gradNorm: lrScaleGradNorm } } : {}),
       tasks,
       time: t,
     };
   }
+}
+
+/** Mean, minimum and maximum over every entry of the learned step-size multipliers. */
+function lrScaleStats(s: ParamValues): { mean: number; min: number; max: number } {
+  let sum = 0;
+  let count = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  for (const p of s) {
+    for (const v of p) {
+      sum += v;
+      count++;
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+    }
+  }
+  return { mean: sum / count, min, max };
 }

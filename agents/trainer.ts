@@ -243,7 +243,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
             .toFixed(2)
             .padStart(8)}  kl ${logs.kl.toExponential(2)}  ${logs.stepOutcome}${logs.lineSearchAccepted ? `(${logs.lineSearchSteps})` : ''}${
               logs.cgStop === 'truncated' ? `  cg truncated at ${logs.cgIterations}` : ''
-            }  ${logs.time.total.toFixed(1)}s`,
+            }${logs.lrScale ? `  s ${logs.lrScale.mean.toFixed(3)} [${logs.lrScale.min.toFixed(2)}, ${logs.lrScale.max.toFixed(2)}]` : ''}  ${logs.time.total.toFixed(1)}s`,
         );
       } else if ((it + 1) % 100 === 0 || it === start || it + 1 === end || performance.now() - lastLine > 10_000) {
         // Sine iterations take milliseconds: a line every 100 of them, or every 10 s for slower ones (Omniglot).

@@ -84,6 +84,12 @@ export interface TrainConfig {
      * instead. Default false.
      */
     learnedLr: boolean;
+    /**
+     * With `learnedLr`: the TRPO step treats s in units of 1/gain (a diagonal preconditioner; see
+     * agents/maml-trpo.ts), so that the step sizes, whose effect on the policy is small per unit,
+     * get a share of the conjugate-gradient step. 1 = no preconditioning. Default 10.
+     */
+    learnedLrGain: number;
   };
   /** Horizon-1 (supervised) tasks only. */
   supervised: {
@@ -161,6 +167,7 @@ const SCHEMA: Record<string, Kind> = {
   'adaptation.multiStepWeights': 'nonNegNumList',
   'adaptation.innerLoss': { oneOf: ['reinforce', 'lvc'] },
   'adaptation.learnedLr': 'bool',
+  'adaptation.learnedLrGain': 'posNum',
   'supervised.shots': 'posInt',
   'supervised.queries': 'posInt',
   'supervised.outerLr': 'posNum',
@@ -193,7 +200,7 @@ function base(env: string): TrainConfig {
     checkpointEvery: 10,
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
-    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], innerLoss: 'reinforce', learnedLr: false },
+    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], innerLoss: 'reinforce', learnedLr: false, learnedLrGain: 10 },
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },

@@ -62,7 +62,26 @@ describe('learned inner step sizes in MAML-TRPO', () => {
     expect(l1.progress.every((p) => p.lineSearchAccepted)).toBe(true);
     const s = l1.ck.params.slice(n).flatMap((p) => Array.from(p));
     expect(s.some((v) => Math.abs(v - 1) > 1e-4)).toBe(true);
+    // The log reports the multipliers after each step.
+    const last = l1.progress.at(-1)! as unknown as { lrScale: { mean: number; min: number; max: number; gradNorm: number } };
+    expect(last.lrScale.min).toBeCloseTo(Math.min(...s), 6);
+    expect(last.lrScale.max).toBeCloseTo(Math.max(...s), 6);
+    expect(last.lrScale.mean).toBeCloseTo(s.reduce((a, b) => a + b, 0) / s.length, 5);
+    expect(last.lrScale.gradNorm).toBeGreaterThan(0);
   });
+
+  it('learnedLrGain preconditions the s part of the TRPO step: a larger gain moves s further', async () => {
+    const moved = async (gain: number) => {
+      const out = tmp();
+      await train(config({ learnedLrGain: gain }, 1), { out });
+      const ps = loadCheckpoint(out).params;
+      const s = ps.slice(ps.length / 2).flatMap((p) => Array.from(p));
+      return Math.sqrt(s.reduce((a, v) => a + (v - 1) ** 2, 0) / s.length);
+    };
+    const [small, large] = [await moved(1), await moved(30)];
+    expect(small).toBeGreaterThan(0);
+    expect(large).toBeGreaterThan(5 * small);
+  }, 60_000);
 
   it('--init-from a plain run keeps its θ and starts s at 1: its first iteration is the plain one', async () => {
     const learned = tmp();
