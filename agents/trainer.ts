@@ -1,7 +1,7 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { ConfigError, RL_ALGOS, SUPERVISED_ALGOS, type TrainConfig } from '../src/config.ts';
+import { ConfigError, DEFAULT_LEARNED_LR_GAIN, RL_ALGOS, SUPERVISED_ALGOS, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
@@ -129,6 +129,9 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   if (a.learnedLr && (config.algo !== 'maml-trpo' || a.firstOrder)) {
     const hint = isSupervised(env) ? `; for ${config.env} use algo meta-sgd` : '';
     throw new ConfigError('adaptation.learnedLr', true, `needs algo maml-trpo without adaptation.firstOrder (got ${config.algo}${a.firstOrder ? ', first order' : ''})${hint}`);
+  }
+  if (!a.learnedLr && a.learnedLrGain !== DEFAULT_LEARNED_LR_GAIN) {
+    throw new ConfigError('adaptation.learnedLrGain', a.learnedLrGain, 'has no effect without adaptation.learnedLr true');
   }
   if (a.innerLoss !== 'reinforce' && (config.algo !== 'maml-trpo' || a.firstOrder)) {
     throw new ConfigError('adaptation.innerLoss', a.innerLoss, `changes only the second-order meta-gradient: it needs algo maml-trpo without adaptation.firstOrder (got ${config.algo}${a.firstOrder ? ', first order' : ''})`);

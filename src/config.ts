@@ -190,6 +190,9 @@ const SCHEMA: Record<string, Kind> = {
   'trpo.fvpSubsample': 'fraction',
 };
 
+/** Default of `adaptation.learnedLrGain`. */
+export const DEFAULT_LEARNED_LR_GAIN = 10;
+
 /** Reference hyperparameters of MAML-TRPO (reference.md, "public consensus"). */
 function base(env: string): TrainConfig {
   return {
@@ -200,7 +203,7 @@ function base(env: string): TrainConfig {
     checkpointEvery: 10,
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
-    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], innerLoss: 'reinforce', learnedLr: false, learnedLrGain: 10 },
+    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], innerLoss: 'reinforce', learnedLr: false, learnedLrGain: DEFAULT_LEARNED_LR_GAIN },
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },

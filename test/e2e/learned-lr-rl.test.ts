@@ -128,5 +128,8 @@ describe('learned inner step sizes in MAML-TRPO', () => {
     const sine = resolveConfig('SineRegression-v0', undefined, { adaptation: { learnedLr: true } });
     await expect(train(sine, { out: tmp() })).rejects.toThrow(/adaptation\.learnedLr.*meta-sgd/);
     expect(() => config({ learnedLr: 'yes' })).toThrow(/adaptation\.learnedLr.*"yes"/);
+    expect(() => config({ learnedLrGain: 0 })).toThrow(/adaptation\.learnedLrGain.*0/);
+    const gainAlone = resolveConfig('Navigation2D-v0', 'tiny', { adaptation: { learnedLrGain: 5 } });
+    await expect(train(gainAlone, { out: tmp() })).rejects.toThrow(/adaptation\.learnedLrGain.*without adaptation\.learnedLr.*5/);
   });
 });
