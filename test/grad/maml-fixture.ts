@@ -47,6 +47,17 @@ export function at<R>(theta: ParamValues, d: Float64Array | null, eps: number, f
   }
 }
 
+/** ‖a − ref‖ / ‖ref‖. */
+export function relErr(a: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < ref.length; i++) {
+    num += (a[i]! - ref[i]!) ** 2;
+    den += ref[i]! ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
 export function unitDirection(rng: Rng, n: number): Float64Array {
   const d = new Float64Array(n).map(() => rng.normal());
   const norm = Math.sqrt(dot(d, d));

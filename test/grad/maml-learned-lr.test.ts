@@ -11,21 +11,11 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.ts';
 import { TaskObjective, adaptValues, reinforceLoss, splitMeta, surrogateLoss, validTensors } from '../../src/maml.ts';
 import { dot } from '../../src/params.ts';
-import { at, exactFvp, makeLearnedLrObjective, makeObjective, policy, unitDirection, worstDirectionalError } from './maml-fixture.ts';
+import { at, exactFvp, makeLearnedLrObjective, makeObjective, policy, relErr, unitDirection, worstDirectionalError } from './maml-fixture.ts';
 
 beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
 });
-
-const relErr = (a: ArrayLike<number>, ref: ArrayLike<number>) => {
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < ref.length; i++) {
-    num += (a[i]! - ref[i]!) ** 2;
-    den += ref[i]! ** 2;
-  }
-  return Math.sqrt(num / den);
-};
 
 /** ∇ of `f` at the policy parameters `values`, flattened. */
 function gradAt(values: Float32Array[], f: (p: tf.Tensor[]) => tf.Scalar): Float64Array {

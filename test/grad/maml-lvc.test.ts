@@ -13,16 +13,11 @@ import { gaussianLogProb } from '../../src/distributions.ts';
 import { TaskObjective, adaptValues, lvcLoss, reinforceLoss, validTensors, type PgData } from '../../src/maml.ts';
 import { dot, flattenValues, unflattenValues } from '../../src/params.ts';
 import type { ParamValues } from '../../src/policy.ts';
-import { at, makeObjective, makeTwoStepObjective, policy, unitDirection, worstDirectionalError } from './maml-fixture.ts';
+import { at, makeObjective, makeTwoStepObjective, policy, relErr, unitDirection, worstDirectionalError } from './maml-fixture.ts';
 
 beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
 });
-
-const relErr = (a: Float64Array, ref: Float64Array) => {
-  const d = a.map((v, i) => v - ref[i]!);
-  return Math.sqrt(dot(d, d) / dot(ref, ref));
-};
 
 /** ∇_θ log π_θ(a_i | s_i) of every row of a batch, flattened, by one first-order tf.grads per row. */
 function scores(theta: tf.Tensor[], obs: Float32Array, actions: Float32Array, n: number): Float64Array[] {
