@@ -119,6 +119,13 @@ export function makeTwoStepObjective(seed: number, opts: { multiStep: boolean; f
   return { obj, theta, theta1, theta2, rng, train1, train2, valid };
 }
 
+/** H v by central differences of the KL gradient along v: (∇KL(θ + εv) − ∇KL(θ − εv)) / 2ε. */
+export function centralDifferenceFvp(obj: TaskObjective, theta: ParamValues, v: Float64Array, eps = 1e-2): Float64Array {
+  const plus = at(theta, v, eps, (t) => obj.klGradient(t).grad);
+  const minus = at(theta, v, -eps, (t) => obj.klGradient(t).grad);
+  return plus.map((p, i) => (p - minus[i]!) / (2 * eps));
+}
+
 /** The exact Fisher-vector product H v of `obj` at θ. */
 export function exactFvp(obj: TaskObjective, theta: ParamValues, v: Float64Array): Float64Array {
   return at(theta, null, 0, (t) => {
