@@ -14,91 +14,41 @@
  * screenshot (the README's docs/demo-cheetah.png).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.METARL_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} not found: .ci/run should have installed chromium`);
-if (!haveChromium) console.warn(`test/browser: skipped, ${CHROMIUM} not found (apt-get install -y chromium)`);
-
-/** As in demo.test.ts: the flags this machine's closed network needs. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { spawnSync } from 'node:child_process';
+import { rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { REPO, demoEnv, haveChromium, makeTmp, openDemoPage, type DemoPage } from './demo-page.ts';
 
 const VELOCITY = 1.5;
 /** Episodes per step: more than the tiny run's fastBatchSize (5), fewer than a real run's 20, to stay quick. */
 const EPISODES = 10;
 
 describe.skipIf(!haveChromium)('browser demo, half-cheetah view (Chromium)', () => {
+  let demo: DemoPage | undefined;
   let tmp: string;
-  let server: ChildProcess | undefined;
-  let context: BrowserContext | undefined;
   let page: Page;
   let url: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'metarl-cheetah-demo-'));
-    const run = join(tmp, 'run');
-    const env = { ...process.env };
-    delete env.NODE_ENV; // vitest sets 'test'; the page is built as in `npm run demo`
+    const dir = makeTmp('metarl-cheetah-demo-');
+    const run = join(dir, 'run');
     const train = spawnSync(process.execPath, ['bin/metarl.mjs', 'train', '--env', 'HalfCheetahVel-v0', '--preset', 'tiny', '--iterations', '1', '--out', run], {
       cwd: REPO,
-      env,
+      env: demoEnv(),
       encoding: 'utf8',
     });
-    if (train.status !== 0) throw new Error(`metarl train exited with ${train.status ?? train.signal}:\n${train.stderr}`);
-
-    server = spawn(process.execPath, ['--import', 'tsx', 'demo/cli.ts', '--run', run, '--out', join(tmp, 'dist'), '--port', '0'], {
-      cwd: REPO,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    server.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    url = await new Promise<string>((ok, fail) => {
-      let out = '';
-      server!.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /demo: serving (http:\/\/\S+)/.exec(out);
-        if (m) ok(m[1]!);
-      });
-      server!.on('exit', (code) => fail(new Error(`demo server exited with ${code}:\n${stderr}`)));
-    });
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 900 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${m.text()} ${m.location().url}`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400) pageErrors.push(`${r.status()} ${r.url()}`);
-    });
+    if (train.status !== 0) {
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`metarl train exited with ${train.status ?? train.signal}:\n${train.stderr}`);
+    }
+    demo = await openDemoPage(dir, run, { width: 1100, height: 900 });
+    ({ tmp, page, url, pageErrors } = demo);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (server?.pid !== undefined && server.exitCode === null) server.kill('SIGTERM');
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await demo?.close();
   });
 
   it('runs the policy before and after one adaptation step at a chosen velocity and animates both', async () => {

@@ -12,84 +12,31 @@
  * METARL_DEMO_SCREENSHOT=path/to.png keeps the screenshot (the README's docs/demo.png).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Page } from 'playwright-core';
+import { REPO, haveChromium, makeTmp, openDemoPage, type DemoPage } from './demo-page.ts';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The run the page is built with (relative to the repository, as shown on the page). */
 const FIXTURE = 'test/browser/fixture-run';
-const CHROMIUM = process.env.METARL_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI) throw new Error(`${CHROMIUM} not found: .ci/run should have installed chromium`);
-if (!haveChromium) console.warn(`test/browser: skipped, ${CHROMIUM} not found (apt-get install -y chromium)`);
-
-/** The flags this machine's closed network needs (see the environment notes). */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** Goal of the click, in world coordinates (far from the start, where adaptation matters). */
 const GOAL: [number, number] = [0.35, -0.3];
 
 describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
+  let demo: DemoPage | undefined;
   let tmp: string;
-  let server: ChildProcess | undefined;
-  let context: BrowserContext | undefined;
   let page: Page;
   let url: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    tmp = mkdtempSync(join(tmpdir(), 'metarl-demo-'));
-    const env = { ...process.env };
-    delete env.NODE_ENV; // vitest sets 'test'; the page is built as in `npm run demo`
-    server = spawn(process.execPath, ['--import', 'tsx', 'demo/cli.ts', '--run', FIXTURE, '--out', join(tmp, 'dist'), '--port', '0'], {
-      cwd: REPO,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    server.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    url = await new Promise<string>((ok, fail) => {
-      let out = '';
-      server!.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /demo: serving (http:\/\/\S+)/.exec(out);
-        if (m) ok(m[1]!);
-      });
-      server!.on('exit', (code) => fail(new Error(`demo server exited with ${code}:\n${stderr}`)));
-    });
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 1000 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${m.text()} ${m.location().url}`);
-    });
-    page.on('response', (r) => {
-      if (r.status() >= 400) pageErrors.push(`${r.status()} ${r.url()}`);
-    });
+    demo = await openDemoPage(makeTmp('metarl-demo-'), FIXTURE, { width: 1100, height: 1000 });
+    ({ tmp, page, url, pageErrors } = demo);
   }, 150_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (server?.pid !== undefined && server.exitCode === null) server.kill('SIGTERM');
-    if (tmp) rmSync(tmp, { recursive: true, force: true });
+    await demo?.close();
   });
 
   const returnOf = async (step: number) => Number(await page.locator(`#return-${step}`).getAttribute('data-value'));
