@@ -10,18 +10,11 @@
 import { parseArgs } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { ConfigError, resolveConfig } from '../src/config.ts';
-import { readConfigFile } from './args.ts';
+import { resolveConfig } from '../src/config.ts';
+import { intOpt, readConfigFile } from './args.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { listEnvs, make } from '../envs/index.ts';
 import { benchEnvSteps, benchMetaIterations, formatBenchReport, formatEnvBench } from '../agents/bench.ts';
-
-function posInt(flag: string, v: string | undefined, dflt: number): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new ConfigError(flag, v, 'must be a positive integer');
-  return n;
-}
 
 /** The `bench` subcommand. */
 export async function cmdBench(argv: string[], log: (line: string) => void, backend: (v: string | undefined) => BackendName): Promise<void> {
@@ -46,8 +39,8 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
     if (o.json) writeFileSync(o.json, `${JSON.stringify({ kind: 'env-steps', node: process.version, envs: rows }, null, 2)}\n`);
     return;
   }
-  const iterations = posInt('--iterations', o.iterations, 5);
-  const workers = posInt('--workers', o.workers, availableParallelism());
+  const iterations = intOpt('iterations', o.iterations, 1) ?? 5;
+  const workers = intOpt('workers', o.workers, 1) ?? availableParallelism();
   const config = o.config !== undefined ? resolveConfig(envs[0]!, undefined, readConfigFile(o.config)) : undefined;
   const b = backend(o.backend);
   await initBackend(b, { log });

@@ -33,11 +33,9 @@ import { filmstripSvg, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
 import { svgToPng } from '../src/png-node.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { readConfigFile } from './args.ts';
+import { DEFAULT_EVAL_SEED, intOpt, readConfigFile } from './args.ts';
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-/** Held-out evaluation tasks come from this seed by default; training streams are keyed differently too. */
-const DEFAULT_EVAL_SEED = 20170309;
 /** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed above. */
 const DEFAULT_VALIDATION_SEED = 777;
 /** The env `metarl train` uses when `--env` is not given. */
@@ -60,13 +58,6 @@ algos: maml-trpo, pretrained, oracle (RL envs); maml, fomaml, meta-sgd, anil, re
 
 /** A user error: printed as one line, exit code 2. */
 class UsageError extends Error {}
-
-function intOpt(name: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`--${name}`, v, min > 0 ? 'must be a positive integer' : 'must be a non-negative integer');
-  return n;
-}
 
 function backendOpt(v: string | undefined): BackendName {
   const b = v ?? 'auto';

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
+import { DEFAULT_EVAL_SEED, intOpt } from './args.ts';
 import { make } from '../envs/index.ts';
 import { compareMethods, comparisonMarkdown, type MethodSpec } from '../agents/compare.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
@@ -22,13 +23,6 @@ function pairs(flag: string, v: string): [string, string][] {
     if (i <= 0 || i === p.length - 1) throw new ConfigError(flag, v, 'must be a list of name=value pairs separated by commas');
     return [p.slice(0, i), p.slice(i + 1)];
   });
-}
-
-function posInt(flag: string, v: string | undefined, dflt: number, min = 1): number {
-  if (v === undefined) return dflt;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(flag, v, min > 0 ? 'must be a positive integer' : 'must be a non-negative integer');
-  return n;
 }
 
 /** The `compare` subcommand. */
@@ -72,11 +66,11 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');
   const taskFile = o['task-file'];
   const taskList = taskFile !== undefined ? readTaskFile(taskFile, taskEnv) : undefined;
-  const tasks = taskList?.length ?? posInt('--tasks', o.tasks, 40);
-  const steps = posInt('--steps', o.steps, 3, 0);
-  const episodes = posInt('--episodes', o.episodes, 40);
-  const batchTimesteps = o['batch-timesteps'] === undefined ? undefined : posInt('--batch-timesteps', o['batch-timesteps'], 1);
-  const seed = posInt('--seed', o.seed, 20170309, 0);
+  const tasks = taskList?.length ?? (intOpt('tasks', o.tasks, 1) ?? 40);
+  const steps = intOpt('steps', o.steps, 0) ?? 3;
+  const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
+  const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
+  const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
   await initBackend(backend(o.backend), { log });
   const result = compareMethods({
     env: o.env,
