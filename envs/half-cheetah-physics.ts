@@ -410,6 +410,8 @@ export class HalfCheetahPhysics {
   private readonly jx = new Float64Array(NQ);
   private readonly jy = new Float64Array(NQ);
   private readonly dq = new Float64Array(NQ);
+  /** A contact point in world coordinates (see contactPoint). */
+  private readonly cp = new Float64Array(2);
 
   // Constraint rows: Jacobian J (9 each), Y = M̃⁻¹·Jᵀ, 1 / (J·Y), kind, bound, impulse, owner.
   private rowCap = 32;
@@ -713,17 +715,14 @@ export class HalfCheetahPhysics {
    */
   private buildVelocityRows(): void {
     const dt = PHYSICS_DT;
-    const { q, v, jx, jy, cx, cy, cosPhi, sinPhi } = this;
+    const { q, v, jx, jy, cp } = this;
     this.rowCount = 0;
     for (let i = 0; i < this.contactCount; i++) {
       const b = this.cBody[i]!;
-      const lx = this.cLocal[2 * i]!;
-      const ly = this.cLocal[2 * i + 1]!;
-      const px = cx[b]! + cosPhi[b]! * lx - sinPhi[b]! * ly;
-      const py = cy[b]! + sinPhi[b]! * lx + cosPhi[b]! * ly;
+      const sep = this.contactPoint(i);
       const nx = this.cNormal[2 * i]!;
       const ny = this.cNormal[2 * i + 1]!;
-      this.pointJacobian(b, px, py);
+      this.pointJacobian(b, cp[0]!, cp[1]!);
       const rec = this.cRecord[i]!;
       // Friction before the normal row, as Box2D orders them; tangent t = (−n_y, n_x).
       if (this.rowCount + 2 > this.rowCap) this.growRows();
@@ -732,7 +731,6 @@ export class HalfCheetahPhysics {
       this.addRow(ROW_FRICTION, i, 0, rec.tangentImpulse);
       o = this.rowCount * NQ;
       for (let k = 0; k < NQ; k++) this.rowJ[o + k] = nx * jx[k]! + ny * jy[k]!;
-      const sep = nx * px + ny * py - this.cOffset[i]!;
       // Speculative: an open gap may close within this step; penetration is left to the position pass.
       this.addRow(ROW_NORMAL, i, sep > 0 ? -sep / dt : 0, rec.normalImpulse);
       // Rolling friction: the contacting body's angular velocity (the ground does not turn).
@@ -747,26 +745,40 @@ export class HalfCheetahPhysics {
       let lowerImpulse = 0;
       let upperImpulse = 0;
       if (Math.min(qj, predicted) < LOWER[j]! + LIMIT_WINDOW) {
-        if (this.rowCount === this.rowCap) this.growRows();
-        this.setUnitRow(this.rowCount, 3 + j);
         lowerImpulse = this.lowerImpulse[j]!;
-        this.addRow(ROW_LOWER, j, qj > LOWER[j]! ? (LOWER[j]! - qj) / dt : 0, lowerImpulse);
+        this.addLimitRow(ROW_LOWER, j, qj > LOWER[j]! ? (LOWER[j]! - qj) / dt : 0, lowerImpulse);
       }
       if (Math.max(qj, predicted) > UPPER[j]! - LIMIT_WINDOW) {
-        if (this.rowCount === this.rowCap) this.growRows();
-        this.setUnitRow(this.rowCount, 3 + j);
         upperImpulse = this.upperImpulse[j]!;
-        this.addRow(ROW_UPPER, j, qj < UPPER[j]! ? (UPPER[j]! - qj) / dt : 0, upperImpulse);
+        this.addLimitRow(ROW_UPPER, j, qj < UPPER[j]! ? (UPPER[j]! - qj) / dt : 0, upperImpulse);
       }
       this.lowerImpulse[j] = lowerImpulse;
       this.upperImpulse[j] = upperImpulse;
     }
   }
 
-  private setUnitRow(r: number, dof: number): void {
-    const o = r * NQ;
+  /** Adds a row on joint j's own coordinate (its Jacobian is the unit vector of q[3 + j]). */
+  private addLimitRow(kind: number, j: number, bound: number, impulse: number): void {
+    if (this.rowCount === this.rowCap) this.growRows();
+    const o = this.rowCount * NQ;
     for (let k = 0; k < NQ; k++) this.rowJ[o + k] = 0;
-    this.rowJ[o + dof] = 1;
+    this.rowJ[o + 3 + j] = 1;
+    this.addRow(kind, j, bound, impulse);
+  }
+
+  /**
+   * Contact i's point (fixed on its body) in world coordinates at the current q, written to `cp`;
+   * returns its separation along the contact normal from the ground surface (negative: penetrating).
+   */
+  private contactPoint(i: number): number {
+    const b = this.cBody[i]!;
+    const lx = this.cLocal[2 * i]!;
+    const ly = this.cLocal[2 * i + 1]!;
+    const px = this.cx[b]! + this.cosPhi[b]! * lx - this.sinPhi[b]! * ly;
+    const py = this.cy[b]! + this.sinPhi[b]! * lx + this.cosPhi[b]! * ly;
+    this.cp[0] = px;
+    this.cp[1] = py;
+    return this.cNormal[2 * i]! * px + this.cNormal[2 * i + 1]! * py - this.cOffset[i]!;
   }
 
   // The two hot loops of the solve, written out for NQ = 9 (same operation order as a loop).
@@ -866,19 +878,14 @@ export class HalfCheetahPhysics {
    * Returns whether q changed (false when nothing penetrates or violates a limit).
    */
   private projectPositions(): boolean {
-    const { q, jx, jy, cx, cy, cosPhi, sinPhi, dq } = this;
+    const { q, jx, jy, cp, dq } = this;
     this.rowCount = 0;
     for (let i = 0; i < this.contactCount; i++) {
-      const b = this.cBody[i]!;
-      const lx = this.cLocal[2 * i]!;
-      const ly = this.cLocal[2 * i + 1]!;
-      const px = cx[b]! + cosPhi[b]! * lx - sinPhi[b]! * ly;
-      const py = cy[b]! + sinPhi[b]! * lx + cosPhi[b]! * ly;
+      const sep = this.contactPoint(i);
+      if (sep >= -LINEAR_SLOP) continue;
       const nx = this.cNormal[2 * i]!;
       const ny = this.cNormal[2 * i + 1]!;
-      const sep = nx * px + ny * py - this.cOffset[i]!;
-      if (sep >= -LINEAR_SLOP) continue;
-      this.pointJacobian(b, px, py);
+      this.pointJacobian(this.cBody[i]!, cp[0]!, cp[1]!);
       if (this.rowCount === this.rowCap) this.growRows();
       const o = this.rowCount * NQ;
       for (let k = 0; k < NQ; k++) this.rowJ[o + k] = nx * jx[k]! + ny * jy[k]!;
@@ -888,13 +895,9 @@ export class HalfCheetahPhysics {
     for (let j = 0; j < NUM_JOINTS; j++) {
       const qj = q[3 + j]!;
       if (qj < LOWER[j]! - ANGULAR_SLOP) {
-        if (this.rowCount === this.rowCap) this.growRows();
-        this.setUnitRow(this.rowCount, 3 + j);
-        this.addRow(ROW_LOWER, j, Math.min(LOWER[j]! - ANGULAR_SLOP - qj, MAX_ANGULAR_CORRECTION), 0);
+        this.addLimitRow(ROW_LOWER, j, Math.min(LOWER[j]! - ANGULAR_SLOP - qj, MAX_ANGULAR_CORRECTION), 0);
       } else if (qj > UPPER[j]! + ANGULAR_SLOP) {
-        if (this.rowCount === this.rowCap) this.growRows();
-        this.setUnitRow(this.rowCount, 3 + j);
-        this.addRow(ROW_UPPER, j, Math.max(UPPER[j]! + ANGULAR_SLOP - qj, -MAX_ANGULAR_CORRECTION), 0);
+        this.addLimitRow(ROW_UPPER, j, Math.max(UPPER[j]! + ANGULAR_SLOP - qj, -MAX_ANGULAR_CORRECTION), 0);
       }
     }
     if (this.rowCount === 0) return false;
