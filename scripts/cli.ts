@@ -36,7 +36,7 @@ import { cmdBench } from './bench.ts';
 import { DEFAULT_EVAL_SEED, intOpt, readConfigFile } from './args.ts';
 
 const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-/** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed above. */
+/** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed (DEFAULT_EVAL_SEED). */
 const DEFAULT_VALIDATION_SEED = 777;
 /** The env `metarl train` uses when `--env` is not given. */
 const DEFAULT_ENV = 'Navigation2D-v0';
