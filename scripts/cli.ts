@@ -7,6 +7,7 @@
  *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
  *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--json FILE] [--backend B]
  *   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
+ *   metarl inspect --run DIR [--json FILE]
  *
  * Bad input exits with code 2 and one line naming the field and the value.
  */
@@ -31,6 +32,7 @@ import { cmdCompare } from './compare.ts';
 import { selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
 import { filmstripSvg, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
 import { svgToPng } from '../src/png-node.ts';
+import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
 import { DEFAULT_EVAL_SEED, intOpt, readConfigFile } from './args.ts';
@@ -52,6 +54,7 @@ const USAGE = `usage:
   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE]
+  metarl inspect --run DIR [--json FILE]
 envs: ${listEnvs().join(', ')}
 backends: ${BACKENDS.join(', ')}
 algos: maml-trpo, pretrained, oracle (RL envs); maml, fomaml, meta-sgd, anil, reptile, protonet, pretrained (supervised envs)`;
@@ -307,8 +310,21 @@ async function cmdOneShot(argv: string[]): Promise<void> {
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, algo: cfg.algo, steps, ...res }, null, 2)}\n`);
 }
 
+/**
+ * `metarl inspect --run DIR [--json FILE]`: per-tensor statistics of a checkpoint's parameters, and
+ * of its learned step-size multipliers s when it has them. Reads the checkpoint only (no backend).
+ */
+function cmdInspect(argv: string[]): void {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: { run: { type: 'string' }, json: { type: 'string' } } });
+  requireRun(o.run);
+  if (o.json && !existsSync(dirname(o.json))) throw new ConfigError('--json', o.json, 'its directory does not exist');
+  const report = inspectCheckpoint(loadCheckpoint(o.run));
+  process.stdout.write(`${inspectionMarkdown(report, o.run)}\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, ...report }, null, 2)}\n`);
+}
+
 /** The commands `main` dispatches (keep in step with its switch). */
-const COMMANDS = ['train', 'evaluate', 'select', 'compare', 'bench', 'render', 'oneshot'];
+const COMMANDS = ['train', 'evaluate', 'select', 'compare', 'bench', 'render', 'oneshot', 'inspect'];
 
 /** The usage lines of one command (its first line and the indented continuation lines). */
 function commandUsage(cmd: string): string {
@@ -337,6 +353,8 @@ async function main(argv: string[]): Promise<void> {
       return cmdRender(rest);
     case 'oneshot':
       return cmdOneShot(rest);
+    case 'inspect':
+      return cmdInspect(rest);
     case 'compare':
       return cmdCompare(rest, log, backendOpt);
     case 'bench':
