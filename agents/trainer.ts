@@ -100,6 +100,36 @@ export function assertNoRun(dir: string): void {
 /** One line of `progress.jsonl`: the step logs plus the live tensor count. */
 export type ProgressRecord = (StepLogs | SupervisedStepLogs) & { numTensors: number };
 
+/** Refused steps in a row after which {@link stalledWarning} speaks. */
+export const STALL_STREAK = 5;
+
+/**
+ * A warning when the last {@link STALL_STREAK} meta-iterations all left the parameters unchanged,
+ * said once per streak (when it reaches that length); null otherwise. `outcomes` holds the step
+ * outcomes of this process's iterations so far, the first being iteration `firstIteration`
+ * (counted from 0). Names the outcomes and, for refused conjugate gradients with the finite-difference
+ * Fisher-vector product, the settings that avoid them.
+ */
+export function stalledWarning(outcomes: readonly string[], firstIteration: number, config: Pick<TrainConfig, 'trpo' | 'policy' | 'adaptation'>): string | null {
+  const n = outcomes.length;
+  if (n < STALL_STREAK) return null;
+  let streak = 0;
+  while (streak < n && outcomes[n - 1 - streak] !== 'accepted') streak++;
+  if (streak !== STALL_STREAK) return null;
+  const last = outcomes.slice(n - STALL_STREAK);
+  const counts = [...new Set(last)].map((o) => `${o} ×${last.filter((x) => x === o).length}`).join(', ');
+  // Numbered from 1, as the log line numbers the iterations.
+  const from = firstIteration + n - STALL_STREAK + 1;
+  let hint = '';
+  if (last.includes('cg-failed') && config.trpo.fvp === 'finite-difference') {
+    const relu = config.policy.activation === 'relu' && config.adaptation.learnedLr ? ' (seen with a ReLU policy and adaptation.learnedLr, where it refuses every step)' : '';
+    hint = ` CG met non-positive curvature in the finite-difference Fisher-vector product${relu}: the exact product ("trpo": {"fvp": "exact"}) avoids it, and Steihaug truncation ("trpo": {"cgTruncate": true}) keeps the steps CG refuses after its first iteration.`;
+  } else if (last.includes('line-search-failed')) {
+    hint = ' The line search found no step that improves the surrogate within trpo.maxKl: a smaller trpo.maxKl or more episodes per task (sampling.fastBatchSize) may help.';
+  }
+  return `warning: iterations ${from}–${from + STALL_STREAK - 1} all refused their step (${counts}), so the parameters have not moved in them.${hint}`;
+}
+
 /** True for horizon-1 envs with a differentiable loss (they train with {@link SupervisedMetaLearner}). */
 export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
   return typeof (env as Partial<SupervisedMetaEnv>).sampleBatch === 'function';
@@ -234,6 +264,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
   const records: ProgressRecord[] = [];
   const end = opts.stopAfter !== undefined ? Math.min(config.iterations, start + opts.stopAfter) : config.iterations;
   let lastLine = performance.now();
+  const outcomes: string[] = [];
   try {
     for (let it = start; it < end; it++) {
       const logs = await agent.step(env, it);
@@ -248,6 +279,9 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
               logs.cgStop === 'truncated' ? `  cg truncated at ${logs.cgIterations}` : ''
             }${logs.lrScale ? `  s ${logs.lrScale.mean.toFixed(3)} [${logs.lrScale.min.toFixed(2)}, ${logs.lrScale.max.toFixed(2)}]` : ''}  ${logs.time.total.toFixed(1)}s`,
         );
+        outcomes.push(logs.stepOutcome);
+        const warning = stalledWarning(outcomes, start, config);
+        if (warning) log(warning);
       } else if ((it + 1) % 100 === 0 || it === start || it + 1 === end || performance.now() - lastLine > 10_000) {
         // Sine iterations take milliseconds: a line every 100 of them, or every 10 s for slower ones (Omniglot).
         lastLine = performance.now();
