@@ -230,15 +230,18 @@ export class MamlShard {
     return out;
   }
 
-  /** Per task: exact Fisher-vector product H v at θ_old = x. `[k, n]`; `only` as in {@link fvpFiniteDifference}. */
-  fvpExact(x: Float64Array, v: Float64Array, only?: readonly number[]): Float64Array {
+  /**
+   * Per task: exact Fisher-vector product H v at θ_old = x, by third derivatives (`exact`) or the
+   * chain rule (`chain`, {@link TaskObjective.fvpChain}). `[k, n]`; `only` as in {@link fvpFiniteDifference}.
+   */
+  fvpExact(x: Float64Array, v: Float64Array, only?: readonly number[], method: 'exact' | 'chain' = 'exact'): Float64Array {
     this.requireObjectives('fvp');
     const n = this.numParams;
     const out = new Float64Array(this.tasks.length * n);
     this.withTheta(x, (theta) => {
       const vT = metaTensors(this.policy, unflattenValues(v, this.like), this.config.adaptation.learnedLr);
       try {
-        this.eachOf(only, (i) => out.set(this.objectives[i]!.fvpExact(theta, vT), i * n));
+        this.eachOf(only, (i) => out.set(method === 'chain' ? this.objectives[i]!.fvpChain(theta, vT) : this.objectives[i]!.fvpExact(theta, vT), i * n));
       } finally {
         tf.dispose(vT);
       }

@@ -80,7 +80,7 @@ interface ShardRunner {
   metaGradient(x: Float64Array): Promise<Float64Array>;
   /** `only`: meta-batch indices of the tasks to compute (the others' rows stay zero); all if absent. */
   fvpFiniteDifference(x: Float64Array, eps: number, only?: number[]): Promise<Float64Array>;
-  fvpExact(x: Float64Array, v: Float64Array, only?: number[]): Promise<Float64Array>;
+  fvpExact(x: Float64Array, v: Float64Array, only?: number[], method?: 'exact' | 'chain'): Promise<Float64Array>;
   evaluate(x: Float64Array): Promise<Float64Array>;
   /** Frees the block's tensors; returns the runner's live tensor count (0 in-process: counted on this thread). */
   release(): Promise<number>;
@@ -91,7 +91,7 @@ function localRunner(shard: MamlShard): ShardRunner {
     collect: async (req) => shard.collect(req),
     metaGradient: async (x) => shard.metaGradient(x),
     fvpFiniteDifference: async (x, eps, only) => shard.fvpFiniteDifference(x, eps, only),
-    fvpExact: async (x, v, only) => shard.fvpExact(x, v, only),
+    fvpExact: async (x, v, only, method) => shard.fvpExact(x, v, only, method),
     evaluate: async (x) => shard.evaluate(x),
     release: async () => {
       shard.release();
@@ -105,7 +105,7 @@ function workerRunner(pool: WorkerPool, w: number): ShardRunner {
     collect: (req) => pool.call(w, 'collect', req),
     metaGradient: (x) => pool.call(w, 'metaGradient', { x }),
     fvpFiniteDifference: (x, eps, only) => pool.call(w, 'fvpFiniteDifference', { x, eps, only }),
-    fvpExact: (x, v, only) => pool.call(w, 'fvpExact', { x, v, only }),
+    fvpExact: (x, v, only, method) => pool.call(w, 'fvpExact', { x, v, only, method }),
     evaluate: (x) => pool.call(w, 'evaluate', { x }),
     release: () => pool.call(w, 'release', null),
   };
@@ -298,8 +298,9 @@ export class MamlTrpo {
         const add = (row: Float64Array, o: number) => {
           for (let i = 0; i < dim; i++) out[i] += row[o + i]! / fvpTasks.length;
         };
-        if (c.trpo.fvp === 'exact') {
-          await perTask((r) => r.fvpExact(x0, v, only), dim, add);
+        if (c.trpo.fvp !== 'finite-difference') {
+          const method = c.trpo.fvp;
+          await perTask((r) => r.fvpExact(x0, v, only, method), dim, add);
         } else {
           const norm = Math.sqrt(v.reduce((s, a) => s + a * a, 0));
           if (norm === 0) return out;

@@ -32,7 +32,7 @@ serveWorker(async (init: MamlWorkerInit) => {
     },
     metaGradient: ({ x }: { x: Float64Array }) => out(shard.metaGradient(x)),
     fvpFiniteDifference: ({ x, eps, only }: { x: Float64Array; eps: number; only?: number[] }) => out(shard.fvpFiniteDifference(x, eps, only)),
-    fvpExact: ({ x, v, only }: { x: Float64Array; v: Float64Array; only?: number[] }) => out(shard.fvpExact(x, v, only)),
+    fvpExact: ({ x, v, only, method }: { x: Float64Array; v: Float64Array; only?: number[]; method?: 'exact' | 'chain' }) => out(shard.fvpExact(x, v, only, method)),
     evaluate: ({ x }: { x: Float64Array }) => out(shard.evaluate(x)),
     release: () => shard.release(),
   };

@@ -123,7 +123,7 @@ export function stalledWarning(outcomes: readonly string[], firstIteration: numb
   let hint = '';
   if (last.includes('cg-failed') && config.trpo.fvp === 'finite-difference') {
     const relu = config.policy.activation === 'relu' && config.adaptation.learnedLr ? ' (seen with a ReLU policy and adaptation.learnedLr, where it refuses every step)' : '';
-    hint = ` CG met non-positive curvature in the finite-difference Fisher-vector product${relu}: the exact product ("trpo": {"fvp": "exact"}) avoids it, and Steihaug truncation ("trpo": {"cgTruncate": true}) keeps the steps CG refuses after its first iteration.`;
+    hint = ` CG met non-positive curvature in the finite-difference Fisher-vector product${relu}: the exact product ("trpo": {"fvp": "chain"}, or "exact", the same product computed more slowly) avoids it, and Steihaug truncation ("trpo": {"cgTruncate": true}) keeps the steps CG refuses after its first iteration.`;
   } else if (last.includes('line-search-failed')) {
     hint = ' The line search found no step that improves the surrogate within trpo.maxKl: a smaller trpo.maxKl or more episodes per task (sampling.fastBatchSize) may help.';
   }

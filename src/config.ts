@@ -127,7 +127,7 @@ export interface TrainConfig {
     regCoeff: number;
   };
   trpo: TrpoConfig & {
-    /** Fisher-vector product: 'exact' (third-order autodiff) or 'finite-difference'. Default 'finite-difference'. */
+    /** Fisher-vector product: 'exact' (third-order autodiff), 'chain' (the same product with second-order autodiff) or 'finite-difference'. Default 'finite-difference'. */
     fvp: FvpMode;
     /**
      * ‖ε v‖ of the finite-difference Fisher-vector product. Default 1e-3: at 0.03 the one-sided
@@ -185,7 +185,7 @@ const SCHEMA: Record<string, Kind> = {
   'trpo.lsMaxSteps': 'posInt',
   'trpo.lsBacktrackRatio': 'openUnit',
   'trpo.cgTruncate': 'bool',
-  'trpo.fvp': { oneOf: ['exact', 'finite-difference'] },
+  'trpo.fvp': { oneOf: ['exact', 'chain', 'finite-difference'] },
   'trpo.fdShift': 'posNum',
   'trpo.fvpSubsample': 'fraction',
 };

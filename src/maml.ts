@@ -207,8 +207,28 @@ export function meanKl(policy: GaussianMlpPolicy, adapted: readonly tf.Tensor[],
   return tf.mean(gaussianKl(v.oldMean, v.oldLogStd, policy.mean(adapted, v.obs), policy.logStd(adapted)));
 }
 
-/** How the Fisher-vector product is computed. */
-export type FvpMode = 'exact' | 'finite-difference';
+/**
+ * The Hessian of {@link meanKl} in the adapted parameters, at the point where they equal the old
+ * ones, applied to `t`: the Gauss-Newton form Jᵀ M J t, exact there because the KL's gradient in
+ * the policy's outputs vanishes. M is 1/σ² per mean output (averaged over the states) and 2 per
+ * log σ; J t comes from {@link Mlp.jvp}, Jᵀ from one gradient.
+ */
+export function klHessianProduct(policy: GaussianMlpPolicy, params: readonly tf.Tensor[], t: readonly tf.Tensor[], b: ValidTensors): tf.Tensor[] {
+  const net = params.slice(0, -1);
+  const logStd = policy.logStd(params);
+  const n = b.obs.shape[0];
+  const c = tf.div(tf.mul(policy.net.jvp(net, t.slice(0, -1), b.obs), tf.exp(tf.mul(logStd, -2))), n);
+  const g = tf.grads((...p: tf.Tensor[]) => tf.sum(tf.mul(policy.net.forward(p, b.obs), c)) as tf.Scalar)(net);
+  return [...g, tf.mul(t.at(-1)!, 2)];
+}
+
+/**
+ * How the Fisher-vector product is computed: `exact` differentiates the KL three times through the
+ * adaptation ({@link TaskObjective.fvpExact}); `chain` gives the same product by the chain rule with
+ * second derivatives only ({@link TaskObjective.fvpChain}); `finite-difference` differences the KL
+ * gradient ({@link TaskObjective.fvpFiniteDifference}).
+ */
+export type FvpMode = 'exact' | 'chain' | 'finite-difference';
 
 /** Options of a {@link TaskObjective}. */
 export interface TaskObjectiveOptions {
@@ -360,6 +380,87 @@ export class TaskObjective {
     tf.dispose(grads);
     if (offsets) tf.dispose(offsets);
     return out;
+  }
+
+  /**
+   * The same product as {@link fvpExact}, by the chain rule through the adaptation instead of a
+   * third derivative. At θ = θ_old the KL of each term has zero gradient in its adapted parameters
+   * θ_k, so its Hessian in θ is J_kᵀ G_k J_k, with G_k the Hessian of the KL in θ_k (a plain
+   * policy's) and J_k the Jacobian of θ ↦ θ_k. J_k is a product of the inner steps' Jacobians,
+   * I − α_j s ⊙ H_j (H_j the Hessian of the j-th inner loss, s the learned multipliers or 1), and
+   * for learned step sizes −α_j ∇L_j in s. J_k v is carried forward step by step and the adjoint
+   * back through the same steps; each H_j product is a Hessian-vector product of the plain policy
+   * (second-order autodiff), each G_k product the Gauss-Newton form of {@link klHessianProduct}
+   * (first order). First order (`firstOrder`): J_k = I. Faster than {@link fvpExact}, with less
+   * memory (README, Performance).
+   */
+  fvpChain(theta: readonly tf.Tensor[], v: readonly tf.Tensor[]): Float64Array {
+    const { theta: p0, lrScale } = this.split(theta);
+    const n = p0.length;
+    const vTheta = v.slice(0, n);
+    const vS = lrScale ? v.slice(n) : null;
+    const K = this.trains.length;
+    const first = this.opts.firstOrder;
+    const out = tf.tidy(() => {
+      // θ_0 … θ_K and the inner gradients ∇L_j(θ_{j−1}) at θ_old (values).
+      const path: tf.Tensor[][] = [p0];
+      const grads: tf.Tensor[][] = [];
+      for (let j = 0; j < K; j++) {
+        const g = tf.grads((...p: tf.Tensor[]) => reinforceLoss(this.policy, p, this.trains[j]!))(path[j]!);
+        grads.push(g);
+        path.push(path[j]!.map((x, i) => tf.sub(x, tf.mul(lrScale ? tf.mul(g[i]!, lrScale[i]!) : g[i]!, this.lrs[j]!))));
+      }
+      const termAt = (k: number): number => (K === 0 ? 0 : this.terms.length === 1 ? K : k); // path index of term k
+      // H_j t: the Hessian of the j-th inner loss at θ_{j−1}, by differentiating ∇L_j · t.
+      const innerH = (j: number, t: readonly tf.Tensor[]) =>
+        tf.grads((...p: tf.Tensor[]) => {
+          const g = tf.grads((...q: tf.Tensor[]) => reinforceLoss(this.policy, q, this.trains[j]!))(p);
+          return tf.addN(g.map((gi, i) => tf.sum(tf.mul(gi, t[i]!)))) as tf.Scalar;
+        })(path[j]!);
+      // Forward: tangents t_j = J_j v.
+      const tangents: tf.Tensor[][] = [vTheta as tf.Tensor[]];
+      for (let j = 0; j < K; j++) {
+        const t = tangents[j]!;
+        if (first) {
+          tangents.push(t);
+          continue;
+        }
+        const h = innerH(j, t);
+        tangents.push(
+          t.map((ti, i) => {
+            let d = lrScale ? tf.mul(h[i]!, lrScale[i]!) : h[i]!;
+            if (vS) d = tf.add(d, tf.mul(vS[i]!, grads[j]![i]!));
+            return tf.sub(ti, tf.mul(d, this.lrs[j]!));
+          }),
+        );
+      }
+      // u_k = w_k G_k t at each term's parameters, added into the adjoint at its path index.
+      const adj: (tf.Tensor[] | null)[] = Array.from({ length: K + 1 }, () => null);
+      this.terms.forEach((b, k) => {
+        const idx = termAt(k + 1);
+        const g = klHessianProduct(this.policy, path[idx]!, tangents[idx]!, b);
+        const u = g.map((x) => tf.mul(x, this.weights[k]!));
+        adj[idx] = adj[idx] ? adj[idx]!.map((a, i) => tf.add(a, u[i]!)) : u;
+      });
+      // Backward: a_{j−1} = a_j − α_j H_j (s ⊙ a_j) (+ the term at j−1); s collects −α_j ∇L_j ⊙ a_j.
+      let sAdj: tf.Tensor[] | null = lrScale ? lrScale.map((s) => tf.zerosLike(s)) : null;
+      for (let j = K; j >= 1; j--) {
+        const a = adj[j] ?? p0.map((x) => tf.zerosLike(x));
+        let prev: tf.Tensor[];
+        if (first) prev = a;
+        else {
+          const h = innerH(j - 1, lrScale ? a.map((ai, i) => tf.mul(ai, lrScale[i]!)) : a);
+          prev = a.map((ai, i) => tf.sub(ai, tf.mul(h[i]!, this.lrs[j - 1]!)));
+          if (sAdj) sAdj = sAdj.map((s, i) => tf.sub(s, tf.mul(tf.mul(a[i]!, grads[j - 1]![i]!), this.lrs[j - 1]!)));
+        }
+        adj[j - 1] = adj[j - 1] ? adj[j - 1]!.map((x, i) => tf.add(x, prev[i]!)) : prev;
+      }
+      const a0 = adj[0] ?? p0.map((x) => tf.zerosLike(x));
+      return sAdj ? [...a0, ...sAdj] : a0;
+    });
+    const flat = readFlat(out);
+    tf.dispose(out);
+    return flat;
   }
 
   /**

@@ -87,7 +87,10 @@ describe('trpo.fvpSubsample', () => {
     shard.collect({ iteration: 0, rootKey: root.key, params, tasks: tasks.map((task, index) => ({ index, task })) });
     const norm = Math.sqrt(probe.reduce((s, a) => s + a * a, 0));
     const eps = cfg.trpo.fdShift / norm;
-    const rows = cfg.trpo.fvp === 'exact' ? shard.fvpExact(x0, probe) : shard.fvpFiniteDifference(x0.map((a, i) => a + eps * probe[i]!), eps);
+    const fvp = cfg.trpo.fvp;
+    const rows = fvp === 'finite-difference' ? shard.fvpFiniteDifference(x0.map((a, i) => a + eps * probe[i]!), eps) : shard.fvpExact(x0, probe, undefined, fvp);
+    // The third-derivative product at the same point, for comparing the chain-rule one with it.
+    const exactRows = fvp === 'chain' ? shard.fvpExact(x0, probe) : null;
     shard.release();
     /** mean over `which` of the per-task products, plus the damping term, as the agent sums them. */
     const meanOver = (which: number[]) => {
@@ -96,10 +99,10 @@ describe('trpo.fvpSubsample', () => {
       for (let i = 0; i < dim; i++) out[i] += cfg.trpo.cgDamping * probe[i]!;
       return out;
     };
-    return { fv, meanOver };
+    return { fv, meanOver, rows, exactRows };
   }
 
-  it.each(['finite-difference', 'exact'])('averages the %s Fisher-vector product over the chosen tasks only, with 1 and 2 workers', async (fvp) => {
+  it.each(['finite-difference', 'exact', 'chain'])('averages the %s Fisher-vector product over the chosen tasks only, with 1 and 2 workers', async (fvp) => {
     const cfg = resolveConfig('Navigation2D-v0', 'tiny', { trpo: { fvpSubsample: 0.5, fvp } });
     expect(cfg.sampling.metaBatchSize).toBe(4);
     const one = await agentAndRows(cfg, 1);
@@ -114,6 +117,19 @@ describe('trpo.fvpSubsample', () => {
     // Two workers: blocks [0, 2) and [2, 4), one chosen task in each; the product is bit-identical.
     const two = await agentAndRows(cfg, 2);
     expect(Array.from(two.fv)).toEqual(Array.from(one.fv));
+  }, 60_000);
+
+  it('with trpo.fvp "chain", the per-task products equal the third-derivative ones', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { trpo: { fvp: 'chain' } });
+    const { rows, exactRows } = await agentAndRows(cfg, 1);
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < rows.length; i++) {
+      num += (rows[i]! - exactRows![i]!) ** 2;
+      den += exactRows![i]! ** 2;
+    }
+    expect(den).toBeGreaterThan(0);
+    expect(Math.sqrt(num / den)).toBeLessThan(1e-4);
   }, 60_000);
 
   it('with the default (1) uses every task', async () => {

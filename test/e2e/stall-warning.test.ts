@@ -26,7 +26,7 @@ describe('warning when training stalls', () => {
     expect(stalledWarning(refused.slice(1), 0, fd)).toBeNull();
     const w = stalledWarning(refused, 0, fd)!;
     expect(w).toContain(`iterations 1–${STALL_STREAK} all refused their step (cg-failed ×${STALL_STREAK})`);
-    expect(w).toContain('"fvp": "exact"');
+    expect(w).toContain('"fvp": "chain"');
     expect(w).not.toContain('ReLU');
     // Once per streak: not again at the next refusal, and a new streak after an accepted step speaks again.
     expect(stalledWarning([...refused, 'cg-failed'], 0, fd)).toBeNull();
@@ -42,7 +42,7 @@ describe('warning when training stalls', () => {
     expect(stalledWarning(mixed, 0, fd)).toContain('line-search-failed ×1, cg-failed ×3, non-finite-step ×1');
     expect(stalledWarning(mixed, 0, reluLearned)).toContain('ReLU policy and adaptation.learnedLr');
     // The exact product: no advice to switch to it.
-    expect(stalledWarning(mixed, 0, { ...fd, trpo: { ...fd.trpo, fvp: 'exact' } })).not.toContain('"fvp": "exact"');
+    for (const fvp of ['exact', 'chain'] as const) expect(stalledWarning(mixed, 0, { ...fd, trpo: { ...fd.trpo, fvp } })).not.toContain('"fvp": "chain"');
     expect(stalledWarning(Array(STALL_STREAK).fill('line-search-failed'), 0, fd)).toContain('trpo.maxKl');
   });
 

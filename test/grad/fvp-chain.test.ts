@@ -1,0 +1,71 @@
+// The chain-rule Fisher-vector product (fvpChain) against the third-derivative one (fvpExact).
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend.ts';
+import { TaskObjective as Objective, adaptValues, metaTensors, toTensors, validTensors } from '../../src/maml.ts';
+import { flattenValues, unflattenValues } from '../../src/params.ts';
+import type { ParamValues } from '../../src/policy.ts';
+import { at, exactFvp, makeLearnedLrObjective, makeObjective, makeTwoStepObjective, policy, relErr, unitDirection } from './maml-fixture.ts';
+
+await initBackend('cpu');
+
+function chainFvp(obj: Objective, theta: ParamValues, v: Float64Array): Float64Array {
+  return at(theta, null, 0, (t) => {
+    const parts = metaTensors(policy, unflattenValues(v, theta), theta.length !== policy.shapes.length);
+    try {
+      return obj.fvpChain(t, parts);
+    } finally {
+      tf.dispose(parts);
+    }
+  });
+}
+
+function check(obj: Objective, theta: ParamValues, seed: number): number {
+  const { rng } = makeObjective(seed);
+  const v = unitDirection(rng.fork('v'), flattenValues(theta).length);
+  const e = exactFvp(obj, theta, v);
+  const c = chainFvp(obj, theta, v);
+  return relErr(c, e);
+}
+
+describe('fvpChain equals fvpExact at θ_old', () => {
+  it('one inner step, second order', () => {
+    const { obj, theta } = makeObjective(1);
+    expect(check(obj, theta, 11)).toBeLessThan(1e-4);
+  });
+  it('one inner step, first order', () => {
+    const { obj, theta } = makeObjective(2, true);
+    expect(check(obj, theta, 12)).toBeLessThan(1e-4);
+  });
+  it('learned step sizes', () => {
+    const { obj, meta } = makeLearnedLrObjective(3);
+    expect(check(obj, meta, 13)).toBeLessThan(1e-4);
+  });
+  it('two steps, last-step loss', () => {
+    const { obj, theta } = makeTwoStepObjective(4, { multiStep: false });
+    expect(check(obj, theta, 14)).toBeLessThan(1e-4);
+  });
+  it('two steps, weighted multi-step loss', () => {
+    const { obj, theta } = makeTwoStepObjective(5, { multiStep: true, weights: [3, 1] });
+    expect(check(obj, theta, 15)).toBeLessThan(1e-4);
+  });
+  it('two steps, multi-step loss, learned step sizes (the navigation config)', () => {
+    const { train1, train2, valid, theta, rng } = makeTwoStepObjective(7, { multiStep: true });
+    const sRng = rng.fork('scale');
+    const scale: ParamValues = theta.map((p) => p.map(() => 1 + 0.5 * sRng.normal()));
+    const theta1 = adaptValues(policy, theta, train1, 0.5, scale);
+    const theta2 = adaptValues(policy, theta1, train2, 0.25, scale);
+    const obj = new Objective(
+      policy,
+      [toTensors(train1, 2, 2), toTensors(train2, 2, 2)],
+      validTensors(policy, valid, theta2),
+      { fastLr: 0.5, laterStepsLrFactor: 0.5, firstOrder: false, learnedLr: true },
+      [validTensors(policy, train2, theta1)],
+    );
+    expect(check(obj, [...theta, ...scale], 17)).toBeLessThan(1e-4);
+  });
+  it('two steps, multi-step, first order', () => {
+    const { obj, theta } = makeTwoStepObjective(6, { multiStep: true, firstOrder: true });
+    expect(check(obj, theta, 16)).toBeLessThan(1e-4);
+  });
+});
