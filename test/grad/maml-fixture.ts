@@ -126,12 +126,12 @@ export function centralDifferenceFvp(obj: TaskObjective, theta: ParamValues, v: 
   return plus.map((p, i) => (p - minus[i]!) / (2 * eps));
 }
 
-/** The exact Fisher-vector product H v of `obj` at θ. */
-export function exactFvp(obj: TaskObjective, theta: ParamValues, v: Float64Array): Float64Array {
+/** The exact Fisher-vector product H v of `obj` at θ, by third derivatives or (`chain`) the chain rule. */
+export function exactFvp(obj: TaskObjective, theta: ParamValues, v: Float64Array, method: 'exact' | 'chain' = 'exact'): Float64Array {
   return at(theta, null, 0, (t) => {
     const parts = metaTensors(policy, unflattenValues(v, theta), theta.length !== policy.shapes.length);
     try {
-      return obj.fvpExact(t, parts);
+      return method === 'chain' ? obj.fvpChain(t, parts) : obj.fvpExact(t, parts);
     } finally {
       tf.dispose(parts);
     }
