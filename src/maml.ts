@@ -214,12 +214,12 @@ export function meanKl(policy: GaussianMlpPolicy, adapted: readonly tf.Tensor[],
  * log σ; J t comes from {@link Mlp.jvp}, Jᵀ from one gradient.
  */
 export function klHessianProduct(policy: GaussianMlpPolicy, params: readonly tf.Tensor[], t: readonly tf.Tensor[], b: ValidTensors): tf.Tensor[] {
-  const net = params.slice(0, -1);
-  const logStd = policy.logStd(params);
-  const n = b.obs.shape[0];
-  const c = tf.div(tf.mul(policy.net.jvp(net, t.slice(0, -1), b.obs), tf.exp(tf.mul(logStd, -2))), n);
-  const g = tf.grads((...p: tf.Tensor[]) => tf.sum(tf.mul(policy.net.forward(p, b.obs), c)) as tf.Scalar)(net);
-  return [...g, tf.mul(t.at(-1)!, 2)];
+  return tf.tidy(() => {
+    const net = params.slice(0, -1);
+    const c = tf.div(tf.mul(policy.net.jvp(net, t.slice(0, -1), b.obs), tf.exp(tf.mul(policy.logStd(params), -2))), b.obs.shape[0]);
+    const g = tf.grads((...p: tf.Tensor[]) => tf.sum(tf.mul(policy.net.forward(p, b.obs), c)) as tf.Scalar)(net);
+    return [...g, tf.mul(t.at(-1)!, 2)];
+  });
 }
 
 /**

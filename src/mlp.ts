@@ -56,24 +56,22 @@ export class Mlp {
    * At a ReLU kink the derivative is taken as 0, as tfjs's gradient of relu does.
    */
   jvp(params: readonly tf.Tensor[], tangent: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
-    let h: tf.Tensor2D = x;
-    let dh: tf.Tensor2D | null = null;
-    const nLayers = this.sizes.length - 1;
-    for (let l = 0; l < nLayers; l++) {
-      const w = params[2 * l] as tf.Tensor2D;
-      const z = tf.add(tf.matMul(h, w), params[2 * l + 1]!) as tf.Tensor2D;
-      let dz = tf.add(tf.matMul(h, tangent[2 * l] as tf.Tensor2D), tangent[2 * l + 1]!) as tf.Tensor2D;
-      if (dh) dz = tf.add(dz, tf.matMul(dh, w));
-      if (l === nLayers - 1) return dz;
-      if (this.activation === 'tanh') {
-        h = tf.tanh(z) as tf.Tensor2D;
-        dh = tf.mul(dz, tf.sub(1, tf.square(h))) as tf.Tensor2D;
-      } else {
-        h = tf.relu(z) as tf.Tensor2D;
-        dh = tf.mul(dz, tf.step(z)) as tf.Tensor2D;
+    return tf.tidy(() => {
+      let h: tf.Tensor2D = x;
+      let dh: tf.Tensor2D | null = null;
+      const nLayers = this.sizes.length - 1;
+      for (let l = 0; l < nLayers - 1; l++) {
+        const w = params[2 * l] as tf.Tensor2D;
+        const z = tf.add(tf.matMul(h, w), params[2 * l + 1]!) as tf.Tensor2D;
+        let dz = tf.add(tf.matMul(h, tangent[2 * l] as tf.Tensor2D), tangent[2 * l + 1]!) as tf.Tensor2D;
+        if (dh) dz = tf.add(dz, tf.matMul(dh, w));
+        h = (this.activation === 'tanh' ? tf.tanh(z) : tf.relu(z)) as tf.Tensor2D;
+        dh = tf.mul(dz, this.activation === 'tanh' ? tf.sub(1, tf.square(h)) : tf.step(z)) as tf.Tensor2D;
       }
-    }
-    throw new Error('unreachable');
+      const l = nLayers - 1;
+      const out = tf.add(tf.matMul(h, tangent[2 * l] as tf.Tensor2D), tangent[2 * l + 1]!) as tf.Tensor2D;
+      return dh ? (tf.add(out, tf.matMul(dh, params[2 * l] as tf.Tensor2D)) as tf.Tensor2D) : out;
+    });
   }
 
   /**

@@ -34,6 +34,18 @@ describe('Mlp.jvp', () => {
     expect(worst / scale).toBeLessThan(5e-3);
   });
 
+  it('keeps no tensor but its result', () => {
+    const mlp = new Mlp([2, 5, 5, 1], 'tanh');
+    const params = mlp.init(createRng(4)).map((p, i) => tf.tensor(p, mlp.shapes[i]));
+    const tangent = mlp.shapes.map((s) => tf.ones(s));
+    const x = tf.ones([3, 2]) as tf.Tensor2D;
+    const before = tf.memory().numTensors;
+    const out = mlp.jvp(params, tangent, x);
+    expect(out.shape).toEqual([3, 1]);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([out, x, ...params, ...tangent]);
+  });
+
   it('is the transpose of the gradient: uᵀ(J t) = (Jᵀu)ᵀ t', () => {
     const mlp = new Mlp([2, 9, 3], 'relu');
     const rng = createRng(3);
