@@ -262,7 +262,9 @@ export interface TaskObjectiveOptions {
  * multi-step one: the surrogate and the KL are averaged over θ_1 … θ_K, each on its own batch,
  * instead of taken at θ_K alone (a weighted mean with `termWeights`).
  *
- * Methods borrow θ (tensors) and return plain float64 arrays; every tensor they create is freed.
+ * Methods borrow θ (tensors) and return plain float64 arrays; every tensor they create is freed,
+ * except the inner path {@link fvpChain} keeps for repeated products at one θ (freed when θ changes
+ * and by {@link dispose}).
  */
 export class TaskObjective {
   /** Step size of each inner step. */
@@ -271,6 +273,8 @@ export class TaskObjective {
   readonly terms: readonly ValidTensors[];
   /** The weight of each term, summing to 1. */
   readonly weights: readonly number[];
+  /** {@link chainPoint}'s inner path and gradients, with the θ values they were computed at. */
+  private chainCache: { key: Float32Array[]; path: tf.Tensor[][]; grads: tf.Tensor[][] } | null = null;
 
   constructor(
     readonly policy: GaussianMlpPolicy,
@@ -401,15 +405,9 @@ export class TaskObjective {
     const vS = lrScale ? v.slice(n) : null;
     const K = this.trains.length;
     const first = this.opts.firstOrder;
+    const { path: kept, grads } = this.chainPoint(theta, p0, lrScale);
     const out = tf.tidy(() => {
-      // θ_0 … θ_K and the inner gradients ∇L_j(θ_{j−1}) at θ_old (values).
-      const path: tf.Tensor[][] = [p0];
-      const grads: tf.Tensor[][] = [];
-      for (let j = 0; j < K; j++) {
-        const g = tf.grads((...p: tf.Tensor[]) => reinforceLoss(this.policy, p, this.trains[j]!))(path[j]!);
-        grads.push(g);
-        path.push(path[j]!.map((x, i) => tf.sub(x, tf.mul(lrScale ? tf.mul(g[i]!, lrScale[i]!) : g[i]!, this.lrs[j]!))));
-      }
+      const path = [p0, ...kept];
       const termAt = (k: number): number => (K === 0 ? 0 : this.terms.length === 1 ? K : k); // path index of term k
       // H_j t: the Hessian of the j-th inner loss at θ_{j−1}, by differentiating ∇L_j · t.
       const innerH = (j: number, t: readonly tf.Tensor[]) =>
@@ -464,6 +462,37 @@ export class TaskObjective {
   }
 
   /**
+   * θ_1 … θ_K and the inner gradients ∇L_j(θ_{j−1}) at θ (values), which {@link fvpChain} needs on
+   * every call of a conjugate-gradient solve at the same θ_old: computed once per θ and kept until θ
+   * changes or {@link dispose}. θ is recognised by its values, so a caller may rebuild its tensors.
+   */
+  private chainPoint(theta: readonly tf.Tensor[], p0: readonly tf.Tensor[], lrScale: tf.Tensor[] | null): { path: tf.Tensor[][]; grads: tf.Tensor[][] } {
+    const key = theta.map((t) => t.dataSync() as Float32Array);
+    const c = this.chainCache;
+    if (c && c.key.length === key.length && c.key.every((a, i) => sameValues(a, key[i]!))) return c;
+    this.dropChainCache();
+    const made = tf.tidy(() => {
+      const path: tf.Tensor[][] = [p0 as tf.Tensor[]];
+      const grads: tf.Tensor[][] = [];
+      for (let j = 0; j < this.trains.length; j++) {
+        const g = tf.grads((...p: tf.Tensor[]) => reinforceLoss(this.policy, p, this.trains[j]!))(path[j]!);
+        grads.push(g);
+        path.push(path[j]!.map((x, i) => tf.sub(x, tf.mul(lrScale ? tf.mul(g[i]!, lrScale[i]!) : g[i]!, this.lrs[j]!))));
+      }
+      return { path: path.slice(1), grads };
+    });
+    this.chainCache = { key: key.map((a) => a.slice()), ...made };
+    return made;
+  }
+
+  /** Frees {@link chainPoint}'s kept tensors. */
+  private dropChainCache(): void {
+    if (!this.chainCache) return;
+    tf.dispose([...this.chainCache.path.flat(), ...this.chainCache.grads.flat()]);
+    this.chainCache = null;
+  }
+
+  /**
    * Finite-difference Fisher-vector product H v ≈ ∇KL(θ_old + εv) / ε. The KL is closed form, so
    * ∇KL(θ_old) = 0 and one gradient evaluation suffices (as in the original MAML code).
    */
@@ -484,8 +513,9 @@ export class TaskObjective {
     return out;
   }
 
-  /** Frees the tensors of every batch this objective holds. */
+  /** Frees the tensors of every batch this objective holds, and {@link fvpChain}'s kept inner path. */
   dispose(): void {
+    this.dropChainCache();
     for (const b of this.trains) disposeBatch(b);
     for (const b of this.terms) disposeBatch(b);
   }
@@ -529,4 +559,11 @@ export function adaptValues(policy: GaussianMlpPolicy, values: ParamValues, d: P
   const res = out.map((t) => t.dataSync().slice() as Float32Array);
   tf.dispose(out);
   return res;
+}
+
+/** Whether two float arrays hold the same values (bit for bit, as float32). */
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
 }

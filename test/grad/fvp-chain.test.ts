@@ -1,4 +1,5 @@
 // The chain-rule Fisher-vector product (fvpChain) against the third-derivative one (fvpExact).
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend.ts';
 import { TaskObjective as Objective, adaptValues, toTensors, validTensors } from '../../src/maml.ts';
@@ -58,5 +59,32 @@ describe('fvpChain equals fvpExact at θ_old', () => {
   it('two steps, multi-step, first order', () => {
     const { obj, theta } = makeTwoStepObjective(6, { multiStep: true, firstOrder: true });
     expect(check(obj, theta, 16)).toBeLessThan(1e-4);
+  });
+});
+
+describe('fvpChain keeps the inner path of one θ only', () => {
+  it('reuses it at the same θ, recomputes it at a new θ, and frees it on dispose', () => {
+    const base = tf.memory().numTensors;
+    const { obj: a, theta } = makeTwoStepObjective(8, { multiStep: true });
+    const { obj: fresh } = makeTwoStepObjective(8, { multiStep: true });
+    const held = tf.memory().numTensors;
+    const v = unitDirection(createRng(18), flattenValues(theta).length);
+    const other = theta.map((p) => p.map((x) => x + 0.05));
+    try {
+      const first = exactFvp(a, theta, v, 'chain');
+      const kept = tf.memory().numTensors;
+      expect(kept).toBeGreaterThan(held); // θ_1, θ_2 and two gradients stay
+      expect(Array.from(exactFvp(a, theta, v, 'chain'))).toEqual(Array.from(first));
+      expect(tf.memory().numTensors).toBe(kept);
+      // At another θ the product differs, and equals that of an objective that never saw θ.
+      const moved = exactFvp(a, other, v, 'chain');
+      expect(relErr(moved, first)).toBeGreaterThan(1e-3);
+      expect(Array.from(moved)).toEqual(Array.from(exactFvp(fresh, other, v, 'chain')));
+      expect(tf.memory().numTensors).toBe(kept + (kept - held)); // a's new path replaced its old one
+    } finally {
+      a.dispose();
+      fresh.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(base);
   });
 });
