@@ -126,6 +126,7 @@ export class MamlShard {
     const innerSteps = c.algo === 'maml-trpo' ? c.adaptation.numInnerSteps : 0;
     const lrs = innerStepSizes(c.adaptation.fastLr, innerSteps, c.adaptation.laterStepsLrFactor);
     const multiStep = innerSteps > 1 && c.adaptation.multiStepLoss;
+    const preWeight = innerSteps > 0 ? c.adaptation.preUpdateWeight : 0;
     const { policy } = this;
     let phase = 'sampling';
     const { theta, lrScale } = splitMeta(req.params, policy.shapes.length, c.adaptation.learnedLr);
@@ -135,6 +136,8 @@ export class MamlShard {
       const trains: PgData[] = [];
       // Multi-step loss: the batch sampled with θ_s (s ≥ 1) also scores θ_s in the outer objective.
       const intermediate: ValidTensors[] = [];
+      // Pre-update term: the batch sampled with θ also scores θ itself.
+      let preUpdate: ValidTensors | null = null;
       let t0: number;
       for (let s = 0; s < innerSteps; s++) {
         phase = 'sampling';
@@ -150,6 +153,7 @@ export class MamlShard {
         phase = 'adaptation';
         t0 = now();
         if (multiStep && s > 0) intermediate.push(validTensors(policy, d, params));
+        if (preWeight > 0 && s === 0) preUpdate = validTensors(policy, d, params);
         params = adaptValues(policy, params, d, lrs[s]!, lrScale);
         time.adaptation += now() - t0;
         trains.push(d);
@@ -178,8 +182,10 @@ export class MamlShard {
             termWeights: multiStep ? c.adaptation.multiStepWeights : [],
             innerLoss: c.adaptation.innerLoss,
             learnedLr: c.adaptation.learnedLr,
+            preUpdateWeight: preWeight,
           },
           intermediate,
+          preUpdate,
         ),
       );
     });

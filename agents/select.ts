@@ -98,19 +98,20 @@ export function candidatesSince(candidates: readonly Candidate[], since: number)
 }
 
 /**
- * The selection score of one evaluated checkpoint: the sum of the mean returns after steps 1…K
- * (the adapted policies, which is what meta-training is for), or the step-0 mean when K = 0.
+ * The selection score of one evaluated checkpoint: the sum of the mean returns after steps
+ * `fromStep`…K; by default 1…K (the adapted policies, which is what meta-training is for), 0…K
+ * with `fromStep` 0 (the return before adapting counts too). The step-0 mean when K = 0.
  */
-export function selectionScore(steps: readonly StepStat[]): number {
+export function selectionScore(steps: readonly StepStat[], fromStep: 0 | 1 = 1): number {
   if (steps.length <= 1) return steps[0]?.mean ?? Number.NaN;
-  return steps.slice(1).reduce((s, x) => s + x.mean, 0);
+  return steps.slice(fromStep).reduce((s, x) => s + x.mean, 0);
 }
 
 /** {@link selectionScore} in words, for K adaptation steps, as `select` prints it after its pick. */
-export function selectionScoreRule(K: number): string {
+export function selectionScoreRule(K: number, fromStep: 0 | 1 = 1): string {
   if (K === 0) return 'mean return at step 0';
-  if (K === 1) return 'mean return after step 1';
-  return `sum of the mean returns after steps 1–${K}`;
+  if (K === 1 && fromStep === 1) return 'mean return after step 1';
+  return `sum of the mean returns after steps ${fromStep}–${K}`;
 }
 
 /** Index of the highest score; a tie goes to the earlier candidate. NaN scores are never picked. */
@@ -133,6 +134,8 @@ export interface SelectOptions {
   batchTimesteps?: number;
   /** Score only the checkpoints from this iteration on ({@link candidatesSince}). */
   since?: number;
+  /** The first step the score sums over ({@link selectionScore}); default 1. */
+  fromStep?: 0 | 1;
   onProgress?: (candidate: string, done: number, total: number) => void;
 }
 
@@ -162,7 +165,7 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
     seed: opts.seed,
     onProgress: opts.onProgress,
   });
-  const scored = candidates.map((k, i) => ({ ...k, steps: c.methods[i]!.steps, score: selectionScore(c.methods[i]!.steps) }));
+  const scored = candidates.map((k, i) => ({ ...k, steps: c.methods[i]!.steps, score: selectionScore(c.methods[i]!.steps, opts.fromStep) }));
   const best = bestIndex(scored.map((s) => s.score));
   return {
     env,
@@ -171,7 +174,7 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
     tasks: c.tasks,
     episodes: opts.episodes,
     ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
-    score: selectionScoreRule(opts.steps),
+    score: selectionScoreRule(opts.steps, opts.fromStep),
     candidates: scored,
     picked: scored[best]!.run,
     notes: start.note && !opts.since ? [start.note] : [],

@@ -138,8 +138,8 @@ export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
 /**
  * Rejects an algorithm that does not fit the env's kind (RL vs horizon-1 supervised),
  * `supervised.multiStepLoss` with an algorithm that has no inner steps to average over, the
- * RL-only adaptation keys where they would have no effect, and multi-step weights that do not fit
- * the inner steps.
+ * RL-only adaptation keys where they would have no effect (among them a pre-update term outside
+ * `maml-trpo`), and multi-step weights that do not fit the inner steps.
  */
 export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   const allowed = isSupervised(env) ? SUPERVISED_ALGOS : RL_ALGOS;
@@ -165,6 +165,9 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   }
   if (a.innerLoss !== 'reinforce' && (config.algo !== 'maml-trpo' || a.firstOrder)) {
     throw new ConfigError('adaptation.innerLoss', a.innerLoss, `changes only the second-order meta-gradient: it needs algo maml-trpo without adaptation.firstOrder (got ${config.algo}${a.firstOrder ? ', first order' : ''})`);
+  }
+  if (a.preUpdateWeight > 0 && (config.algo !== 'maml-trpo' || isSupervised(env))) {
+    throw new ConfigError('adaptation.preUpdateWeight', a.preUpdateWeight, `applies to algo maml-trpo on RL envs, not ${config.algo} on ${config.env}`);
   }
   const w = a.multiStepWeights;
   if (w.length > 0) {

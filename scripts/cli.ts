@@ -5,7 +5,7 @@
  *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
  *                [--workers N] [--keep-every N] [--init-from RUN_DIR]
  *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
- *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--json FILE] [--backend B]
+ *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
  *   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
  *   metarl inspect --run DIR [--json FILE]
  *
@@ -50,7 +50,7 @@ const USAGE = `usage:
   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
                  [--episodes 40] [--batch-timesteps N] [--seed N] [--lr name=α,…] [--backend B] --out DIR
-  metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--json FILE] [--backend B]
+  metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE]
@@ -228,15 +228,18 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
  * `metarl select --run DIR`: evaluates every snapshot the run kept (`--keep-every`) and its last
  * checkpoint on validation tasks (`--seed`, default 777), prints the table and the picked
  * checkpoint's directory, which `metarl evaluate --run` then scores once on the test tasks.
- * `--since ITER` scores only the checkpoints from that iteration on (a run trained further).
+ * `--since ITER` scores only the checkpoints from that iteration on (a run trained further);
+ * `--from-step 0` counts the return before adapting in the score too.
  */
 async function cmdSelect(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: { ...RUN_EVAL_FLAGS, since: { type: 'string' } },
+    options: { ...RUN_EVAL_FLAGS, since: { type: 'string' }, 'from-step': { type: 'string' } },
   });
   requireRun(o.run);
+  const fromStep = intOpt('from-step', o['from-step'], 0) ?? 1;
+  if (fromStep > 1) throw new ConfigError('--from-step', o['from-step'], 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_VALIDATION_SEED;
   const since = intOpt('since', o.since, 0);
   if (seed === DEFAULT_EVAL_SEED) throw new ConfigError('--seed', o.seed, 'is the seed of the test tasks metarl evaluate scores by default; pick checkpoints on other tasks');
@@ -255,6 +258,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
     episodes,
     ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
     ...(since !== undefined ? { since } : {}),
+    fromStep: fromStep as 0 | 1,
     onProgress: (name, d, n) => process.stderr.write(`\r  ${name}: task ${d}/${n}${d === n ? '\n' : ''}`),
   });
   process.stdout.write(`${selectionMarkdown(sel)}\n`);

@@ -72,6 +72,13 @@ export interface TrainConfig {
      */
     multiStepWeights: number[];
     /**
+     * RL, `maml-trpo`: the weight of a term for the unadapted policy θ in the outer objective, scored
+     * on the first inner step's episodes (which θ sampled), against the post-adaptation terms'
+     * total weight 1; the surrogate and the KL are both weighted so. It makes the outer step also
+     * improve the return before adaptation. 0 (the default) leaves it out.
+     */
+    preUpdateWeight: number;
+    /**
      * RL, second-order `maml-trpo`: the inner loss differentiated through. 'reinforce' (Finn et al.
      * 2017) or 'lvc' (ProMP's low-variance curvature objective: the same inner step, plus the
      * per-step score-function term in the meta-gradient's Hessian). Default 'reinforce'.
@@ -165,6 +172,7 @@ const SCHEMA: Record<string, Kind> = {
   'adaptation.laterStepsLrFactor': 'posNum',
   'adaptation.multiStepLoss': 'bool',
   'adaptation.multiStepWeights': 'nonNegNumList',
+  'adaptation.preUpdateWeight': 'nonNegNum',
   'adaptation.innerLoss': { oneOf: ['reinforce', 'lvc'] },
   'adaptation.learnedLr': 'bool',
   'adaptation.learnedLrGain': 'posNum',
@@ -203,7 +211,7 @@ function base(env: string): TrainConfig {
     checkpointEvery: 10,
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
-    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], innerLoss: 'reinforce', learnedLr: false, learnedLrGain: DEFAULT_LEARNED_LR_GAIN },
+    adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], preUpdateWeight: 0, innerLoss: 'reinforce', learnedLr: false, learnedLrGain: DEFAULT_LEARNED_LR_GAIN },
     supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },

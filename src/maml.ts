@@ -243,6 +243,12 @@ export interface TaskObjectiveOptions {
    * to sum 1). Absent or empty: equal weights.
    */
   termWeights?: readonly number[];
+  /**
+   * With a pre-update batch (the constructor's `preUpdate`): the weight of the unadapted policy's
+   * term θ_0 against the post-adaptation terms, whose weights sum to 1; all weights are then
+   * normalised to sum 1. Default 1 when a pre-update batch is given.
+   */
+  preUpdateWeight?: number;
   /** The inner loss the meta-gradient differentiates through ({@link InnerLoss}). Default 'reinforce'. */
   innerLoss?: InnerLoss;
   /**
@@ -262,6 +268,10 @@ export interface TaskObjectiveOptions {
  * multi-step one: the surrogate and the KL are averaged over θ_1 … θ_K, each on its own batch,
  * instead of taken at θ_K alone (a weighted mean with `termWeights`).
  *
+ * With a `preUpdate` batch (the episodes of the first inner step, sampled with θ_old), the
+ * unadapted policy θ itself is scored on it too, with weight `preUpdateWeight`: the outer step then
+ * also optimises the return before adaptation, and its KL counts in the trust region.
+ *
  * Methods borrow θ (tensors) and return plain float64 arrays; every tensor they create is freed,
  * except the inner path {@link fvpChain} keeps for repeated products at one θ (freed when θ changes
  * and by {@link dispose}).
@@ -273,6 +283,10 @@ export class TaskObjective {
   readonly terms: readonly ValidTensors[];
   /** The weight of each term, summing to 1. */
   readonly weights: readonly number[];
+  /** The index in the path θ_0 (= θ), θ_1 … θ_K of the parameters each term is scored at. */
+  private readonly termSteps: readonly number[];
+  /** Equal weights on the post-adaptation terms only: the plain mean, as before weights existed. */
+  private readonly plainMean: boolean;
   /** {@link chainPoint}'s inner path and gradients, with the θ values they were computed at. */
   private chainCache: { key: Float32Array[]; path: tf.Tensor[][]; grads: tf.Tensor[][] } | null = null;
 
@@ -282,14 +296,24 @@ export class TaskObjective {
     readonly valid: ValidTensors,
     readonly opts: TaskObjectiveOptions,
     intermediate: readonly ValidTensors[] = [],
+    preUpdate: ValidTensors | null = null,
   ) {
-    if (intermediate.length > 0 && intermediate.length !== trains.length - 1) {
-      throw new RangeError(`TaskObjective: ${trains.length} inner steps need ${trains.length - 1} intermediate validation batches, got ${intermediate.length}`);
+    const K = trains.length;
+    if (intermediate.length > 0 && intermediate.length !== K - 1) {
+      throw new RangeError(`TaskObjective: ${K} inner steps need ${K - 1} intermediate validation batches, got ${intermediate.length}`);
     }
     if (opts.learnedLr && opts.firstOrder) throw new RangeError('TaskObjective: learned step sizes need the second-order meta-gradient (firstOrder is set)');
-    this.lrs = innerStepSizes(opts.fastLr, trains.length, opts.laterStepsLrFactor ?? 1);
-    this.terms = [...intermediate, valid];
-    this.weights = termWeights(opts.termWeights ?? [], this.terms.length);
+    if (preUpdate && K === 0) throw new RangeError('TaskObjective: a pre-update term needs at least one inner step');
+    const w0 = opts.preUpdateWeight ?? 1;
+    if (preUpdate && !(Number.isFinite(w0) && w0 >= 0)) throw new RangeError(`TaskObjective: preUpdateWeight must be finite and ≥ 0, got ${w0}`);
+    this.lrs = innerStepSizes(opts.fastLr, K, opts.laterStepsLrFactor ?? 1);
+    const post = [...intermediate, valid];
+    const postSteps = post.length === 1 ? [K] : post.map((_, k) => k + 1);
+    const postWeights = termWeights(opts.termWeights ?? [], post.length);
+    this.terms = preUpdate ? [preUpdate, ...post] : post;
+    this.termSteps = preUpdate ? [0, ...postSteps] : postSteps;
+    this.weights = preUpdate ? [w0, ...postWeights].map((x) => x / (1 + w0)) : postWeights;
+    this.plainMean = !preUpdate && !opts.termWeights?.length;
   }
 
   /** The policy's parameters and the learned step-size multipliers (null unless `learnedLr`) of θ. */
@@ -313,14 +337,15 @@ export class TaskObjective {
   }
 
   /**
-   * The parameters each term is evaluated at: θ_1 … θ_K (multi-step) or θ_K alone, adapted with
-   * `innerLoss` (which changes only their derivatives, not their values).
+   * The parameters each term is evaluated at: θ_1 … θ_K (multi-step) or θ_K alone, after θ itself
+   * with a pre-update term, adapted with `innerLoss` (which changes only their derivatives, not
+   * their values).
    */
   private termParams(th: readonly tf.Tensor[], offsets: tf.Tensor[][] | null, innerLoss: InnerLoss = 'reinforce'): tf.Tensor[][] {
     const { theta: p, lrScale } = this.split(th);
     const path = offsets ? offsets.map((o) => p.map((t, i) => tf.add(t, o[i]!))) : adaptPath(this.policy, p, this.trains, this.lrs, innerLoss, lrScale);
-    if (path.length === 0) return [p];
-    return this.terms.length === 1 ? [path.at(-1)!] : path;
+    const full = [p, ...path];
+    return this.termSteps.map((k) => full[k]!);
   }
 
   /** Weighted mean over the terms of `f(θ_k, batch_k)`, given the terms' parameters. */
@@ -328,7 +353,7 @@ export class TaskObjective {
     const parts = params.map((p, k) => f(p, this.terms[k]!));
     if (parts.length === 1) return parts[0]!;
     // Equal weights keep the plain mean (bit-identical to runs made before weights existed).
-    if (!this.opts.termWeights?.length) return tf.div(tf.addN(parts), parts.length) as tf.Scalar;
+    if (this.plainMean) return tf.div(tf.addN(parts), parts.length) as tf.Scalar;
     return tf.addN(parts.map((x, k) => tf.mul(x, this.weights[k]!))) as tf.Scalar;
   }
 
@@ -408,7 +433,6 @@ export class TaskObjective {
     const { path: kept, grads } = this.chainPoint(theta, p0, lrScale);
     const out = tf.tidy(() => {
       const path = [p0, ...kept];
-      const termAt = (k: number): number => (K === 0 ? 0 : this.terms.length === 1 ? K : k); // path index of term k
       // H_j t: the Hessian of the j-th inner loss at θ_{j−1}, by differentiating ∇L_j · t.
       const innerH = (j: number, t: readonly tf.Tensor[]) =>
         tf.grads((...p: tf.Tensor[]) => {
@@ -435,7 +459,7 @@ export class TaskObjective {
       // u_k = w_k G_k t at each term's parameters, added into the adjoint at its path index.
       const adj: (tf.Tensor[] | null)[] = Array.from({ length: K + 1 }, () => null);
       this.terms.forEach((b, k) => {
-        const idx = termAt(k + 1);
+        const idx = this.termSteps[k]!;
         const g = klHessianProduct(this.policy, path[idx]!, tangents[idx]!, b);
         const u = g.map((x) => tf.mul(x, this.weights[k]!));
         adj[idx] = adj[idx] ? adj[idx]!.map((a, i) => tf.add(a, u[i]!)) : u;

@@ -63,6 +63,18 @@ describe('checkpoint selection', () => {
     expectUserError(metarl('select', '--run', run, '--since', '3'), '--since', '3', 'leaves 1 checkpoint');
     expectUserError(metarl('select', '--run', run, '--since=-1'), '--since', '-1', 'non-negative');
 
+    // --from-step 0: the same evaluations, scored with step 0 counted too.
+    const all = join(run, 'select-from0.json');
+    const s3 = metarl('select', '--run', run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '4', '--from-step', '0', '--json', all);
+    expect(s3.code, s3.stderr).toBe(0);
+    const sel0 = json(all);
+    expect(sel0.candidates.map((c: { steps: StepStat[] }) => c.steps)).toEqual(sel.candidates.map((c: { steps: StepStat[] }) => c.steps));
+    const scores0 = sel0.candidates.map((c: { steps: StepStat[] }) => c.steps[0]!.mean + c.steps[1]!.mean + c.steps[2]!.mean);
+    expect(sel0.candidates.map((c: { score: number }) => c.score)).toEqual(scores0);
+    expect(sel0.picked).toBe(sel0.candidates[scores0.indexOf(Math.max(...scores0))].run);
+    expect(s3.stdout).toContain('(sum of the mean returns after steps 0–2, 3 validation tasks from seed 5)');
+    expectUserError(metarl('select', '--run', run, '--from-step', '2'), '--from-step', '2', 'must be 0');
+
     expectUserError(metarl('select', '--run', run, '--seed', '20170309'), '--seed', '20170309', 'test tasks');
     expectUserError(metarl('select', '--run', join(run, 'nope')), '--run', 'not found');
     rmSync(join(run, 'snapshots'), { recursive: true });

@@ -11,6 +11,14 @@ describe('checkpoint selection score', () => {
     expect(selectionScore(steps(-40, -12, -4, -3))).toBe(-19);
   });
 
+  it('counts step 0 too from step 0', () => {
+    expect(selectionScore(steps(-40, -12, -4, -3), 0)).toBe(-59);
+    expect(selectionScore(steps(-40, -12), 0)).toBe(-52);
+    expect(selectionScore(steps(-40), 0)).toBe(-40);
+    expect(selectionScoreRule(3, 0)).toBe('sum of the mean returns after steps 0–3');
+    expect(selectionScoreRule(1, 0)).toBe('sum of the mean returns after steps 0–1');
+  });
+
   it('is described in words that match what it computes', () => {
     expect(selectionScoreRule(0)).toBe('mean return at step 0');
     expect(selectionScoreRule(1)).toBe('mean return after step 1');
