@@ -8,6 +8,7 @@
  * is given). The measurements live in agents/bench.ts.
  */
 import { parseArgs } from 'node:util';
+import { BENCH_OPTIONS } from './options.ts';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolveConfig } from '../src/config.ts';
@@ -21,15 +22,7 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      env: { type: 'string' },
-      config: { type: 'string' },
-      iterations: { type: 'string' },
-      workers: { type: 'string' },
-      backend: { type: 'string' },
-      'env-only': { type: 'boolean' },
-      json: { type: 'string' },
-    },
+    options: BENCH_OPTIONS,
   });
   const envs = o.env !== undefined ? [o.env] : o['env-only'] ? listEnvs() : ['Navigation2D-v0'];
   for (const id of envs) make(id); // unknown id → UnknownEnvError listing the known ones

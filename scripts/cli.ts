@@ -1,13 +1,7 @@
 /**
  * `metarl` command line: thin wrappers over the library (no algorithm logic here).
  *
- *   metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
- *                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
- *                [--workers N] [--keep-every N] [--init-from RUN_DIR]
- *   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
- *   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
- *   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
- *   metarl inspect --run DIR [--json FILE]
+ * The commands and their flags are in `options.ts`; `metarl --help` prints them.
  *
  * Bad input exits with code 2 and one line naming the field and the value.
  */
@@ -36,25 +30,16 @@ import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
 import { DEFAULT_EVAL_SEED, intOpt, readConfigFile } from './args.ts';
+import {
+  BACKENDS, COMMANDS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
+} from './options.ts';
 
-const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 /** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed (DEFAULT_EVAL_SEED). */
 const DEFAULT_VALIDATION_SEED = 777;
 /** The env `metarl train` uses when `--env` is not given. */
 const DEFAULT_ENV = 'Navigation2D-v0';
 
-const USAGE = `usage:
-  metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
-               [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
-               [--workers N] [--keep-every N] [--init-from RUN_DIR]
-  metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
-  metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
-                 [--episodes 40] [--batch-timesteps N] [--seed N] [--lr name=α,…] [--backend B] --out DIR
-  metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
-  metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
-  metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] --out FILE.svg
-  metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE]
-  metarl inspect --run DIR [--json FILE]
+const USAGE = `${USAGE_COMMANDS}
 envs: ${listEnvs().join(', ')}
 backends: ${BACKENDS.join(', ')}
 algos: maml-trpo, pretrained, oracle (RL envs); maml, fomaml, meta-sgd, anil, reptile, protonet, pretrained (supervised envs)`;
@@ -74,23 +59,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      env: { type: 'string' },
-      config: { type: 'string' },
-      preset: { type: 'string' },
-      seed: { type: 'string' },
-      iterations: { type: 'string' },
-      'meta-batch-size': { type: 'string' },
-      'fast-batch-size': { type: 'string' },
-      'first-order': { type: 'boolean' },
-      algo: { type: 'string' },
-      backend: { type: 'string' },
-      out: { type: 'string' },
-      resume: { type: 'boolean' },
-      workers: { type: 'string' },
-      'keep-every': { type: 'string' },
-      'init-from': { type: 'string' },
-    },
+    options: TRAIN_OPTIONS,
   });
   const backend = backendOpt(o.backend);
   const keepEvery = intOpt('keep-every', o['keep-every'], 1);
@@ -138,18 +107,6 @@ async function cmdTrain(argv: string[]): Promise<void> {
   }
 }
 
-/** The flags `evaluate` and `select` share. */
-const RUN_EVAL_FLAGS = {
-  run: { type: 'string' },
-  tasks: { type: 'string' },
-  steps: { type: 'string' },
-  episodes: { type: 'string' },
-  'batch-timesteps': { type: 'string' },
-  seed: { type: 'string' },
-  json: { type: 'string' },
-  backend: { type: 'string' },
-} as const;
-
 /** Checks `--run` is given and exists. */
 function requireRun(run: string | undefined): asserts run is string {
   if (!run) throw new ConfigError('--run', undefined, 'is required');
@@ -160,7 +117,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: { ...RUN_EVAL_FLAGS, shots: { type: 'string' }, 'task-file': { type: 'string' } },
+    options: EVALUATE_OPTIONS,
   });
   requireRun(o.run);
   if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');
@@ -235,7 +192,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: { ...RUN_EVAL_FLAGS, since: { type: 'string' }, 'from-step': { type: 'string' } },
+    options: SELECT_OPTIONS,
   });
   requireRun(o.run);
   const fromStep = intOpt('from-step', o['from-step'], 0) ?? 1;
@@ -267,7 +224,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
 
 /** `metarl render --run DIR --task JSON [--steps 1] [--episodes 20] [--seed N] --out FILE.svg`: an animated SVG (+ PNG filmstrip). */
 async function cmdRender(argv: string[]): Promise<void> {
-  const { values: o } = parseArgs({ args: argv, strict: true, options: { run: { type: 'string' }, task: { type: 'string' }, steps: { type: 'string' }, episodes: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, backend: { type: 'string' } } });
+  const { values: o } = parseArgs({ args: argv, strict: true, options: RENDER_OPTIONS });
   if (!o.run) throw new ConfigError('--run', undefined, 'is required');
   if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
   if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png filmstrip is written beside it)');
@@ -298,7 +255,7 @@ async function cmdRender(argv: string[]): Promise<void> {
 
 /** `metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K]`: the official 20-way 1-shot benchmark. */
 async function cmdOneShot(argv: string[]): Promise<void> {
-  const { values: o } = parseArgs({ args: argv, strict: true, options: { run: { type: 'string' }, data: { type: 'string' }, steps: { type: 'string' }, backend: { type: 'string' }, json: { type: 'string' } } });
+  const { values: o } = parseArgs({ args: argv, strict: true, options: ONESHOT_OPTIONS });
   if (!o.run) throw new ConfigError('--run', undefined, 'is required');
   if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
   const data = o.data ?? join(dirname(omniglotPath()), 'one_shot_runs.zip');
@@ -319,16 +276,13 @@ async function cmdOneShot(argv: string[]): Promise<void> {
  * of its learned step-size multipliers s when it has them. Reads the checkpoint only (no backend).
  */
 function cmdInspect(argv: string[]): void {
-  const { values: o } = parseArgs({ args: argv, strict: true, options: { run: { type: 'string' }, json: { type: 'string' } } });
+  const { values: o } = parseArgs({ args: argv, strict: true, options: INSPECT_OPTIONS });
   requireRun(o.run);
   if (o.json && !existsSync(dirname(o.json))) throw new ConfigError('--json', o.json, 'its directory does not exist');
   const report = inspectCheckpoint(loadCheckpoint(o.run));
   process.stdout.write(`${inspectionMarkdown(report, o.run)}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, ...report }, null, 2)}\n`);
 }
-
-/** The commands `main` dispatches (keep in step with its switch). */
-const COMMANDS = ['train', 'evaluate', 'select', 'compare', 'bench', 'render', 'oneshot', 'inspect'];
 
 /** The usage lines of one command (its first line and the indented continuation lines). */
 function commandUsage(cmd: string): string {

@@ -4,6 +4,7 @@
  * writes results.json, results.md, figure.svg and figure.png.
  */
 import { parseArgs } from 'node:util';
+import { COMPARE_OPTIONS } from './options.ts';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
@@ -30,20 +31,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
-    options: {
-      env: { type: 'string' },
-      runs: { type: 'string' },
-      random: { type: 'boolean' },
-      tasks: { type: 'string' },
-      steps: { type: 'string' },
-      episodes: { type: 'string' },
-      'batch-timesteps': { type: 'string' },
-      seed: { type: 'string' },
-      'task-file': { type: 'string' },
-      lr: { type: 'string' },
-      backend: { type: 'string' },
-      out: { type: 'string' },
-    },
+    options: COMPARE_OPTIONS,
   });
   if (!o.env) throw new ConfigError('--env', undefined, 'is required');
   const taskEnv = make(o.env);
