@@ -28,6 +28,11 @@ interface Renderable extends MetaEnv {
   renderState(): HalfCheetahRenderState;
 }
 
+/** Whether `env` has a body {@link rolloutAdapted} can draw (the half-cheetah envs). */
+export function isRenderable(env: MetaEnv): env is Renderable {
+  return typeof (env as Partial<Renderable>).renderState === 'function';
+}
+
 /**
  * Adapts a trained policy to `task` with the evaluation protocol (`steps` VPG steps on
  * `episodes` sampled episodes each, α then α/2), then runs one episode with the adapted policy's
@@ -35,8 +40,8 @@ interface Renderable extends MetaEnv {
  */
 export function rolloutAdapted(config: TrainConfig, params: ParamValues, makeEnv: () => MetaEnv, task: Task, steps: number, episodes: number, seed: number): RenderedRollout {
   const probe = makeEnv();
-  if (typeof (probe as Partial<Renderable>).renderState !== 'function') throw new TypeError(`${probe.id} cannot be rendered (no renderState)`);
-  const env = probe as Renderable;
+  if (!isRenderable(probe)) throw new TypeError(`${probe.id} cannot be rendered (no renderState)`);
+  const env = probe;
   env.setTask(task);
   const policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
   const rng = createRng(seed).fork('render');

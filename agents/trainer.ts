@@ -219,6 +219,9 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
     params = ck.params;
     optimizer = ck.optimizer;
     start = ck.meta.iteration;
+    if (config.iterations <= start) {
+      throw new ConfigError('--iterations', config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; pass a larger --iterations to train on`);
+    }
     // Drop progress lines past the checkpoint: those iterations are run again, identically.
     if (existsSync(progressPath)) {
       const kept = readFileSync(progressPath, 'utf8')

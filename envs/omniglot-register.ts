@@ -18,13 +18,18 @@ export function omniglotPath(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'omniglot', 'images_background.zip');
 }
 
+/** The Omniglot data is missing where {@link omniglotPath} points: a user error, not a bug. */
+export class OmniglotDataError extends Error {
+  override name = 'OmniglotDataError';
+}
+
 let cached: { path: string; data: OmniglotDataset } | null = null;
 
 function dataset(): OmniglotDataset {
   const path = omniglotPath();
   if (cached?.path === path) return cached.data;
   if (!existsSync(path)) {
-    throw new Error(`Omniglot data not found at ${path}; set METARL_OMNIGLOT to images_background.zip or its folder`);
+    throw new OmniglotDataError(`Omniglot data not found at ${path}; set METARL_OMNIGLOT to images_background.zip or its folder`);
   }
   cached = { path, data: loadOmniglot(path) };
   return cached.data;

@@ -1,5 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ConfigError } from '../src/config.ts';
+import { runDirProblem } from '../src/checkpoint.ts';
 
 /**
  * Reads `--name N` from the command line of a benchmark script: a positive integer, or `fallback`
@@ -37,9 +39,41 @@ export function intOpt(name: string, v: string | undefined, min: number): number
  */
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new ConfigError('--config', path, 'file not found');
+  let doc: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new ConfigError('--config', path, `is not valid JSON: ${(e as Error).message}`);
   }
+  // A run's own config.json ({ config, versions, … } as `metarl train` writes it): its config.
+  if (isRunConfigFile(doc)) return doc.config;
+  return doc;
+}
+
+/** Whether `doc` is a run's `config.json`: the resolved config under `config`, next to `versions`. */
+function isRunConfigFile(doc: unknown): doc is { config: unknown } {
+  if (doc === null || typeof doc !== 'object') return false;
+  const d = doc as Record<string, unknown>;
+  return typeof d.config === 'object' && d.config !== null && typeof d.versions === 'object';
+}
+
+/**
+ * Checks that `path`, given with `flag`, names a run directory `loadCheckpoint` can read (a
+ * directory `metarl train` wrote, or one of its `snapshots/itN`); throws a {@link ConfigError} naming
+ * the flag otherwise, or when the flag is missing.
+ */
+export function requireRunDir(flag: string, path: string | undefined): asserts path is string {
+  if (!path) throw new ConfigError(flag, undefined, 'is required');
+  const problem = runDirProblem(path);
+  if (problem !== null) throw new ConfigError(flag, path, problem);
+}
+
+/**
+ * Checks, before any work is done, that an output file `path` given with `flag` can be written:
+ * its directory exists and it is not itself a directory. Nothing to check when it is undefined.
+ */
+export function checkOutFile(flag: string, path: string | undefined): void {
+  if (path === undefined) return;
+  if (!existsSync(dirname(path))) throw new ConfigError(flag, path, 'its directory does not exist');
+  if (existsSync(path) && statSync(path).isDirectory()) throw new ConfigError(flag, path, 'is a directory; give a file name');
 }

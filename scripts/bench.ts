@@ -11,8 +11,8 @@ import { parseArgs } from 'node:util';
 import { BENCH_OPTIONS } from './options.ts';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { resolveConfig } from '../src/config.ts';
-import { intOpt, readConfigFile } from './args.ts';
+import { ConfigError, resolveConfig } from '../src/config.ts';
+import { checkOutFile, intOpt, readConfigFile } from './args.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { listEnvs, make } from '../envs/index.ts';
 import { benchEnvSteps, benchMetaIterations, formatBenchReport, formatEnvBench } from '../agents/bench.ts';
@@ -26,7 +26,12 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
   });
   const envs = o.env !== undefined ? [o.env] : o['env-only'] ? listEnvs() : ['Navigation2D-v0'];
   for (const id of envs) make(id); // unknown id → UnknownEnvError listing the known ones
+  checkOutFile('--json', o.json);
   if (o['env-only']) {
+    // Env steps only: no training, so the flags of the meta-iteration benchmark do not apply.
+    for (const flag of ['iterations', 'workers', 'config'] as const) {
+      if (o[flag] !== undefined) throw new ConfigError(`--${flag}`, o[flag], 'does not apply to --env-only (it times env steps, not meta-iterations)');
+    }
     const rows = benchEnvSteps(envs);
     process.stdout.write(`${formatEnvBench(rows)}\n`);
     if (o.json) writeFileSync(o.json, `${JSON.stringify({ kind: 'env-steps', node: process.version, envs: rows }, null, 2)}\n`);

@@ -6,7 +6,7 @@
  * Bad input exits with code 2 and one line naming the field and the value.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
@@ -15,21 +15,22 @@ import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, train } from '../agents/trainer.ts';
 import { evaluateSupervised, fewShotClassifier, heldOutTasks } from '../agents/supervised-meta.ts';
-import { omniglotPath } from '../envs/omniglot-register.ts';
+import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
 import { loadOneShotRuns } from '../envs/omniglot-files.ts';
 import { evaluateOneShotRuns } from '../envs/omniglot.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { readTaskFile } from '../src/task-file.ts';
+import { versions } from '../src/versions.ts';
 import { cmdCompare } from './compare.ts';
 import { selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
-import { filmstripSvg, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
+import { filmstripSvg, isRenderable, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
 import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, intOpt, readConfigFile } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, intOpt, readConfigFile, requireRunDir } from './args.ts';
 import {
   BACKENDS, COMMANDS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
@@ -65,20 +66,20 @@ async function cmdTrain(argv: string[]): Promise<void> {
   const keepEvery = intOpt('keep-every', o['keep-every'], 1);
   // Worker threads are a run-time resource, not config: results do not depend on them
   // (default: one per core; one for regression, see defaultWorkers).
-  const workers = intOpt('workers', o.workers, 1) ?? 'auto';
+  const workers = o.workers === 'auto' ? 'auto' : (intOpt('workers', o.workers, 1) ?? 'auto');
   const iterations = intOpt('iterations', o.iterations, 1);
-  const envId = o.env ?? DEFAULT_ENV;
+  const fileCfg = o.config !== undefined && !o.resume ? readConfigFile(o.config) : {};
+  const envId = trainEnv(o.env, fileCfg, o.config);
   const out = o.out ?? join('runs', `${envId}-seed${o.seed ?? 1}`);
+  if (o['init-from'] !== undefined) requireRunDir('--init-from', o['init-from']);
   let config;
   if (o.resume) {
-    if (!existsSync(out)) throw new ConfigError('--out', out, 'run directory not found');
+    requireRunDir('--out', out);
     const given = ['env', 'config', 'preset', 'seed', 'algo', 'meta-batch-size', 'fast-batch-size', 'first-order'].filter((k) => (o as Record<string, unknown>)[k] !== undefined);
     if (given.length > 0) throw new ConfigError(`--${given[0]}`, (o as Record<string, unknown>)[given[0]!], 'cannot be changed when resuming (the run keeps its config; only --iterations, --backend, --workers and --keep-every may be given)');
     config = validateConfig(loadCheckpoint(out).meta.config);
     if (iterations !== undefined) config.iterations = iterations;
   } else {
-    make(envId); // unknown id → UnknownEnvError listing the known ones
-    const fileCfg = o.config !== undefined ? readConfigFile(o.config) : {};
     const cli: Record<string, unknown> = {};
     const seed = intOpt('seed', o.seed, 0);
     if (seed !== undefined) cli.seed = seed;
@@ -102,15 +103,30 @@ async function cmdTrain(argv: string[]): Promise<void> {
     const n = config.adaptation.numInnerSteps;
     const after = ['pretrained', 'oracle', 'protonet'].includes(config.algo) ? 'after (no inner step)' : `after ${n} inner step${n === 1 ? '' : 's'}`;
     process.stdout.write(
-      `\n| ${config.env}, last ${last.length} iterations | before adaptation | ${after} |\n|---|---|---|\n| mean return | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out})\n`,
+      `\n| ${config.env}, last ${last.length} iterations | before adaptation | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out})\n`,
     );
   }
 }
 
-/** Checks `--run` is given and exists. */
+/**
+ * The env `metarl train` trains on: `--env`, else the config file's `env`, else the default. A
+ * config file's `env` that differs from `--env` is an error rather than a silent override (the
+ * preset and the default output directory follow the env). Unknown ids throw, listing the known ones.
+ */
+function trainEnv(flag: string | undefined, fileCfg: unknown, file: string | undefined): string {
+  const fromFile = fileCfg !== null && typeof fileCfg === 'object' ? (fileCfg as { env?: unknown }).env : undefined;
+  if (fromFile !== undefined && typeof fromFile !== 'string') throw new ConfigError('env', fromFile, `must be an env id (in ${file})`);
+  if (flag !== undefined && fromFile !== undefined && flag !== fromFile) {
+    throw new ConfigError('--env', flag, `differs from the env of ${file} (${JSON.stringify(fromFile)}); give one of them`);
+  }
+  const id = flag ?? fromFile ?? DEFAULT_ENV;
+  make(id); // unknown id → UnknownEnvError listing the known ones
+  return id;
+}
+
+/** Checks `--run` is given and names a run directory. */
 function requireRun(run: string | undefined): asserts run is string {
-  if (!run) throw new ConfigError('--run', undefined, 'is required');
-  if (!existsSync(run)) throw new ConfigError('--run', run, 'run directory not found');
+  requireRunDir('--run', run);
 }
 
 async function cmdEvaluate(argv: string[]): Promise<void> {
@@ -120,9 +136,10 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
     options: EVALUATE_OPTIONS,
   });
   requireRun(o.run);
+  checkOutFile('--json', o.json);
   if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');
   const nTasks = intOpt('tasks', o.tasks, 1) ?? 40;
-  const steps = intOpt('steps', o.steps, 0) ?? 3;
+  let steps = intOpt('steps', o.steps, 0) ?? 3;
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
@@ -136,6 +153,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   if (isSupervised(evalEnv)) {
     if (o['task-file'] !== undefined) throw new ConfigError('--task-file', o['task-file'], `is for RL envs; ${cfg.env} draws its held-out tasks from --seed`);
     if (batchTimesteps !== undefined) throw new ConfigError('--batch-timesteps', o['batch-timesteps'], `is for RL envs; ${cfg.env} adapts on --shots examples`);
+    if (o.episodes !== undefined) throw new ConfigError('--episodes', o.episodes, `is for RL envs; ${cfg.env} adapts on --shots examples`);
     // Horizon-1 tasks: K-shot adaptation scored on held-out query examples (defaults: 600 tasks, 10 steps).
     const n = o.tasks === undefined ? 600 : nTasks;
     const k = o.steps === undefined ? 10 : steps;
@@ -150,6 +168,12 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
       writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
     }
     return;
+  }
+  if (o.shots !== undefined) throw new ConfigError('--shots', o.shots, `is for supervised envs; ${cfg.env} adapts on --episodes episodes`);
+  if (cfg.algo === 'oracle' && steps > 0) {
+    // The oracle sees the task in its observation: it is scored as it is, as compare scores it.
+    log('oracle run: evaluated without adaptation (step 0 only)');
+    steps = 0;
   }
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const taskFile = o['task-file'];
@@ -204,7 +228,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
   const steps = intOpt('steps', o.steps, 0) ?? 3;
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
-  if (o.json && !existsSync(dirname(o.json))) throw new ConfigError('--json', o.json, 'its directory does not exist');
+  checkOutFile('--json', o.json);
   const backend = backendOpt(o.backend);
   await initBackend(backend, { log });
   const sel = selectCheckpoint({
@@ -225,12 +249,13 @@ async function cmdSelect(argv: string[]): Promise<void> {
 /** `metarl render --run DIR --task JSON [--steps 1] [--episodes 20] [--seed N] --out FILE.svg`: an animated SVG (+ PNG filmstrip). */
 async function cmdRender(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({ args: argv, strict: true, options: RENDER_OPTIONS });
-  if (!o.run) throw new ConfigError('--run', undefined, 'is required');
-  if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
+  requireRun(o.run);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png filmstrip is written beside it)');
+  if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give an .svg file name');
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   const makeEnv = envFactory(cfg);
+  if (!isRenderable(makeEnv())) throw new ConfigError('--run', o.run, `is a ${cfg.env} run; render draws the half-cheetah envs; the browser demo (npm run demo -- --run DIR) shows 2D navigation runs`);
   let task: Task;
   try {
     task = o.task ? (JSON.parse(o.task) as Task) : makeEnv().sampleTasks(1, createRng(0).fork('render-task'))[0]!;
@@ -247,6 +272,7 @@ async function cmdRender(argv: string[]): Promise<void> {
   await initBackend(backendOpt(o.backend), { log });
   const r = rolloutAdapted(cfg, ck.params, makeEnv, task, steps, episodes, intOpt('seed', o.seed, 0) ?? 0);
   const svg = rolloutSvg(r, `${cfg.env} (${cfg.algo}, iteration ${ck.meta.iteration})`);
+  mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(o.out, svg);
   const png = o.out.replace(/\.svg$/i, '') + '.png';
   writeFileSync(png, await svgToPng(filmstripSvg(r), 1));
@@ -256,8 +282,8 @@ async function cmdRender(argv: string[]): Promise<void> {
 /** `metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K]`: the official 20-way 1-shot benchmark. */
 async function cmdOneShot(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({ args: argv, strict: true, options: ONESHOT_OPTIONS });
-  if (!o.run) throw new ConfigError('--run', undefined, 'is required');
-  if (!existsSync(o.run)) throw new ConfigError('--run', o.run, 'run directory not found');
+  requireRun(o.run);
+  checkOutFile('--json', o.json);
   const data = o.data ?? join(dirname(omniglotPath()), 'one_shot_runs.zip');
   if (!existsSync(data)) throw new ConfigError('--data', data, 'not found (the official one_shot_runs.zip)');
   const ck = loadCheckpoint(o.run);
@@ -278,7 +304,7 @@ async function cmdOneShot(argv: string[]): Promise<void> {
 function cmdInspect(argv: string[]): void {
   const { values: o } = parseArgs({ args: argv, strict: true, options: INSPECT_OPTIONS });
   requireRun(o.run);
-  if (o.json && !existsSync(dirname(o.json))) throw new ConfigError('--json', o.json, 'its directory does not exist');
+  checkOutFile('--json', o.json);
   const report = inspectCheckpoint(loadCheckpoint(o.run));
   process.stdout.write(`${inspectionMarkdown(report, o.run)}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, ...report }, null, 2)}\n`);
@@ -317,6 +343,12 @@ async function main(argv: string[]): Promise<void> {
       return cmdCompare(rest, log, backendOpt);
     case 'bench':
       return cmdBench(rest, log, backendOpt);
+    case '--version':
+    case '-v': {
+      const v = versions();
+      process.stdout.write(`metarl ${v.metarl} (tfjs ${v.tfjs}, node ${v.node})\n`);
+      return;
+    }
     case undefined:
     case '--help':
     case '-h':
@@ -331,7 +363,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((e: unknown) => {
   const err = e as Error & { code?: string };
   const userError =
-    e instanceof ConfigError || e instanceof UsageError || e instanceof UnknownEnvError || e instanceof CheckpointError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
+    e instanceof ConfigError || e instanceof UsageError || e instanceof UnknownEnvError || e instanceof CheckpointError || e instanceof OmniglotDataError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
   if (userError) {
     process.stderr.write(`metarl: ${e instanceof UsageError ? err.message : err.message.replace(/\s*\n\s*/g, " ")}\n`);
     process.exit(2);

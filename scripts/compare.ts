@@ -5,10 +5,10 @@
  */
 import { parseArgs } from 'node:util';
 import { COMPARE_OPTIONS } from './options.ts';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
-import { DEFAULT_EVAL_SEED, intOpt } from './args.ts';
+import { DEFAULT_EVAL_SEED, intOpt, requireRunDir } from './args.ts';
 import { make } from '../envs/index.ts';
 import { compareMethods, comparisonMarkdown, type MethodSpec } from '../agents/compare.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
@@ -36,9 +36,10 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   if (!o.env) throw new ConfigError('--env', undefined, 'is required');
   const taskEnv = make(o.env);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required');
+  if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a file; compare writes a directory of results');
   const methods: MethodSpec[] = [];
   for (const [name, dir] of o.runs ? pairs('--runs', o.runs) : []) {
-    if (!existsSync(dir)) throw new ConfigError(`--runs ${name}`, dir, 'run directory not found');
+    requireRunDir(`--runs ${name}`, dir);
     if (methods.some((m) => m.name === name)) throw new ConfigError('--runs', name, 'is given twice');
     methods.push({ name, run: dir });
   }

@@ -121,4 +121,5 @@ export const USAGE_COMMANDS = `usage:
   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] [--backend B] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE] [--backend B]
-  metarl inspect --run DIR [--json FILE]`;
+  metarl inspect --run DIR [--json FILE]
+  metarl --version`;

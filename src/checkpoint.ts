@@ -92,6 +92,17 @@ export function saveCheckpoint(
 }
 
 /** Reads and verifies a checkpoint (falls back to `checkpoint.old` if a crash interrupted a save). */
+/**
+ * Why `runDir` is not a directory {@link loadCheckpoint} can read, for a message naming the flag it
+ * came from; null when it is one.
+ */
+export function runDirProblem(runDir: string): string | null {
+  if (!existsSync(runDir)) return 'run directory not found';
+  if (existsSync(join(runDir, 'checkpoint', 'model.json')) || existsSync(join(runDir, 'checkpoint.old', 'model.json'))) return null;
+  if (existsSync(join(runDir, 'model.json'))) return 'is a checkpoint folder; pass the run directory that holds it (its parent)';
+  return 'is not a run directory (no checkpoint/ in it): pass a directory metarl train wrote, or one of its snapshots/itN';
+}
+
 export function loadCheckpoint(runDir: string): Checkpoint {
   let dir = join(runDir, 'checkpoint');
   if (!existsSync(join(dir, 'model.json')) && existsSync(join(runDir, 'checkpoint.old', 'model.json'))) dir = join(runDir, 'checkpoint.old');

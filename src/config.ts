@@ -259,7 +259,20 @@ export const PRESETS: Record<string, (env: string) => TrainConfig> = {
     c.adaptation.numInnerSteps = twenty ? 5 : 1;
     return c;
   },
+  /**
+   * A seconds-long smoke run. RL envs: the reference config, smaller (raw action units, as the
+   * tests that use it were written with). Supervised envs: their own preset (algo, model, K
+   * examples per task) with 3 iterations of 4 tasks.
+   */
   tiny: (env) => {
+    const preset = defaultPreset(env);
+    if (preset === 'sine' || preset === 'omniglot') {
+      const c = PRESETS[preset]!(env);
+      c.iterations = 3;
+      c.checkpointEvery = 1;
+      c.sampling.metaBatchSize = 4;
+      return c;
+    }
     const c = base(env);
     c.iterations = 3;
     c.checkpointEvery = 1;

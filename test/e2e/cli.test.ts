@@ -133,6 +133,63 @@ describe('metarl CLI', () => {
     expectUserError(metarl('evaluate', '--run', run, '--task-file', join(dir, 'none.json')), '--task-file', 'none.json', 'not found');
   }, 120_000);
 
+  it('names the flag when a path is not a run, an output cannot be written, or a flag does not apply', () => {
+    const dir = tmp();
+    expectUserError(metarl('evaluate', '--run', dir), '--run', 'is not a run directory');
+    expectUserError(metarl('evaluate', '--run', join(run, 'checkpoint')), '--run', 'is a checkpoint folder', 'its parent');
+    expectUserError(metarl('inspect', '--run', dir), '--run', 'is not a run directory');
+    expectUserError(metarl('train', '--resume', '--out', dir), '--out', 'is not a run directory');
+    expectUserError(metarl('train', '--preset', 'tiny', '--init-from', dir, '--out', join(dir, 'r')), '--init-from', 'is not a run directory');
+    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${dir}`, '--out', join(dir, 'c')), '--runs maml', 'is not a run directory');
+    // Checked before any work: a finished evaluation is not lost to a bad --json path.
+    expectUserError(metarl('evaluate', '--run', run, '--json', join(dir, 'no', 'e.json')), '--json', 'its directory does not exist');
+    expectUserError(metarl('evaluate', '--run', run, '--json', dir), '--json', 'is a directory');
+    expectUserError(metarl('evaluate', '--run', run, '--shots', '5'), '--shots', 'supervised');
+    const file = join(dir, 'f.txt');
+    writeFileSync(file, 'x');
+    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', file), '--out', 'is a file');
+    expectUserError(metarl('render', '--run', run, '--out', join(dir, 'nav.svg')), '--run', 'Navigation2D-v0', 'half-cheetah');
+    expectUserError(metarl('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
+    expect(existsSync(join(dir, 'r')) || existsSync(join(dir, 'c'))).toBe(false);
+  }, 120_000);
+
+  it('train: a config file\'s env is used, and one that differs from --env is refused; a run\'s config.json is a config', () => {
+    const dir = tmp();
+    const cheetah = join(dir, 'cheetah.json');
+    writeFileSync(cheetah, JSON.stringify({ env: 'HalfCheetahVel-v0' }));
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', cheetah, '--out', join(dir, 'r1')), '--env', 'Navigation2D-v0', 'HalfCheetahVel-v0');
+    expect(existsSync(join(dir, 'r1'))).toBe(false);
+    // A run's own config.json trains again with its settings (here 1 more iteration's worth).
+    const again = join(dir, 'again');
+    const t = metarl('train', '--config', join(run, 'config.json'), '--iterations', '1', '--out', again);
+    expect(t.code, t.stderr).toBe(0);
+    expect({ ...json(again, 'config.json').config, iterations: 2 }).toEqual(json(run, 'config.json').config);
+  }, 120_000);
+
+  it('train --resume with nothing left to do says so instead of exiting silently', () => {
+    expectUserError(metarl('train', '--resume', '--out', run), '--iterations', 'already at iteration 2');
+    expectUserError(metarl('train', '--resume', '--iterations', '1', '--out', run), '--iterations', 'already at iteration 2');
+  }, 60_000);
+
+  it('evaluate scores an oracle run without adaptation, as compare does', () => {
+    const dir = tmp();
+    const oracle = join(dir, 'oracle');
+    expect(metarl('train', '--preset', 'tiny', '--algo', 'oracle', '--iterations', '1', '--out', oracle).code).toBe(0);
+    const e = metarl('evaluate', '--run', oracle, '--tasks', '2', '--episodes', '3', '--json', join(dir, 'e.json'));
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stderr).toContain('oracle run: evaluated without adaptation');
+    expect(json(dir, 'e.json').steps.map((s: { step: number }) => s.step)).toEqual([0]);
+  }, 120_000);
+
+  it('--version prints the versions; the tiny preset runs on a supervised env', () => {
+    const v = metarl('--version');
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/^metarl \d+\.\d+\.\d+ \(tfjs 4\.22\.0, node v\d+/);
+    const t = metarl('train', '--env', 'SineRegression-v0', '--preset', 'tiny', '--out', join(tmp(), 'sine'));
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toContain('mean return (− query loss)');
+  }, 120_000);
+
   it('reports a corrupt checkpoint instead of loading it', () => {
     const w = join(run, 'checkpoint', 'weights.bin');
     const bytes = readFileSync(w);
