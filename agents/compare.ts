@@ -6,7 +6,9 @@ import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { evaluateAdaptation, meanSem, type StepStat } from '../src/evaluation.ts';
 import { ConfigError } from '../src/config.ts';
-import { envFactory } from './trainer.ts';
+import { envFactory, isSupervised } from './trainer.ts';
+import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks } from './supervised-meta.ts';
+import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { Task } from '../src/types.ts';
 
 /** One method to compare: a trained run, or a fresh random initialisation. */
@@ -52,6 +54,12 @@ export interface Comparison {
    * pretrained and oracle are all present; null otherwise.
    */
   gapByTask: GroupGap[] | null;
+  /**
+   * What each step's figure is: the average return (RL envs; also when absent, in results written
+   * before supervised comparisons existed), or the query MSE or accuracy (%) of a supervised env,
+   * where `episodes` is the number of labelled support examples per task (one per episode at H = 1).
+   */
+  metric?: 'return' | 'mse' | 'accuracy';
 }
 
 /** The gap closed after one step over the held-out tasks equal to `task`. */
@@ -134,6 +142,8 @@ export interface CompareOptions {
   /** When set, every batch is measured in env steps (`evaluateAdaptation`'s `batchTimesteps`), from `episodes` env slots. */
   batchTimesteps?: number;
   seed: number;
+  /** Supervised envs: adapt on this many support examples per task (and score as many queries), as `evaluate --shots`. */
+  shots?: number;
   onProgress?: (method: string, done: number, total: number) => void;
 }
 
@@ -159,6 +169,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const base = reference ?? resolveConfig(opts.env, undefined);
   const rng = createRng(opts.seed).fork('evaluate');
   const taskEnv = envFactory(base)();
+  if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);
   const tasks = opts.taskList ?? taskEnv.sampleTasks(opts.tasks, rng.fork('tasks'));
   for (const { m, cfg, params, iteration } of loaded) {
     const c = cfg ?? base;
@@ -196,20 +207,62 @@ export function compareMethods(opts: CompareOptions): Comparison {
     mamlRes?.steps[1] && preRes?.steps[1] && oracleRes?.steps[0]
       ? gapByTaskGroup(tasks, mamlRes.steps[1].perTask, preRes.steps[1].perTask, oracleRes.steps[0].perTask)
       : null;
-  return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes: opts.episodes, ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}), seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired, taskList: tasks, gapByTask: byTask };
+  return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes: opts.episodes, ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}), seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired, taskList: tasks, gapByTask: byTask, metric: 'return' };
+}
+
+/**
+ * {@link compareMethods} on a supervised (horizon-1) env: every method adapts on the same K support
+ * examples of the same held-out tasks (`metarl evaluate`'s tasks and batches for the seed: the
+ * env's test split when it has one) for 0…steps inner steps with its α (`lr`, or Meta-SGD's learned
+ * rates) and is scored on the same query examples. Random init is a fresh model of the first run's
+ * config. There is no oracle, so no gap closed; `episodes` is K.
+ */
+function compareSupervised(
+  opts: CompareOptions,
+  loaded: { m: MethodSpec; cfg: TrainConfig | null; params: ParamValues | null; iteration: number }[],
+  base: TrainConfig,
+  env: SupervisedMetaEnv,
+): Comparison {
+  if (opts.taskList !== undefined) throw new ConfigError('--task-file', opts.taskFile, `is for RL envs; ${opts.env} draws its held-out tasks from --seed`);
+  if (opts.batchTimesteps !== undefined) throw new ConfigError('--batch-timesteps', opts.batchTimesteps, `is for RL envs; ${opts.env} adapts on K support examples`);
+  const rng = createRng(opts.seed).fork('evaluate');
+  const tasks = heldOutTasks(env, opts.tasks, rng.fork('tasks'));
+  let metric: 'mse' | 'accuracy' = 'mse';
+  const withShots = (c: TrainConfig): TrainConfig => (opts.shots === undefined ? c : { ...c, supervised: { ...c.supervised, shots: opts.shots, queries: opts.shots } });
+  const results: MethodResult[] = loaded.map(({ m, cfg, params, iteration }) => {
+    const c = withShots(cfg ?? base);
+    const lr = m.lr ?? c.adaptation.fastLr;
+    const theta = params ?? SupervisedMetaLearner.initParams(c, env, createRng(opts.seed).fork('random-init'));
+    const res = evaluateSupervised({ ...c, adaptation: { ...c.adaptation, fastLr: lr } }, env, theta, { tasks, steps: opts.steps, rng, onTask: (d, n) => opts.onProgress?.(m.name, d, n) });
+    metric = res.metric;
+    return { name: m.name, run: m.run ?? null, algo: m.run ? c.algo : 'random', lr, iteration, steps: res.stats };
+  });
+  return { env: opts.env, tasks: tasks.length, episodes: withShots(base).supervised.shots, seed: opts.seed, methods: results, gapClosedAfterOneStep: null, mamlMinusPretrained: null, taskList: tasks, gapByTask: null, metric };
+}
+
+/** What a {@link Comparison}'s figures are, for table headers and axis labels. */
+export function metricLabel(c: Pick<Comparison, 'metric'>): string {
+  return c.metric === 'mse' ? 'query MSE' : c.metric === 'accuracy' ? 'query accuracy (%)' : 'average return';
 }
 
 /** The comparison as a markdown table (methods × steps, mean ± s.e.m.) plus the gap closed, MAML − pretrained and the gap per task when present. */
 export function comparisonMarkdown(c: Comparison): string {
   const K = Math.max(...c.methods.map((m) => m.steps.length)) - 1;
+  const supervised = c.metric === 'mse' || c.metric === 'accuracy';
+  const sampling = supervised
+    ? `K = ${c.episodes} support examples per task`
+    : c.batchTimesteps !== undefined
+      ? `batches of at least ${c.batchTimesteps} env steps from ${c.episodes} env slots in lockstep (rllab's vectorized sampler)`
+      : `${c.episodes} episodes per step`;
+  const digits = c.metric === 'mse' ? 3 : 2;
   const lines = [
-    `Adaptation on ${c.tasks} held-out ${c.env} tasks (${c.taskFile !== undefined ? `tasks from ${c.taskFile}, episode seed` : 'seed'} ${c.seed}, ${c.batchTimesteps !== undefined ? `batches of at least ${c.batchTimesteps} env steps from ${c.episodes} env slots in lockstep (rllab's vectorized sampler)` : `${c.episodes} episodes per step`}; mean ± s.e.m. of the average return)`,
+    `Adaptation on ${c.tasks} held-out ${c.env} tasks (${c.taskFile !== undefined ? `tasks from ${c.taskFile}, episode seed` : 'seed'} ${c.seed}, ${sampling}; mean ± s.e.m. of the ${metricLabel(c)})`,
     '',
     `| method | α | ${Array.from({ length: K + 1 }, (_, k) => `step ${k}`).join(' | ')} |`,
     `|---|---|${Array.from({ length: K + 1 }, () => '---').join('|')}|`,
   ];
   for (const m of c.methods) {
-    const cells = Array.from({ length: K + 1 }, (_, k) => (m.steps[k] ? `${m.steps[k].mean.toFixed(2)} ± ${m.steps[k].sem.toFixed(2)}` : ''));
+    const cells = Array.from({ length: K + 1 }, (_, k) => (m.steps[k] ? `${m.steps[k].mean.toFixed(digits)} ± ${m.steps[k].sem.toFixed(digits)}` : ''));
     lines.push(`| ${m.name} | ${m.algo === 'oracle' ? '–' : m.lr} | ${cells.join(' | ')} |`);
   }
   if (c.gapClosedAfterOneStep !== null) {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { DEFAULT_EVAL_SEED, intOpt, requireRunDir } from './args.ts';
 import { make } from '../envs/index.ts';
-import { compareMethods, comparisonMarkdown, type MethodSpec } from '../agents/compare.ts';
+import { compareMethods, comparisonMarkdown, metricLabel, type MethodSpec } from '../agents/compare.ts';
+import { isSupervised } from '../agents/trainer.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
 import { svgToPng } from '../src/png-node.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
@@ -53,10 +54,17 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     m.lr = lr;
   }
   if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');
+  // Supervised envs: evaluate's defaults for them (600 tasks, 10 steps); the support set is the run's K examples.
+  const supervised = isSupervised(taskEnv);
+  for (const flag of ['episodes', 'task-file', 'batch-timesteps'] as const) {
+    if (supervised && o[flag] !== undefined) throw new ConfigError(`--${flag}`, o[flag], `is for RL envs; ${o.env} adapts on the runs' K support examples of tasks drawn from --seed`);
+  }
   const taskFile = o['task-file'];
   const taskList = taskFile !== undefined ? readTaskFile(taskFile, taskEnv) : undefined;
-  const tasks = taskList?.length ?? (intOpt('tasks', o.tasks, 1) ?? 40);
-  const steps = intOpt('steps', o.steps, 0) ?? 3;
+  const tasks = taskList?.length ?? (intOpt('tasks', o.tasks, 1) ?? (supervised ? 600 : 40));
+  const steps = intOpt('steps', o.steps, 0) ?? (supervised ? 10 : 3);
+  const shots = intOpt('shots', o.shots, 1);
+  if (shots !== undefined && !supervised) throw new ConfigError('--shots', o.shots, `is for supervised envs; ${o.env} adapts on --episodes episodes`);
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
@@ -70,6 +78,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     episodes,
     ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
     seed,
+    ...(shots !== undefined ? { shots } : {}),
     onProgress: (name, d, n) => process.stderr.write(`\r  ${name}: task ${d}/${n}${d === n ? '\n' : ''}`),
   });
   mkdirSync(o.out, { recursive: true });
@@ -79,7 +88,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const svg = lineChartSvg({
     title: `${o.env}: adaptation on ${tasks} held-out tasks`,
     xLabel: 'number of gradient steps',
-    yLabel: 'average return',
+    yLabel: metricLabel(result),
     series: result.methods.map((m) => ({
       label: LABELS[m.name] ?? m.name,
       x: m.steps.map((s) => s.step),

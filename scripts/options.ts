@@ -52,6 +52,7 @@ export const COMPARE_OPTIONS = {
   'batch-timesteps': { type: 'string' },
   seed: { type: 'string' },
   'task-file': { type: 'string' },
+  shots: { type: 'string' },
   lr: { type: 'string' },
   backend: { type: 'string' },
   out: { type: 'string' },
@@ -116,7 +117,7 @@ export const USAGE_COMMANDS = `usage:
                [--workers N] [--keep-every N] [--init-from RUN_DIR]
   metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
   metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
-                 [--episodes 40] [--batch-timesteps N] [--seed N] [--lr name=α,…] [--backend B] --out DIR
+                 [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--lr name=α,…] [--backend B] --out DIR
   metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
   metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] [--backend B] --out FILE.svg

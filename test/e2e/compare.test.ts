@@ -166,3 +166,35 @@ it('compare --batch-timesteps measures every method as evaluate --batch-timestep
   const fixed = JSON.parse(readFileSync(join(dir, 'cmp', 'results.json'), 'utf8')) as Comparison;
   expect(m.steps[1]!.perTask).not.toEqual(fixed.methods.find((x) => x.name === 'maml')!.steps[1]!.perTask);
 }, 240_000);
+
+it('compare on a supervised env: every method on evaluate\'s tasks and support sets, query MSE in the table and figure', async () => {
+  const sdir = mkdtempSync(join(tmpdir(), 'metarl-compare-sine-'));
+  for (const algo of ['maml', 'pretrained'] as const) {
+    await train(resolveConfig('SineRegression-v0', 'tiny', { algo, iterations: 2 }), { out: join(sdir, algo) });
+  }
+  const out = join(sdir, 'cmp');
+  const runs = `maml=${join(sdir, 'maml')},pretrained=${join(sdir, 'pretrained')}`;
+  const r = spawnSync(process.execPath, [BIN, 'compare', '--env', 'SineRegression-v0', '--runs', runs, '--random', '--tasks', '6', '--steps', '2', '--shots', '5', '--lr', 'pretrained=0.02', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Comparison;
+  expect(res.metric).toBe('mse');
+  expect(res.episodes).toBe(5); // --shots
+  expect(res.gapClosedAfterOneStep).toBeNull();
+  expect(res.methods.map((m) => [m.name, m.algo, m.lr])).toEqual([['maml', 'maml', 0.01], ['pretrained', 'pretrained', 0.02], ['random', 'random', 0.01]]);
+  // The MAML row is exactly what `metarl evaluate` gives for the run on the same seed, tasks, shots and steps.
+  const e = spawnSync(process.execPath, [BIN, 'evaluate', '--run', join(sdir, 'maml'), '--tasks', '6', '--steps', '2', '--shots', '5', '--json', join(sdir, 'e.json')], { encoding: 'utf8', timeout: 120_000 });
+  expect(e.status, e.stderr).toBe(0);
+  const ev = JSON.parse(readFileSync(join(sdir, 'e.json'), 'utf8')) as { steps: { mean: number }[]; perTask: number[][] };
+  expect(res.methods[0]!.steps.map((s) => s.mean)).toEqual(ev.steps.map((s) => s.mean));
+  expect(res.methods[0]!.steps.map((s) => s.perTask)).toEqual(ev.perTask);
+  const md = readFileSync(join(out, 'results.md'), 'utf8');
+  expect(md).toContain('K = 5 support examples per task; mean ± s.e.m. of the query MSE');
+  for (const m of res.methods) expect(md).toContain(`| ${m.name} | ${m.lr} | ${m.steps[0]!.mean.toFixed(3)} ± ${m.steps[0]!.sem.toFixed(3)} |`);
+  expect(readFileSync(join(out, 'figure.svg'), 'utf8')).toContain('query MSE');
+  const bad = spawnSync(process.execPath, [BIN, 'compare', '--env', 'SineRegression-v0', '--runs', runs, '--episodes', '5', '--out', join(sdir, 'c2')], { encoding: 'utf8', timeout: 120_000 });
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toContain('--episodes');
+  const nav = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', `maml=${join(dir, 'maml-trpo')}`, '--shots', '5', '--out', join(sdir, 'c3')], { encoding: 'utf8', timeout: 120_000 });
+  expect(nav.status).toBe(2);
+  expect(nav.stderr).toContain('--shots');
+}, 180_000);
