@@ -77,3 +77,15 @@ export function checkOutFile(flag: string, path: string | undefined): void {
   if (!existsSync(dirname(path))) throw new ConfigError(flag, path, 'its directory does not exist');
   if (existsSync(path) && statSync(path).isDirectory()) throw new ConfigError(flag, path, 'is a directory; give a file name');
 }
+
+/**
+ * Progress of a per-task loop on stderr: on a terminal one line redrawn in place (`\r`); otherwise
+ * (a log file, a pipe) a line at every tenth of the tasks, so that logs stay readable.
+ */
+export function taskProgress(stream: NodeJS.WriteStream = process.stderr): (label: string, done: number, total: number) => void {
+  return (label, done, total) => {
+    const text = `  ${label}task ${done}/${total}`;
+    if (stream.isTTY) stream.write(`\r${text}${done === total ? '\n' : ''}`);
+    else if (done === total || Math.floor((10 * done) / total) > Math.floor((10 * (done - 1)) / total)) stream.write(`${text}\n`);
+  };
+}

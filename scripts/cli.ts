@@ -30,7 +30,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, intOpt, readConfigFile, requireRunDir } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, intOpt, readConfigFile, requireRunDir, taskProgress } from './args.ts';
 import {
   BACKENDS, COMMANDS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
@@ -55,6 +55,7 @@ function backendOpt(v: string | undefined): BackendName {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+const progress = taskProgress();
 
 async function cmdTrain(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
@@ -161,7 +162,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
     const shots = intOpt('shots', o.shots, 1);
     if (shots !== undefined) cfg.supervised = { ...cfg.supervised, shots, queries: shots };
     log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out tasks, ${k} steps`);
-    const { metric, stats } = evaluateSupervised(cfg, evalEnv, ck.params, { tasks, steps: k, rng, onTask: (d, m) => d % 50 === 0 || d === m ? process.stderr.write(`\r  task ${d}/${m}${d === m ? '\n' : ''}`) : true });
+    const { metric, stats } = evaluateSupervised(cfg, evalEnv, ck.params, { tasks, steps: k, rng, onTask: (d, m) => progress('', d, m) });
     process.stdout.write(`${formatStepTable(cfg.env, stats, metric === 'mse' ? 'query MSE (mean ± s.e.m.)' : 'query accuracy % (mean ± s.e.m.)')}\n`);
     if (o.json) {
       const doc = { env: cfg.env, run: o.run, algo: cfg.algo, iteration: ck.meta.iteration, seed, metric, tasks: n, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
@@ -189,7 +190,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
     lrScale: meta.lrScale,
     advantages: { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff },
     rng,
-    onTask: (d, n) => process.stderr.write(`\r  task ${d}/${n}${d === n ? '\n' : ''}`),
+    onTask: (d, n) => progress('', d, n),
   });
   process.stdout.write(`${formatStepTable(cfg.env, stats)}\n`);
   if (batchTimesteps !== undefined) {
@@ -240,7 +241,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
     ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
     ...(since !== undefined ? { since } : {}),
     fromStep: fromStep as 0 | 1,
-    onProgress: (name, d, n) => process.stderr.write(`\r  ${name}: task ${d}/${n}${d === n ? '\n' : ''}`),
+    onProgress: (name, d, n) => progress(`${name}: `, d, n),
   });
   process.stdout.write(`${selectionMarkdown(sel)}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify(sel, null, 2)}\n`);

@@ -8,7 +8,7 @@ import { COMPARE_OPTIONS } from './options.ts';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
-import { DEFAULT_EVAL_SEED, intOpt, requireRunDir } from './args.ts';
+import { DEFAULT_EVAL_SEED, intOpt, requireRunDir, taskProgress } from './args.ts';
 import { make } from '../envs/index.ts';
 import { compareMethods, comparisonMarkdown, metricLabel, type MethodSpec } from '../agents/compare.ts';
 import { isSupervised } from '../agents/trainer.ts';
@@ -38,6 +38,8 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const taskEnv = make(o.env);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required');
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a file; compare writes a directory of results');
+  // Like train, never overwrite earlier results (a cheetah comparison takes hours).
+  if (existsSync(join(o.out, 'results.json'))) throw new ConfigError('--out', o.out, 'already holds the results of a comparison; choose another directory');
   const methods: MethodSpec[] = [];
   for (const [name, dir] of o.runs ? pairs('--runs', o.runs) : []) {
     requireRunDir(`--runs ${name}`, dir);
@@ -69,6 +71,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
   await initBackend(backend(o.backend), { log });
+  const progress = taskProgress();
   const result = compareMethods({
     env: o.env,
     methods,
@@ -79,7 +82,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
     seed,
     ...(shots !== undefined ? { shots } : {}),
-    onProgress: (name, d, n) => process.stderr.write(`\r  ${name}: task ${d}/${n}${d === n ? '\n' : ''}`),
+    onProgress: (name, d, n) => progress(`${name}: `, d, n),
   });
   mkdirSync(o.out, { recursive: true });
   const md = comparisonMarkdown(result);

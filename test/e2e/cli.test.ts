@@ -148,6 +148,9 @@ describe('metarl CLI', () => {
     const file = join(dir, 'f.txt');
     writeFileSync(file, 'x');
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', file), '--out', 'is a file');
+    writeFileSync(join(dir, 'results.json'), '{}');
+    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', dir), '--out', 'already holds the results');
+    expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe('{}');
     expectUserError(metarl('render', '--run', run, '--out', join(dir, 'nav.svg')), '--run', 'Navigation2D-v0', 'half-cheetah');
     expectUserError(metarl('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
     expect(existsSync(join(dir, 'r')) || existsSync(join(dir, 'c'))).toBe(false);

@@ -1,6 +1,6 @@
 /** The integer options shared by the CLI subcommands (`scripts/args.ts`). */
 import { describe, expect, it } from 'vitest';
-import { intOpt } from '../../scripts/args.ts';
+import { intOpt, taskProgress } from '../../scripts/args.ts';
 import { ConfigError } from '../../src/config.ts';
 
 describe('intOpt', () => {
@@ -28,5 +28,27 @@ describe('intOpt', () => {
       expect(err, v).toBeInstanceOf(ConfigError);
       expect((err as Error).message, v).toMatch(msg);
     }
+  });
+});
+
+describe('taskProgress', () => {
+  const fake = (isTTY: boolean) => {
+    const writes: string[] = [];
+    return { writes, stream: { isTTY, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream };
+  };
+  it('redraws one line on a terminal, ending it after the last task', () => {
+    const { writes, stream } = fake(true);
+    const p = taskProgress(stream);
+    for (let d = 1; d <= 3; d++) p('maml: ', d, 3);
+    expect(writes).toEqual(['\r  maml: task 1/3', '\r  maml: task 2/3', '\r  maml: task 3/3\n']);
+  });
+  it('writes a line per tenth of the tasks elsewhere (a log file), and the last one', () => {
+    const { writes, stream } = fake(false);
+    const p = taskProgress(stream);
+    for (let d = 1; d <= 25; d++) p('', d, 25);
+    expect(writes).toEqual([3, 5, 8, 10, 13, 15, 18, 20, 23, 25].map((d) => `  task ${d}/25\n`));
+    const few = fake(false);
+    for (let d = 1; d <= 3; d++) taskProgress(few.stream)('', d, 3);
+    expect(few.writes).toEqual(['  task 1/3\n', '  task 2/3\n', '  task 3/3\n']);
   });
 });
