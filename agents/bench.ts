@@ -220,10 +220,12 @@ export interface EnvBench {
 /**
  * Control steps per second of each env on this thread, with uniformly random actions in the action
  * space (seeded, drawn beforehand), resets included: at least `minSeconds` of stepping per env, after a short warm-up.
+ * `log` gets a line as each env starts (the whole takes a few seconds per env).
  */
-export function benchEnvSteps(envIds: readonly string[], opts: { minSeconds?: number; seed?: number } = {}): EnvBench[] {
+export function benchEnvSteps(envIds: readonly string[], opts: { minSeconds?: number; seed?: number; log?: (line: string) => void } = {}): EnvBench[] {
   const minSeconds = opts.minSeconds ?? 2;
-  return envIds.map((id) => {
+  return envIds.map((id, i) => {
+    opts.log?.(`bench: env steps of ${id} (${i + 1}/${envIds.length}, at least ${minSeconds} s)`);
     const env = make(id);
     const rng = createRng(opts.seed ?? 1).fork('bench-env', id);
     const [task] = env.sampleTasks(1, rng.fork('task'));

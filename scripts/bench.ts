@@ -32,7 +32,7 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
     for (const flag of ['iterations', 'workers', 'config'] as const) {
       if (o[flag] !== undefined) throw new ConfigError(`--${flag}`, o[flag], 'does not apply to --env-only (it times env steps, not meta-iterations)');
     }
-    const rows = benchEnvSteps(envs);
+    const rows = benchEnvSteps(envs, { log });
     process.stdout.write(`${formatEnvBench(rows)}\n`);
     if (o.json) writeFileSync(o.json, `${JSON.stringify({ kind: 'env-steps', node: process.version, envs: rows }, null, 2)}\n`);
     return;
