@@ -40,10 +40,14 @@ const DEFAULT_VALIDATION_SEED = 777;
 /** The env `metarl train` uses when `--env` is not given. */
 const DEFAULT_ENV = 'Navigation2D-v0';
 
+/** Where the help text points for what each flag does. */
+const MORE_HELP = 'what each flag does and its default: README.md, "Command line" (presets and config keys: "Configuration")';
+
 const USAGE = `${USAGE_COMMANDS}
 envs: ${listEnvs().join(', ')}
 backends: ${BACKENDS.join(', ')}
-algos: maml-trpo, pretrained, oracle (RL envs); maml, fomaml, meta-sgd, anil, reptile, protonet, pretrained (supervised envs)`;
+algos: maml-trpo, pretrained, oracle (RL envs); maml, fomaml, meta-sgd, anil, reptile, protonet, pretrained (supervised envs)
+${MORE_HELP}`;
 
 /** A user error: printed as one line, exit code 2. */
 class UsageError extends Error {}
@@ -318,7 +322,7 @@ function commandUsage(cmd: string): string {
   if (start < 0) return USAGE;
   let end = start + 1;
   while (end < lines.length && /^ {4,}/.test(lines[end]!)) end++;
-  return ['usage:', ...lines.slice(start, end), ...lines.filter((l) => /^(envs|backends|algos):/.test(l))].join('\n');
+  return ['usage:', ...lines.slice(start, end), ...lines.filter((l) => /^(envs|backends|algos):/.test(l)), MORE_HELP].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {
