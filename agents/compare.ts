@@ -262,7 +262,9 @@ export function comparisonMarkdown(c: Comparison): string {
     `|---|---|${Array.from({ length: K + 1 }, () => '---').join('|')}|`,
   ];
   for (const m of c.methods) {
-    const cells = Array.from({ length: K + 1 }, (_, k) => (m.steps[k] ? `${m.steps[k].mean.toFixed(digits)} ± ${m.steps[k].sem.toFixed(digits)}` : ''));
+    const cell = (s: StepStat) =>
+      Number.isFinite(s.mean) ? `${s.mean.toFixed(digits)} ± ${s.sem.toFixed(digits)}` : `diverged (${s.perTask.filter((v) => !Number.isFinite(v)).length} of ${s.perTask.length} tasks non-finite)`;
+    const cells = Array.from({ length: K + 1 }, (_, k) => (m.steps[k] ? cell(m.steps[k]) : ''));
     lines.push(`| ${m.name} | ${m.algo === 'oracle' ? '–' : m.lr} | ${cells.join(' | ')} |`);
   }
   if (c.gapClosedAfterOneStep !== null) {

@@ -21,6 +21,13 @@ export interface ChartSpec {
   integerX?: boolean;
 }
 
+/** A series up to its first non-finite y, with non-finite error bars dropped (drawn as none). */
+function finitePart(s: ChartSeries): ChartSeries {
+  const n = s.y.findIndex((y) => !Number.isFinite(y));
+  const keep = n < 0 ? s.y.length : n;
+  return { ...s, x: s.x.slice(0, keep), y: s.y.slice(0, keep), ...(s.err ? { err: s.err.slice(0, keep).map((e) => (Number.isFinite(e) ? e : 0)) } : {}) };
+}
+
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -39,8 +46,11 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
 /**
  * A line chart with error bars as a standalone SVG document (fonts: DejaVu Sans, then sans-serif),
  * for the comparison figure: return against the number of gradient steps, one line per method.
+ * A point whose y is not finite (an adaptation that diverged) is left out, and its line stops there;
+ * a non-finite error bar is not drawn.
  */
 export function lineChartSvg(spec: ChartSpec): string {
+  spec = { ...spec, series: spec.series.map(finitePart) };
   const W = spec.width ?? 720;
   const H = spec.height ?? 460;
   const m = { l: 78, r: 170, t: 48, b: 62 };
@@ -82,7 +92,9 @@ export function lineChartSvg(spec: ChartSpec): string {
   out.push(`<text transform="translate(20 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(spec.yLabel)}</text>`);
   spec.series.forEach((s, k) => {
     const c = PALETTE[k % PALETTE.length]!;
-    if (s.reference) {
+    if (s.y.length === 0) {
+      // Nothing finite to draw: the legend entry only.
+    } else if (s.reference) {
       out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${f(sy(s.y[0]!))}" y2="${f(sy(s.y[0]!))}" stroke="${c}" stroke-width="2" stroke-dasharray="7 5"/>`);
     } else {
       const pts = s.x.map((x, i) => `${f(sx(x))},${f(sy(s.y[i]!))}`).join(' ');
