@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { DEFAULT_EVAL_SEED, intOpt, requireRunDir, taskProgress } from './args.ts';
 import { make } from '../envs/index.ts';
-import { compareMethods, comparisonMarkdown, metricLabel, type MethodSpec } from '../agents/compare.ts';
+import { compareMethods, comparisonMarkdown, metricLabel, type Comparison, type MethodSpec } from '../agents/compare.ts';
 import { isSupervised } from '../agents/trainer.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
 import { svgToPng } from '../src/png-node.ts';
@@ -25,6 +25,18 @@ function pairs(flag: string, v: string): [string, string][] {
     if (i <= 0 || i === p.length - 1) throw new ConfigError(flag, v, 'must be a list of name=value pairs separated by commas');
     return [p.slice(0, i), p.slice(i + 1)];
   });
+}
+
+/**
+ * The figure's y range for a query-MSE comparison in which a method's error blows up (Meta-SGD's
+ * one-step rates repeated, say) beyond 1.5 × the largest unadapted error: [0, that bound], so the
+ * others stay readable. Undefined (the data's own range) otherwise.
+ */
+function mseChartRange(c: Comparison): [number, number] | undefined {
+  if (c.metric !== 'mse') return undefined;
+  const bound = 1.5 * Math.max(...c.methods.map((m) => m.steps[0]!.mean + m.steps[0]!.sem).filter(Number.isFinite));
+  const over = c.methods.some((m) => m.steps.some((s) => !(s.mean + s.sem <= bound)));
+  return over && Number.isFinite(bound) ? [0, bound] : undefined;
 }
 
 /** The `compare` subcommand. */
@@ -88,10 +100,12 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const md = comparisonMarkdown(result);
   writeFileSync(join(o.out, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(o.out, 'results.md'), md);
+  const yRange = mseChartRange(result);
   const svg = lineChartSvg({
     title: `${o.env}: adaptation on ${tasks} held-out tasks`,
     xLabel: 'number of gradient steps',
-    yLabel: metricLabel(result),
+    yLabel: yRange ? `${metricLabel(result)} (clipped; results.md has every value)` : metricLabel(result),
+    ...(yRange ? { yRange } : {}),
     series: result.methods.map((m) => ({
       label: LABELS[m.name] ?? m.name,
       x: m.steps.map((s) => s.step),

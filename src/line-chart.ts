@@ -19,6 +19,8 @@ export interface ChartSpec {
   height?: number;
   /** Integer ticks on x (gradient steps). Default true. */
   integerX?: boolean;
+  /** A fixed y range [lo, hi]; what lies outside is clipped at the plot's edge. Default: the data's range. */
+  yRange?: [number, number];
 }
 
 /** A series up to its first non-finite y, with non-finite error bars dropped (drawn as none). */
@@ -69,13 +71,17 @@ export function lineChartSvg(spec: ChartSpec): string {
   const pad = 0.06 * (yMax - yMin);
   yMin -= pad;
   yMax += pad;
+  if (spec.yRange) [yMin, yMax] = spec.yRange;
   const xPad = 0.04 * (xMax - xMin);
   const sx = (x: number) => m.l + ((x - xMin + xPad) / (xMax - xMin + 2 * xPad)) * pw;
-  const sy = (y: number) => m.t + (1 - (y - yMin) / (yMax - yMin)) * ph;
+  // Values far outside a fixed yRange are drawn at one plot-height beyond its edge: the line
+  // leaves the plot in the right direction and is clipped, with coordinates an SVG renderer takes.
+  const sy = (y: number) => m.t + (1 - (Math.min(Math.max(y, yMin - (yMax - yMin)), yMax + (yMax - yMin)) - yMin) / (yMax - yMin)) * ph;
   const f = (v: number) => v.toFixed(1);
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, sans-serif">`);
   out.push(`<rect width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<clipPath id="plot"><rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}"/></clipPath>`);
   out.push(`<text x="${W / 2}" y="28" text-anchor="middle" font-size="17" font-weight="bold">${esc(spec.title)}</text>`);
   // Grid and ticks.
   const xTicks = (spec.integerX ?? true) ? Array.from({ length: Math.round(xMax - xMin) + 1 }, (_, i) => xMin + i) : niceTicks(xMin, xMax);
@@ -92,6 +98,7 @@ export function lineChartSvg(spec: ChartSpec): string {
   out.push(`<text transform="translate(20 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(spec.yLabel)}</text>`);
   spec.series.forEach((s, k) => {
     const c = PALETTE[k % PALETTE.length]!;
+    out.push('<g clip-path="url(#plot)">');
     if (s.y.length === 0) {
       // Nothing finite to draw: the legend entry only.
     } else if (s.reference) {
@@ -109,6 +116,7 @@ export function lineChartSvg(spec: ChartSpec): string {
         out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(s.y[i]!))}" r="4" fill="${c}"/>`);
       });
     }
+    out.push('</g>');
     const ly = m.t + 14 + k * 24;
     const lx = m.l + pw + 16;
     out.push(`<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${c}" stroke-width="2.5"${s.reference ? ' stroke-dasharray="7 5"' : ''}/>`);

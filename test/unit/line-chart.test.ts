@@ -47,3 +47,19 @@ describe('comparisonMarkdown', () => {
     expect(md).not.toContain('NaN');
   });
 });
+
+describe('lineChartSvg with a fixed y range', () => {
+  it('keeps the given range, and a value far beyond it leaves the plot at a finite coordinate, clipped', () => {
+    const svg = lineChartSvg({
+      title: 't', xLabel: 'x', yLabel: 'y', yRange: [0, 5],
+      series: [{ label: 'blows up', x: [0, 1, 2], y: [2, 1, 1e30], err: [0.1, 0.1, 1e30] }],
+    });
+    const ticks = [...svg.matchAll(/text-anchor="end" font-size="12">([^<]+)</g)].map((m) => Number(m[1]));
+    expect(Math.min(...ticks)).toBe(0);
+    expect(Math.max(...ticks)).toBe(5);
+    const pts = svg.match(/<polyline points="([^"]*)"/)![1]!.split(' ').map((p) => p.split(',').map(Number));
+    for (const [x, y] of pts) expect(Number.isFinite(x) && Number.isFinite(y) && Math.abs(y!) < 2000).toBe(true);
+    expect(svg).not.toMatch(/e\+/);
+    expect(svg).toMatch(/<g clip-path="url\(#plot\)">\n<polyline/);
+  });
+});
