@@ -15,7 +15,20 @@ import { ConfigError, resolveConfig } from '../src/config.ts';
 import { checkOutFile, intOpt, readConfigFile } from './args.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { listEnvs, make } from '../envs/index.ts';
+import { OmniglotDataError } from '../envs/omniglot-register.ts';
 import { benchEnvSteps, benchMetaIterations, formatBenchReport, formatEnvBench } from '../agents/bench.ts';
+
+/** Whether env `id` can be made here: false, with a log line, for an env whose data is missing (Omniglot without its files). */
+function hasData(id: string, log: (line: string) => void): boolean {
+  try {
+    make(id);
+    return true;
+  } catch (e) {
+    if (!(e instanceof OmniglotDataError)) throw e;
+    log(`bench: skipping ${id}: ${e.message}`);
+    return false;
+  }
+}
 
 /** The `bench` subcommand. */
 export async function cmdBench(argv: string[], log: (line: string) => void, backend: (v: string | undefined) => BackendName): Promise<void> {
@@ -24,14 +37,16 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
     strict: true,
     options: BENCH_OPTIONS,
   });
-  const envs = o.env !== undefined ? [o.env] : o['env-only'] ? listEnvs() : ['Navigation2D-v0'];
-  for (const id of envs) make(id); // unknown id → UnknownEnvError listing the known ones
-  checkOutFile('--json', o.json);
   if (o['env-only']) {
     // Env steps only: no training, so the flags of the meta-iteration benchmark do not apply.
     for (const flag of ['iterations', 'workers', 'config'] as const) {
       if (o[flag] !== undefined) throw new ConfigError(`--${flag}`, o[flag], 'does not apply to --env-only (it times env steps, not meta-iterations)');
     }
+  }
+  checkOutFile('--json', o.json);
+  const envs = o.env !== undefined ? [o.env] : o['env-only'] ? listEnvs().filter((id) => hasData(id, log)) : ['Navigation2D-v0'];
+  for (const id of envs) make(id); // unknown id → UnknownEnvError listing the known ones
+  if (o['env-only']) {
     const rows = benchEnvSteps(envs, { log });
     process.stdout.write(`${formatEnvBench(rows)}\n`);
     if (o.json) writeFileSync(o.json, `${JSON.stringify({ kind: 'env-steps', node: process.version, envs: rows }, null, 2)}\n`);
