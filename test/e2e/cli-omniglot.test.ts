@@ -24,6 +24,15 @@ it('train (protonet), evaluate and oneshot on a synthetic background set and syn
   const doc = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'));
   expect(doc.metric).toBe('accuracy');
   expect(doc.steps).toHaveLength(1); // prototypical networks do not adapt
+  // compare on a classification env: the same tasks and support sets as evaluate, accuracy in the table and figure.
+  const c = sh('compare', '--env', 'Omniglot5Way1Shot-v0', '--runs', `protonet=${run}`, '--random', '--tasks', '5', '--steps', '1', '--out', join(dir, 'cmp'));
+  expect(c.status, c.stderr).toBe(0);
+  const cmp = JSON.parse(readFileSync(join(dir, 'cmp', 'results.json'), 'utf8'));
+  expect(cmp.metric).toBe('accuracy');
+  expect(cmp.methods[0].steps.map((x: { mean: number }) => x.mean)).toEqual([doc.steps[0].mean]);
+  expect(cmp.methods[1].name).toBe('random');
+  expect(readFileSync(join(dir, 'cmp', 'results.md'), 'utf8')).toContain('mean ± s.e.m. of the query accuracy (%)');
+  expect(readFileSync(join(dir, 'cmp', 'figure.svg'), 'utf8')).toContain('query accuracy (%)');
   const o = sh('oneshot', '--run', run, '--data', join(dir, 'one_shot_runs.zip'), '--json', join(dir, 'oneshot.json'));
   expect(o.status, o.stderr).toBe(0);
   const res = JSON.parse(readFileSync(join(dir, 'oneshot.json'), 'utf8'));
