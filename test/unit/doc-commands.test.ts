@@ -4,9 +4,10 @@
  * is written with exists for that command, every `--config` / `--task-file` under `configs/`
  * exists, every `--env` is registered and every `--backend` is known. And `--help` lists every flag
  * of every command, and so does the README's Command line section.
+ * Relative links in those files name files (and headings) that exist.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listEnvs } from '../../envs/index.ts';
 import '../../envs/omniglot-register.ts'; // the Omniglot envs, as the CLI registers them (no data is read)
@@ -159,3 +160,26 @@ for (const [name, text] of [['metarl --help', USAGE_COMMANDS], ["the README's Co
     }
   });
 }
+
+/** GitHub's anchor of a markdown heading: lower case, punctuation dropped, spaces to hyphens. */
+function headingAnchors(text: string): Set<string> {
+  return new Set([...text.matchAll(/^#+ (.*)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}_\- ]/gu, '').replace(/ /g, '-')));
+}
+
+describe('links in the docs', () => {
+  for (const file of DOCS) {
+    it(`${file}: every relative link names a file of the repository (and a heading of it)`, () => {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      const broken: string[] = [];
+      for (const m of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const link = m[1]!;
+        if (/^[a-z]+:/.test(link)) continue;
+        const [path, anchor] = link.split('#');
+        const target = path ? join(ROOT, dirname(file), path) : join(ROOT, file);
+        if (!existsSync(target)) broken.push(link);
+        else if (anchor && !headingAnchors(readFileSync(target, 'utf8')).has(anchor)) broken.push(`${link} (no such heading)`);
+      }
+      expect(broken).toEqual([]);
+    });
+  }
+});
