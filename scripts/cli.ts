@@ -106,9 +106,13 @@ async function cmdTrain(argv: string[]): Promise<void> {
   if (last.length > 0) {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;
     const n = config.adaptation.numInnerSteps;
-    const after = ['pretrained', 'oracle', 'protonet'].includes(config.algo) ? 'after (no inner step)' : `after ${n} inner step${n === 1 ? '' : 's'}`;
+    // ProtoNets classify by prototypes: "before" is the loss of the linear head they do not use.
+    const [before, after] =
+      config.algo === 'protonet'
+        ? ['linear head (unused)', 'nearest prototype']
+        : ['before adaptation', ['pretrained', 'oracle'].includes(config.algo) ? 'after (no inner step)' : `after ${n} inner step${n === 1 ? '' : 's'}`];
     process.stdout.write(
-      `\n| ${config.env}, last ${last.length} iterations | before adaptation | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out})\n`,
+      `\n| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out})\n`,
     );
   }
 }

@@ -18,6 +18,7 @@ it('train (protonet), evaluate and oneshot on a synthetic background set and syn
   const sh = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 180_000 });
   const t = sh('train', '--env', 'Omniglot5Way1Shot-v0', '--algo', 'protonet', '--iterations', '3', '--config', join(dir, 'cfg.json'), '--out', run);
   expect(t.status, t.stderr).toBe(0);
+  expect(t.stdout).toContain('| linear head (unused) | nearest prototype |');
   const e = sh('evaluate', '--run', run, '--tasks', '5', '--json', join(dir, 'eval.json'));
   expect(e.status, e.stderr).toBe(0);
   expect(e.stdout).toContain('query accuracy %');
