@@ -44,8 +44,8 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
     }
   }
   checkOutFile('--json', o.json);
+  if (o.env !== undefined) make(o.env); // unknown id → UnknownEnvError listing the known ones
   const envs = o.env !== undefined ? [o.env] : o['env-only'] ? listEnvs().filter((id) => hasData(id, log)) : ['Navigation2D-v0'];
-  for (const id of envs) make(id); // unknown id → UnknownEnvError listing the known ones
   if (o['env-only']) {
     const rows = benchEnvSteps(envs, { log });
     process.stdout.write(`${formatEnvBench(rows)}\n`);
