@@ -46,8 +46,9 @@ export const CAPSULE_RADIUS = 0.046;
 export const FRICTION = 0.4;
 /** Height of the torso origin at qpos = 0 (m); the root-z coordinate is measured from it. */
 export const TORSO_HEIGHT = 0.7;
-/** Number of bodies (torso + 6 leg links) and of hinges. */
+/** Number of bodies (torso + 6 leg links). */
 export const NUM_BODIES = 7;
+/** Number of hinges (actuated joints), the action size. */
 export const NUM_JOINTS = 6;
 /** Generalised coordinates: rootx, rootz, rooty, then the 6 hinges (MuJoCo's qpos order). */
 export const NQ = 3 + NUM_JOINTS;

@@ -80,6 +80,7 @@ export class OmniglotDataset {
     );
   }
 
+  /** Number of characters (classes) in the dataset. */
   get numCharacters(): number {
     return this.sources.length;
   }
@@ -89,10 +90,12 @@ export class OmniglotDataset {
     return this.size * this.size;
   }
 
+  /** Name of character `c`, as its source gives it (for a folder or zip, the character's folder path). */
   characterName(c: number): string {
     return this.source(c).name;
   }
 
+  /** Number of images (drawers) of character `c`. */
   numImages(c: number): number {
     return this.source(c).numImages;
   }

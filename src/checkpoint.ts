@@ -7,6 +7,7 @@ import { CheckpointFormatError, decodeCheckpointWeights, parseCheckpointMeta } f
 
 /** Thrown when a checkpoint is missing or unreadable; names the file and what is wrong. */
 export const CheckpointError = CheckpointFormatError;
+/** The type of {@link CheckpointError}. */
 export type CheckpointError = CheckpointFormatError;
 
 /** `model.json` of a checkpoint: everything but the weights, which are in `weights.bin`. */
@@ -103,6 +104,12 @@ export function runDirProblem(runDir: string): string | null {
   return 'is not a run directory (no checkpoint/ in it): pass a directory metarl train wrote, or one of its snapshots/itN';
 }
 
+/**
+ * Reads the checkpoint of run directory `runDir` (its `checkpoint/`, or `checkpoint.old/` when a crash
+ * left only that): parameters, config, RNG state, iteration and, when saved, the optimiser state.
+ * Every file is checked against the sizes and SHA-256 sums in `model.json`.
+ * @throws CheckpointError naming the file and what is wrong (missing, truncated, checksum mismatch).
+ */
 export function loadCheckpoint(runDir: string): Checkpoint {
   let dir = join(runDir, 'checkpoint');
   if (!existsSync(join(dir, 'model.json')) && existsSync(join(runDir, 'checkpoint.old', 'model.json'))) dir = join(runDir, 'checkpoint.old');

@@ -13,6 +13,7 @@ export interface SupervisedModel {
   readonly inputShape: readonly number[];
   /** Indices of the parameters of the last (head) layer: the only ones ANIL adapts. */
   readonly headIndices: readonly number[];
+  /** Fresh parameters drawn from `rng` (the same `rng` state gives the same values). */
   init(rng: Rng): ParamValues;
   /** Predictions `[N, outputDim]` for inputs `x [N, ...inputShape]`. */
   forward(params: readonly tf.Tensor[], x: tf.Tensor): tf.Tensor2D;

@@ -27,7 +27,9 @@ export interface Env {
   readonly observationSpace: Box;
   readonly actionSpace: Box;
   readonly maxEpisodeSteps: number;
+  /** Starts an episode; `seed` re-seeds the env's reset noise. Returns the first observation. */
   reset(opts?: { seed?: number }): { obs: Float32Array };
+  /** Applies `action` (of `actionSpace`'s shape) for one control step. */
   step(action: Float32Array): StepResult;
 }
 
@@ -38,7 +40,9 @@ export type Task = Record<string, unknown>;
 export interface MetaEnv<T extends Task = Task> extends Env {
   /** `n` tasks drawn from the task distribution with `rng`. */
   sampleTasks(n: number, rng: Rng): T[];
+  /** Makes `task` the current task (call it between episodes, then `reset`). Throws, naming the field, on a malformed task. */
   setTask(task: T): void;
+  /** The current task (as set by {@link setTask}). */
   getTask(): T;
   /**
    * Task parameters as a vector (for the oracle, which sees them in its observation).
