@@ -4,7 +4,7 @@ import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
-import { evaluateAdaptation, meanSem, type StepStat } from '../src/evaluation.ts';
+import { evaluateAdaptation, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
 import { ConfigError } from '../src/config.ts';
 import { envFactory, isSupervised } from './trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks } from './supervised-meta.ts';
@@ -262,8 +262,7 @@ export function comparisonMarkdown(c: Comparison): string {
     `|---|---|${Array.from({ length: K + 1 }, () => '---').join('|')}|`,
   ];
   for (const m of c.methods) {
-    const cell = (s: StepStat) =>
-      Number.isFinite(s.mean) ? `${s.mean.toFixed(digits)} ± ${s.sem.toFixed(digits)}` : `diverged (${s.perTask.filter((v) => !Number.isFinite(v)).length} of ${s.perTask.length} tasks non-finite)`;
+    const cell = (s: StepStat) => formatStepStat(s, (v) => v.toFixed(digits));
     const cells = Array.from({ length: K + 1 }, (_, k) => (m.steps[k] ? cell(m.steps[k]) : ''));
     lines.push(`| ${m.name} | ${m.algo === 'oracle' ? '–' : m.lr} | ${cells.join(' | ')} |`);
   }
@@ -271,7 +270,7 @@ export function comparisonMarkdown(c: Comparison): string {
     lines.push('', `Gap closed after one step, (MAML₁ − pretrained₁)/(oracle − pretrained₁): ${c.gapClosedAfterOneStep.toFixed(3)}`);
   }
   if (c.mamlMinusPretrained) {
-    const parts = c.mamlMinusPretrained.map((p) => `step ${p.step}: ${p.mean.toFixed(2)} ± ${p.sem.toFixed(2)} (${p.better}/${p.tasks} tasks better)`);
+    const parts = c.mamlMinusPretrained.map((p) => `step ${p.step}: ${p.tasks < 2 ? p.mean.toFixed(2) : `${p.mean.toFixed(2)} ± ${p.sem.toFixed(2)}`} (${p.better}/${p.tasks} tasks better)`);
     lines.push('', `MAML − pretrained, paired over tasks (mean ± s.e.m.): ${parts.join('; ')}`);
   }
   if (c.gapByTask) {

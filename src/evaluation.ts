@@ -107,13 +107,22 @@ export function evaluateAdaptation(
   );
 }
 
+/**
+ * One table cell for `s`: `mean ± s.e.m.` with `fmt`; the mean alone, marked, when there is one task
+ * (no s.e.m. to give); and for a step whose mean is not finite (an adaptation that diverged on some
+ * task), how many tasks diverged instead of NaN.
+ */
+export function formatStepStat(s: StepStat, fmt: (v: number) => string): string {
+  if (!Number.isFinite(s.mean)) return `diverged (${s.perTask.filter((v) => !Number.isFinite(v)).length} of ${s.perTask.length} tasks non-finite)`;
+  if (s.perTask.length < 2) return `${fmt(s.mean)} (1 task, no s.e.m.)`;
+  return `${fmt(s.mean)} ± ${fmt(s.sem)}`;
+}
+
 /** A markdown table of {@link StepStat}s. */
 export function formatStepTable(title: string, stats: readonly StepStat[], rowLabel = 'return (mean ± s.e.m.)'): string {
   const fmt = (v: number) => (Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(2));
   const head = `| ${title} | ${stats.map((s) => `step ${s.step}`).join(' | ')} |`;
   const sep = `|---|${stats.map(() => '---').join('|')}|`;
-  // A step whose mean is not finite (an adaptation that diverged on some task) says so instead of NaN.
-  const cell = (s: StepStat) => (Number.isFinite(s.mean) ? `${fmt(s.mean)} ± ${fmt(s.sem)}` : `diverged (${s.perTask.filter((v) => !Number.isFinite(v)).length} of ${s.perTask.length} tasks non-finite)`);
-  const row = `| ${rowLabel} | ${stats.map(cell).join(' | ')} |`;
+  const row = `| ${rowLabel} | ${stats.map((s) => formatStepStat(s, fmt)).join(' | ')} |`;
   return [head, sep, row].join('\n');
 }

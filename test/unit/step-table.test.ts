@@ -14,3 +14,9 @@ it('the step table prints mean ± s.e.m. and names a diverged step instead of pr
     '| return (mean ± s.e.m.) | -4.000 ± 1.000 | diverged (2 of 3 tasks non-finite) |',
   ]);
 });
+
+it('with one task the step table gives the mean alone and says there is no s.e.m.', () => {
+  const one = [-41.25];
+  const table = formatStepTable('Env', [{ step: 0, ...meanSem(one), perTask: one }]);
+  expect(table.split('\n')[2]).toBe('| return (mean ± s.e.m.) | -41.25 (1 task, no s.e.m.) |');
+});
