@@ -23,6 +23,8 @@ export interface BenchOptions {
   workers?: number;
   /** The configuration; default: the env's default preset (the reference configuration). */
   config?: TrainConfig;
+  /** Modules the workers import before making envs (ones that `register` custom envs). */
+  envModules?: Array<string | URL>;
   /** Progress lines. */
   log?: (line: string) => void;
 }
@@ -139,7 +141,7 @@ export async function benchMetaIterations(opts: BenchOptions): Promise<BenchRepo
   const env = makeEnv();
   const root = createRng(config.seed);
   const t0 = performance.now();
-  const agent = new MamlTrpo(config, makeEnv, MamlTrpo.initParams(config, makeEnv, root), { workers });
+  const agent = new MamlTrpo(config, makeEnv, MamlTrpo.initParams(config, makeEnv, root), { workers, envModules: opts.envModules });
   agent.rootRng = root;
   const runs: BenchIteration[] = [];
   let startupSeconds = 0;

@@ -9,4 +9,9 @@ register({ id: 'HalfCheetahVel-v0', factory: () => new HalfCheetahVelEnv(), desc
 register({ id: 'HalfCheetahDir-v0', factory: () => new HalfCheetahDirEnv(), description: 'planar half-cheetah (matter-js), reward d*v - 0.05*sum(a^2), d = +-1 with p = 1/2' });
 register({ id: 'SineRegression-v0', factory: () => new SineRegressionEnv(), description: 'sine regression, amplitude U[0.1,5], phase U[0,pi] (horizon 1)' });
 
-export { make, listEnvs, register, envSpec, UnknownEnvError } from './registry.ts';
+export { make, listEnvs, register, envSpec, UnknownEnvError, type EnvSpec, type EnvFactory } from './registry.ts';
+// The built-in envs, for variants that reuse their dynamics (examples/navigation-ring.ts).
+export { Navigation2DEnv, type NavigationTask } from './navigation-2d.ts';
+export { SineRegressionEnv, type SineTask } from './sine-regression.ts';
+export { HalfCheetahVelEnv, HalfCheetahDirEnv, type HalfCheetahVelTask, type HalfCheetahDirTask } from './half-cheetah.ts';
+export { TaskObservationWrapper } from './oracle.ts';

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
 
@@ -88,4 +89,27 @@ export function taskProgress(stream: NodeJS.WriteStream = process.stderr): (labe
     if (stream.isTTY) stream.write(`\r${text}${done === total ? '\n' : ''}`);
     else if (done === total || Math.floor((10 * done) / total) > Math.floor((10 * (done - 1)) / total)) stream.write(`${text}\n`);
   };
+}
+
+/**
+ * Imports every `--env-module FILE` (a module that `register`s envs of the user's own, like
+ * `examples/navigation-ring.ts`), in the order given, before the command makes any env. Returns
+ * their file URLs, which worker threads import too. A missing file or one that fails to load throws
+ * a {@link ConfigError} naming `--env-module`, the file and the reason.
+ */
+export async function loadEnvModules(files: readonly string[] | undefined): Promise<string[]> {
+  const urls: string[] = [];
+  for (const file of files ?? []) {
+    const path = resolve(file);
+    if (!existsSync(path)) throw new ConfigError('--env-module', file, 'file not found');
+    if (statSync(path).isDirectory()) throw new ConfigError('--env-module', file, 'is a directory; give the file that registers the env');
+    const url = pathToFileURL(path).href;
+    try {
+      await import(url);
+    } catch (e) {
+      throw new ConfigError('--env-module', file, `failed to load: ${(e as Error).message ?? String(e)}`);
+    }
+    urls.push(url);
+  }
+  return urls;
 }

@@ -12,7 +12,7 @@ import { BENCH_OPTIONS } from './options.ts';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ConfigError, resolveConfig } from '../src/config.ts';
-import { checkOutFile, intOpt, readConfigFile } from './args.ts';
+import { checkOutFile, intOpt, loadEnvModules, readConfigFile } from './args.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { listEnvs, make } from '../envs/index.ts';
 import { OmniglotDataError } from '../envs/omniglot-register.ts';
@@ -37,6 +37,7 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
     strict: true,
     options: BENCH_OPTIONS,
   });
+  const envModules = await loadEnvModules(o['env-module']);
   if (o['env-only']) {
     // Env steps only: no training, so the flags of the meta-iteration benchmark do not apply.
     for (const flag of ['iterations', 'workers', 'config'] as const) {
@@ -59,7 +60,7 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
   await initBackend(b, { log });
   const what = o.config !== undefined ? `reference configuration + ${o.config}` : 'reference configuration';
   log(`bench: ${envs[0]}, ${what}, ${workers} worker${workers === 1 ? '' : 's'}, 1 warm-up + ${iterations} iterations`);
-  const report = await benchMetaIterations({ env: envs[0]!, config, iterations, workers, log });
+  const report = await benchMetaIterations({ env: envs[0]!, config, iterations, workers, envModules, log });
   process.stdout.write(`${formatBenchReport(report)}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
 }

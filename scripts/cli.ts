@@ -30,7 +30,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, intOpt, readConfigFile, requireRunDir, taskProgress } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress } from './args.ts';
 import {
   BACKENDS, COMMANDS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
@@ -67,6 +67,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
     strict: true,
     options: TRAIN_OPTIONS,
   });
+  const envModules = await loadEnvModules(o['env-module']);
   const backend = backendOpt(o.backend);
   const keepEvery = intOpt('keep-every', o['keep-every'], 1);
   // Worker threads are a run-time resource, not config: results do not depend on them
@@ -101,7 +102,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
   if (keepEvery !== undefined && keepEvery % config.checkpointEvery !== 0) {
     throw new ConfigError('--keep-every', keepEvery, `must be a multiple of checkpointEvery (${config.checkpointEvery}): copies are made of checkpoints`);
   }
-  const { records } = await train(config, { out, resume: o.resume, log, workers, keepEvery, initFrom: o['init-from'] });
+  const { records } = await train(config, { out, resume: o.resume, log, workers, keepEvery, initFrom: o['init-from'], envModules });
   const last = records.slice(-10);
   if (last.length > 0) {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;
@@ -112,7 +113,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
         ? ['linear head (unused)', 'nearest prototype']
         : ['before adaptation', ['pretrained', 'oracle'].includes(config.algo) ? 'after (no inner step)' : `after ${n} inner step${n === 1 ? '' : 's'}`];
     process.stdout.write(
-      `\n| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out})\n`,
+      `\n| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out}${(o['env-module'] ?? []).map((m) => ` --env-module ${m}`).join('')})\n`,
     );
   }
 }
@@ -144,6 +145,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
     strict: true,
     options: EVALUATE_OPTIONS,
   });
+  await loadEnvModules(o['env-module']);
   requireRun(o.run);
   checkOutFile('--json', o.json);
   if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');
@@ -227,6 +229,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
     strict: true,
     options: SELECT_OPTIONS,
   });
+  await loadEnvModules(o['env-module']);
   requireRun(o.run);
   const fromStep = intOpt('from-step', o['from-step'], 0) ?? 1;
   if (fromStep > 1) throw new ConfigError('--from-step', o['from-step'], 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
@@ -258,6 +261,7 @@ async function cmdSelect(argv: string[]): Promise<void> {
 /** `metarl render --run DIR --task JSON [--steps 1] [--episodes 20] [--seed N] --out FILE.svg`: an animated SVG (+ PNG filmstrip). */
 async function cmdRender(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({ args: argv, strict: true, options: RENDER_OPTIONS });
+  await loadEnvModules(o['env-module']);
   requireRun(o.run);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png filmstrip is written beside it)');
   if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give an .svg file name');
@@ -374,7 +378,9 @@ main(process.argv.slice(2)).catch((e: unknown) => {
   const userError =
     e instanceof ConfigError || e instanceof UsageError || e instanceof UnknownEnvError || e instanceof CheckpointError || e instanceof OmniglotDataError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
   if (userError) {
-    process.stderr.write(`metarl: ${e instanceof UsageError ? err.message : err.message.replace(/\s*\n\s*/g, " ")}\n`);
+    // An env of one's own is registered by a module the command must be told about.
+    const hint = e instanceof UnknownEnvError ? ' (an env of your own: pass the file that registers it with --env-module FILE)' : '';
+    process.stderr.write(`metarl: ${e instanceof UsageError ? err.message : err.message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
     process.exit(2);
   }
   process.stderr.write(`metarl: internal error: ${err.stack ?? String(e)}\n`);

@@ -8,7 +8,7 @@ import { COMPARE_OPTIONS } from './options.ts';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
-import { DEFAULT_EVAL_SEED, intOpt, requireRunDir, taskProgress } from './args.ts';
+import { DEFAULT_EVAL_SEED, intOpt, loadEnvModules, requireRunDir, taskProgress } from './args.ts';
 import { make } from '../envs/index.ts';
 import { compareMethods, comparisonMarkdown, metricLabel, type Comparison, type MethodSpec } from '../agents/compare.ts';
 import { isSupervised } from '../agents/trainer.ts';
@@ -46,6 +46,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     strict: true,
     options: COMPARE_OPTIONS,
   });
+  await loadEnvModules(o['env-module']);
   if (!o.env) throw new ConfigError('--env', undefined, 'is required');
   const taskEnv = make(o.env);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required');

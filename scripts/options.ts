@@ -4,8 +4,12 @@
  * text and the commands written in the README and `docs/` against the tables the parser uses.
  */
 
+/** `--env-module FILE` (repeatable): a module that registers envs of one's own, imported first. */
+const ENV_MODULE = { 'env-module': { type: 'string', multiple: true } } as const;
+
 /** The flags `evaluate` and `select` share. */
 const RUN_EVAL_FLAGS = {
+  ...ENV_MODULE,
   run: { type: 'string' },
   tasks: { type: 'string' },
   steps: { type: 'string' },
@@ -19,6 +23,7 @@ const RUN_EVAL_FLAGS = {
 /** `metarl train`. */
 export const TRAIN_OPTIONS = {
   env: { type: 'string' },
+  ...ENV_MODULE,
   config: { type: 'string' },
   preset: { type: 'string' },
   seed: { type: 'string' },
@@ -44,6 +49,7 @@ export const SELECT_OPTIONS = { ...RUN_EVAL_FLAGS, since: { type: 'string' }, 'f
 /** `metarl compare`. */
 export const COMPARE_OPTIONS = {
   env: { type: 'string' },
+  ...ENV_MODULE,
   runs: { type: 'string' },
   random: { type: 'boolean' },
   tasks: { type: 'string' },
@@ -61,6 +67,7 @@ export const COMPARE_OPTIONS = {
 /** `metarl bench`. */
 export const BENCH_OPTIONS = {
   env: { type: 'string' },
+  ...ENV_MODULE,
   config: { type: 'string' },
   iterations: { type: 'string' },
   workers: { type: 'string' },
@@ -72,6 +79,7 @@ export const BENCH_OPTIONS = {
 /** `metarl render`. */
 export const RENDER_OPTIONS = {
   run: { type: 'string' },
+  ...ENV_MODULE,
   task: { type: 'string' },
   steps: { type: 'string' },
   episodes: { type: 'string' },
@@ -112,15 +120,15 @@ export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
 
 /** `metarl --help` without its last lines (the envs, backends and algos, which `cli.ts` appends). */
 export const USAGE_COMMANDS = `usage:
-  metarl train [--env ID] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
+  metarl train [--env ID] [--env-module FILE] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
                [--workers N] [--keep-every N] [--init-from RUN_DIR]
-  metarl evaluate --run DIR [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
-  metarl compare --env ID --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
+  metarl evaluate --run DIR [--env-module FILE] [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
+  metarl compare --env ID [--env-module FILE] --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
                  [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--lr name=α,…] [--backend B] --out DIR
-  metarl select --run DIR [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
-  metarl bench [--env ID] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
-  metarl render --run DIR [--task JSON] [--steps 1] [--episodes 20] [--seed N] [--backend B] --out FILE.svg
+  metarl select --run DIR [--env-module FILE] [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
+  metarl bench [--env ID] [--env-module FILE] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
+  metarl render --run DIR [--env-module FILE] [--task JSON] [--steps 1] [--episodes 20] [--seed N] [--backend B] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE] [--backend B]
   metarl inspect --run DIR [--json FILE]
   metarl --version`;

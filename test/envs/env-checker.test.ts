@@ -2,6 +2,7 @@
 // observations inside their space, truncation exactly at maxEpisodeSteps, reproducible JSON tasks.
 import { describe, expect, it } from 'vitest';
 import { listEnvs, make } from '../../envs/index.ts';
+import '../../examples/navigation-ring.ts'; // an env registered from outside envs/, checked like the built-in ones
 import { TaskObservationWrapper } from '../../envs/oracle.ts';
 import { NormalizedActionWrapper } from '../../envs/normalized-actions.ts';
 import { envFactory } from '../../envs/factory.ts';

@@ -8,6 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { listEnvs } from '../../envs/index.ts';
 import '../../envs/omniglot-register.ts'; // the Omniglot envs, as the CLI registers them (no data is read)
@@ -75,12 +76,30 @@ export function writtenCommands(text: string, file: string): Written[] {
   return out;
 }
 
+/** The envs registered without any `--env-module`. */
+const BUILT_IN_ENVS = listEnvs();
+/** The env ids each module of `examples/` registers (imported here, as `--env-module` would). */
+const EXAMPLE_ENVS = new Map<string, string[]>();
+for (const f of readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.ts'))) {
+  const before = new Set(listEnvs());
+  await import(pathToFileURL(join(ROOT, 'examples', f)).href);
+  EXAMPLE_ENVS.set(`examples/${f}`, listEnvs().filter((id) => !before.has(id)));
+}
+
 /** What is wrong with one written command: an empty list when nothing is. */
 export function commandProblems(c: Written): string[] {
   const [cmd, ...args] = c.tokens;
   if (cmd === undefined || !COMMANDS.includes(cmd)) return [`unknown command ${JSON.stringify(cmd)}`];
   const flags = COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS] as Record<string, { type: string }>;
   const problems: string[] = [];
+  // Envs the command's `--env-module examples/…` files register are known to it (and only to it).
+  const envs = [...BUILT_IN_ENVS];
+  args.forEach((a, i) => {
+    const file = a === '--env-module' ? args[i + 1] : undefined;
+    if (file === undefined || !file.startsWith('examples/')) return;
+    if (EXAMPLE_ENVS.has(file)) envs.push(...EXAMPLE_ENVS.get(file)!);
+    else problems.push(`--env-module ${file}: no such file`);
+  });
   for (let i = 0; i < args.length; i++) {
     const m = /^\[?--([a-z][a-z0-9-]*)(=.*)?[\]),.;:`]*$/.exec(args[i]!);
     if (m === null) continue;
@@ -95,7 +114,7 @@ export function commandProblems(c: Written): string[] {
     const value = (m[2]?.slice(1) ?? args[i + 1] ?? '').replace(/[\]),;`]+$/, '');
     if (flags[name]!.type !== 'string' || value === '' || /[$[…|<]|^[A-Z][A-Z0-9_]*(\.[a-z]+)?$/.test(value) || value.startsWith('--')) continue;
     if ((name === 'config' || name === 'task-file') && value.startsWith('configs/') && !existsSync(join(ROOT, value))) problems.push(`--${name} ${value}: no such file`);
-    if (name === 'env' && !listEnvs().includes(value)) problems.push(`--env ${value}: not a registered env`);
+    if (name === 'env' && !envs.includes(value)) problems.push(`--env ${value}: not a registered env`);
     if (name === 'backend' && !BACKENDS.includes(value)) problems.push(`--backend ${value}: not a backend`);
   }
   return problems;
@@ -123,14 +142,20 @@ describe('commands written in the docs', () => {
       '  --out runs/c --backend wasm   # --bogus in a comment is ignored',
       'npx metarl train --config configs/no-such-file.json --seed $N --backend gpu',
       'npx metarl frobnicate --run x',
+      'npx metarl train --env-module examples/navigation-ring.ts --env NavigationRing-v0',
+      'npx metarl train --env NavigationRing-v0',
+      'npx metarl train --env-module examples/no-such-env.ts --env Navigation2D-v0',
       '```',
     ].join('\n');
     const written = writtenCommands(text, 't.md');
-    expect(written.map((c) => c.tokens[0])).toEqual(['compare', 'train', 'frobnicate', 'train', 'evaluate']);
+    expect(written.map((c) => c.tokens[0])).toEqual(['compare', 'train', 'frobnicate', 'train', 'train', 'train', 'train', 'evaluate']);
     expect(written.map(commandProblems)).toEqual([
       ['--env Nav2D: not a registered env'],
       ['--config configs/no-such-file.json: no such file', '--backend gpu: not a backend'],
       ['unknown command "frobnicate"'],
+      [],
+      ['--env NavigationRing-v0: not a registered env'],
+      ['--env-module examples/no-such-env.ts: no such file'],
       ['--itterations is not a flag of metarl train'],
       [],
     ]);

@@ -1,0 +1,74 @@
+/**
+ * An env of one's own, from the command line: `--env-module FILE` imports a module that registers
+ * it (examples/navigation-ring.ts), in the main thread and in the worker threads, for every command
+ * that makes envs. Without the flag such a run's env is unknown, and the message says what to pass.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectUserError, metarl } from '../helpers/cli.ts';
+import { make } from '../../envs/index.ts';
+import { NavigationRingEnv, RING_RADIUS } from '../../examples/navigation-ring.ts';
+import { createRng } from '../../src/rng.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const RING = join(ROOT, 'examples', 'navigation-ring.ts');
+
+describe('--env-module', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metarl-env-module-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const run = join(dir, 'ring');
+
+  it('the example env is registered by importing it and draws goals on its circle', () => {
+    const env = make('NavigationRing-v0');
+    expect(env).toBeInstanceOf(NavigationRingEnv);
+    for (const t of env.sampleTasks(20, createRng(3))) {
+      const [x, y] = t.goal as [number, number];
+      expect(Math.hypot(x, y)).toBeCloseTo(RING_RADIUS, 6);
+    }
+  });
+
+  it('train with two workers, then evaluate, select and bench the run through the same module', () => {
+    const t = metarl('train', '--env-module', RING, '--env', 'NavigationRing-v0', '--preset', 'tiny', '--iterations', '2', '--workers', '2', '--keep-every', '1', '--out', run);
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toContain(`--env-module ${RING}`);
+    expect(readFileSync(join(run, 'progress.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).config.env).toBe('NavigationRing-v0');
+
+    // The worker threads made the env too: the same seed on one worker gives the same log.
+    const one = join(dir, 'ring-1w');
+    const t1 = metarl('train', '--env-module', RING, '--env', 'NavigationRing-v0', '--preset', 'tiny', '--iterations', '2', '--workers', '1', '--out', one);
+    expect(t1.code, t1.stderr).toBe(0);
+    const strip = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => { const r = JSON.parse(l); delete r.time; return r; });
+    expect(strip(join(one, 'progress.jsonl'))).toEqual(strip(join(run, 'progress.jsonl')));
+
+    const e = metarl('evaluate', '--env-module', RING, '--run', run, '--tasks', '3', '--steps', '1', '--episodes', '4');
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/\| NavigationRing-v0 \| step 0 \| step 1 \|/);
+
+    const s = metarl('select', '--env-module', RING, '--run', run, '--tasks', '2', '--steps', '1', '--episodes', '3');
+    expect(s.code, s.stderr).toBe(0);
+
+    const json = join(dir, 'bench.json');
+    const b = metarl('bench', '--env-module', RING, '--env', 'NavigationRing-v0', '--env-only', '--json', json);
+    expect(b.code, b.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(json, 'utf8')).envs.map((r: { env: string }) => r.env)).toEqual(['NavigationRing-v0']);
+
+    const c = metarl('compare', '--env-module', RING, '--env', 'NavigationRing-v0', '--runs', `maml=${run}`, '--tasks', '2', '--steps', '1', '--episodes', '3', '--out', join(dir, 'cmp'));
+    expect(c.code, c.stderr).toBe(0);
+  }, 300_000);
+
+  it("without the flag the run's env is unknown, and the message names the flag to pass", () => {
+    expectUserError(metarl('evaluate', '--run', run, '--tasks', '2'), 'unknown env id "NavigationRing-v0"', '--env-module FILE');
+    expectUserError(metarl('train', '--env', 'NavigationRing-v0', '--out', join(dir, 'x')), 'unknown env id "NavigationRing-v0"', '--env-module FILE');
+  }, 60_000);
+
+  it('a missing, directory or broken module is a user error naming --env-module and the file', () => {
+    expectUserError(metarl('train', '--env-module', join(dir, 'nope.ts'), '--env', 'NavigationRing-v0', '--out', join(dir, 'y')), '--env-module', 'file not found', 'nope.ts');
+    expectUserError(metarl('evaluate', '--env-module', dir, '--run', run), '--env-module', 'is a directory');
+    const broken = join(dir, 'broken.ts');
+    writeFileSync(broken, "throw new Error('this env module is broken');\n");
+    expectUserError(metarl('compare', '--env-module', broken, '--env', 'Navigation2D-v0', '--out', join(dir, 'z')), '--env-module', 'failed to load', 'this env module is broken');
+  }, 60_000);
+});
