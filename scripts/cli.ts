@@ -32,7 +32,7 @@ import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
 import { DEFAULT_EVAL_SEED, checkOutFile, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress } from './args.ts';
 import {
-  BACKENDS, COMMANDS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
+  BACKENDS, COMMAND_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
 
 /** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed (DEFAULT_EVAL_SEED). */
@@ -41,7 +41,7 @@ const DEFAULT_VALIDATION_SEED = 777;
 const DEFAULT_ENV = 'Navigation2D-v0';
 
 /** Where the help text points for what each flag does. */
-const MORE_HELP = 'what each flag does and its default: README.md, "Command line" (presets and config keys: "Configuration")';
+const MORE_HELP = 'more on each command and flag: README.md, "Command line" (presets and config keys: "Configuration")';
 
 const USAGE = `${USAGE_COMMANDS}
 envs: ${listEnvs().join(', ')}
@@ -330,7 +330,10 @@ function commandUsage(cmd: string): string {
   if (start < 0) return USAGE;
   let end = start + 1;
   while (end < lines.length && /^ {4,}/.test(lines[end]!)) end++;
-  return ['usage:', ...lines.slice(start, end), ...lines.filter((l) => /^(envs|backends|algos):/.test(l)), MORE_HELP].join('\n');
+  const flags = Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]);
+  const width = Math.max(...flags.map((f) => f.length)) + 2;
+  const options = flags.map((f) => `  ${`--${f}`.padEnd(width + 2)}${flagHelp(cmd, f) ?? ''}`);
+  return ['usage:', ...lines.slice(start, end), '', 'options:', ...options, '', ...lines.filter((l) => /^(envs|backends|algos):/.test(l)), MORE_HELP].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -132,3 +132,71 @@ export const USAGE_COMMANDS = `usage:
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE] [--backend B]
   metarl inspect --run DIR [--json FILE]
   metarl --version`;
+
+/**
+ * One line per flag for `metarl CMD --help`: what it does and its default. Keyed `command.flag`
+ * where the meaning differs between commands, else `flag`.
+ */
+export const FLAG_HELP: Readonly<Record<string, string>> = {
+  'env-module': "a module of your own that registers envs (README \"Your own env\"); repeatable; needed again on every later command of such a run",
+  backend: 'auto (default: the first native tfjs package that loads, else wasm, else cpu), tensorflow-gpu, tensorflow, wasm or cpu',
+  run: 'a run directory metarl train wrote, or one of its snapshots/itN',
+  json: 'also write the results as JSON to this file',
+  'train.env': 'env id to train on (default Navigation2D-v0, or the env of the --config file)',
+  'train.config': "JSON file of config overrides, nested like the config (README \"Configuration\"); a run's own config.json works too",
+  'train.preset': 'named base config: navigation, cheetah, sine, omniglot or tiny (default: the one the env id starts like)',
+  'train.seed': 'root seed of every random stream (default 1)',
+  'train.iterations': "meta-iterations to run (default: the preset's; with --resume, the new total)",
+  'train.meta-batch-size': 'tasks per meta-iteration',
+  'train.fast-batch-size': 'episodes per task and adaptation step (RL envs)',
+  'train.first-order': 'drop the second-order terms of the meta-gradient (first-order MAML)',
+  'train.algo': 'maml-trpo (default for RL envs), pretrained, oracle; supervised envs: maml, fomaml, meta-sgd, anil, reptile, protonet, pretrained',
+  'train.out': 'run directory (default runs/<env>-seed<seed>); never overwritten',
+  'train.resume': 'continue the run in --out from its checkpoint (the result equals an uninterrupted run)',
+  'train.workers': 'worker threads, or auto (default: one per core; one for sine); results do not depend on it',
+  'train.keep-every': 'also keep a copy of the checkpoint every N iterations in out/snapshots/itN',
+  'train.init-from': "start from the parameters of this run's (or snapshot's) checkpoint instead of a fresh initialisation",
+  'evaluate.tasks': 'held-out tasks (default 40; supervised envs 600)',
+  'evaluate.task-file': 'evaluate on the tasks in this JSON file instead of drawing them (RL envs)',
+  'evaluate.steps': 'adaptation steps scored after step 0 (default 3; supervised envs 10)',
+  'evaluate.episodes': 'episodes per task and step (default 40; RL envs)',
+  'evaluate.batch-timesteps': "measure each step's batch in env steps, as the original MAML code did (RL envs)",
+  'evaluate.shots': 'support examples per task, K (supervised envs; default: the run\'s)',
+  'evaluate.seed': 'seed of the held-out tasks and episodes (default 20170309, the test tasks)',
+  'select.tasks': 'validation tasks (default 40)',
+  'select.steps': 'adaptation steps scored (default 3)',
+  'select.episodes': 'episodes per task and step (default 40)',
+  'select.batch-timesteps': "measure each step's batch in env steps (as evaluate)",
+  'select.seed': 'seed of the validation tasks (default 777; the test seed is refused)',
+  'select.since': 'score only the checkpoints from this iteration on',
+  'select.from-step': '1 (default): score steps 1…K; 0: count the return before adapting too',
+  'compare.env': 'env id of the runs (required)',
+  'compare.runs': 'name=DIR pairs separated by commas (maml=…, pretrained=…, oracle=…, or names of your own)',
+  'compare.random': 'add a freshly initialised policy',
+  'compare.tasks': 'held-out tasks (default 40; supervised envs 600)',
+  'compare.task-file': 'compare on the tasks in this JSON file instead of drawing them (RL envs)',
+  'compare.steps': 'adaptation steps after step 0 (default 3; supervised envs 10)',
+  'compare.episodes': 'episodes per task and step (default 40; RL envs)',
+  'compare.batch-timesteps': "measure each step's batch in env steps (as evaluate)",
+  'compare.shots': 'support examples per task, K (supervised envs)',
+  'compare.seed': 'seed of the held-out tasks and episodes (default 20170309)',
+  'compare.lr': "step size per method, name=α pairs (default: each run's fastLr)",
+  'compare.out': 'directory for results.json, results.md, figure.svg and figure.png (required; never overwritten)',
+  'bench.env': 'env id (default Navigation2D-v0; with --env-only, every registered env)',
+  'bench.config': 'JSON file of config overrides on the env\'s reference configuration',
+  'bench.iterations': 'timed meta-iterations after one warm-up (default 5)',
+  'bench.workers': 'worker threads (default: one per core)',
+  'bench.env-only': 'time env control steps per second on one core instead of meta-iterations',
+  'render.task': 'the task as JSON, e.g. \'{"velocity":1.5}\' (default: one drawn from seed 0)',
+  'render.steps': 'adaptation steps before the rendered episode (default 1)',
+  'render.episodes': 'episodes per adaptation step (default 20)',
+  'render.seed': 'seed of the adaptation episodes (default 0)',
+  'render.out': 'the animated .svg to write; a .png filmstrip is written beside it (required)',
+  'oneshot.data': "one_shot_runs.zip (default: beside the Omniglot data)",
+  'oneshot.steps': "adaptation steps (default: the run's inner steps)",
+};
+
+/** The help line of `--flag` of `command`. */
+export function flagHelp(command: string, flag: string): string | undefined {
+  return FLAG_HELP[`${command}.${flag}`] ?? FLAG_HELP[flag];
+}

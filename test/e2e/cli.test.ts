@@ -81,8 +81,9 @@ describe('metarl CLI', () => {
       const lines = r.stdout.split('\n');
       expect(lines[0]).toBe('usage:');
       expect(lines[1]).toMatch(new RegExp(`^  metarl ${cmd} `));
-      expect(r.stdout).not.toMatch(new RegExp(`metarl (?!${cmd} )\\w+ `));
+      expect(r.stdout).not.toMatch(new RegExp(`^ {2}metarl (?!${cmd} )\\w+ `, 'm')); // no other command's usage
       expect(r.stdout).toMatch(/^envs: .*Navigation2D-v0/m);
+      expect(r.stdout).toMatch(/^ {2}--backend +auto \(default/m); // the options, one line each
     }
     expectUserError(metarl('bogus', '--help'), 'bogus');
   }, 60_000);

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { listEnvs } from '../../envs/index.ts';
 import '../../envs/omniglot-register.ts'; // the Omniglot envs, as the CLI registers them (no data is read)
-import { BACKENDS, COMMAND_OPTIONS, COMMANDS, USAGE_COMMANDS } from '../../scripts/options.ts';
+import { BACKENDS, COMMAND_OPTIONS, COMMANDS, FLAG_HELP, USAGE_COMMANDS, flagHelp } from '../../scripts/options.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -185,6 +185,21 @@ for (const [name, text] of [['metarl --help', USAGE_COMMANDS], ["the README's Co
     }
   });
 }
+
+describe('metarl CMD --help', () => {
+  it('describes every flag of every command, and describes no flag that does not exist', () => {
+    const undescribed = COMMANDS.flatMap((cmd) =>
+      Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]).filter((f) => !flagHelp(cmd, f)).map((f) => `${cmd} --${f}`),
+    );
+    expect(undescribed).toEqual([]);
+    const stale = Object.keys(FLAG_HELP).filter((key) => {
+      const [cmd, flag] = key.includes('.') ? key.split('.') : [undefined, key];
+      const tables = cmd === undefined ? Object.values(COMMAND_OPTIONS) : [COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS] ?? {}];
+      return !tables.some((t) => flag! in t);
+    });
+    expect(stale).toEqual([]);
+  });
+});
 
 /** GitHub's anchor of a markdown heading: lower case, punctuation dropped, spaces to hyphens. */
 function headingAnchors(text: string): Set<string> {
