@@ -12,6 +12,20 @@ export interface SampleRequest {
 }
 
 /**
+ * Throws, naming the env, when an observation `obs` that its `reset` or `step` (`where`) returned
+ * does not have the policy's `od` entries (an env whose observations disagree with its
+ * `observationSpace` would otherwise feed the policy shifted or truncated inputs).
+ */
+function checkObs(env: MetaEnv, obs: Float32Array, od: number, where: 'reset' | 'step'): void {
+  if (obs?.length === od) return;
+  const space = env.observationSpace.shape[0];
+  throw new RangeError(
+    `${env.id}: ${where}() returned an observation of length ${obs?.length}, but the policy takes ${od} inputs` +
+      (space === od ? ` (observationSpace.shape is [${space}])` : ` and observationSpace.shape is [${space}]`),
+  );
+}
+
+/**
  * Runs `numEpisodes` episodes in lockstep with actions a = μ_θ(s) + σ ⊙ ε, ε ~ N(0, I),
  * and packs them time-major. The stored actions are the unclipped samples (the env clips),
  * so their log-probabilities are those of the sampled Gaussian.
@@ -41,6 +55,7 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
     const env = envs[b]!;
     env.setTask(req.task);
     const { obs: o0 } = env.reset({ seed: req.rng.fork('reset', b).seed() });
+    checkObs(env, o0, od, 'reset');
     cur.set(o0, b * od);
     noise.push(req.rng.fork('noise', b));
     alive.push(b);
@@ -59,6 +74,7 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
       obs.set(cur.subarray(b * od, b * od + od), k * od);
       actions.set(act, k * ad);
       const r = envs[b]!.step(act);
+      if (r.obs.length !== od) checkObs(envs[b]!, r.obs, od, 'step');
       rewards[k] = r.reward;
       mask[k] = 1;
       cur.set(r.obs, b * od);

@@ -1,0 +1,52 @@
+/**
+ * The sampler refuses an env whose observations do not have the length the policy takes (as an env
+ * of one's own whose `reset` or `step` disagrees with its `observationSpace`), naming the env, the
+ * call and both lengths, instead of feeding the policy shifted or truncated inputs.
+ */
+import { describe, expect, it } from 'vitest';
+import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
+import { GaussianMlpPolicy } from '../../src/policy.ts';
+import { sampleEpisodes } from '../../src/sampler.ts';
+import { createRng } from '../../src/rng.ts';
+import type { StepResult } from '../../src/types.ts';
+
+/** Navigation2D whose `reset` (or, from its third step on, `step`) returns `length` entries. */
+class WrongObs extends Navigation2DEnv {
+  private t = 0;
+  constructor(
+    private readonly where: 'reset' | 'step',
+    private readonly length: number,
+  ) {
+    super();
+  }
+
+  override reset(opts?: { seed?: number }): { obs: Float32Array } {
+    this.t = 0;
+    const r = super.reset(opts);
+    return this.where === 'reset' ? { obs: new Float32Array(this.length) } : r;
+  }
+
+  override step(action: Float32Array): StepResult {
+    const r = super.step(action);
+    return this.where === 'step' && ++this.t >= 3 ? { ...r, obs: new Float32Array(this.length) } : r;
+  }
+}
+
+const policy = new GaussianMlpPolicy(2, 2, { hiddenSizes: [8], activation: 'tanh', initStd: 1 });
+const sample = (envs: Navigation2DEnv[]) =>
+  sampleEpisodes(envs, policy, { task: { goal: [0.3, 0.3] }, params: policy.init(createRng(1)), numEpisodes: envs.length, rng: createRng(2) });
+
+describe('sampleEpisodes and observation lengths', () => {
+  it('a reset observation that is too short or too long names the env, the call and both lengths', () => {
+    expect(() => sample([new WrongObs('reset', 1), new WrongObs('reset', 1)])).toThrow(
+      'Navigation2D-v0: reset() returned an observation of length 1, but the policy takes 2 inputs (observationSpace.shape is [2])',
+    );
+    expect(() => sample([new WrongObs('reset', 3)])).toThrow('reset() returned an observation of length 3');
+  });
+
+  it('so does a step observation, and a correct env samples as before', () => {
+    expect(() => sample([new Navigation2DEnv(), new WrongObs('step', 3)])).toThrow('Navigation2D-v0: step() returned an observation of length 3');
+    const ep = sample([new Navigation2DEnv(), new Navigation2DEnv()]);
+    expect(ep.lengths).toEqual(Int32Array.of(100, 100));
+  });
+});
