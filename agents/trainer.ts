@@ -92,9 +92,12 @@ function resumeKeepEvery(out: string, given: number | undefined): number | undef
 
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
 export function assertNoRun(dir: string): void {
-  if (existsSync(join(dir, 'progress.jsonl')) || existsSync(join(dir, 'checkpoint')) || existsSync(join(dir, 'checkpoint.old'))) {
-    throw new ConfigError('--out', dir, 'already holds a run; pass --resume to continue it or choose another directory');
+  const checkpointed = existsSync(join(dir, 'checkpoint')) || existsSync(join(dir, 'checkpoint.old'));
+  if (!checkpointed && existsSync(join(dir, 'progress.jsonl'))) {
+    // Nothing to resume: the run stopped (or is still running) before writing its first checkpoint.
+    throw new ConfigError('--out', dir, 'holds a run that has no checkpoint yet (it stopped before its first one, or is still running): there is nothing to resume; delete the directory to start again, or choose another');
   }
+  if (checkpointed) throw new ConfigError('--out', dir, 'already holds a run; pass --resume to continue it or choose another directory');
 }
 
 /** One line of `progress.jsonl`: the step logs plus the live tensor count. */

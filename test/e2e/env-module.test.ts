@@ -64,6 +64,18 @@ describe('--env-module', () => {
     expectUserError(metarl('train', '--env', 'NavigationRing-v0', '--out', join(dir, 'x')), 'unknown env id "NavigationRing-v0"', '--env-module FILE');
   }, 60_000);
 
+  it('a run whose env fails before its first checkpoint: training again or resuming says to delete it', () => {
+    const faulty = join(ROOT, 'test', 'helpers', 'faulty-env.ts');
+    const out = join(dir, 'faulty');
+    const args = ['train', '--env-module', faulty, '--env', 'FaultyThrow-v0', '--preset', 'tiny', '--iterations', '2', '--workers', '1', '--out', out];
+    const t = metarl(...args);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toContain('injected fault');
+    expectUserError(metarl(...args), '--out', 'has no checkpoint yet', 'delete the directory');
+    expectUserError(metarl('train', '--env-module', faulty, '--resume', '--out', out), '--out', 'has no checkpoint yet', 'delete it');
+    expectUserError(metarl('evaluate', '--env-module', faulty, '--run', out), '--run', 'has no checkpoint yet');
+  }, 120_000);
+
   it('a missing, directory or broken module is a user error naming --env-module and the file', () => {
     expectUserError(metarl('train', '--env-module', join(dir, 'nope.ts'), '--env', 'NavigationRing-v0', '--out', join(dir, 'y')), '--env-module', 'file not found', 'nope.ts');
     expectUserError(metarl('evaluate', '--env-module', dir, '--run', run), '--env-module', 'is a directory');
