@@ -68,7 +68,10 @@ export interface MamlTrpoOptions {
    * not with the `makeEnv` given to the constructor.
    */
   workers?: number;
-  /** Modules every worker imports before making its env (e.g. ones that `register` custom envs). */
+  /**
+   * Modules every worker imports before making its env (e.g. ones that `register` custom envs): file
+   * URLs, or file paths (relative ones from the current directory).
+   */
   envModules?: Array<string | URL>;
   /** Backend of the workers. Default: the backend of the calling thread, with the same fixes. */
   backend?: BackendName;
@@ -190,14 +193,25 @@ export class MamlTrpo {
             backend: this.options.backend ?? workerBackend('MamlTrpo'),
             secondOrderFix: secondOrderFixInstalled(),
             wasmKernelFixes: wasmKernelFixesInstalled(),
-            envModules: (this.options.envModules ?? []).map((m) => String(m)),
+            envModules: await moduleUrls(this.options.envModules ?? []),
           };
-          this.pool = await WorkerPool.start({
-            entry: new URL('./maml-worker.ts', import.meta.url),
-            size: this.workers,
-            init: () => init,
-            name: 'MAML task workers',
-          });
+          try {
+            this.pool = await WorkerPool.start({
+              entry: new URL('./maml-worker.ts', import.meta.url),
+              size: this.workers,
+              init: () => init,
+              name: 'MAML task workers',
+            });
+          } catch (e) {
+            // An env registered in this thread only: the workers, each with its own registry, do not know it.
+            if (e instanceof Error && /UnknownEnvError/.test(e.message)) {
+              throw new Error(
+                `the worker threads cannot make env ${JSON.stringify(this.config.env)} (${e.message}); ` +
+                  'an env of your own must be registered in every worker too: pass the module that registers it in envModules (command line: --env-module FILE), or use one worker',
+              );
+            }
+            throw e;
+          }
           this.runners = Array.from({ length: this.workers }, (_, w) => workerRunner(this.pool!, w));
         }
         return this.runners;
@@ -397,4 +411,15 @@ function lrScaleStats(s: ParamValues): { mean: number; min: number; max: number 
     }
   }
   return { mean: sum / count, min, max };
+}
+
+/**
+ * `modules` as URLs a worker thread can import: a URL as it is, a string with a URL scheme
+ * (`file:`, `data:`, …) as it is, any other string as a file path from the current directory.
+ * Node only (called when starting worker threads).
+ */
+export async function moduleUrls(modules: ReadonlyArray<string | URL>): Promise<string[]> {
+  const { resolve } = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  return modules.map((m) => (m instanceof URL ? m.href : /^[a-zA-Z][a-zA-Z\d+.-]+:/.test(m) ? m : pathToFileURL(resolve(m)).href));
 }

@@ -26,7 +26,10 @@ export interface TrainOptions {
    * `'auto'`: see {@link defaultWorkers}.
    */
   workers?: number | 'auto';
-  /** Modules the workers import before making envs (ones that `register` custom envs). */
+  /**
+   * Modules the workers import before making envs (ones that `register` custom envs): file URLs, or
+   * file paths (relative ones from the current directory). Needed with more than one worker.
+   */
   envModules?: Array<string | URL>;
   /**
    * Also keep a copy of the checkpoint every this many iterations, as `out/snapshots/it<N>/`

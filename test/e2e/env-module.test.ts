@@ -5,12 +5,15 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
 import { make } from '../../envs/index.ts';
 import { NavigationRingEnv, RING_RADIUS } from '../../examples/navigation-ring.ts';
 import { createRng } from '../../src/rng.ts';
+import { initBackend } from '../../src/backend.ts';
+import { resolveConfig } from '../../src/config.ts';
+import { train } from '../../agents/trainer.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RING = join(ROOT, 'examples', 'navigation-ring.ts');
@@ -63,6 +66,18 @@ describe('--env-module', () => {
     expectUserError(metarl('evaluate', '--run', run, '--tasks', '2'), 'unknown env id "NavigationRing-v0"', '--env-module FILE');
     expectUserError(metarl('train', '--env', 'NavigationRing-v0', '--out', join(dir, 'x')), 'unknown env id "NavigationRing-v0"', '--env-module FILE');
   }, 60_000);
+
+  it('from code: envModules takes a path from the current directory; without it, two workers say what to pass', async () => {
+    await initBackend('wasm', { log: () => {} });
+    const config = resolveConfig('NavigationRing-v0', 'tiny', { iterations: 1 });
+    const rel = relative(process.cwd(), RING);
+    expect(rel.startsWith('/')).toBe(false);
+    const { records } = await train(config, { out: join(dir, 'code-rel'), workers: 2, envModules: [rel], log: () => {} });
+    expect(records).toHaveLength(1);
+    await expect(train(config, { out: join(dir, 'code-none'), workers: 2, log: () => {} })).rejects.toThrow(
+      /worker threads cannot make env "NavigationRing-v0".*pass the module that registers it in envModules/,
+    );
+  }, 120_000);
 
   it('a run whose env fails before its first checkpoint: training again or resuming says to delete it', () => {
     const faulty = join(ROOT, 'test', 'helpers', 'faulty-env.ts');
