@@ -1,4 +1,4 @@
-import type { TrainConfig } from '../src/config.ts';
+import { ConfigError, type TrainConfig } from '../src/config.ts';
 import type { MetaEnv } from '../src/types.ts';
 import { make } from './index.ts';
 import { NormalizedActionWrapper } from './normalized-actions.ts';
@@ -11,8 +11,20 @@ import { TaskObservationWrapper } from './oracle.ts';
 export function envFactory(config: TrainConfig): () => MetaEnv {
   return () => {
     let env: MetaEnv = make(config.env);
-    if (config.policy.normalizeActions) env = new NormalizedActionWrapper(env);
-    if (config.algo === 'oracle') env = new TaskObservationWrapper(env);
+    if (config.policy.normalizeActions) {
+      try {
+        env = new NormalizedActionWrapper(env);
+      } catch (e) {
+        // An env of one's own with unbounded actions under a preset that normalises them.
+        throw new ConfigError('policy.normalizeActions', true, `${(e as Error).message}; for such an env set {"policy": {"normalizeActions": false}} (a --config file)`);
+      }
+    }
+    if (config.algo === 'oracle') {
+      if (!env.taskVector || env.taskDim === undefined) {
+        throw new ConfigError('algo', 'oracle', `${config.env} has no oracle view: the oracle sees the task through the env's taskVector(task) and taskDim, which it does not define`);
+      }
+      env = new TaskObservationWrapper(env);
+    }
     return env;
   };
 }

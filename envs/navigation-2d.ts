@@ -22,7 +22,8 @@ const box = (low: number[], high: number[]): Box => ({
  * Tasks: goal ~ U[−0.5, 0.5]².
  */
 export class Navigation2DEnv implements MetaEnv<NavigationTask> {
-  readonly id = 'Navigation2D-v0';
+  /** `Navigation2D-v0`; a variant built on this class registers under its own id and sets it here. */
+  readonly id: string = 'Navigation2D-v0';
   readonly observationSpace = box([-Infinity, -Infinity], [Infinity, Infinity]);
   readonly actionSpace = box([-0.1, -0.1], [0.1, 0.1]);
   readonly maxEpisodeSteps = 100;

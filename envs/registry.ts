@@ -37,11 +37,17 @@ export function register(spec: EnvSpec): void {
   registry.set(spec.id, spec);
 }
 
-/** A new instance of the env registered as `id`; throws {@link UnknownEnvError} listing known ids. */
+/**
+ * A new instance of the env registered as `id`; throws {@link UnknownEnvError} listing known ids, and
+ * a RangeError when the instance's own `id` is not `id`.
+ */
 export function make(id: string): MetaEnv {
   const spec = registry.get(id);
   if (!spec) throw new UnknownEnvError(id, listEnvs());
-  return spec.factory();
+  const env = spec.factory();
+  // Messages, logs and runs name envs by `env.id`: it must be the id the env is registered under.
+  if (env.id !== id) throw new RangeError(`env ${id}: its factory made an env whose id is ${JSON.stringify(env.id)}; set the env's id to the id it is registered under`);
+  return env;
 }
 
 /** The registered ids, sorted. */

@@ -17,7 +17,8 @@ const X_RANGE = 5;
  * reward −(prediction − y)² and terminates.
  */
 export class SineRegressionEnv implements SupervisedMetaEnv<SineTask> {
-  readonly id = 'SineRegression-v0';
+  /** `SineRegression-v0`; a variant built on this class registers under its own id and sets it here. */
+  readonly id: string = 'SineRegression-v0';
   readonly observationSpace: Box = { shape: [1], low: Float32Array.of(-X_RANGE), high: Float32Array.of(X_RANGE) };
   readonly actionSpace: Box = { shape: [1], low: Float32Array.of(-Infinity), high: Float32Array.of(Infinity) };
   readonly maxEpisodeSteps = 1;

@@ -6,6 +6,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
 import { make } from '../../envs/index.ts';
@@ -90,6 +91,25 @@ describe('--env-module', () => {
     expectUserError(metarl('train', '--env-module', faulty, '--resume', '--out', out), '--out', 'has no checkpoint yet', 'delete it');
     expectUserError(metarl('evaluate', '--env-module', faulty, '--run', out), '--run', 'has no checkpoint yet');
   }, 120_000);
+
+  it("an env of one's own that does not fit the config is a user error saying what to change", () => {
+    const odd = join(dir, 'odd-envs.mts'); // .mts: an ES module outside a "type": "module" package
+    writeFileSync(
+      odd,
+      [
+        `import { Navigation2DEnv, register } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};`,
+        'class Unbounded extends Navigation2DEnv {',
+        "  override readonly id = 'Unbounded-v0';",
+        '  override readonly actionSpace = { shape: [2] as [number], low: Float32Array.of(-Infinity, -Infinity), high: Float32Array.of(Infinity, Infinity) };',
+        '}',
+        "register({ id: 'Unbounded-v0', factory: () => new Unbounded(), description: 'unbounded actions' });",
+        "register({ id: 'NoOracle-v0', factory: () => Object.assign(new Navigation2DEnv(), { id: 'NoOracle-v0', taskVector: undefined }), description: 'no task vector' });",
+      ].join('\n'),
+    );
+    // The navigation preset (which an unknown name gets) normalises actions to [−1, 1].
+    expectUserError(metarl('train', '--env-module', odd, '--env', 'Unbounded-v0', '--iterations', '1', '--out', join(dir, 'u')), 'policy.normalizeActions', 'needs finite bounds', '"normalizeActions": false');
+    expectUserError(metarl('train', '--env-module', odd, '--env', 'NoOracle-v0', '--algo', 'oracle', '--preset', 'tiny', '--out', join(dir, 'o')), 'algo', 'NoOracle-v0 has no oracle view', 'taskVector');
+  }, 60_000);
 
   it('a missing, directory or broken module is a user error naming --env-module and the file', () => {
     expectUserError(metarl('train', '--env-module', join(dir, 'nope.ts'), '--env', 'NavigationRing-v0', '--out', join(dir, 'y')), '--env-module', 'file not found', 'nope.ts');

@@ -11,6 +11,7 @@ import { STALL_STREAK, stalledWarning, train } from '../../agents/trainer.ts';
 
 /** Navigation whose rewards are all 0: every advantage and so every meta-gradient is 0, and no step can be taken. */
 class ZeroRewardNavigation extends Navigation2DEnv {
+  override readonly id = 'ZeroReward-v0';
   override step(action: Float32Array): StepResult {
     return { ...super.step(action), reward: 0 };
   }

@@ -11,10 +11,15 @@ export const FAULTY_TASK = 2;
 
 type Fault = 'throw' | 'exit';
 
+/** The registered id of the navigation env with `fault`. */
+const faultyId = (fault: Fault) => `Faulty${fault === 'throw' ? 'Throw' : 'Exit'}-v0`;
+
 /** Navigation2D whose task {@link FAULTY_TASK} makes `setTask` throw, or end the thread (`process.exit(7)`). */
 class FaultyNavigation extends Navigation2DEnv {
+  override readonly id: string;
   constructor(private readonly fault: Fault) {
     super();
+    this.id = faultyId(fault);
   }
 
   override sampleTasks(n: number, rng: Rng): NavigationTask[] {
@@ -29,12 +34,13 @@ class FaultyNavigation extends Navigation2DEnv {
 }
 
 for (const fault of ['throw', 'exit'] as const) {
-  const id = `Faulty${fault === 'throw' ? 'Throw' : 'Exit'}-v0`;
+  const id = faultyId(fault);
   if (!envSpec(id)) register({ id, factory: () => new FaultyNavigation(fault), description: `Navigation2D with a ${fault} on task ${FAULTY_TASK}` });
 }
 
 /** SineRegression whose task {@link FAULTY_TASK} yields a batch with one input value missing (a malformed example). */
 class FaultySine extends SineRegressionEnv {
+  override readonly id = 'FaultySine-v0';
   override sampleTasks(n: number, rng: Rng): SineTask[] {
     return super.sampleTasks(n, rng).map((t, i) => (i === FAULTY_TASK ? ({ ...t, fault: 'short' } as SineTask) : t));
   }
