@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
+import { listEnvs } from '../envs/index.ts';
 
 /**
  * Reads `--name N` from the command line of a benchmark script: a positive integer, or `fallback`
@@ -100,6 +101,7 @@ export function taskProgress(stream: NodeJS.WriteStream = process.stderr): (labe
 export async function loadEnvModules(files: readonly string[] | undefined): Promise<string[]> {
   const urls: string[] = [];
   for (const file of files ?? []) {
+    const before = new Set(listEnvs());
     const path = resolve(file);
     if (!existsSync(path)) throw new ConfigError('--env-module', file, 'file not found');
     if (statSync(path).isDirectory()) throw new ConfigError('--env-module', file, 'is a directory; give the file that registers the env');
@@ -107,9 +109,32 @@ export async function loadEnvModules(files: readonly string[] | undefined): Prom
     try {
       await import(url);
     } catch (e) {
-      throw new ConfigError('--env-module', file, `failed to load: ${(e as Error).message ?? String(e)}`);
+      const where = userFrame(e);
+      throw new ConfigError('--env-module', file, `failed to load: ${(e as Error).message ?? String(e)}${where ? ` (at ${where})` : ''}`);
     }
     urls.push(url);
+    loadedEnvModules.push({ file, ids: listEnvs().filter((id) => !before.has(id)) });
   }
   return urls;
+}
+
+/** The `--env-module` files this process loaded, with the env ids each registered. */
+const loadedEnvModules: { file: string; ids: string[] }[] = [];
+
+/**
+ * What to add to an "unknown env id" message: which ids the `--env-module` files registered when
+ * some were given, else that an env of one's own needs the flag.
+ */
+export function unknownEnvHint(): string {
+  if (loadedEnvModules.length === 0) return ' (an env of your own: pass the file that registers it with --env-module FILE)';
+  const what = loadedEnvModules.map(({ file, ids }) => `${file} registered ${ids.length > 0 ? ids.join(', ') : 'no env'}`);
+  return ` (--env-module: ${what.join('; ')})`;
+}
+
+/** Where in the user's code `e` was thrown: the first stack frame outside Node and node_modules. */
+function userFrame(e: unknown): string | undefined {
+  const frames = ((e as Error)?.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
+  const frame = frames.find((l) => !/node:|node_modules|\/scripts\/args\.ts/.test(l));
+  const m = frame ? /\(?((?:file:\/\/)?\/[^()]+:\d+:\d+)\)?$/.exec(frame.trim()) : null;
+  return m ? m[1]!.replace(/^file:\/\//, '') : undefined;
 }

@@ -30,7 +30,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
 import {
   BACKENDS, COMMAND_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
@@ -171,7 +171,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
     const tasks = heldOutTasks(evalEnv, n, rng.fork('tasks'));
     const shots = intOpt('shots', o.shots, 1);
     if (shots !== undefined) cfg.supervised = { ...cfg.supervised, shots, queries: shots };
-    log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out tasks, ${k} steps`);
+    log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out tasks, ${k} step${k === 1 ? '' : 's'}`);
     const { metric, stats } = evaluateSupervised(cfg, evalEnv, ck.params, { tasks, steps: k, rng, onTask: (d, m) => progress('', d, m) });
     process.stdout.write(`${formatStepTable(cfg.env, stats, metric === 'mse' ? 'query MSE (mean ± s.e.m.)' : 'query accuracy % (mean ± s.e.m.)')}\n`);
     if (o.json) {
@@ -189,7 +189,7 @@ async function cmdEvaluate(argv: string[]): Promise<void> {
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const taskFile = o['task-file'];
   const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : evalEnv.sampleTasks(nTasks, rng.fork('tasks'));
-  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} steps, ${batchTimesteps !== undefined ? `batches of at least ${batchTimesteps} env steps from ${episodes} env slots in lockstep` : `${episodes} episodes per step`}`);
+  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} step${steps === 1 ? '' : 's'}, ${batchTimesteps !== undefined ? `batches of at least ${batchTimesteps} env steps from ${episodes} env slots in lockstep` : `${episodes} episodes per step`}`);
   const meta = splitMeta(ck.params, policy.shapes.length, cfg.adaptation.learnedLr);
   const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {
     tasks,
@@ -306,7 +306,7 @@ async function cmdOneShot(argv: string[]): Promise<void> {
   const steps = intOpt('steps', o.steps, 0) ?? cfg.adaptation.numInnerSteps;
   await initBackend(backendOpt(o.backend), { log });
   const res = await evaluateOneShotRuns(loadOneShotRuns(data), fewShotClassifier(cfg, env, ck.params, steps));
-  process.stdout.write(`official one-shot runs (20-way 1-shot, ${res.perRun.length} runs, ${res.total} queries): error rate ${(100 * res.errorRate).toFixed(2)} % (${res.errors}/${res.total}); ${cfg.algo}, ${steps} steps\n`);
+  process.stdout.write(`official one-shot runs (20-way 1-shot, ${res.perRun.length} runs, ${res.total} queries): error rate ${(100 * res.errorRate).toFixed(2)} % (${res.errors}/${res.total}); ${cfg.algo}, ${steps} step${steps === 1 ? '' : 's'}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, algo: cfg.algo, steps, ...res }, null, 2)}\n`);
 }
 
@@ -382,7 +382,7 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     e instanceof ConfigError || e instanceof UsageError || e instanceof UnknownEnvError || e instanceof CheckpointError || e instanceof OmniglotDataError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
   if (userError) {
     // An env of one's own is registered by a module the command must be told about.
-    const hint = e instanceof UnknownEnvError ? ' (an env of your own: pass the file that registers it with --env-module FILE)' : '';
+    const hint = e instanceof UnknownEnvError ? unknownEnvHint() : '';
     process.stderr.write(`metarl: ${e instanceof UsageError ? err.message : err.message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
     process.exit(2);
   }

@@ -8,6 +8,7 @@ import { COMPARE_OPTIONS } from './options.ts';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
+import { loadCheckpoint } from '../src/checkpoint.ts';
 import { DEFAULT_EVAL_SEED, intOpt, loadEnvModules, requireRunDir, taskProgress } from './args.ts';
 import { make } from '../envs/index.ts';
 import { compareMethods, comparisonMarkdown, metricLabel, type Comparison, type MethodSpec } from '../agents/compare.ts';
@@ -47,8 +48,12 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     options: COMPARE_OPTIONS,
   });
   await loadEnvModules(o['env-module']);
-  if (!o.env) throw new ConfigError('--env', undefined, 'is required');
-  const taskEnv = make(o.env);
+  // The env: --env, else the one the first run was trained on.
+  const firstRun = o.runs ? pairs('--runs', o.runs)[0] : undefined;
+  if (!o.env && firstRun) requireRunDir(`--runs ${firstRun[0]}`, firstRun[1]);
+  const env = o.env ?? (firstRun ? loadCheckpoint(firstRun[1]).meta.config.env : undefined);
+  if (!env) throw new ConfigError('--env', undefined, 'is required when no --runs are given');
+  const taskEnv = make(env);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required');
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a file; compare writes a directory of results');
   // Like train, never overwrite earlier results (a cheetah comparison takes hours).
@@ -72,21 +77,21 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   // Supervised envs: evaluate's defaults for them (600 tasks, 10 steps); the support set is the run's K examples.
   const supervised = isSupervised(taskEnv);
   for (const flag of ['episodes', 'task-file', 'batch-timesteps'] as const) {
-    if (supervised && o[flag] !== undefined) throw new ConfigError(`--${flag}`, o[flag], `is for RL envs; ${o.env} adapts on the runs' K support examples of tasks drawn from --seed`);
+    if (supervised && o[flag] !== undefined) throw new ConfigError(`--${flag}`, o[flag], `is for RL envs; ${env} adapts on the runs' K support examples of tasks drawn from --seed`);
   }
   const taskFile = o['task-file'];
   const taskList = taskFile !== undefined ? readTaskFile(taskFile, taskEnv) : undefined;
   const tasks = taskList?.length ?? (intOpt('tasks', o.tasks, 1) ?? (supervised ? 600 : 40));
   const steps = intOpt('steps', o.steps, 0) ?? (supervised ? 10 : 3);
   const shots = intOpt('shots', o.shots, 1);
-  if (shots !== undefined && !supervised) throw new ConfigError('--shots', o.shots, `is for supervised envs; ${o.env} adapts on --episodes episodes`);
+  if (shots !== undefined && !supervised) throw new ConfigError('--shots', o.shots, `is for supervised envs; ${env} adapts on --episodes episodes`);
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
   await initBackend(backend(o.backend), { log });
   const progress = taskProgress();
   const result = compareMethods({
-    env: o.env,
+    env,
     methods,
     tasks,
     ...(taskList !== undefined ? { taskList, taskFile } : {}),
@@ -103,7 +108,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   writeFileSync(join(o.out, 'results.md'), md);
   const yRange = mseChartRange(result);
   const svg = lineChartSvg({
-    title: `${o.env}: adaptation on ${tasks} held-out tasks`,
+    title: `${env}: adaptation on ${tasks} held-out tasks`,
     xLabel: 'number of gradient steps',
     yLabel: yRange ? `${metricLabel(result)} (clipped; results.md has every value)` : metricLabel(result),
     ...(yRange ? { yRange } : {}),

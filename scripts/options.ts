@@ -124,7 +124,7 @@ export const USAGE_COMMANDS = `usage:
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
                [--workers N] [--keep-every N] [--init-from RUN_DIR]
   metarl evaluate --run DIR [--env-module FILE] [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
-  metarl compare --env ID [--env-module FILE] --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
+  metarl compare [--env ID] [--env-module FILE] --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
                  [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--lr name=α,…] [--backend B] --out DIR
   metarl select --run DIR [--env-module FILE] [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
   metarl bench [--env ID] [--env-module FILE] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
@@ -170,7 +170,7 @@ export const FLAG_HELP: Readonly<Record<string, string>> = {
   'select.seed': 'seed of the validation tasks (default 777; the test seed is refused)',
   'select.since': 'score only the checkpoints from this iteration on',
   'select.from-step': '1 (default): score steps 1…K; 0: count the return before adapting too',
-  'compare.env': 'env id of the runs (required)',
+  'compare.env': "env id (default: the env of the first run; required with --random alone)",
   'compare.runs': 'name=DIR pairs separated by commas (maml=…, pretrained=…, oracle=…, or names of your own)',
   'compare.random': 'add a freshly initialised policy',
   'compare.tasks': 'held-out tasks (default 40; supervised envs 600)',

@@ -59,8 +59,11 @@ describe('--env-module', () => {
     expect(b.code, b.stderr).toBe(0);
     expect(JSON.parse(readFileSync(json, 'utf8')).envs.map((r: { env: string }) => r.env)).toEqual(['NavigationRing-v0']);
 
-    const c = metarl('compare', '--env-module', RING, '--env', 'NavigationRing-v0', '--runs', `maml=${run}`, '--tasks', '2', '--steps', '1', '--episodes', '3', '--out', join(dir, 'cmp'));
+    // Without --env, compare takes the runs' env.
+    const c = metarl('compare', '--env-module', RING, '--runs', `maml=${run}`, '--tasks', '2', '--steps', '1', '--episodes', '3', '--out', join(dir, 'cmp'));
     expect(c.code, c.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'cmp', 'results.json'), 'utf8')).env).toBe('NavigationRing-v0');
+    expectUserError(metarl('compare', '--random', '--out', join(dir, 'cmp2')), '--env', 'is required when no --runs are given');
   }, 300_000);
 
   it("without the flag the run's env is unknown, and the message names the flag to pass", () => {
@@ -116,6 +119,6 @@ describe('--env-module', () => {
     expectUserError(metarl('evaluate', '--env-module', dir, '--run', run), '--env-module', 'is a directory');
     const broken = join(dir, 'broken.ts');
     writeFileSync(broken, "throw new Error('this env module is broken');\n");
-    expectUserError(metarl('compare', '--env-module', broken, '--env', 'Navigation2D-v0', '--out', join(dir, 'z')), '--env-module', 'failed to load', 'this env module is broken');
+    expectUserError(metarl('compare', '--env-module', broken, '--env', 'Navigation2D-v0', '--out', join(dir, 'z')), '--env-module', 'failed to load', 'this env module is broken', `(at ${broken}:1:`);
   }, 60_000);
 });
