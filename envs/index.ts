@@ -15,3 +15,4 @@ export { Navigation2DEnv, type NavigationTask } from './navigation-2d.ts';
 export { SineRegressionEnv, type SineTask } from './sine-regression.ts';
 export { HalfCheetahVelEnv, HalfCheetahDirEnv, type HalfCheetahVelTask, type HalfCheetahDirTask } from './half-cheetah.ts';
 export { TaskObservationWrapper } from './oracle.ts';
+export { checkEnv, type CheckEnvOptions } from './check.ts';

@@ -121,6 +121,11 @@ export async function loadEnvModules(files: readonly string[] | undefined): Prom
 /** The `--env-module` files this process loaded, with the env ids each registered. */
 const loadedEnvModules: { file: string; ids: string[] }[] = [];
 
+/** The env ids the `--env-module` files registered, in the order they were loaded. */
+export function envModuleIds(): string[] {
+  return loadedEnvModules.flatMap((m) => m.ids);
+}
+
 /**
  * What to add to an "unknown env id" message: which ids the `--env-module` files registered when
  * some were given, else that an env of one's own needs the flag.

@@ -12,7 +12,7 @@ import { initBackend, type BackendName } from '../src/backend.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
-import { UnknownEnvError, make, listEnvs } from '../envs/index.ts';
+import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, train } from '../agents/trainer.ts';
 import { evaluateSupervised, fewShotClassifier, heldOutTasks } from '../agents/supervised-meta.ts';
 import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
@@ -30,9 +30,9 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
 import {
-  BACKENDS, COMMAND_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
+  BACKENDS, CHECK_OPTIONS, COMMAND_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
 
 /** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed (DEFAULT_EVAL_SEED). */
@@ -323,6 +323,37 @@ function cmdInspect(argv: string[]): void {
   if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, ...report }, null, 2)}\n`);
 }
 
+/**
+ * `metarl check [--env ID] [--env-module FILE] [--tasks 3]`: the env checker on one env, the envs
+ * the modules register, or every registered env; exit code 1 when it finds problems.
+ */
+async function cmdCheck(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: CHECK_OPTIONS });
+  await loadEnvModules(o['env-module']);
+  const tasks = intOpt('tasks', o.tasks, 1) ?? 3;
+  if (o.env !== undefined) make(o.env); // unknown id → UnknownEnvError listing the known ones
+  const fromModules = envModuleIds();
+  const ids = o.env !== undefined ? [o.env] : fromModules.length > 0 ? fromModules : listEnvs();
+  let failed = 0;
+  for (const id of ids) {
+    let problems: string[];
+    try {
+      problems = checkEnv(() => make(id), { id, tasks });
+    } catch (e) {
+      if (!(e instanceof OmniglotDataError)) throw e;
+      process.stdout.write(`${id}: skipped (${e.message})\n`);
+      continue;
+    }
+    if (problems.length === 0) {
+      process.stdout.write(`${id}: ok\n`);
+      continue;
+    }
+    failed++;
+    process.stdout.write(`${id}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  }
+  if (failed > 0) process.exitCode = 1;
+}
+
 /** The usage lines of one command (its first line and the indented continuation lines). */
 function commandUsage(cmd: string): string {
   const lines = USAGE.split('\n');
@@ -353,6 +384,8 @@ async function main(argv: string[]): Promise<void> {
       return cmdRender(rest);
     case 'oneshot':
       return cmdOneShot(rest);
+    case 'check':
+      return cmdCheck(rest);
     case 'inspect':
       return cmdInspect(rest);
     case 'compare':

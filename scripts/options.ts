@@ -97,6 +97,9 @@ export const ONESHOT_OPTIONS = {
   json: { type: 'string' },
 } as const;
 
+/** `metarl check`. */
+export const CHECK_OPTIONS = { env: { type: 'string' }, ...ENV_MODULE, tasks: { type: 'string' } } as const;
+
 /** `metarl inspect`. */
 export const INSPECT_OPTIONS = { run: { type: 'string' }, json: { type: 'string' } } as const;
 
@@ -110,6 +113,7 @@ export const COMMAND_OPTIONS = {
   render: RENDER_OPTIONS,
   oneshot: ONESHOT_OPTIONS,
   inspect: INSPECT_OPTIONS,
+  check: CHECK_OPTIONS,
 } as const;
 
 /** The command names `metarl` accepts. */
@@ -131,6 +135,7 @@ export const USAGE_COMMANDS = `usage:
   metarl render --run DIR [--env-module FILE] [--task JSON] [--steps 1] [--episodes 20] [--seed N] [--backend B] --out FILE.svg
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE] [--backend B]
   metarl inspect --run DIR [--json FILE]
+  metarl check [--env ID] [--env-module FILE] [--tasks 3]
   metarl --version`;
 
 /**
@@ -192,6 +197,8 @@ export const FLAG_HELP: Readonly<Record<string, string>> = {
   'render.episodes': 'episodes per adaptation step (default 20)',
   'render.seed': 'seed of the adaptation episodes (default 0)',
   'render.out': 'the animated .svg to write; a .png filmstrip is written beside it (required)',
+  'check.env': 'the env to check (default: the envs the --env-module files register, else every registered env)',
+  'check.tasks': 'tasks drawn and rolled out (default 3)',
   'oneshot.data': "one_shot_runs.zip (default: beside the Omniglot data)",
   'oneshot.steps': "adaptation steps (default: the run's inner steps)",
 };

@@ -114,6 +114,25 @@ describe('--env-module', () => {
     expectUserError(metarl('train', '--env-module', odd, '--env', 'NoOracle-v0', '--algo', 'oracle', '--preset', 'tiny', '--out', join(dir, 'o')), 'algo', 'NoOracle-v0 has no oracle view', 'taskVector');
   }, 60_000);
 
+  it('check: the env checker passes the example and lists what is wrong with a faulty env (exit 1)', () => {
+    const ok = metarl('check', '--env-module', RING);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout.trim()).toBe('NavigationRing-v0: ok');
+    const leaky = join(dir, 'leaky.mts');
+    writeFileSync(
+      leaky,
+      [
+        `import { Navigation2DEnv, register } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};`,
+        "class Leaky extends Navigation2DEnv { override readonly id = 'Leaky-v0'; override step(a: Float32Array) { return { ...super.step(a), reward: Number.NaN }; } }",
+        "register({ id: 'Leaky-v0', factory: () => new Leaky(), description: 'NaN rewards' });",
+      ].join('\n'),
+    );
+    const bad = metarl('check', '--env-module', leaky, '--tasks', '2');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/^Leaky-v0: 2 problems\n {2}- task 0, step 0: reward NaN is not a finite number\n {2}- task 1, step 0: reward NaN/);
+    expectUserError(metarl('check', '--env', 'Nope-v0'), 'unknown env id "Nope-v0"');
+  }, 60_000);
+
   it('a missing, directory or broken module is a user error naming --env-module and the file', () => {
     expectUserError(metarl('train', '--env-module', join(dir, 'nope.ts'), '--env', 'NavigationRing-v0', '--out', join(dir, 'y')), '--env-module', 'file not found', 'nope.ts');
     expectUserError(metarl('evaluate', '--env-module', dir, '--run', run), '--env-module', 'is a directory');

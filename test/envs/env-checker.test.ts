@@ -1,35 +1,15 @@
-// One checker for every registered env (Gymnasium's env checker in spirit): seeded determinism,
-// observations inside their space, truncation exactly at maxEpisodeSteps, reproducible JSON tasks.
+// The env checker (envs/check.ts, Gymnasium's in spirit) on every registered env, its oracle and
+// normalised-action views, and an env registered from outside envs/; and Navigation2D's dynamics.
+// test/envs/check-env.test.ts shows that the checker finds each kind of fault.
 import { describe, expect, it } from 'vitest';
-import { listEnvs, make } from '../../envs/index.ts';
+import { checkEnv, listEnvs, make } from '../../envs/index.ts';
 import '../../examples/navigation-ring.ts'; // an env registered from outside envs/, checked like the built-in ones
 import { TaskObservationWrapper } from '../../envs/oracle.ts';
 import { NormalizedActionWrapper } from '../../envs/normalized-actions.ts';
 import { envFactory } from '../../envs/factory.ts';
 import { resolveConfig } from '../../src/config.ts';
-import { createRng, type Rng } from '../../src/rng.ts';
+import { createRng } from '../../src/rng.ts';
 import type { MetaEnv } from '../../src/types.ts';
-
-function randomAction(env: MetaEnv, rng: Rng): Float32Array {
-  const { low, high } = env.actionSpace;
-  return Float32Array.from(low, (l, i) => {
-    const h = high[i]!;
-    return Number.isFinite(l) && Number.isFinite(h) ? rng.uniformRange(l, h) : rng.normal();
-  });
-}
-
-/** Runs one episode; returns observations and rewards, and how it ended. */
-function rollout(env: MetaEnv, seed: number, actionRng: Rng, act?: (t: number) => Float32Array) {
-  const obs: number[][] = [Array.from(env.reset({ seed }).obs)];
-  const rewards: number[] = [];
-  for (let t = 0; ; t++) {
-    const r = env.step(act ? act(t) : randomAction(env, actionRng));
-    obs.push(Array.from(r.obs));
-    rewards.push(r.reward);
-    expect(r.terminated && r.truncated).toBe(false);
-    if (r.terminated || r.truncated) return { obs, rewards, steps: t + 1, terminated: r.terminated, truncated: r.truncated };
-  }
-}
 
 const ids = listEnvs();
 // Every registered env, its oracle view (task appended to the observation) where it has one, and the
@@ -46,78 +26,8 @@ it('registry lists the built-in envs and rejects unknown ids with the known ones
 });
 
 describe.each(cases)('%s', (name, factory) => {
-  const id = name.split(' ')[0]!;
-  const env = factory();
-  const tasks = env.sampleTasks(3, createRng(7).fork('tasks'));
-
-  it('spaces are well formed', () => {
-    expect(env.id).toBe(id);
-    expect(name.startsWith(id)).toBe(true);
-    for (const s of [env.observationSpace, env.actionSpace]) {
-      expect(s.low.length).toBe(s.shape[0]);
-      expect(s.high.length).toBe(s.shape[0]);
-      for (let i = 0; i < s.low.length; i++) expect(s.low[i]!).toBeLessThanOrEqual(s.high[i]!);
-    }
-    expect(Number.isInteger(env.maxEpisodeSteps) && env.maxEpisodeSteps > 0).toBe(true);
-  });
-
-  it('task sampling is reproducible and tasks are plain JSON that round-trip', () => {
-    expect(env.sampleTasks(3, createRng(7).fork('tasks'))).toEqual(tasks);
-    // 20 draws: tasks from a small discrete set (a direction ±1) may coincide for 3.
-    expect(env.sampleTasks(20, createRng(8).fork('tasks'))).not.toEqual(env.sampleTasks(20, createRng(7).fork('tasks')));
-    for (const t of tasks) {
-      const copy = JSON.parse(JSON.stringify(t));
-      env.setTask(copy);
-      expect(env.getTask()).toEqual(t);
-    }
-  });
-
-  it('same seed, task and actions give identical trajectories, also with another env stepped in between', () => {
-    const a = factory();
-    const b = factory();
-    const other = factory();
-    a.setTask(tasks[0]!);
-    b.setTask(tasks[0]!);
-    other.setTask(tasks[1]!);
-    const ra = rollout(a, 123, createRng(1).fork('act'));
-    other.reset({ seed: 9 });
-    for (let i = 0; i < 5; i++) {
-      const r = other.step(randomAction(other, createRng(2).fork(i)));
-      if (r.terminated || r.truncated) other.reset();
-    }
-    const rb = rollout(b, 123, createRng(1).fork('act'));
-    expect(rb.obs).toEqual(ra.obs);
-    expect(rb.rewards).toEqual(ra.rewards);
-  });
-
-  it('observations stay inside the observation space and rewards are finite', () => {
-    for (const [k, task] of tasks.entries()) {
-      env.setTask(task);
-      const r = rollout(env, k, createRng(3).fork(k));
-      const { low, high } = env.observationSpace;
-      for (const o of r.obs) {
-        expect(o.length).toBe(low.length);
-        o.forEach((x, i) => {
-          expect(Number.isFinite(x)).toBe(true);
-          expect(x).toBeGreaterThanOrEqual(low[i]!);
-          expect(x).toBeLessThanOrEqual(high[i]!);
-        });
-      }
-      for (const x of r.rewards) expect(Number.isFinite(x)).toBe(true);
-    }
-  });
-
-  it('truncates exactly at maxEpisodeSteps and refuses to step past the end', () => {
-    env.setTask(tasks[0]!);
-    const zero = new Float32Array(env.actionSpace.shape[0]);
-    const r = rollout(env, 0, createRng(4), () => zero);
-    if (!r.terminated) {
-      expect(r.steps).toBe(env.maxEpisodeSteps);
-      expect(r.truncated).toBe(true);
-    } else {
-      expect(r.steps).toBeLessThanOrEqual(env.maxEpisodeSteps);
-    }
-    expect(() => env.step(zero)).toThrow();
+  it('passes the env checker (envs/check.ts): spaces, tasks, seeding, observations, rewards, episode ends', () => {
+    expect(checkEnv(factory, { id: name.split(' ')[0]!, tasks: 3 })).toEqual([]);
   });
 });
 

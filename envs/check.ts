@@ -1,0 +1,171 @@
+/**
+ * The env checker (Gymnasium's `check_env` in spirit): what the samplers, the evaluation and the
+ * oracle rely on of a {@link MetaEnv}, checked on a few tasks and episodes with random actions.
+ * Used by `metarl check` and by the test suite on every registered env. Browser-safe.
+ */
+import { createRng, type Rng } from '../src/rng.ts';
+import type { Box, MetaEnv, Task } from '../src/types.ts';
+
+/** Settings of {@link checkEnv}. */
+export interface CheckEnvOptions {
+  /** The id the env is registered under; its instances must carry it. */
+  id?: string;
+  /** Tasks to draw and roll out (default 3). */
+  tasks?: number;
+}
+
+function randomAction(space: Box, rng: Rng): Float32Array {
+  return Float32Array.from(space.low, (l, i) => {
+    const h = space.high[i]!;
+    return Number.isFinite(l) && Number.isFinite(h) ? rng.uniformRange(l, h) : rng.normal();
+  });
+}
+
+/** One episode's observations and rewards, and how it ended; `act(t)` gives the actions (default random). */
+function rollout(env: MetaEnv, seed: number, act: (t: number) => Float32Array, problems: string[]) {
+  const obs: Float32Array[] = [Float32Array.from(env.reset({ seed }).obs)];
+  const rewards: number[] = [];
+  for (let t = 0; t < env.maxEpisodeSteps + 1; t++) {
+    const r = env.step(act(t));
+    obs.push(Float32Array.from(r.obs));
+    rewards.push(r.reward);
+    if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
+      problems.push(`step ${t}: terminated and truncated must be booleans, got ${JSON.stringify(r.terminated)} and ${JSON.stringify(r.truncated)}`);
+      return { obs, rewards, steps: t + 1, terminated: Boolean(r.terminated), truncated: Boolean(r.truncated) };
+    }
+    if (r.terminated && r.truncated) problems.push(`step ${t}: terminated and truncated are both set (truncated is for the time limit of a step that is not terminal)`);
+    if (r.terminated || r.truncated) return { obs, rewards, steps: t + 1, terminated: r.terminated, truncated: r.truncated };
+  }
+  problems.push(`an episode ran past maxEpisodeSteps (${env.maxEpisodeSteps}) without being truncated`);
+  return { obs, rewards, steps: env.maxEpisodeSteps + 1, terminated: false, truncated: false };
+}
+
+const same = (a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]) =>
+  a.length === b.length && a.every((x, i) => x.length === b[i]!.length && Array.from(x).every((v, j) => Object.is(v, b[i]![j])));
+
+/**
+ * What is wrong with the env `make` builds: an empty list when nothing is. Checks that
+ * - `id` is the registered id (`opts.id`), the spaces are well formed, `maxEpisodeSteps` is a positive integer;
+ * - `sampleTasks` is reproducible from the rng's state, varies with it, and gives JSON tasks that
+ *   `setTask`/`getTask` round-trip; `taskVector`, where defined, has `taskDim` finite entries;
+ * - the same seed, task and actions give the same trajectory, also with another instance stepped in between;
+ * - observations have the space's length, are finite and inside the space; rewards are finite;
+ * - an episode ends by `maxEpisodeSteps` (truncated unless terminal) and `step` after the end throws.
+ * A method that throws is reported as a problem, with its message.
+ */
+export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): string[] {
+  const problems: string[] = [];
+  const attempt = (what: string, f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      problems.push(`${what} threw: ${(e as Error).message ?? String(e)}`);
+    }
+  };
+  let env: MetaEnv | undefined;
+  attempt('the factory', () => {
+    env = make();
+  });
+  if (!env) return problems;
+  const e = env;
+
+  if (opts.id !== undefined && e.id !== opts.id) problems.push(`id is ${JSON.stringify(e.id)}, but the env is registered as ${JSON.stringify(opts.id)}`);
+  for (const [name, s] of [['observationSpace', e.observationSpace], ['actionSpace', e.actionSpace]] as const) {
+    const n = s?.shape?.[0];
+    if (!Number.isInteger(n) || n! < 1 || s.shape.length !== 1) {
+      problems.push(`${name}.shape must be [n] with n ≥ 1, got ${JSON.stringify(s?.shape)}`);
+      continue;
+    }
+    if (s.low?.length !== n || s.high?.length !== n) problems.push(`${name}: low and high must have ${n} entries, got ${s.low?.length} and ${s.high?.length}`);
+    else for (let i = 0; i < n!; i++) if (!(s.low[i]! <= s.high[i]!)) problems.push(`${name}: low[${i}] = ${s.low[i]} is not ≤ high[${i}] = ${s.high[i]}`);
+  }
+  if (!Number.isInteger(e.maxEpisodeSteps) || e.maxEpisodeSteps < 1) problems.push(`maxEpisodeSteps must be a positive integer, got ${e.maxEpisodeSteps}`);
+  if (problems.length > 0) return problems; // the rest needs well-formed spaces
+
+  const n = opts.tasks ?? 3;
+  let tasks: Task[] = [];
+  attempt('sampleTasks', () => {
+    tasks = e.sampleTasks(n, createRng(7).fork('tasks'));
+    if (!Array.isArray(tasks) || tasks.length !== n) {
+      problems.push(`sampleTasks(${n}, rng) must return ${n} tasks, got ${Array.isArray(tasks) ? tasks.length : typeof tasks}`);
+      tasks = [];
+      return;
+    }
+    if (JSON.stringify(e.sampleTasks(n, createRng(7).fork('tasks'))) !== JSON.stringify(tasks)) problems.push('sampleTasks is not reproducible: the same rng state gave other tasks (draw from the rng given, not Math.random)');
+    // 20 draws: tasks from a small discrete set (a direction ±1) may coincide for 3.
+    if (JSON.stringify(e.sampleTasks(20, createRng(8).fork('tasks'))) === JSON.stringify(e.sampleTasks(20, createRng(7).fork('tasks')))) problems.push('sampleTasks gave the same 20 tasks for two different rng states');
+  });
+  for (const [k, t] of tasks.entries()) {
+    attempt(`setTask/getTask of task ${k}`, () => {
+      const json = JSON.stringify(t);
+      e.setTask(JSON.parse(json) as Task);
+      if (JSON.stringify(e.getTask()) !== json) problems.push(`task ${k} does not round-trip through JSON, setTask and getTask: ${json} came back as ${JSON.stringify(e.getTask())}`);
+    });
+    if (e.taskVector) {
+      attempt(`taskVector of task ${k}`, () => {
+        const v = e.taskVector!(t);
+        if (e.taskDim === undefined || v.length !== e.taskDim || !Array.from(v).every(Number.isFinite)) problems.push(`taskVector(task ${k}) must have taskDim (${e.taskDim}) finite entries, got ${JSON.stringify(Array.from(v))}`);
+      });
+    }
+  }
+  if (tasks.length === 0) return problems;
+
+  attempt('a seeded rollout', () => {
+    const act = (seed: number) => {
+      const rng = createRng(seed).fork('act');
+      return () => randomAction(e.actionSpace, rng);
+    };
+    const a = make();
+    const b = make();
+    const other = make();
+    a.setTask(tasks[0]!);
+    b.setTask(tasks[0]!);
+    other.setTask(tasks[Math.min(1, tasks.length - 1)]!);
+    const ra = rollout(a, 123, act(1), problems);
+    other.reset({ seed: 9 });
+    for (let i = 0; i < 5; i++) {
+      const r = other.step(randomAction(other.actionSpace, createRng(2).fork(i)));
+      if (r.terminated || r.truncated) other.reset();
+    }
+    const rb = rollout(b, 123, act(1), []);
+    if (!same(ra.obs, rb.obs) || !same([ra.rewards], [rb.rewards])) problems.push('the same reset seed, task and actions gave another trajectory (the env keeps state outside its instance, or draws from an unseeded source)');
+  });
+
+  const { low, high } = e.observationSpace;
+  for (const [k, task] of tasks.entries()) {
+    attempt(`the episode of task ${k}`, () => {
+      e.setTask(task);
+      const rng = createRng(3).fork(k);
+      const r = rollout(e, k, () => randomAction(e.actionSpace, rng), problems);
+      for (const [t, o] of r.obs.entries()) {
+        const where = t === 0 ? 'reset' : `step ${t - 1}`;
+        if (o.length !== low.length) {
+          problems.push(`task ${k}, ${where}: observation of length ${o.length}, observationSpace.shape is [${low.length}]`);
+          return;
+        }
+        const bad = Array.from(o).findIndex((x, i) => !Number.isFinite(x) || x < low[i]! || x > high[i]!);
+        if (bad >= 0) {
+          problems.push(`task ${k}, ${where}: observation[${bad}] = ${o[bad]} is not finite or outside [${low[bad]}, ${high[bad]}]`);
+          return;
+        }
+      }
+      const t = r.rewards.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+      if (t >= 0) problems.push(`task ${k}, step ${t}: reward ${r.rewards[t]} is not a finite number`);
+    });
+  }
+
+  attempt('an episode of zero actions', () => {
+    e.setTask(tasks[0]!);
+    const zero = new Float32Array(e.actionSpace.shape[0]).map((_, i) => Math.min(Math.max(0, e.actionSpace.low[i]!), e.actionSpace.high[i]!));
+    const r = rollout(e, 0, () => zero, problems);
+    if (r.truncated && r.steps !== e.maxEpisodeSteps) problems.push(`an episode was truncated after ${r.steps} steps, not at maxEpisodeSteps (${e.maxEpisodeSteps})`);
+    let threw = false;
+    try {
+      e.step(zero);
+    } catch {
+      threw = true;
+    }
+    if (!threw) problems.push('step after the end of an episode did not throw (it must, until reset is called)');
+  });
+  return problems;
+}

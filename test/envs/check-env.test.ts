@@ -1,0 +1,156 @@
+/**
+ * The env checker (envs/check.ts) finds each kind of fault it claims to: every env below is
+ * Navigation2D with one thing broken, and the checker's report names it (and a sound env has none).
+ */
+import { describe, expect, it } from 'vitest';
+import { checkEnv } from '../../envs/index.ts';
+import { Navigation2DEnv, type NavigationTask } from '../../envs/navigation-2d.ts';
+import type { Rng } from '../../src/rng.ts';
+import type { Box, StepResult } from '../../src/types.ts';
+
+const box = (low: number[], high: number[]): Box => ({ shape: [low.length], low: Float32Array.from(low), high: Float32Array.from(high) });
+
+/** Navigation2D under the id `Check-v0`, the id the checks below expect. */
+class Sound extends Navigation2DEnv {
+  override readonly id: string = 'Check-v0';
+}
+
+let shared = 0; // state outside the instance, for the seeding fault
+let unseeded = 0.123; // an rng the env does not get from its caller
+
+const faults: [string, () => Navigation2DEnv, string][] = [
+  ['an id other than the registered one', () => new Navigation2DEnv(), 'id is "Navigation2D-v0", but the env is registered as "Check-v0"'],
+  ['a space with low > high', () => Object.assign(new Sound(), { actionSpace: box([0.1, -0.1], [-0.1, 0.1]) }), 'actionSpace: low[0] = 0.10000000149011612 is not ≤ high[0]'],
+  [
+    'tasks not drawn from the rng given',
+    () =>
+      new (class extends Sound {
+        override sampleTasks(n: number): NavigationTask[] {
+          return Array.from({ length: n }, () => ({ goal: [(unseeded = (unseeded * 9301 + 0.49297) % 1) - 0.5, 0] as [number, number] }));
+        }
+      })(),
+    'sampleTasks is not reproducible',
+  ],
+  [
+    'getTask that loses a field',
+    () =>
+      new (class extends Sound {
+        override sampleTasks(n: number, rng: Rng): NavigationTask[] {
+          return super.sampleTasks(n, rng).map((t) => ({ ...t, speed: 1 }));
+        }
+      })(),
+    'task 0 does not round-trip through JSON, setTask and getTask',
+  ],
+  ['a taskVector of the wrong length', () => Object.assign(new Sound(), { taskDim: 3 }), 'taskVector(task 0) must have taskDim (3) finite entries'],
+  [
+    'state shared between instances',
+    () =>
+      new (class extends Sound {
+        override step(action: Float32Array): StepResult {
+          const r = super.step(action);
+          return { ...r, reward: r.reward + 1e-3 * shared++ };
+        }
+      })(),
+    'the same reset seed, task and actions gave another trajectory',
+  ],
+  [
+    'an observation of the wrong length',
+    () =>
+      new (class extends Sound {
+        override step(action: Float32Array): StepResult {
+          return { ...super.step(action), obs: new Float32Array(3) };
+        }
+      })(),
+    'step 0: observation of length 3, observationSpace.shape is [2]',
+  ],
+  ['an observation outside its space', () => Object.assign(new Sound(), { observationSpace: box([0.5, 0.5], [1, 1]) }), 'reset: observation[0] = 0 is not finite or outside [0.5, 1]'],
+  [
+    'a NaN reward',
+    () =>
+      new (class extends Sound {
+        override step(action: Float32Array): StepResult {
+          return { ...super.step(action), reward: Number.NaN };
+        }
+      })(),
+    'step 0: reward NaN is not a finite number',
+  ],
+  [
+    'no time limit',
+    () =>
+      new (class extends Sound {
+        private pos = new Float32Array(2);
+        override reset() {
+          this.pos = new Float32Array(2);
+          return { obs: this.pos.slice() };
+        }
+        override step(action: Float32Array): StepResult {
+          this.pos[0] = this.pos[0]! + 1e-4 * action[0]!;
+          return { obs: this.pos.slice(), reward: -1, terminated: false, truncated: false };
+        }
+      })(),
+    'an episode ran past maxEpisodeSteps (100) without being truncated',
+  ],
+  [
+    'terminated and truncated together',
+    () =>
+      new (class extends Sound {
+        override step(action: Float32Array): StepResult {
+          const r = super.step(action);
+          return r.truncated ? { ...r, terminated: true } : r;
+        }
+      })(),
+    'terminated and truncated are both set',
+  ],
+  [
+    'truncation before the time limit',
+    () =>
+      new (class extends Sound {
+        private t = 0;
+        override reset(opts?: { seed?: number }) {
+          this.t = 0;
+          return super.reset(opts);
+        }
+        override step(action: Float32Array): StepResult {
+          const r = super.step(action);
+          return ++this.t === 50 && !r.terminated ? { ...r, truncated: true } : r;
+        }
+      })(),
+    'an episode was truncated after 50 steps, not at maxEpisodeSteps (100)',
+  ],
+  [
+    'stepping past the end',
+    () =>
+      new (class extends Sound {
+        private over = false;
+        override reset(opts?: { seed?: number }) {
+          this.over = false;
+          return super.reset(opts);
+        }
+        override step(action: Float32Array): StepResult {
+          if (this.over) return { obs: new Float32Array(2), reward: 0, terminated: false, truncated: true };
+          const r = super.step(action);
+          this.over = r.terminated || r.truncated;
+          return r;
+        }
+      })(),
+    'step after the end of an episode did not throw',
+  ],
+  [
+    'a factory that throws',
+    () => {
+      throw new Error('no such asset');
+    },
+    'the factory threw: no such asset',
+  ],
+];
+
+describe('checkEnv', () => {
+  it('finds nothing wrong with a sound env', () => {
+    expect(checkEnv(() => new Sound(), { id: 'Check-v0' })).toEqual([]);
+  });
+
+  it.each(faults)('reports %s', (_, make, problem) => {
+    const problems = checkEnv(make, { id: 'Check-v0' });
+    expect(problems.join('\n')).toContain(problem);
+  });
+});
