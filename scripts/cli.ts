@@ -419,6 +419,7 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     process.stderr.write(`metarl: ${e instanceof UsageError ? err.message : err.message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
     process.exit(2);
   }
-  process.stderr.write(`metarl: internal error: ${err.stack ?? String(e)}\n`);
+  const cause = (err as { cause?: unknown }).cause;
+  process.stderr.write(`metarl: internal error: ${err.stack ?? String(e)}\n${cause instanceof Error ? `caused by: ${cause.stack}\n` : ''}`);
   process.exit(1);
 });

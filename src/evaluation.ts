@@ -76,6 +76,16 @@ export function evaluateAdaptation(
   opts.tasks.forEach((task, ti) => {
     let theta = params;
     for (let k = 0; k <= opts.steps; k++) {
+      try {
+        evaluateStep(k);
+      } catch (e) {
+        // An env that throws (one's own, say): say which task and step, keeping the original as the cause.
+        throw new Error(`evaluation: task ${ti} ${JSON.stringify(task)} failed at step ${k}: ${(e as Error).message ?? String(e)}`, { cause: e });
+      }
+    }
+    opts.onTask?.(ti + 1, opts.tasks.length);
+
+    function evaluateStep(k: number): void {
       const rng = opts.rng.fork('episodes', ti, k);
       let ep: Episodes;
       if (opts.batchTimesteps === undefined) {
@@ -92,7 +102,6 @@ export function evaluateAdaptation(
         theta = adaptValues(policy, theta, pgData(ep, estimateAdvantages(ep, opts.advantages)), lr, opts.lrScale ?? null);
       }
     }
-    opts.onTask?.(ti + 1, opts.tasks.length);
   });
   return perStep.map((xs, step) =>
     opts.batchTimesteps === undefined

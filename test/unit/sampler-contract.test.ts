@@ -1,12 +1,14 @@
 /**
  * The sampler refuses an env whose observations do not have the length the policy takes (as an env
  * of one's own whose `reset` or `step` disagrees with its `observationSpace`), naming the env, the
- * call and both lengths, instead of feeding the policy shifted or truncated inputs.
+ * call and both lengths, instead of feeding the policy shifted or truncated inputs. And the
+ * evaluation says which task and step an env failed on.
  */
 import { describe, expect, it } from 'vitest';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { GaussianMlpPolicy } from '../../src/policy.ts';
 import { sampleEpisodes } from '../../src/sampler.ts';
+import { evaluateAdaptation } from '../../src/evaluation.ts';
 import { createRng } from '../../src/rng.ts';
 import type { StepResult } from '../../src/types.ts';
 
@@ -48,5 +50,27 @@ describe('sampleEpisodes and observation lengths', () => {
     expect(() => sample([new Navigation2DEnv(), new WrongObs('step', 3)])).toThrow('Navigation2D-v0: step() returned an observation of length 3');
     const ep = sample([new Navigation2DEnv(), new Navigation2DEnv()]);
     expect(ep.lengths).toEqual(Int32Array.of(100, 100));
+  });
+});
+
+describe('evaluateAdaptation and a failing env', () => {
+  it('names the task and the step, and keeps the env\'s error as the cause', () => {
+    class Picky extends Navigation2DEnv {
+      override setTask(task: { goal: [number, number] }): void {
+        if (task.goal[0] > 0.4) throw new RangeError('goal too far east');
+        super.setTask(task);
+      }
+    }
+    const tasks = [{ goal: [0.1, 0.1] as [number, number] }, { goal: [0.45, 0] as [number, number] }];
+    let error: Error | undefined;
+    try {
+      evaluateAdaptation(policy, policy.init(createRng(1)), () => new Picky(), {
+        tasks, steps: 0, episodes: 2, fastLr: 0.1, advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, regCoeff: 1e-5 }, rng: createRng(4),
+      });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toBe('evaluation: task 1 {"goal":[0.45,0]} failed at step 0: goal too far east');
+    expect((error as { cause?: unknown }).cause).toBeInstanceOf(RangeError);
   });
 });
