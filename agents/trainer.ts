@@ -29,6 +29,7 @@ export interface TrainOptions {
   /**
    * Modules the workers import before making envs (ones that `register` custom envs): file URLs, or
    * file paths (relative ones from the current directory). Needed with more than one worker.
+   * Recorded as given as `envModules` in a new run's `out/config.json`.
    */
   envModules?: Array<string | URL>;
   /**
@@ -249,7 +250,9 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
     }
     mkdirSync(opts.out, { recursive: true });
-    writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), versions: versions() }, null, 2));
+    // The modules that register the env, so that a later command missing them can name them.
+    const envModules = opts.envModules?.map((m) => String(m));
+    writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), ...(envModules?.length && { envModules }), versions: versions() }, null, 2));
     writeFileSync(progressPath, '');
   }
   const workers = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
 import { listEnvs } from '../envs/index.ts';
@@ -68,6 +68,26 @@ export function requireRunDir(flag: string, path: string | undefined): asserts p
   if (!path) throw new ConfigError(flag, undefined, 'is required');
   const problem = runDirProblem(path);
   if (problem !== null) throw new ConfigError(flag, path, problem);
+  runDirs.push(path);
+}
+
+/** The run directories this command was given (checked by {@link requireRunDir}). */
+const runDirs: string[] = [];
+
+/**
+ * The env modules a run recorded (`envModules` in its `config.json`, or its parent run's for a
+ * snapshot) as file paths; empty when none or unreadable.
+ */
+function recordedEnvModules(runDir: string): string[] {
+  for (const file of [join(runDir, 'config.json'), join(runDir, '..', '..', 'config.json')]) {
+    try {
+      const doc = JSON.parse(readFileSync(file, 'utf8')) as { envModules?: unknown };
+      if (Array.isArray(doc.envModules)) return doc.envModules.map((m) => (String(m).startsWith('file:') ? fileURLToPath(String(m)) : String(m)));
+    } catch {
+      // no config.json there: try the next place
+    }
+  }
+  return [];
 }
 
 /**
@@ -127,10 +147,13 @@ export function envModuleIds(): string[] {
 }
 
 /**
- * What to add to an "unknown env id" message: which ids the `--env-module` files registered when
- * some were given, else that an env of one's own needs the flag.
+ * What to add to an "unknown env id" message: with no `--env-module` given, the modules the
+ * command's runs were trained with (recorded in their `config.json`) or else that an env of one's
+ * own needs the flag; with some given, which ids they registered.
  */
 export function unknownEnvHint(): string {
+  const recorded = [...new Set(runDirs.flatMap(recordedEnvModules))];
+  if (loadedEnvModules.length === 0 && recorded.length > 0) return ` (the run was trained with --env-module ${recorded.join(' --env-module ')}: pass it again)`;
   if (loadedEnvModules.length === 0) return ' (an env of your own: pass the file that registers it with --env-module FILE)';
   const what = loadedEnvModules.map(({ file, ids }) => `${file} registered ${ids.length > 0 ? ids.join(', ') : 'no env'}`);
   return ` (--env-module: ${what.join('; ')})`;

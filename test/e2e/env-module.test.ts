@@ -66,8 +66,11 @@ describe('--env-module', () => {
     expectUserError(metarl('compare', '--random', '--out', join(dir, 'cmp2')), '--env', 'is required when no --runs are given');
   }, 300_000);
 
-  it("without the flag the run's env is unknown, and the message names the flag to pass", () => {
-    expectUserError(metarl('evaluate', '--run', run, '--tasks', '2'), 'unknown env id "NavigationRing-v0"', '--env-module FILE');
+  it("without the flag the run's env is unknown, and the message names the module the run was trained with", () => {
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).envModules).toEqual([pathToFileURL(RING).href]);
+    expectUserError(metarl('evaluate', '--run', run, '--tasks', '2'), 'unknown env id "NavigationRing-v0"', `(the run was trained with --env-module ${RING}: pass it again)`);
+    expectUserError(metarl('evaluate', '--run', join(run, 'snapshots', 'it1'), '--tasks', '2'), `--env-module ${RING}`);
+    expectUserError(metarl('train', '--resume', '--out', run), `--env-module ${RING}`);
     expectUserError(metarl('train', '--env', 'NavigationRing-v0', '--out', join(dir, 'x')), 'unknown env id "NavigationRing-v0"', '--env-module FILE');
   }, 60_000);
 
