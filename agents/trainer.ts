@@ -1,7 +1,7 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { ConfigError, DEFAULT_LEARNED_LR_GAIN, RL_ALGOS, SUPERVISED_ALGOS, type TrainConfig } from '../src/config.ts';
+import { ConfigError, DEFAULT_LEARNED_LR_GAIN, RL_ALGOS, SUPERVISED_ALGOS, defaultPreset, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
@@ -140,6 +140,17 @@ export function stalledWarning(outcomes: readonly string[], firstIteration: numb
 /** True for horizon-1 envs with a differentiable loss (they train with {@link SupervisedMetaLearner}). */
 export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
   return typeof (env as Partial<SupervisedMetaEnv>).sampleBatch === 'function';
+}
+
+/**
+ * The preset `metarl train` uses for `env` when none is given: by the env's kind for a supervised
+ * env (`sine` for regression, `omniglot` for classification), so that one of one's own with another
+ * name gets a supervised config; else by its id ({@link defaultPreset}: `cheetah` for `HalfCheetah…`,
+ * otherwise `navigation`).
+ */
+export function presetFor(env: MetaEnv): string {
+  if (isSupervised(env)) return env.loss === 'mse' ? 'sine' : 'omniglot';
+  return defaultPreset(env.id);
 }
 
 /**

@@ -13,7 +13,7 @@ import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
-import { assertNoRun, envFactory, isSupervised, train } from '../agents/trainer.ts';
+import { assertNoRun, envFactory, isSupervised, presetFor, train } from '../agents/trainer.ts';
 import { evaluateSupervised, fewShotClassifier, heldOutTasks } from '../agents/supervised-meta.ts';
 import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
 import { loadOneShotRuns } from '../envs/omniglot-files.ts';
@@ -95,7 +95,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
     if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
     if (o['first-order']) cli.adaptation = { firstOrder: true };
     if (o.algo !== undefined) cli.algo = o.algo;
-    config = resolveConfig(envId, o.preset, fileCfg, cli);
+    config = resolveConfig(envId, o.preset ?? presetFor(make(envId)), fileCfg, cli);
     assertNoRun(out);
   }
   await initBackend(backend, { log });

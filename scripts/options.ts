@@ -149,7 +149,7 @@ export const FLAG_HELP: Readonly<Record<string, string>> = {
   json: 'also write the results as JSON to this file',
   'train.env': 'env id to train on (default Navigation2D-v0, or the env of the --config file)',
   'train.config': "JSON file of config overrides, nested like the config (README \"Configuration\"); a run's own config.json works too",
-  'train.preset': 'named base config: navigation, cheetah, sine, omniglot or tiny (default: the one the env id starts like)',
+  'train.preset': 'named base config: navigation, cheetah, sine, omniglot or tiny (default: sine or omniglot for a supervised env, cheetah for HalfCheetah…, else navigation)',
   'train.seed': 'root seed of every random stream (default 1)',
   'train.iterations': "meta-iterations to run (default: the preset's; with --resume, the new total)",
   'train.meta-batch-size': 'tasks per meta-iteration',

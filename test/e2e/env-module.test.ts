@@ -117,6 +117,23 @@ describe('--env-module', () => {
     expectUserError(metarl('train', '--env-module', odd, '--env', 'NoOracle-v0', '--algo', 'oracle', '--preset', 'tiny', '--out', join(dir, 'o')), 'algo', 'NoOracle-v0 has no oracle view', 'taskVector');
   }, 60_000);
 
+  it('a supervised env of its own gets a supervised preset without --preset', () => {
+    const line = join(dir, 'line.mts');
+    writeFileSync(
+      line,
+      [
+        `import { SineRegressionEnv, register } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};`,
+        "class LineRegression extends SineRegressionEnv { override readonly id = 'LineRegression-v0'; override target(x: number, task = this.getTask()) { return 0.2 * task.amplitude * x + task.phase; } }",
+        "register({ id: 'LineRegression-v0', factory: () => new LineRegression(), description: 'lines' });",
+      ].join('\n'),
+    );
+    const out = join(dir, 'line');
+    const t = metarl('train', '--env-module', line, '--env', 'LineRegression-v0', '--iterations', '2', '--out', out);
+    expect(t.code, t.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).config;
+    expect([config.algo, config.supervised.shots]).toEqual(['maml', 10]);
+  }, 60_000);
+
   it('check: the env checker passes the example and lists what is wrong with a faulty env (exit 1)', () => {
     const ok = metarl('check', '--env-module', RING);
     expect(ok.code, ok.stderr).toBe(0);
