@@ -104,6 +104,14 @@ export function assertNoRun(dir: string): void {
   if (checkpointed) throw new ConfigError('--out', dir, 'already holds a run; pass --resume to continue it or choose another directory');
 }
 
+/** `seconds` as `45s`, `12m05s` or `3h07m`, for the estimate of the time left. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
 /** One line of `progress.jsonl`: the step logs plus the live tensor count. */
 export type ProgressRecord = (StepLogs | SupervisedStepLogs) & { numTensors: number };
 
@@ -290,6 +298,9 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
   const records: ProgressRecord[] = [];
   const end = opts.stopAfter !== undefined ? Math.min(config.iterations, start + opts.stopAfter) : config.iterations;
   let lastLine = performance.now();
+  const loopStart = performance.now();
+  // Time left at the mean pace of this process's iterations so far.
+  const eta = (it: number) => (it + 1 < end ? `  eta ${formatDuration(((performance.now() - loopStart) / 1000 / (it + 1 - start)) * (end - it - 1))}` : '');
   const outcomes: string[] = [];
   try {
     for (let it = start; it < end; it++) {
@@ -303,7 +314,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
             .toFixed(2)
             .padStart(8)}  kl ${logs.kl.toExponential(2)}  ${logs.stepOutcome}${logs.lineSearchAccepted ? `(${logs.lineSearchSteps})` : ''}${
               logs.cgStop === 'truncated' ? `  cg truncated at ${logs.cgIterations}` : ''
-            }${logs.lrScale ? `  s ${logs.lrScale.mean.toFixed(3)} [${logs.lrScale.min.toFixed(2)}, ${logs.lrScale.max.toFixed(2)}]` : ''}  ${logs.time.total.toFixed(1)}s`,
+            }${logs.lrScale ? `  s ${logs.lrScale.mean.toFixed(3)} [${logs.lrScale.min.toFixed(2)}, ${logs.lrScale.max.toFixed(2)}]` : ''}  ${logs.time.total.toFixed(1)}s${eta(it)}`,
         );
         outcomes.push(logs.stepOutcome);
         const warning = stalledWarning(outcomes, start, config);
@@ -311,7 +322,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       } else if ((it + 1) % 100 === 0 || it === start || it + 1 === end || performance.now() - lastLine > 10_000) {
         // Sine iterations take milliseconds: a line every 100 of them, or every 10 s for slower ones (Omniglot).
         lastLine = performance.now();
-        log(`it ${String(it + 1).padStart(6)}/${config.iterations}  query loss before ${logs.lossBefore.toFixed(4)}  after ${logs.lossAfter.toFixed(4)}  ${logs.time.total.toFixed(2)}s/it`);
+        log(`it ${String(it + 1).padStart(6)}/${config.iterations}  query loss before ${logs.lossBefore.toFixed(4)}  after ${logs.lossAfter.toFixed(4)}  ${logs.time.total.toFixed(2)}s/it${eta(it)}`);
       }
       if ((it + 1) % config.checkpointEvery === 0 || it + 1 === config.iterations) {
         checkpoint(it + 1);
