@@ -1,30 +1,8 @@
 /** Training curves from a run's `progress.jsonl`, drawn as plain SVG. */
 
-/** The fields of a `progress.jsonl` line the page plots. */
-export interface ProgressPoint {
-  iteration: number;
-  returnsBefore: number;
-  returnsAfter: number;
-}
+import type { ProgressPoint } from '../src/progress.ts';
 
-/** Parses `progress.jsonl` (one JSON object per line; blank lines ignored). */
-export function parseProgress(text: string): ProgressPoint[] {
-  const out: ProgressPoint[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let r: Partial<ProgressPoint>;
-    try {
-      r = JSON.parse(line) as Partial<ProgressPoint>;
-    } catch (e) {
-      throw new Error(`progress.jsonl line ${i + 1}: not valid JSON (${(e as Error).message})`);
-    }
-    if (typeof r.iteration !== 'number' || typeof r.returnsBefore !== 'number' || typeof r.returnsAfter !== 'number') {
-      throw new Error(`progress.jsonl line ${i + 1}: missing iteration, returnsBefore or returnsAfter`);
-    }
-    out.push({ iteration: r.iteration, returnsBefore: r.returnsBefore, returnsAfter: r.returnsAfter });
-  });
-  return out;
-}
+export { parseProgress, type ProgressPoint } from '../src/progress.ts';
 
 /** "Nice" tick values covering [lo, hi] (about `n` of them). */
 export function ticks(lo: number, hi: number, n = 5): number[] {

@@ -6,10 +6,13 @@
  * Bad input exits with code 2 and one line naming the field and the value.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
-import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
+import { ConfigError, SUPERVISED_ALGOS, resolveConfig, validateConfig } from '../src/config.ts';
+import { lineChartSvg } from '../src/line-chart.ts';
+import { parseProgress } from '../src/progress.ts';
+import { trainingCurvesSpec } from '../agents/curves.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
@@ -32,7 +35,7 @@ import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
 import { DEFAULT_EVAL_SEED, checkOutFile, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
 import {
-  BACKENDS, CHECK_OPTIONS, COMMAND_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
+  BACKENDS, CHECK_OPTIONS, COMMAND_OPTIONS, PLOT_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
 
 /** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed (DEFAULT_EVAL_SEED). */
@@ -354,6 +357,47 @@ async function cmdCheck(argv: string[]): Promise<void> {
   if (failed > 0) process.exitCode = 1;
 }
 
+/**
+ * `metarl plot --run DIR [--run DIR …] [--smooth N] --out FILE.svg`: training curves (return
+ * before and after adaptation per meta-iteration) from runs' `progress.jsonl`, as SVG and PNG.
+ */
+async function cmdPlot(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: PLOT_OPTIONS });
+  const dirs = o.run ?? [];
+  if (dirs.length === 0) throw new ConfigError('--run', undefined, 'is required (a run directory; repeat it for several runs)');
+  if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png is written beside it)');
+  if (!o.out.endsWith('.svg')) throw new ConfigError('--out', o.out, 'must end in .svg');
+  checkOutFile('--out', o.out);
+  const names = dirs.map((d) => basename(resolve(d)));
+  const runs = dirs.map((dir, i) => {
+    const path = join(dir, 'progress.jsonl');
+    if (!existsSync(path)) throw new ConfigError('--run', dir, 'has no progress.jsonl: pass a directory metarl train wrote');
+    let points;
+    try {
+      points = parseProgress(readFileSync(path, 'utf8'));
+    } catch (e) {
+      throw new ConfigError('--run', dir, (e as Error).message);
+    }
+    if (points.length === 0) throw new ConfigError('--run', dir, 'has no iterations in its progress.jsonl yet');
+    let algo: unknown;
+    try {
+      algo = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { config?: { algo?: unknown } }).config?.algo;
+    } catch {
+      algo = undefined; // no config.json: label the returns as RL returns
+    }
+    // Two runs of the same folder name (runs/a/seed1, runs/b/seed1) are told apart by their path.
+    const name = names.filter((n) => n === names[i]).length > 1 ? dir : names[i]!;
+    return { name, points, supervised: (SUPERVISED_ALGOS as readonly unknown[]).includes(algo) };
+  });
+  const longest = Math.max(...runs.map((r) => r.points.length));
+  const smooth = intOpt('smooth', o.smooth, 1) ?? Math.max(1, Math.round(longest / 50));
+  const svg = lineChartSvg(trainingCurvesSpec(runs, smooth));
+  writeFileSync(o.out, svg);
+  const png = o.out.replace(/\.svg$/, '.png');
+  writeFileSync(png, await svgToPng(svg));
+  process.stdout.write(`${runs.map((r) => `${r.name}: ${r.points.length} iterations`).join(', ')}; moving average over ${smooth}; wrote ${o.out} and ${png}\n`);
+}
+
 /** The usage lines of one command (its first line and the indented continuation lines). */
 function commandUsage(cmd: string): string {
   const lines = USAGE.split('\n');
@@ -386,6 +430,8 @@ async function main(argv: string[]): Promise<void> {
       return cmdOneShot(rest);
     case 'check':
       return cmdCheck(rest);
+    case 'plot':
+      return cmdPlot(rest);
     case 'inspect':
       return cmdInspect(rest);
     case 'compare':

@@ -97,6 +97,9 @@ export const ONESHOT_OPTIONS = {
   json: { type: 'string' },
 } as const;
 
+/** `metarl plot`. */
+export const PLOT_OPTIONS = { run: { type: 'string', multiple: true }, smooth: { type: 'string' }, out: { type: 'string' } } as const;
+
 /** `metarl check`. */
 export const CHECK_OPTIONS = { env: { type: 'string' }, ...ENV_MODULE, tasks: { type: 'string' } } as const;
 
@@ -114,6 +117,7 @@ export const COMMAND_OPTIONS = {
   oneshot: ONESHOT_OPTIONS,
   inspect: INSPECT_OPTIONS,
   check: CHECK_OPTIONS,
+  plot: PLOT_OPTIONS,
 } as const;
 
 /** The command names `metarl` accepts. */
@@ -136,6 +140,7 @@ export const USAGE_COMMANDS = `usage:
   metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE] [--backend B]
   metarl inspect --run DIR [--json FILE]
   metarl check [--env ID] [--env-module FILE] [--tasks 3]
+  metarl plot --run DIR [--run DIR …] [--smooth N] --out FILE.svg
   metarl --version`;
 
 /**
@@ -199,6 +204,9 @@ export const FLAG_HELP: Readonly<Record<string, string>> = {
   'render.out': 'the animated .svg to write; a .png filmstrip is written beside it (required)',
   'check.env': 'the env to check (default: the envs the --env-module files register, else every registered env)',
   'check.tasks': 'tasks drawn and rolled out (default 3)',
+  'plot.run': 'a run directory (with its progress.jsonl); repeat to draw several runs in one figure',
+  'plot.smooth': 'moving average over this many iterations (default: about a fiftieth of the longest run, at least 1)',
+  'plot.out': 'the .svg to write; a .png is written beside it (required)',
   'oneshot.data': "one_shot_runs.zip (default: beside the Omniglot data)",
   'oneshot.steps': "adaptation steps (default: the run's inner steps)",
 };

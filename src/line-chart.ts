@@ -7,6 +7,10 @@ export interface ChartSeries {
   err?: number[];
   /** Draw as a horizontal dashed reference line at y[0] across the whole x range. */
   reference?: boolean;
+  /** Draw the line dashed (e.g. the return before adaptation beside the one after). */
+  dashed?: boolean;
+  /** Index into the palette; default the series' position (series sharing a colour share a run). */
+  colorIndex?: number;
 }
 
 /** What {@link lineChartSvg} draws. */
@@ -21,6 +25,8 @@ export interface ChartSpec {
   integerX?: boolean;
   /** A fixed y range [lo, hi]; what lies outside is clipped at the plot's edge. Default: the data's range. */
   yRange?: [number, number];
+  /** A dot at every point. Default true; false for long curves (training returns per iteration). */
+  markers?: boolean;
 }
 
 /** A series up to its first non-finite y, with non-finite error bars dropped (drawn as none). */
@@ -53,9 +59,12 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
  */
 export function lineChartSvg(spec: ChartSpec): string {
   spec = { ...spec, series: spec.series.map(finitePart) };
-  const W = spec.width ?? 720;
+  // The legend's column grows with its longest label (about 7.8 px a character at 13 px), and the
+  // figure with it, so that long run names are not cut off.
+  const legend = Math.max(170, 50 + 7.8 * Math.max(0, ...spec.series.map((s) => s.label.length)));
+  const W = (spec.width ?? 720) + legend - 170;
   const H = spec.height ?? 460;
-  const m = { l: 78, r: 170, t: 48, b: 62 };
+  const m = { l: 78, r: legend, t: 48, b: 62 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
   const xs = spec.series.filter((s) => !s.reference).flatMap((s) => s.x);
@@ -97,7 +106,8 @@ export function lineChartSvg(spec: ChartSpec): string {
   out.push(`<text x="${m.l + pw / 2}" y="${H - 16}" text-anchor="middle" font-size="14">${esc(spec.xLabel)}</text>`);
   out.push(`<text transform="translate(20 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(spec.yLabel)}</text>`);
   spec.series.forEach((s, k) => {
-    const c = PALETTE[k % PALETTE.length]!;
+    const c = PALETTE[(s.colorIndex ?? k) % PALETTE.length]!;
+    const dash = s.reference || s.dashed ? ' stroke-dasharray="7 5"' : '';
     out.push('<g clip-path="url(#plot)">');
     if (s.y.length === 0) {
       // Nothing finite to draw: the legend entry only.
@@ -105,7 +115,7 @@ export function lineChartSvg(spec: ChartSpec): string {
       out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${f(sy(s.y[0]!))}" y2="${f(sy(s.y[0]!))}" stroke="${c}" stroke-width="2" stroke-dasharray="7 5"/>`);
     } else {
       const pts = s.x.map((x, i) => `${f(sx(x))},${f(sy(s.y[i]!))}`).join(' ');
-      out.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="2.5"/>`);
+      out.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="${spec.markers === false ? 1.8 : 2.5}"${dash}/>`);
       s.x.forEach((x, i) => {
         const e = s.err?.[i] ?? 0;
         if (e > 0) {
@@ -113,13 +123,13 @@ export function lineChartSvg(spec: ChartSpec): string {
           out.push(`<line x1="${X}" x2="${X}" y1="${f(sy(s.y[i]! - e))}" y2="${f(sy(s.y[i]! + e))}" stroke="${c}" stroke-width="1.5"/>`);
           for (const yy of [s.y[i]! - e, s.y[i]! + e]) out.push(`<line x1="${f(sx(x) - 5)}" x2="${f(sx(x) + 5)}" y1="${f(sy(yy))}" y2="${f(sy(yy))}" stroke="${c}" stroke-width="1.5"/>`);
         }
-        out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(s.y[i]!))}" r="4" fill="${c}"/>`);
+        if (spec.markers !== false) out.push(`<circle cx="${f(sx(x))}" cy="${f(sy(s.y[i]!))}" r="4" fill="${c}"/>`);
       });
     }
     out.push('</g>');
     const ly = m.t + 14 + k * 24;
     const lx = m.l + pw + 16;
-    out.push(`<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${c}" stroke-width="2.5"${s.reference ? ' stroke-dasharray="7 5"' : ''}/>`);
+    out.push(`<line x1="${lx}" x2="${lx + 26}" y1="${ly}" y2="${ly}" stroke="${c}" stroke-width="2.5"${dash}/>`);
     out.push(`<text x="${lx + 32}" y="${ly + 4}" font-size="13">${esc(s.label)}</text>`);
   });
   out.push('</svg>');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { createRng } from '../../src/rng.ts';
+import { PNG } from 'pngjs';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-cli-'));
 const json = (...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8'));
@@ -86,6 +87,21 @@ describe('metarl CLI', () => {
       expect(r.stdout).toMatch(/^ {2}--backend +auto \(default/m); // the options, one line each
     }
     expectUserError(metarl('bogus', '--help'), 'bogus');
+  }, 60_000);
+
+  it('plot draws the training curves as SVG and PNG, and names what is wrong with its input', () => {
+    const out = join(tmp(), 'curves.svg');
+    const r = metarl('plot', '--run', run, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('run: 2 iterations; moving average over 1');
+    const svg = readFileSync(out, 'utf8');
+    expect(svg.match(/<polyline /g)).toHaveLength(2); // after and before
+    const png = PNG.sync.read(readFileSync(out.replace(/\.svg$/, '.png')));
+    expect(png.width).toBeGreaterThan(600);
+    expectUserError(metarl('plot', '--run', run), '--out', 'is required');
+    expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), 'c.png')), '--out', 'must end in .svg');
+    expectUserError(metarl('plot', '--run', tmp(), '--out', out), '--run', 'has no progress.jsonl');
+    expectUserError(metarl('plot', '--run', run, '--smooth', '0', '--out', out), '--smooth', '"0"');
   }, 60_000);
 
   it('never overwrites a run', () => {
