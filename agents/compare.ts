@@ -4,7 +4,7 @@ import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
-import { evaluateAdaptation, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
+import { evaluateAdaptation, formatFigure, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
 import { ConfigError } from '../src/config.ts';
 import { envFactory, isSupervised } from './trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks } from './supervised-meta.ts';
@@ -254,7 +254,6 @@ export function comparisonMarkdown(c: Comparison): string {
     : c.batchTimesteps !== undefined
       ? `batches of at least ${c.batchTimesteps} env steps from ${c.episodes} env slots in lockstep (rllab's vectorized sampler)`
       : `${c.episodes} episodes per step`;
-  const digits = c.metric === 'mse' ? 3 : 2;
   const lines = [
     `Adaptation on ${c.tasks} held-out ${c.env} tasks (${c.taskFile !== undefined ? `tasks from ${c.taskFile}, episode seed` : 'seed'} ${c.seed}, ${sampling}; mean ± s.e.m. of the ${metricLabel(c)})`,
     '',
@@ -262,7 +261,7 @@ export function comparisonMarkdown(c: Comparison): string {
     `|---|---|${Array.from({ length: K + 1 }, () => '---').join('|')}|`,
   ];
   for (const m of c.methods) {
-    const cell = (s: StepStat) => formatStepStat(s, (v) => v.toFixed(digits));
+    const cell = (s: StepStat) => formatStepStat(s, formatFigure);
     const cells = Array.from({ length: K + 1 }, (_, k) => (m.steps[k] ? cell(m.steps[k]) : ''));
     lines.push(`| ${m.name} | ${m.algo === 'oracle' ? '–' : m.lr} | ${cells.join(' | ')} |`);
   }

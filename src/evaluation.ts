@@ -127,11 +127,15 @@ export function formatStepStat(s: StepStat, fmt: (v: number) => string): string 
   return `${fmt(s.mean)} ± ${fmt(s.sem)}`;
 }
 
+/** A figure of an evaluation table: 3 decimals below 10 in magnitude, else 2 (`evaluate` and `compare` alike). */
+export function formatFigure(v: number): string {
+  return Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(2);
+}
+
 /** A markdown table of {@link StepStat}s. */
 export function formatStepTable(title: string, stats: readonly StepStat[], rowLabel = 'return (mean ± s.e.m.)'): string {
-  const fmt = (v: number) => (Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(2));
   const head = `| ${title} | ${stats.map((s) => `step ${s.step}`).join(' | ')} |`;
   const sep = `|---|${stats.map(() => '---').join('|')}|`;
-  const row = `| ${rowLabel} | ${stats.map((s) => formatStepStat(s, fmt)).join(' | ')} |`;
+  const row = `| ${rowLabel} | ${stats.map((s) => formatStepStat(s, formatFigure)).join(' | ')} |`;
   return [head, sep, row].join('\n');
 }

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { formatStepTable, meanSem } from '../../src/evaluation.ts';
+import { formatFigure, formatStepTable, meanSem } from '../../src/evaluation.ts';
 
 it('the step table prints mean ± s.e.m. and names a diverged step instead of printing NaN', () => {
   const ok = [-3, -5];
@@ -19,4 +19,8 @@ it('with one task the step table gives the mean alone and says there is no s.e.m
   const one = [-41.25];
   const table = formatStepTable('Env', [{ step: 0, ...meanSem(one), perTask: one }]);
   expect(table.split('\n')[2]).toBe('| return (mean ± s.e.m.) | -41.25 (1 task, no s.e.m.) |');
+});
+
+it('evaluate and compare print a figure alike: 3 decimals below 10 in magnitude, else 2', () => {
+  expect([-41.254, -3.0804, 0.1449, 9.9999, 10, 76.844].map(formatFigure)).toEqual(['-41.25', '-3.080', '0.145', '10.000', '10.00', '76.84']);
 });
