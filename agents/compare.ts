@@ -10,6 +10,8 @@ import { envFactory, isSupervised } from './trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks } from './supervised-meta.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { Task } from '../src/types.ts';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** One method to compare: a trained run, or a fresh random initialisation. */
 export interface MethodSpec {
@@ -127,6 +129,37 @@ export function pairedDifference(a: readonly StepStat[], b: readonly StepStat[])
   return out;
 }
 
+/** The file of method `name`'s result in {@link CompareOptions.partialDir}. */
+function partialFile(dir: string, name: string): string {
+  return join(dir, `${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+}
+
+/** Method `name`'s result from `opts.partialDir` if it was computed with exactly `key`, else null. */
+function readPartial(opts: CompareOptions, name: string, key: unknown): MethodResult | null {
+  if (!opts.partialDir) return null;
+  const file = partialFile(opts.partialDir, name);
+  if (!existsSync(file)) return null;
+  try {
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { key: unknown; result: MethodResult };
+    if (JSON.stringify(doc.key) !== JSON.stringify(key)) return null;
+    // Non-finite returns are written as null by JSON: read them back as NaN.
+    const result = { ...doc.result, steps: doc.result.steps.map((s) => ({ ...s, mean: s.mean ?? Number.NaN, sem: s.sem ?? Number.NaN, perTask: s.perTask.map((v) => v ?? Number.NaN) })) };
+    opts.onReuse?.(name, file);
+    return result;
+  } catch {
+    return null; // unreadable (cut off by a crash): evaluate again
+  }
+}
+
+/** Writes method `name`'s result with its `key` to `opts.partialDir` (a temporary name, then renamed). */
+function writePartial(opts: CompareOptions, name: string, key: unknown, result: MethodResult): void {
+  if (!opts.partialDir) return;
+  mkdirSync(opts.partialDir, { recursive: true });
+  const file = partialFile(opts.partialDir, name);
+  writeFileSync(`${file}.tmp`, JSON.stringify({ key, result }));
+  renameSync(`${file}.tmp`, file);
+}
+
 /** Options of {@link compareMethods}. */
 export interface CompareOptions {
   env: string;
@@ -145,6 +178,15 @@ export interface CompareOptions {
   /** Supervised envs: adapt on this many support examples per task (and score as many queries), as `evaluate --shots`. */
   shots?: number;
   onProgress?: (method: string, done: number, total: number) => void;
+  /**
+   * A folder for each method's result as soon as it is done (`<name>.json`, with what it depends
+   * on: the checkpoint's weights, α, the tasks and the protocol). A method whose file matches is
+   * read back instead of evaluated again, so a comparison stopped part-way loses only the method it
+   * was on. RL envs (a supervised comparison takes minutes); Node only.
+   */
+  partialDir?: string;
+  /** Called when a method's result is read back from `partialDir`. */
+  onReuse?: (method: string, file: string) => void;
 }
 
 /**
@@ -156,14 +198,14 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const results: MethodResult[] = [];
   let reference: TrainConfig | null = null;
   const loaded = opts.methods.map((m) => {
-    if (!m.run) return { m, cfg: null, params: null as ParamValues | null, iteration: 0 };
+    if (!m.run) return { m, cfg: null, params: null as ParamValues | null, iteration: 0, weights: null as string | null };
     const ck = loadCheckpoint(m.run);
     const cfg = validateConfig(ck.meta.config);
     if (cfg.env !== opts.env) throw new ConfigError(`--runs ${m.name}`, m.run, `was trained on ${cfg.env}, not ${opts.env}`);
     if (m.name !== 'oracle' && cfg.algo === 'oracle') throw new ConfigError(`--runs ${m.name}`, m.run, 'is an oracle run; name it oracle');
     if (m.name === 'oracle' && cfg.algo !== 'oracle') throw new ConfigError('--runs oracle', m.run, `is a ${cfg.algo} run, not trained with --algo oracle`);
     if (cfg.algo !== 'oracle') reference ??= cfg;
-    return { m, cfg, params: ck.params, iteration: ck.meta.iteration };
+    return { m, cfg, params: ck.params, iteration: ck.meta.iteration, weights: ck.meta.weightsSha256 as string | null };
   });
   // Random init uses the policy shape and step size of the first non-oracle run (or the preset).
   const base = reference ?? resolveConfig(opts.env, undefined);
@@ -171,14 +213,21 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const taskEnv = envFactory(base)();
   if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);
   const tasks = opts.taskList ?? taskEnv.sampleTasks(opts.tasks, rng.fork('tasks'));
-  for (const { m, cfg, params, iteration } of loaded) {
+  for (const { m, cfg, params, iteration, weights } of loaded) {
     const c = cfg ?? base;
+    const lr = m.lr ?? c.adaptation.fastLr;
+    // Everything the method's result depends on (random init: the seed and the first run's config).
+    const key = { env: opts.env, method: m.name, weights, config: c, lr, tasks, steps: opts.steps, episodes: opts.episodes, batchTimesteps: opts.batchTimesteps ?? null, seed: opts.seed };
+    const done = readPartial(opts, m.name, key);
+    if (done) {
+      results.push(done);
+      continue;
+    }
     const makeEnv = envFactory(c);
     const env = makeEnv();
     const policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], c.policy);
     // A run with learned step sizes holds [θ, s]: s scales every step, whatever its α (`lr`).
     const meta = params ? splitMeta(params, policy.shapes.length, c.adaptation.learnedLr) : { theta: policy.init(createRng(opts.seed).fork('random-init')), lrScale: null };
-    const lr = m.lr ?? c.adaptation.fastLr;
     const steps = c.algo === 'oracle' ? 0 : opts.steps;
     const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {
       tasks,
@@ -192,7 +241,9 @@ export function compareMethods(opts: CompareOptions): Comparison {
       rng,
       onTask: (d, n) => opts.onProgress?.(m.name, d, n),
     });
-    results.push({ name: m.name, run: m.run ?? null, algo: m.run ? c.algo : 'random', lr, iteration, steps: stats });
+    const result: MethodResult = { name: m.name, run: m.run ?? null, algo: m.run ? c.algo : 'random', lr, iteration, steps: stats };
+    writePartial(opts, m.name, key, result);
+    results.push(result);
   }
   const at1 = (name: string) => results.find((r) => r.name === name)?.steps[1]?.mean;
   const oracle = results.find((r) => r.name === 'oracle')?.steps[0]?.mean;

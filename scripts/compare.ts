@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { COMPARE_OPTIONS } from './options.ts';
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
@@ -101,6 +101,9 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     seed,
     ...(shots !== undefined ? { shots } : {}),
     onProgress: (name, d, n) => progress(`${name}: `, d, n),
+    // Each method's result as soon as it is done: the same command after a crash picks up from there.
+    partialDir: join(o.out, 'partial'),
+    onReuse: (name, file) => log(`compare: ${name}: reusing the result in ${file} (same run, tasks and protocol)`),
   });
   mkdirSync(o.out, { recursive: true });
   const md = comparisonMarkdown(result);
@@ -122,5 +125,6 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   });
   writeFileSync(join(o.out, 'figure.svg'), svg);
   writeFileSync(join(o.out, 'figure.png'), await svgToPng(svg));
+  rmSync(join(o.out, 'partial'), { recursive: true, force: true });
   process.stdout.write(`${md}\nwrote ${['results.json', 'results.md', 'figure.svg', 'figure.png'].map((f) => join(o.out!, f)).join(', ')}\n`);
 }

@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest';
 import { formatFigure } from '../../src/evaluation.ts';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { train } from '../../agents/trainer.ts';
-import { gapByTaskGroup, pairedDifference, type Comparison } from '../../agents/compare.ts';
+import { compareMethods, gapByTaskGroup, pairedDifference, type Comparison } from '../../agents/compare.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { createRng } from '../../src/rng.ts';
 
@@ -199,3 +199,44 @@ it('compare on a supervised env: every method on evaluate\'s tasks and support s
   expect(nav.status).toBe(2);
   expect(nav.stderr).toContain('--shots');
 }, 180_000);
+
+it('a comparison stopped part-way picks up from the methods already done, and only from results of the same inputs', () => {
+  const partialDir = join(dir, 'partial-lib');
+  const base = { env: 'Navigation2D-v0', tasks: 3, steps: 1, episodes: 4, seed: 5, partialDir };
+  const methods = [{ name: 'maml', run: join(dir, 'maml-trpo') }, { name: 'random' }];
+  const reused: string[] = [];
+  const first = compareMethods({ ...base, methods, onReuse: (m) => reused.push(m) });
+  expect(reused).toEqual([]);
+  expect(readdirSync(partialDir).sort()).toEqual(['maml.json', 'random.json']);
+
+  // A marked result with the same inputs is read back, not evaluated again.
+  const file = join(partialDir, 'maml.json');
+  const doc = JSON.parse(readFileSync(file, 'utf8'));
+  doc.result.steps[0].mean = 12345;
+  writeFileSync(file, JSON.stringify(doc));
+  const again = compareMethods({ ...base, methods, onReuse: (m) => reused.push(m) });
+  expect(reused).toEqual(['maml', 'random']);
+  expect(again.methods[0]!.steps[0]!.mean).toBe(12345);
+  expect(again.methods[1]).toEqual(first.methods[1]);
+
+  // Another α (or run, tasks, protocol) does not match: evaluated again, giving the true figure.
+  const otherLr = compareMethods({ ...base, methods: [{ ...methods[0]!, lr: 0.05 }, methods[1]!] });
+  expect(otherLr.methods[0]!.steps[0]!.mean).toBe(first.methods[0]!.steps[0]!.mean);
+  // A file cut off by a crash is evaluated again too.
+  writeFileSync(join(partialDir, 'random.json'), '{"key":');
+  expect(compareMethods({ ...base, methods }).methods[1]).toEqual(first.methods[1]);
+});
+
+it('the compare command keeps partial results while it runs and removes them when done', () => {
+  const out = join(dir, 'cmp-partial');
+  const args = [BIN, 'compare', '--runs', `maml=${join(dir, 'maml-trpo')}`, '--random', '--tasks', '3', '--steps', '1', '--episodes', '4', '--seed', '5', '--out', out];
+  // Results of the same inputs left by a stopped run of this command: reused.
+  mkdirSync(join(out, 'partial'), { recursive: true });
+  cpSync(join(dir, 'partial-lib', 'maml.json'), join(out, 'partial', 'maml.json'));
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr).toContain(`compare: maml: reusing the result in ${join(out, 'partial', 'maml.json')}`);
+  expect(r.stderr).not.toContain('random: reusing');
+  expect(existsSync(join(out, 'partial'))).toBe(false);
+  expect(existsSync(join(out, 'results.json'))).toBe(true);
+});
