@@ -27,13 +27,16 @@ export function trainingCurvesSpec(runs: readonly CurveRun[], smooth: number): C
       { label: before, x, y: movingAverage(r.points.map((p) => p.returnsBefore), smooth), colorIndex: k, dashed: true },
     ];
   });
+  const longest = Math.max(...runs.map((r) => r.points.length));
   const what = runs.every((r) => r.supervised) ? 'minus the query loss' : runs.some((r) => r.supervised) ? 'mean return (supervised: minus the query loss)' : 'mean return';
   return {
     title: `${runs.length === 1 ? runs[0]!.name : 'Training'}: return over each meta-batch${smooth > 1 ? ` (moving average over ${smooth})` : ''}`,
     xLabel: 'meta-iteration',
     yLabel: what,
     series,
-    integerX: false,
-    markers: false,
+    // A short run (one still starting) gets a dot per iteration and a tick per iteration.
+    integerX: longest <= 10,
+    markers: longest <= 20,
+    gaps: true,
   };
 }

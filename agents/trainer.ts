@@ -275,7 +275,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
     writeFileSync(progressPath, '');
   }
   const workers = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;
-  log(`training ${config.algo} on ${config.env} for ${config.iterations} iterations → ${opts.out} (${workers ?? 1} worker${(workers ?? 1) === 1 ? '' : 's'})`);
+  log(`training ${config.algo} on ${config.env} for ${config.iterations} iteration${config.iterations === 1 ? '' : 's'} → ${opts.out} (${workers ?? 1} worker${(workers ?? 1) === 1 ? '' : 's'})`);
   const agent = supervised
     ? new SupervisedMetaLearner(config, env as SupervisedMetaEnv, params, optimizer, { workers })
     : new MamlTrpo(config, makeEnv, params, { workers, envModules: opts.envModules });

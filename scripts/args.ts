@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
-import { listEnvs } from '../envs/index.ts';
+import { listEnvs, make } from '../envs/index.ts';
 
 /**
  * Reads `--name N` from the command line of a benchmark script: a positive integer, or `fallback`
@@ -57,6 +57,25 @@ function isRunConfigFile(doc: unknown): doc is { config: unknown } {
   if (doc === null || typeof doc !== 'object') return false;
   const d = doc as Record<string, unknown>;
   return typeof d.config === 'object' && d.config !== null && typeof d.versions === 'object';
+}
+
+/**
+ * The env a command that takes `--env` and `--config` runs on: `--env` (`flag`); else the config
+ * file's `env`; else, when the `--env-module` files registered exactly one env, that one; else
+ * `fallback`. A config file's `env` that differs from `--env` is an error rather than a silent
+ * override (the preset and the default output directory follow the env). Unknown ids throw, listing
+ * the known ones.
+ */
+export function chooseEnv(flag: string | undefined, fileCfg: unknown, file: string | undefined, fallback: string): string {
+  const fromFile = fileCfg !== null && typeof fileCfg === 'object' ? (fileCfg as { env?: unknown }).env : undefined;
+  if (fromFile !== undefined && typeof fromFile !== 'string') throw new ConfigError('env', fromFile, `must be an env id (in ${file})`);
+  if (flag !== undefined && fromFile !== undefined && flag !== fromFile) {
+    throw new ConfigError('--env', flag, `differs from the env of ${file} (${JSON.stringify(fromFile)}); give one of them`);
+  }
+  const fromModules = envModuleIds();
+  const id = flag ?? fromFile ?? (fromModules.length === 1 ? fromModules[0]! : fallback);
+  make(id); // unknown id → UnknownEnvError listing the known ones
+  return id;
 }
 
 /**

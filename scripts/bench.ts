@@ -12,7 +12,7 @@ import { BENCH_OPTIONS } from './options.ts';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ConfigError, resolveConfig } from '../src/config.ts';
-import { checkOutFile, intOpt, loadEnvModules, readConfigFile } from './args.ts';
+import { checkOutFile, chooseEnv, envModuleIds, intOpt, loadEnvModules, readConfigFile } from './args.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { listEnvs, make } from '../envs/index.ts';
 import { OmniglotDataError } from '../envs/omniglot-register.ts';
@@ -45,8 +45,12 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
     }
   }
   checkOutFile('--json', o.json);
-  if (o.env !== undefined) make(o.env); // unknown id → UnknownEnvError listing the known ones
-  const envs = o.env !== undefined ? [o.env] : o['env-only'] ? listEnvs().filter((id) => hasData(id, log)) : ['Navigation2D-v0'];
+  const fileCfg = o.config !== undefined ? readConfigFile(o.config) : undefined;
+  // The env timed: --env, else the config file's, else the one env the --env-module files register (--env-only: all).
+  const envs =
+    o['env-only'] && o.env === undefined
+      ? (envModuleIds().length > 0 ? envModuleIds() : listEnvs()).filter((id) => hasData(id, log))
+      : [chooseEnv(o.env, fileCfg, o.config, 'Navigation2D-v0')];
   if (o['env-only']) {
     const rows = benchEnvSteps(envs, { log });
     process.stdout.write(`${formatEnvBench(rows)}\n`);
@@ -54,12 +58,12 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
     return;
   }
   const iterations = intOpt('iterations', o.iterations, 1) ?? 5;
-  const workers = intOpt('workers', o.workers, 1) ?? availableParallelism();
-  const config = o.config !== undefined ? resolveConfig(envs[0]!, undefined, readConfigFile(o.config)) : undefined;
+  const workers = o.workers === 'auto' ? availableParallelism() : (intOpt('workers', o.workers, 1) ?? availableParallelism());
+  const config = fileCfg !== undefined ? resolveConfig(envs[0]!, undefined, fileCfg) : undefined;
   const b = backend(o.backend);
   await initBackend(b, { log });
   const what = o.config !== undefined ? `reference configuration + ${o.config}` : 'reference configuration';
-  log(`bench: ${envs[0]}, ${what}, ${workers} worker${workers === 1 ? '' : 's'}, 1 warm-up + ${iterations} iterations`);
+  log(`bench: ${envs[0]}, ${what}, ${workers} worker${workers === 1 ? '' : 's'}, 1 warm-up + ${iterations} iteration${iterations === 1 ? '' : 's'}`);
   const report = await benchMetaIterations({ env: envs[0]!, config, iterations, workers, envModules, log });
   process.stdout.write(`${formatBenchReport(report)}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);

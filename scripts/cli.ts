@@ -33,7 +33,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, COMMAND_OPTIONS, PLOT_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
@@ -78,7 +78,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
   const workers = o.workers === 'auto' ? 'auto' : (intOpt('workers', o.workers, 1) ?? 'auto');
   const iterations = intOpt('iterations', o.iterations, 1);
   const fileCfg = o.config !== undefined && !o.resume ? readConfigFile(o.config) : {};
-  const envId = trainEnv(o.env, fileCfg, o.config);
+  const envId = chooseEnv(o.env, fileCfg, o.config, DEFAULT_ENV);
   const out = o.out ?? join('runs', `${envId}-seed${o.seed ?? 1}`);
   if (o['init-from'] !== undefined) requireRunDir('--init-from', o['init-from']);
   let config;
@@ -119,22 +119,6 @@ async function cmdTrain(argv: string[]): Promise<void> {
       `\n| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out}${(o['env-module'] ?? []).map((m) => ` --env-module ${m}`).join('')})\n`,
     );
   }
-}
-
-/**
- * The env `metarl train` trains on: `--env`, else the config file's `env`, else the default. A
- * config file's `env` that differs from `--env` is an error rather than a silent override (the
- * preset and the default output directory follow the env). Unknown ids throw, listing the known ones.
- */
-function trainEnv(flag: string | undefined, fileCfg: unknown, file: string | undefined): string {
-  const fromFile = fileCfg !== null && typeof fileCfg === 'object' ? (fileCfg as { env?: unknown }).env : undefined;
-  if (fromFile !== undefined && typeof fromFile !== 'string') throw new ConfigError('env', fromFile, `must be an env id (in ${file})`);
-  if (flag !== undefined && fromFile !== undefined && flag !== fromFile) {
-    throw new ConfigError('--env', flag, `differs from the env of ${file} (${JSON.stringify(fromFile)}); give one of them`);
-  }
-  const id = flag ?? fromFile ?? DEFAULT_ENV;
-  make(id); // unknown id → UnknownEnvError listing the known ones
-  return id;
 }
 
 /** Checks `--run` is given and names a run directory. */
@@ -366,8 +350,8 @@ async function cmdPlot(argv: string[]): Promise<void> {
   const dirs = o.run ?? [];
   if (dirs.length === 0) throw new ConfigError('--run', undefined, 'is required (a run directory; repeat it for several runs)');
   if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png is written beside it)');
-  if (!o.out.endsWith('.svg')) throw new ConfigError('--out', o.out, 'must end in .svg');
-  checkOutFile('--out', o.out);
+  if (!/[^/\\]\.svg$/i.test(o.out)) throw new ConfigError('--out', o.out, 'must be a file name ending in .svg');
+  if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give a file name');
   const names = dirs.map((d) => basename(resolve(d)));
   const runs = dirs.map((dir, i) => {
     const path = join(dir, 'progress.jsonl');
@@ -392,10 +376,11 @@ async function cmdPlot(argv: string[]): Promise<void> {
   const longest = Math.max(...runs.map((r) => r.points.length));
   const smooth = intOpt('smooth', o.smooth, 1) ?? Math.max(1, Math.round(longest / 50));
   const svg = lineChartSvg(trainingCurvesSpec(runs, smooth));
+  mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(o.out, svg);
-  const png = o.out.replace(/\.svg$/, '.png');
+  const png = o.out.replace(/\.svg$/i, '.png');
   writeFileSync(png, await svgToPng(svg));
-  process.stdout.write(`${runs.map((r) => `${r.name}: ${r.points.length} iterations`).join(', ')}; moving average over ${smooth}; wrote ${o.out} and ${png}\n`);
+  process.stdout.write(`${runs.map((r) => `${r.name}: ${r.points.length} iteration${r.points.length === 1 ? '' : 's'}`).join(', ')}; moving average over ${smooth}; wrote ${o.out} and ${png}\n`);
 }
 
 /** The usage lines of one command (its first line and the indented continuation lines). */

@@ -27,6 +27,12 @@ export interface ChartSpec {
   yRange?: [number, number];
   /** A dot at every point. Default true; false for long curves (training returns per iteration). */
   markers?: boolean;
+  /**
+   * At a non-finite y, break the line and go on after it (training curves, where one iteration
+   * may diverge and the next recover). Default false: a line stops at its first non-finite y (an
+   * adaptation that diverged stays diverged), and what follows is left out of the axis range too.
+   */
+  gaps?: boolean;
 }
 
 /** A series up to its first non-finite y, with non-finite error bars dropped (drawn as none). */
@@ -36,7 +42,7 @@ function finitePart(s: ChartSeries): ChartSeries {
   return { ...s, x: s.x.slice(0, keep), y: s.y.slice(0, keep), ...(s.err ? { err: s.err.slice(0, keep).map((e) => (Number.isFinite(e) ? e : 0)) } : {}) };
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -58,19 +64,20 @@ export function niceTicks(lo: number, hi: number, target = 5): number[] {
  * a non-finite error bar is not drawn.
  */
 export function lineChartSvg(spec: ChartSpec): string {
-  spec = { ...spec, series: spec.series.map(finitePart) };
+  spec = { ...spec, series: spec.gaps ? spec.series : spec.series.map(finitePart) };
   // The legend's column grows with its longest label (about 7.8 px a character at 13 px), and the
   // figure with it, so that long run names are not cut off.
   const legend = Math.max(170, 50 + 7.8 * Math.max(0, ...spec.series.map((s) => s.label.length)));
   const W = (spec.width ?? 720) + legend - 170;
-  const H = spec.height ?? 460;
+  // Taller when the legend (24 px an entry) would run past the plot.
+  const H = Math.max(spec.height ?? 460, 48 + 14 + 24 * spec.series.length + 62);
   const m = { l: 78, r: legend, t: 48, b: 62 };
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
-  const xs = spec.series.filter((s) => !s.reference).flatMap((s) => s.x);
+  const xs = spec.series.filter((s) => !s.reference).flatMap((s) => s.x.filter((_, i) => Number.isFinite(s.y[i])));
   const xMin = Math.min(...(xs.length ? xs : [0]));
   const xMax = Math.max(...(xs.length ? xs : [1]), xMin + 1);
-  const ys = spec.series.flatMap((s) => s.y.flatMap((y, i) => [y - (s.err?.[i] ?? 0), y + (s.err?.[i] ?? 0)]));
+  const ys = spec.series.flatMap((s) => s.y.flatMap((y, i) => (Number.isFinite(y) ? [y - (s.err?.[i] ?? 0), y + (s.err?.[i] ?? 0)] : [])));
   let yMin = Math.min(...ys);
   let yMax = Math.max(...ys);
   if (!(yMax > yMin)) {
@@ -109,14 +116,20 @@ export function lineChartSvg(spec: ChartSpec): string {
     const c = PALETTE[(s.colorIndex ?? k) % PALETTE.length]!;
     const dash = s.reference || s.dashed ? ' stroke-dasharray="7 5"' : '';
     out.push('<g clip-path="url(#plot)">');
-    if (s.y.length === 0) {
+    if (!s.y.some(Number.isFinite)) {
       // Nothing finite to draw: the legend entry only.
     } else if (s.reference) {
       out.push(`<line x1="${m.l}" x2="${m.l + pw}" y1="${f(sy(s.y[0]!))}" y2="${f(sy(s.y[0]!))}" stroke="${c}" stroke-width="2" stroke-dasharray="7 5"/>`);
     } else {
-      const pts = s.x.map((x, i) => `${f(sx(x))},${f(sy(s.y[i]!))}`).join(' ');
-      out.push(`<polyline points="${pts}" fill="none" stroke="${c}" stroke-width="${spec.markers === false ? 1.8 : 2.5}"${dash}/>`);
+      // One polyline per run of finite points (one in all without gaps: the series was cut at its first non-finite y).
+      const runs: string[][] = [[]];
+      s.x.forEach((x, i) => (Number.isFinite(s.y[i]) ? runs[runs.length - 1]!.push(`${f(sx(x))},${f(sy(s.y[i]!))}`) : runs.push([])));
+      const faint = s.dashed && spec.markers === false ? ' stroke-opacity="0.6"' : '';
+      for (const pts of runs.filter((r) => r.length > 0)) {
+        out.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${c}" stroke-width="${spec.markers === false ? 1.8 : 2.5}"${dash}${faint}/>`);
+      }
       s.x.forEach((x, i) => {
+        if (!Number.isFinite(s.y[i])) return;
         const e = s.err?.[i] ?? 0;
         if (e > 0) {
           const X = f(sx(x));

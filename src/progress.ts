@@ -18,10 +18,13 @@ export function parseProgress(text: string): ProgressPoint[] {
     } catch (e) {
       throw new Error(`progress.jsonl line ${i + 1}: not valid JSON (${(e as Error).message})`);
     }
-    if (typeof r.iteration !== 'number' || typeof r.returnsBefore !== 'number' || typeof r.returnsAfter !== 'number') {
+    // A non-finite return (a diverged iteration) is written by JSON as null: read it back as NaN.
+    const ret = (v: unknown) => (v === null ? Number.NaN : v);
+    const [before, after] = [ret(r.returnsBefore), ret(r.returnsAfter)];
+    if (typeof r.iteration !== 'number' || typeof before !== 'number' || typeof after !== 'number') {
       throw new Error(`progress.jsonl line ${i + 1}: missing iteration, returnsBefore or returnsAfter`);
     }
-    out.push({ iteration: r.iteration, returnsBefore: r.returnsBefore, returnsAfter: r.returnsAfter });
+    out.push({ iteration: r.iteration, returnsBefore: before, returnsAfter: after });
   });
   return out;
 }

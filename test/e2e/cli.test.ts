@@ -99,7 +99,11 @@ describe('metarl CLI', () => {
     const png = PNG.sync.read(readFileSync(out.replace(/\.svg$/, '.png')));
     expect(png.width).toBeGreaterThan(600);
     expectUserError(metarl('plot', '--run', run), '--out', 'is required');
-    expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), 'c.png')), '--out', 'must end in .svg');
+    expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), 'c.png')), '--out', 'must be a file name ending in .svg');
+    expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), '.svg')), '--out', 'must be a file name ending in .svg');
+    const nested = join(tmp(), 'new', 'folder', 'C.SVG');
+    expect(metarl('plot', '--run', run, '--out', nested).code).toBe(0);
+    expect(existsSync(nested.replace(/SVG$/, 'png'))).toBe(true);
     expectUserError(metarl('plot', '--run', tmp(), '--out', out), '--run', 'has no progress.jsonl');
     expectUserError(metarl('plot', '--run', run, '--smooth', '0', '--out', out), '--smooth', '"0"');
   }, 60_000);

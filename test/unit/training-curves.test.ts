@@ -36,7 +36,16 @@ describe('trainingCurvesSpec', () => {
     expect(spec.series[0]!.y).toEqual([-5, -5.5, -6.5, -7.5]);
     expect(spec.yLabel).toBe('mean return (supervised: minus the query loss)');
     expect(spec.title).toContain('moving average over 2');
-    expect(spec.markers).toBe(false);
+    expect([spec.markers, spec.integerX, spec.gaps]).toEqual([true, true, true]); // 4 iterations: a dot and a tick each
+  });
+
+  it('a diverged iteration (null in progress.jsonl) breaks the line, which goes on after it', () => {
+    const points = parseProgress(['{"iteration":0,"returnsBefore":-3,"returnsAfter":-2}', '{"iteration":1,"returnsBefore":null,"returnsAfter":null}', '{"iteration":2,"returnsBefore":-4,"returnsAfter":-1}'].join('\n'));
+    expect(points[1]!.returnsAfter).toBeNaN();
+    const svg = lineChartSvg(trainingCurvesSpec([{ name: 'r', points, supervised: false }], 1));
+    expect(svg.match(/<polyline /g)).toHaveLength(4); // before and after, each in two pieces
+    expect(svg.match(/<circle /g)).toHaveLength(4);
+    expect(svg).not.toMatch(/NaN/);
   });
 
   it('the chart draws dashed lines without dots, and widens the legend for long names', () => {
