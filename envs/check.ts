@@ -31,14 +31,24 @@ function rollout(env: MetaEnv, seed: number, act: (t: number) => Float32Array, p
     rewards.push(r.reward);
     if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
       problems.push(`step ${t}: terminated and truncated must be booleans, got ${JSON.stringify(r.terminated)} and ${JSON.stringify(r.truncated)}`);
-      return { obs, rewards, steps: t + 1, terminated: Boolean(r.terminated), truncated: Boolean(r.truncated) };
+      return { obs, rewards, steps: t + 1, terminated: Boolean(r.terminated), truncated: Boolean(r.truncated), ended: false };
     }
     if (r.terminated && r.truncated) problems.push(`step ${t}: terminated and truncated are both set (truncated is for the time limit of a step that is not terminal)`);
-    if (r.terminated || r.truncated) return { obs, rewards, steps: t + 1, terminated: r.terminated, truncated: r.truncated };
+    if (r.terminated || r.truncated) return { obs, rewards, steps: t + 1, terminated: r.terminated, truncated: r.truncated, ended: true };
   }
   problems.push(`an episode ran past maxEpisodeSteps (${env.maxEpisodeSteps}) without being truncated`);
-  return { obs, rewards, steps: env.maxEpisodeSteps + 1, terminated: false, truncated: false };
+  return { obs, rewards, steps: env.maxEpisodeSteps + 1, terminated: false, truncated: false, ended: false };
 }
+
+/** JSON with object keys sorted: tasks are equal whatever the order of their keys. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_, x: unknown) =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : x,
+  );
+}
+
+/** A float32 bound as written (0.2, not 0.20000000298023224). */
+const bound = (x: number) => String(Number(x.toPrecision(7)));
 
 const same = (a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]) =>
   a.length === b.length && a.every((x, i) => x.length === b[i]!.length && Array.from(x).every((v, j) => Object.is(v, b[i]![j])));
@@ -91,15 +101,17 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
       tasks = [];
       return;
     }
-    if (JSON.stringify(e.sampleTasks(n, createRng(7).fork('tasks'))) !== JSON.stringify(tasks)) problems.push('sampleTasks is not reproducible: the same rng state gave other tasks (draw from the rng given, not Math.random)');
+    if (canonical(e.sampleTasks(n, createRng(7).fork('tasks'))) !== canonical(tasks)) problems.push('sampleTasks is not reproducible: the same rng state gave other tasks (draw from the rng given, not Math.random)');
     // 20 draws: tasks from a small discrete set (a direction ±1) may coincide for 3.
-    if (JSON.stringify(e.sampleTasks(20, createRng(8).fork('tasks'))) === JSON.stringify(e.sampleTasks(20, createRng(7).fork('tasks')))) problems.push('sampleTasks gave the same 20 tasks for two different rng states');
+    const twenty = e.sampleTasks(20, createRng(7).fork('tasks'));
+    if (canonical(e.sampleTasks(20, createRng(8).fork('tasks'))) === canonical(twenty)) problems.push('sampleTasks gave the same 20 tasks for two different rng states');
+    if (new Set(twenty.map(canonical)).size === 1) problems.push('sampleTasks gave 20 identical tasks: there is no task distribution to meta-learn');
   });
   for (const [k, t] of tasks.entries()) {
     attempt(`setTask/getTask of task ${k}`, () => {
       const json = JSON.stringify(t);
       e.setTask(JSON.parse(json) as Task);
-      if (JSON.stringify(e.getTask()) !== json) problems.push(`task ${k} does not round-trip through JSON, setTask and getTask: ${json} came back as ${JSON.stringify(e.getTask())}`);
+      if (canonical(e.getTask()) !== canonical(t)) problems.push(`task ${k} does not round-trip through JSON, setTask and getTask: ${json} came back as ${JSON.stringify(e.getTask())}`);
     });
     if (e.taskVector) {
       attempt(`taskVector of task ${k}`, () => {
@@ -129,6 +141,15 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
     }
     const rb = rollout(b, 123, act(1), []);
     if (!same(ra.obs, rb.obs) || !same([ra.rewards], [rb.rewards])) problems.push('the same reset seed, task and actions gave another trajectory (the env keeps state outside its instance, or draws from an unseeded source)');
+    // Another task must change something: the observations or the rewards (non-finite rewards,
+    // reported below, could hide the difference).
+    const k = tasks.findIndex((t) => canonical(t) !== canonical(tasks[0]));
+    if (k > 0 && ra.rewards.every(Number.isFinite)) {
+      const c = make();
+      c.setTask(tasks[k]!);
+      const rc = rollout(c, 123, act(1), []);
+      if (same(ra.obs, rc.obs) && same([ra.rewards], [rc.rewards])) problems.push(`tasks 0 and ${k} differ but gave the same observations and rewards from the same reset seed and actions: setTask seems to have no effect`);
+    }
   });
 
   const { low, high } = e.observationSpace;
@@ -145,7 +166,8 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
         }
         const bad = Array.from(o).findIndex((x, i) => !Number.isFinite(x) || x < low[i]! || x > high[i]!);
         if (bad >= 0) {
-          problems.push(`task ${k}, ${where}: observation[${bad}] = ${o[bad]} is not finite or outside [${low[bad]}, ${high[bad]}]`);
+          const x = o[bad]!;
+          problems.push(`task ${k}, ${where}: observation[${bad}] = ${Number.isFinite(x) ? `${x} is outside [${bound(low[bad]!)}, ${bound(high[bad]!)}]` : `${x} is not finite`}`);
           return;
         }
       }
@@ -158,6 +180,7 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
     e.setTask(tasks[0]!);
     const zero = new Float32Array(e.actionSpace.shape[0]).map((_, i) => Math.min(Math.max(0, e.actionSpace.low[i]!), e.actionSpace.high[i]!));
     const r = rollout(e, 0, () => zero, problems);
+    if (!r.ended) return; // said already; stepping on after it would only repeat it
     if (r.truncated && r.steps !== e.maxEpisodeSteps) problems.push(`an episode was truncated after ${r.steps} steps, not at maxEpisodeSteps (${e.maxEpisodeSteps})`);
     let threw = false;
     try {
@@ -167,5 +190,12 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
     }
     if (!threw) problems.push('step after the end of an episode did not throw (it must, until reset is called)');
   });
-  return problems;
+  return collapse(problems);
+}
+
+/** `problems` with repeats (the same fault in several episodes) said once, with their count. */
+function collapse(problems: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const p of problems) counts.set(p, (counts.get(p) ?? 0) + 1);
+  return [...counts].map(([p, n]) => (n > 1 ? `${p} (${n} times)` : p));
 }

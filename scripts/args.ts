@@ -172,10 +172,20 @@ export function envModuleIds(): string[] {
  */
 export function unknownEnvHint(): string {
   const recorded = [...new Set(runDirs.flatMap(recordedEnvModules))];
-  if (loadedEnvModules.length === 0 && recorded.length > 0) return ` (the run was trained with --env-module ${recorded.join(' --env-module ')}: pass it again)`;
-  if (loadedEnvModules.length === 0) return ' (an env of your own: pass the file that registers it with --env-module FILE)';
+  const trainedWith = recorded.length > 0 ? `the run was trained with --env-module ${recorded.join(' --env-module ')}` : '';
+  if (loadedEnvModules.length === 0) return trainedWith ? ` (${trainedWith}: pass it again)` : ' (an env of your own: pass the file that registers it with --env-module FILE)';
   const what = loadedEnvModules.map(({ file, ids }) => `${file} registered ${ids.length > 0 ? ids.join(', ') : 'no env'}`);
-  return ` (--env-module: ${what.join('; ')})`;
+  return ` (--env-module: ${what.join('; ')}${trainedWith ? `; ${trainedWith}` : ''})`;
+}
+
+/**
+ * For an internal error while `--env-module` files were loaded: a line saying that the env is one's
+ * own and how to check it (a fault in it surfaces as an error deep in training). Empty otherwise.
+ */
+export function envModuleFaultHint(): string {
+  if (loadedEnvModules.length === 0) return '';
+  const flags = loadedEnvModules.map((m) => `--env-module ${m.file}`).join(' ');
+  return `metarl: the env may be at fault: it comes from ${flags}; \`metarl check ${flags}\` checks it for the usual faults (observations, rewards, seeding, episode ends)\n`;
 }
 
 /** Where in the user's code `e` was thrown: the first stack frame outside Node and node_modules. */

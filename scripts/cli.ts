@@ -33,7 +33,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, envModuleFaultHint, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, COMMAND_OPTIONS, PLOT_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
@@ -255,7 +255,7 @@ async function cmdRender(argv: string[]): Promise<void> {
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   const makeEnv = envFactory(cfg);
-  if (!isRenderable(makeEnv())) throw new ConfigError('--run', o.run, `is a ${cfg.env} run; render draws the half-cheetah envs; the browser demo (npm run demo -- --run DIR) shows 2D navigation runs`);
+  if (!isRenderable(makeEnv())) throw new ConfigError('--run', o.run, `is a ${cfg.env} run; render draws the half-cheetah envs (and ones built on them); the browser demo (npm run demo -- --run DIR) shows runs of the built-in 2D navigation`);
   let task: Task;
   try {
     task = o.task ? (JSON.parse(o.task) as Task) : makeEnv().sampleTasks(1, createRng(0).fork('render-task'))[0]!;
@@ -282,6 +282,7 @@ async function cmdRender(argv: string[]): Promise<void> {
 /** `metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K]`: the official 20-way 1-shot benchmark. */
 async function cmdOneShot(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({ args: argv, strict: true, options: ONESHOT_OPTIONS });
+  await loadEnvModules(o['env-module']);
   requireRun(o.run);
   checkOutFile('--json', o.json);
   const data = o.data ?? join(dirname(omniglotPath()), 'one_shot_runs.zip');
@@ -318,6 +319,9 @@ async function cmdCheck(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({ args: argv, strict: true, options: CHECK_OPTIONS });
   await loadEnvModules(o['env-module']);
   const tasks = intOpt('tasks', o.tasks, 1) ?? 3;
+  if (o.env === undefined && o['env-module'] !== undefined && envModuleIds().length === 0) {
+    throw new ConfigError('--env-module', o['env-module'].join(' '), 'registered no env: nothing to check (give --env to check one that is registered)');
+  }
   if (o.env !== undefined) make(o.env); // unknown id → UnknownEnvError listing the known ones
   const fromModules = envModuleIds();
   const ids = o.env !== undefined ? [o.env] : fromModules.length > 0 ? fromModules : listEnvs();
@@ -393,7 +397,9 @@ function commandUsage(cmd: string): string {
   const flags = Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]);
   const width = Math.max(...flags.map((f) => f.length)) + 2;
   const options = flags.map((f) => `  ${`--${f}`.padEnd(width + 2)}${flagHelp(cmd, f) ?? ''}`);
-  return ['usage:', ...lines.slice(start, end), '', 'options:', ...options, '', ...lines.filter((l) => /^(envs|backends|algos):/.test(l)), MORE_HELP].join('\n');
+  // The lists that apply: env ids where --env is taken, backends where --backend is, algos for train.
+  const lists = lines.filter((l) => (l.startsWith('envs:') && flags.includes('env')) || (l.startsWith('backends:') && flags.includes('backend')) || (l.startsWith('algos:') && cmd === 'train'));
+  return ['usage:', ...lines.slice(start, end), '', 'options:', ...options, '', ...lists, MORE_HELP].join('\n');
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -451,6 +457,6 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     process.exit(2);
   }
   const cause = (err as { cause?: unknown }).cause;
-  process.stderr.write(`metarl: internal error: ${err.stack ?? String(e)}\n${cause instanceof Error ? `caused by: ${cause.stack}\n` : ''}`);
+  process.stderr.write(`metarl: internal error: ${err.stack ?? String(e)}\n${cause instanceof Error ? `caused by: ${cause.stack}\n` : ''}${envModuleFaultHint()}`);
   process.exit(1);
 });

@@ -91,6 +91,7 @@ export const RENDER_OPTIONS = {
 /** `metarl oneshot`. */
 export const ONESHOT_OPTIONS = {
   run: { type: 'string' },
+  ...ENV_MODULE,
   data: { type: 'string' },
   steps: { type: 'string' },
   backend: { type: 'string' },
@@ -137,7 +138,7 @@ export const USAGE_COMMANDS = `usage:
   metarl select --run DIR [--env-module FILE] [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
   metarl bench [--env ID] [--env-module FILE] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--env-module FILE] [--task JSON] [--steps 1] [--episodes 20] [--seed N] [--backend B] --out FILE.svg
-  metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K] [--json FILE] [--backend B]
+  metarl oneshot --run DIR [--env-module FILE] [--data one_shot_runs.zip] [--steps K] [--json FILE] [--backend B]
   metarl inspect --run DIR [--json FILE]
   metarl check [--env ID] [--env-module FILE] [--tasks 3]
   metarl plot --run DIR [--run DIR …] [--smooth N] --out FILE.svg

@@ -9,7 +9,7 @@ export class ConfigError extends Error {
     readonly value: unknown,
     reason: string,
   ) {
-    super(`${field}: ${reason} (got ${JSON.stringify(value)})`);
+    super(value === undefined ? `${field}: ${reason}` : `${field}: ${reason} (got ${JSON.stringify(value)})`);
     this.name = 'ConfigError';
   }
 }

@@ -151,6 +151,14 @@ describe('--env-module', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^Leaky-v0: 2 problems\n {2}- task 0, step 0: reward NaN is not a finite number\n {2}- task 1, step 0: reward NaN/);
     expectUserError(metarl('check', '--env', 'Nope-v0'), 'unknown env id "Nope-v0"');
+    const nothing = join(dir, 'nothing.mts');
+    writeFileSync(nothing, 'export const unused = 1;\n');
+    expectUserError(metarl('check', '--env-module', nothing), '--env-module', 'registered no env: nothing to check');
+
+    // Training on the faulty env fails deep inside (the baseline refuses NaN returns): the message points to check.
+    const t = metarl('train', '--env-module', leaky, '--preset', 'tiny', '--iterations', '1', '--workers', '1', '--out', join(dir, 'leaky-run'));
+    expect(t.code).toBe(1);
+    expect(t.stderr).toContain(`metarl: the env may be at fault: it comes from --env-module ${leaky}; \`metarl check --env-module ${leaky}\``);
   }, 60_000);
 
   it('a missing, directory or broken module is a user error naming --env-module and the file', () => {

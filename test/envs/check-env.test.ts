@@ -63,7 +63,7 @@ const faults: [string, () => Navigation2DEnv, string][] = [
       })(),
     'step 0: observation of length 3, observationSpace.shape is [2]',
   ],
-  ['an observation outside its space', () => Object.assign(new Sound(), { observationSpace: box([0.5, 0.5], [1, 1]) }), 'reset: observation[0] = 0 is not finite or outside [0.5, 1]'],
+  ['an observation outside its space', () => Object.assign(new Sound(), { observationSpace: box([0.5, 0.5], [1, 1]) }), 'reset: observation[0] = 0 is outside [0.5, 1]'],
   [
     'a NaN reward',
     () =>
@@ -136,6 +136,31 @@ const faults: [string, () => Navigation2DEnv, string][] = [
     'step after the end of an episode did not throw',
   ],
   [
+    'a setTask that changes nothing',
+    () =>
+      new (class extends Sound {
+        private task: NavigationTask = { goal: [0, 0] };
+        override setTask(task: NavigationTask): void {
+          this.task = task;
+          super.setTask({ goal: [0.2, 0.2] });
+        }
+        override getTask(): NavigationTask {
+          return this.task;
+        }
+      })(),
+    'tasks 0 and 1 differ but gave the same observations and rewards from the same reset seed and actions',
+  ],
+  [
+    'one task only',
+    () =>
+      new (class extends Sound {
+        override sampleTasks(n: number): NavigationTask[] {
+          return Array.from({ length: n }, () => ({ goal: [0.1, 0.1] as [number, number] }));
+        }
+      })(),
+    'sampleTasks gave 20 identical tasks',
+  ],
+  [
     'a factory that throws',
     () => {
       throw new Error('no such asset');
@@ -145,8 +170,38 @@ const faults: [string, () => Navigation2DEnv, string][] = [
 ];
 
 describe('checkEnv', () => {
-  it('finds nothing wrong with a sound env', () => {
+  it('finds nothing wrong with a sound env, also when getTask gives the keys in another order', () => {
     expect(checkEnv(() => new Sound(), { id: 'Check-v0' })).toEqual([]);
+    const reordered = () =>
+      new (class extends Sound {
+        override sampleTasks(n: number, rng: Rng): NavigationTask[] {
+          return super.sampleTasks(n, rng).map((t) => ({ ...t, speed: 1 }));
+        }
+        private speed = 1;
+        override setTask(task: NavigationTask): void {
+          super.setTask(task);
+          this.speed = task.speed as number;
+        }
+        override getTask(): NavigationTask {
+          return { speed: this.speed, ...super.getTask() };
+        }
+      })();
+    expect(checkEnv(reordered, { id: 'Check-v0' })).toEqual([]);
+  });
+
+  it('says a fault repeated over episodes once, with its count, and nothing that only follows from it', () => {
+    const endless = () =>
+      new (class extends Sound {
+        override reset() {
+          return { obs: new Float32Array(2) };
+        }
+        override step(): StepResult {
+          return { obs: new Float32Array(2), reward: -1, terminated: false, truncated: false };
+        }
+      })();
+    expect(checkEnv(endless, { id: 'Check-v0' }).filter((p) => !p.startsWith('tasks 0 and'))).toEqual([
+      'an episode ran past maxEpisodeSteps (100) without being truncated (5 times)',
+    ]);
   });
 
   it.each(faults)('reports %s', (_, make, problem) => {
