@@ -22,6 +22,13 @@ const RING = join(ROOT, 'examples', 'navigation-ring.ts');
 describe('--env-module', () => {
   const dir = mkdtempSync(join(tmpdir(), 'metarl-env-module-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** Writes an env module `name`.mts (an ES module outside a "type": "module" package) that can use the built-in envs and `register`. */
+  const envModule = (name: string, ...lines: string[]) => {
+    const file = join(dir, `${name}.mts`);
+    const lib = JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href);
+    writeFileSync(file, [`import { Navigation2DEnv, SineRegressionEnv, register } from ${lib};`, ...lines].join('\n'));
+    return file;
+  };
   const run = join(dir, 'ring');
 
   it('the example env is registered by importing it and draws goals on its circle', () => {
@@ -99,18 +106,14 @@ describe('--env-module', () => {
   }, 120_000);
 
   it("an env of one's own that does not fit the config is a user error saying what to change", () => {
-    const odd = join(dir, 'odd-envs.mts'); // .mts: an ES module outside a "type": "module" package
-    writeFileSync(
-      odd,
-      [
-        `import { Navigation2DEnv, register } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};`,
-        'class Unbounded extends Navigation2DEnv {',
-        "  override readonly id = 'Unbounded-v0';",
-        '  override readonly actionSpace = { shape: [2] as [number], low: Float32Array.of(-Infinity, -Infinity), high: Float32Array.of(Infinity, Infinity) };',
-        '}',
-        "register({ id: 'Unbounded-v0', factory: () => new Unbounded(), description: 'unbounded actions' });",
-        "register({ id: 'NoOracle-v0', factory: () => Object.assign(new Navigation2DEnv(), { id: 'NoOracle-v0', taskVector: undefined }), description: 'no task vector' });",
-      ].join('\n'),
+    const odd = envModule(
+      'odd-envs',
+      'class Unbounded extends Navigation2DEnv {',
+      "  override readonly id = 'Unbounded-v0';",
+      '  override readonly actionSpace = { shape: [2] as [number], low: Float32Array.of(-Infinity, -Infinity), high: Float32Array.of(Infinity, Infinity) };',
+      '}',
+      "register({ id: 'Unbounded-v0', factory: () => new Unbounded(), description: 'unbounded actions' });",
+      "register({ id: 'NoOracle-v0', factory: () => Object.assign(new Navigation2DEnv(), { id: 'NoOracle-v0', taskVector: undefined }), description: 'no task vector' });",
     );
     // The navigation preset (which an unknown name gets) normalises actions to [−1, 1].
     expectUserError(metarl('train', '--env-module', odd, '--env', 'Unbounded-v0', '--iterations', '1', '--out', join(dir, 'u')), 'policy.normalizeActions', 'needs finite bounds', '"normalizeActions": false');
@@ -118,14 +121,10 @@ describe('--env-module', () => {
   }, 60_000);
 
   it('a supervised env of its own gets a supervised preset without --preset', () => {
-    const line = join(dir, 'line.mts');
-    writeFileSync(
-      line,
-      [
-        `import { SineRegressionEnv, register } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};`,
-        "class LineRegression extends SineRegressionEnv { override readonly id = 'LineRegression-v0'; override target(x: number, task = this.getTask()) { return 0.2 * task.amplitude * x + task.phase; } }",
-        "register({ id: 'LineRegression-v0', factory: () => new LineRegression(), description: 'lines' });",
-      ].join('\n'),
+    const line = envModule(
+      'line',
+      "class LineRegression extends SineRegressionEnv { override readonly id = 'LineRegression-v0'; override target(x: number, task = this.getTask()) { return 0.2 * task.amplitude * x + task.phase; } }",
+      "register({ id: 'LineRegression-v0', factory: () => new LineRegression(), description: 'lines' });",
     );
     const out = join(dir, 'line');
     const t = metarl('train', '--env-module', line, '--env', 'LineRegression-v0', '--iterations', '2', '--out', out);
@@ -138,21 +137,16 @@ describe('--env-module', () => {
     const ok = metarl('check', '--env-module', RING);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout.trim()).toBe('NavigationRing-v0: ok');
-    const leaky = join(dir, 'leaky.mts');
-    writeFileSync(
-      leaky,
-      [
-        `import { Navigation2DEnv, register } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};`,
-        "class Leaky extends Navigation2DEnv { override readonly id = 'Leaky-v0'; override step(a: Float32Array) { return { ...super.step(a), reward: Number.NaN }; } }",
-        "register({ id: 'Leaky-v0', factory: () => new Leaky(), description: 'NaN rewards' });",
-      ].join('\n'),
+    const leaky = envModule(
+      'leaky',
+      "class Leaky extends Navigation2DEnv { override readonly id = 'Leaky-v0'; override step(a: Float32Array) { return { ...super.step(a), reward: Number.NaN }; } }",
+      "register({ id: 'Leaky-v0', factory: () => new Leaky(), description: 'NaN rewards' });",
     );
     const bad = metarl('check', '--env-module', leaky, '--tasks', '2');
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^Leaky-v0: 2 problems\n {2}- task 0, step 0: reward NaN is not a finite number\n {2}- task 1, step 0: reward NaN/);
     expectUserError(metarl('check', '--env', 'Nope-v0'), 'unknown env id "Nope-v0"');
-    const nothing = join(dir, 'nothing.mts');
-    writeFileSync(nothing, 'export const unused = 1;\n');
+    const nothing = envModule('nothing', 'export const unused = [Navigation2DEnv, SineRegressionEnv, register].length;');
     expectUserError(metarl('check', '--env-module', nothing), '--env-module', 'registered no env: nothing to check');
 
     // Training on the faulty env fails deep inside (the baseline refuses NaN returns): the message points to check.
