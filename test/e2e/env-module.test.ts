@@ -3,6 +3,7 @@
  * it (examples/navigation-ring.ts), in the main thread and in the worker threads, for every command
  * that makes envs. Without the flag such a run's env is unknown, and the message says what to pass.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -146,6 +147,11 @@ describe('--env-module', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^Leaky-v0: 2 problems\n {2}- task 0, step 0: reward NaN is not a finite number\n {2}- task 1, step 0: reward NaN/);
     expectUserError(metarl('check', '--env', 'Nope-v0'), 'unknown env id "Nope-v0"');
+    // Every registered env, with the Omniglot ones skipped when their data is missing (not failed).
+    const all = spawnSync(process.execPath, [join(ROOT, 'bin', 'metarl.mjs'), 'check', '--tasks', '2'], { encoding: 'utf8', env: { ...process.env, METARL_OMNIGLOT: join(dir, 'no-such.zip') } });
+    expect(all.status, all.stdout).toBe(0);
+    expect(all.stdout).toMatch(/^Omniglot5Way1Shot-v0: skipped \(Omniglot data not found/m);
+    expect(all.stdout).toMatch(/^Navigation2D-v0: ok$/m);
     const nothing = envModule('nothing', 'export const unused = [Navigation2DEnv, SineRegressionEnv, register].length;');
     expectUserError(metarl('check', '--env-module', nothing), '--env-module', 'registered no env: nothing to check');
 
