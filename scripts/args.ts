@@ -61,8 +61,8 @@ function isRunConfigFile(doc: unknown): doc is { config: unknown } {
 
 /**
  * The env a command that takes `--env` and `--config` runs on: `--env` (`flag`); else the config
- * file's `env`; else, when the `--env-module` files registered exactly one env, that one; else
- * `fallback`. A config file's `env` that differs from `--env` is an error rather than a silent
+ * file's `env`; else, when the `--env-module` files registered exactly one env, that one (several:
+ * an error asking for `--env`); else `fallback`. A config file's `env` that differs from `--env` is an error rather than a silent
  * override (the preset and the default output directory follow the env). Unknown ids throw, listing
  * the known ones.
  */
@@ -73,6 +73,9 @@ export function chooseEnv(flag: string | undefined, fileCfg: unknown, file: stri
     throw new ConfigError('--env', flag, `differs from the env of ${file} (${JSON.stringify(fromFile)}); give one of them`);
   }
   const fromModules = envModuleIds();
+  if (flag === undefined && fromFile === undefined && fromModules.length > 1) {
+    throw new ConfigError('--env', undefined, `is required: the --env-module files register ${fromModules.join(', ')}`);
+  }
   const id = flag ?? fromFile ?? (fromModules.length === 1 ? fromModules[0]! : fallback);
   make(id); // unknown id → UnknownEnvError listing the known ones
   return id;

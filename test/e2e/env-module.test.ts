@@ -116,6 +116,8 @@ describe('--env-module', () => {
       "register({ id: 'Unbounded-v0', factory: () => new Unbounded(), description: 'unbounded actions' });",
       "register({ id: 'NoOracle-v0', factory: () => Object.assign(new Navigation2DEnv(), { id: 'NoOracle-v0', taskVector: undefined }), description: 'no task vector' });",
     );
+    // Two envs in the module and no --env: which one is not guessed.
+    expectUserError(metarl('train', '--env-module', odd, '--out', join(dir, 'two')), '--env: is required: the --env-module files register NoOracle-v0, Unbounded-v0');
     // The navigation preset (which an unknown name gets) normalises actions to [−1, 1].
     expectUserError(metarl('train', '--env-module', odd, '--env', 'Unbounded-v0', '--iterations', '1', '--out', join(dir, 'u')), 'policy.normalizeActions', 'needs finite bounds', '"normalizeActions": false');
     expectUserError(metarl('train', '--env-module', odd, '--env', 'NoOracle-v0', '--algo', 'oracle', '--preset', 'tiny', '--out', join(dir, 'o')), 'algo', 'NoOracle-v0 has no oracle view', 'taskVector');
