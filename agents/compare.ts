@@ -220,7 +220,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
     const key = { env: opts.env, method: m.name, weights, config: c, lr, tasks, steps: opts.steps, episodes: opts.episodes, batchTimesteps: opts.batchTimesteps ?? null, seed: opts.seed };
     const done = readPartial(opts, m.name, key);
     if (done) {
-      results.push(done);
+      results.push({ ...done, run: m.run ?? null }); // the same weights may sit in another directory now
       continue;
     }
     const makeEnv = envFactory(c);

@@ -41,7 +41,9 @@ export function renderCurves(svg: SVGSVGElement, points: readonly ProgressPoint[
     return;
   }
   const xs = points.map((p) => p.iteration + 1);
-  const ys = points.flatMap((p) => [p.returnsBefore, p.returnsAfter]);
+  // A diverged iteration (NaN) is a gap in its line, and left out of the axis range.
+  const ys = points.flatMap((p) => [p.returnsBefore, p.returnsAfter]).filter(Number.isFinite);
+  if (ys.length === 0) ys.push(0);
   const x0 = Math.min(...xs);
   const x1 = Math.max(x0 + 1, Math.max(...xs));
   let y0 = Math.min(...ys);
@@ -68,7 +70,18 @@ export function renderCurves(svg: SVGSVGElement, points: readonly ProgressPoint[
     ['returnsAfter', '#e07b00', 'after 1 gradient step'],
   ];
   series.forEach(([key, color, label], i) => {
-    const d = points.map((p, j) => `${j === 0 ? 'M' : 'L'}${sx(p.iteration + 1).toFixed(1)},${sy(p[key]).toFixed(1)}`).join('');
+    let pen = 'M';
+    const d = points
+      .map((p) => {
+        if (!Number.isFinite(p[key])) {
+          pen = 'M';
+          return '';
+        }
+        const seg = `${pen}${sx(p.iteration + 1).toFixed(1)},${sy(p[key]).toFixed(1)}`;
+        pen = 'L';
+        return seg;
+      })
+      .join('');
     add('path', { d, fill: 'none', stroke: color, 'stroke-width': 2, 'data-series': key });
     add('line', { x1: m.l + 14, x2: m.l + 34, y1: m.t + 10 + 18 * i, y2: m.t + 10 + 18 * i, stroke: color, 'stroke-width': 3 });
     add('text', { x: m.l + 40, y: m.t + 14 + 18 * i, 'font-size': 12, fill: '#333' }, label);

@@ -34,6 +34,7 @@ function rollout(env: MetaEnv, seed: number, act: (t: number) => Float32Array, p
       return { obs, rewards, steps: t + 1, terminated: Boolean(r.terminated), truncated: Boolean(r.truncated), ended: false };
     }
     if (r.terminated && r.truncated) problems.push(`step ${t}: terminated and truncated are both set (truncated is for the time limit of a step that is not terminal)`);
+    if ((r.terminated || r.truncated) && t + 1 > env.maxEpisodeSteps) problems.push(`an episode ended after ${t + 1} steps, past maxEpisodeSteps (${env.maxEpisodeSteps})`);
     if (r.terminated || r.truncated) return { obs, rewards, steps: t + 1, terminated: r.terminated, truncated: r.truncated, ended: true };
   }
   problems.push(`an episode ran past maxEpisodeSteps (${env.maxEpisodeSteps}) without being truncated`);

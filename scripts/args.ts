@@ -163,6 +163,11 @@ export async function loadEnvModules(files: readonly string[] | undefined): Prom
 /** The `--env-module` files this process loaded, with the env ids each registered. */
 const loadedEnvModules: { file: string; ids: string[] }[] = [];
 
+/** The `--env-module` files that registered no env. */
+export function emptyEnvModules(): string[] {
+  return loadedEnvModules.filter((m) => m.ids.length === 0).map((m) => m.file);
+}
+
 /** The env ids the `--env-module` files registered, in the order they were loaded. */
 export function envModuleIds(): string[] {
   return loadedEnvModules.flatMap((m) => m.ids);

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
-import { ConfigError, SUPERVISED_ALGOS, resolveConfig, validateConfig } from '../src/config.ts';
+import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
 import { parseProgress } from '../src/progress.ts';
 import { trainingCurvesSpec } from '../agents/curves.ts';
@@ -33,7 +33,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, envModuleFaultHint, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, emptyEnvModules, envModuleFaultHint, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, COMMAND_OPTIONS, PLOT_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
@@ -78,7 +78,8 @@ async function cmdTrain(argv: string[]): Promise<void> {
   const workers = o.workers === 'auto' ? 'auto' : (intOpt('workers', o.workers, 1) ?? 'auto');
   const iterations = intOpt('iterations', o.iterations, 1);
   const fileCfg = o.config !== undefined && !o.resume ? readConfigFile(o.config) : {};
-  const envId = chooseEnv(o.env, fileCfg, o.config, DEFAULT_ENV);
+  // Resuming a given --out, the run's own config names the env; otherwise choose it (and the default --out from it).
+  const envId = o.resume && o.out !== undefined ? undefined : chooseEnv(o.env, fileCfg, o.config, DEFAULT_ENV);
   const out = o.out ?? join('runs', `${envId}-seed${o.seed ?? 1}`);
   if (o['init-from'] !== undefined) requireRunDir('--init-from', o['init-from']);
   let config;
@@ -98,7 +99,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
     if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
     if (o['first-order']) cli.adaptation = { firstOrder: true };
     if (o.algo !== undefined) cli.algo = o.algo;
-    config = resolveConfig(envId, o.preset ?? presetFor(make(envId)), fileCfg, cli);
+    config = resolveConfig(envId!, o.preset ?? presetFor(make(envId!)), fileCfg, cli);
     assertNoRun(out);
   }
   await initBackend(backend, { log });
@@ -319,10 +320,12 @@ async function cmdCheck(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({ args: argv, strict: true, options: CHECK_OPTIONS });
   await loadEnvModules(o['env-module']);
   const tasks = intOpt('tasks', o.tasks, 1) ?? 3;
-  if (o.env === undefined && o['env-module'] !== undefined && envModuleIds().length === 0) {
-    throw new ConfigError('--env-module', o['env-module'].join(' '), 'registered no env: nothing to check (give --env to check one that is registered)');
+  const empty = emptyEnvModules();
+  if (o.env === undefined && empty.length > 0) {
+    throw new ConfigError('--env-module', empty.join(' '), 'registered no env: nothing to check there (give --env to check one that is registered)');
   }
-  if (o.env !== undefined) make(o.env); // unknown id → UnknownEnvError listing the known ones
+  // An unknown id → UnknownEnvError listing the known ones; a registered env whose factory fails is the checker's to report.
+  if (o.env !== undefined && !listEnvs().includes(o.env)) throw new UnknownEnvError(o.env, listEnvs());
   const fromModules = envModuleIds();
   const ids = o.env !== undefined ? [o.env] : fromModules.length > 0 ? fromModules : listEnvs();
   let failed = 0;
@@ -361,22 +364,19 @@ async function cmdPlot(argv: string[]): Promise<void> {
   const runs = dirs.map((dir, i) => {
     const path = join(dir, 'progress.jsonl');
     if (!existsSync(path)) throw new ConfigError('--run', dir, 'has no progress.jsonl: pass a directory metarl train wrote');
+    const text = readFileSync(path, 'utf8');
     let points;
     try {
-      points = parseProgress(readFileSync(path, 'utf8'));
+      points = parseProgress(text);
     } catch (e) {
       throw new ConfigError('--run', dir, (e as Error).message);
     }
     if (points.length === 0) throw new ConfigError('--run', dir, 'has no iterations in its progress.jsonl yet');
-    let algo: unknown;
-    try {
-      algo = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { config?: { algo?: unknown } }).config?.algo;
-    } catch {
-      algo = undefined; // no config.json: label the returns as RL returns
-    }
+    // An RL iteration logs its TRPO line search; a supervised one (returns = − query loss) does not.
+    const supervised = !('lineSearchSteps' in (JSON.parse(text.split('\n', 1)[0]!) as object));
     // Two runs of the same folder name (runs/a/seed1, runs/b/seed1) are told apart by their path.
     const name = names.filter((n) => n === names[i]).length > 1 ? dir : names[i]!;
-    return { name, points, supervised: (SUPERVISED_ALGOS as readonly unknown[]).includes(algo) };
+    return { name, points, supervised };
   });
   const longest = Math.max(...runs.map((r) => r.points.length));
   const smooth = intOpt('smooth', o.smooth, 1) ?? Math.max(1, Math.round(longest / 50));
@@ -447,10 +447,10 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-// Output piped into a reader that stops early (`metarl check | head`): end quietly.
+// Output piped into a reader that stops early (`metarl check | head`): write no more, quietly.
+// The command still runs to its end, so its exit code (check's 1 for problems) is kept.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
+  if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
 });
 
 main(process.argv.slice(2)).catch((e: unknown) => {

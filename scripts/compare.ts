@@ -48,9 +48,11 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     options: COMPARE_OPTIONS,
   });
   await loadEnvModules(o['env-module']);
-  // The env: --env, else the one the first run was trained on.
-  const firstRun = o.runs ? pairs('--runs', o.runs)[0] : undefined;
-  if (!o.env && firstRun) requireRunDir(`--runs ${firstRun[0]}`, firstRun[1]);
+  // The runs are checked first (so that an unknown env id can name the modules they were trained
+  // with); the env is --env, else the one the first run was trained on.
+  const runPairs = o.runs ? pairs('--runs', o.runs) : [];
+  for (const [name, dir] of runPairs) requireRunDir(`--runs ${name}`, dir);
+  const firstRun = runPairs[0];
   const env = o.env ?? (firstRun ? loadCheckpoint(firstRun[1]).meta.config.env : undefined);
   if (!env) throw new ConfigError('--env', undefined, 'is required when no --runs are given');
   const taskEnv = make(env);
@@ -59,8 +61,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   // Like train, never overwrite earlier results (a cheetah comparison takes hours).
   if (existsSync(join(o.out, 'results.json'))) throw new ConfigError('--out', o.out, 'already holds the results of a comparison; choose another directory');
   const methods: MethodSpec[] = [];
-  for (const [name, dir] of o.runs ? pairs('--runs', o.runs) : []) {
-    requireRunDir(`--runs ${name}`, dir);
+  for (const [name, dir] of runPairs) {
     if (methods.some((m) => m.name === name)) throw new ConfigError('--runs', name, 'is given twice');
     methods.push({ name, run: dir });
   }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { createRng } from '../../src/rng.ts';
 import { PNG } from 'pngjs';
+import { COMMANDS } from '../../scripts/options.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-cli-'));
 const json = (...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8'));
@@ -76,16 +77,17 @@ describe('metarl CLI', () => {
   }, 120_000);
 
   it('prints a command\'s usage for --help and -h, and exits 0', () => {
-    for (const cmd of ['train', 'evaluate', 'compare', 'bench', 'render', 'oneshot']) {
+    for (const cmd of COMMANDS) {
       const r = metarl(cmd, cmd === 'train' ? '--help' : '-h');
       expect(r.code, r.stderr).toBe(0);
       const lines = r.stdout.split('\n');
       expect(lines[0]).toBe('usage:');
       expect(lines[1]).toMatch(new RegExp(`^  metarl ${cmd} `));
       expect(r.stdout).not.toMatch(new RegExp(`^ {2}metarl (?!${cmd} )\\w+ `, 'm')); // no other command's usage
-      if (['train', 'compare', 'bench'].includes(cmd)) expect(r.stdout).toMatch(/^envs: .*Navigation2D-v0/m);
+      if (['train', 'compare', 'bench', 'check'].includes(cmd)) expect(r.stdout).toMatch(/^envs: .*Navigation2D-v0/m);
       else expect(r.stdout).not.toMatch(/^envs: /m);
-      expect(r.stdout).toMatch(/^ {2}--backend +auto \(default/m); // the options, one line each
+      expect(r.stdout).toMatch(/^options:\n {2}--[a-z-]+ +\S/m); // the options, one line each
+      if (cmd === 'train') expect(r.stdout).toMatch(/^ {2}--backend +auto \(default/m);
     }
     expectUserError(metarl('bogus', '--help'), 'bogus');
   }, 60_000);
@@ -99,6 +101,11 @@ describe('metarl CLI', () => {
     expect(svg.match(/<polyline /g)).toHaveLength(2); // after and before
     const png = PNG.sync.read(readFileSync(out.replace(/\.svg$/, '.png')));
     expect(png.width).toBeGreaterThan(600);
+    // A pretrained RL run plots returns, not query losses (its algo name is shared with the supervised baseline).
+    const pre = join(tmp(), 'pre');
+    expect(metarl('train', '--algo', 'pretrained', '--preset', 'tiny', '--iterations', '1', '--out', pre).code).toBe(0);
+    expect(metarl('plot', '--run', pre, '--out', join(pre, 'c.svg')).code).toBe(0);
+    expect(readFileSync(join(pre, 'c.svg'), 'utf8')).toMatch(/>mean return</);
     expectUserError(metarl('plot', '--run', run), '--out', 'is required');
     expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), 'c.png')), '--out', 'must be a file name ending in .svg');
     expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), '.svg')), '--out', 'must be a file name ending in .svg');

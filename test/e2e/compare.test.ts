@@ -218,6 +218,11 @@ it('a comparison stopped part-way picks up from the methods already done, and on
   expect(reused).toEqual(['maml', 'random']);
   expect(again.methods[0]!.steps[0]!.mean).toBe(12345);
   expect(again.methods[1]).toEqual(first.methods[1]);
+  // The same weights in another directory: read back, under the directory given now.
+  const moved = join(dir, 'maml-moved');
+  cpSync(join(dir, 'maml-trpo'), moved, { recursive: true });
+  const fromMoved = compareMethods({ ...base, methods: [{ name: 'maml', run: moved }, methods[1]!] });
+  expect([fromMoved.methods[0]!.steps[0]!.mean, fromMoved.methods[0]!.run]).toEqual([12345, moved]);
 
   // Another α (or run, tasks, protocol) does not match: evaluated again, giving the true figure.
   const otherLr = compareMethods({ ...base, methods: [{ ...methods[0]!, lr: 0.05 }, methods[1]!] });

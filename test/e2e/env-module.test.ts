@@ -79,6 +79,7 @@ describe('--env-module', () => {
     expectUserError(metarl('evaluate', '--run', run, '--tasks', '2'), 'unknown env id "NavigationRing-v0"', `(the run was trained with --env-module ${RING}: pass it again)`);
     expectUserError(metarl('evaluate', '--run', join(run, 'snapshots', 'it1'), '--tasks', '2'), `--env-module ${RING}`);
     expectUserError(metarl('train', '--resume', '--out', run), `--env-module ${RING}`);
+    expectUserError(metarl('compare', '--env', 'NavigationRing-v0', '--runs', `maml=${run}`, '--out', join(dir, 'cmp-x')), `(the run was trained with --env-module ${RING}: pass it again)`);
     expectUserError(metarl('train', '--env', 'NavigationRing-v0', '--out', join(dir, 'x')), 'unknown env id "NavigationRing-v0"', '--env-module FILE');
   }, 60_000);
 
@@ -116,8 +117,13 @@ describe('--env-module', () => {
       "register({ id: 'Unbounded-v0', factory: () => new Unbounded(), description: 'unbounded actions' });",
       "register({ id: 'NoOracle-v0', factory: () => Object.assign(new Navigation2DEnv(), { id: 'NoOracle-v0', taskVector: undefined }), description: 'no task vector' });",
     );
-    // Two envs in the module and no --env: which one is not guessed.
+    // Two envs in the module and no --env: which one is not guessed; resuming, the run's config says.
     expectUserError(metarl('train', '--env-module', odd, '--out', join(dir, 'two')), '--env: is required: the --env-module files register NoOracle-v0, Unbounded-v0');
+    const two = join(dir, 'two-ok');
+    expect(metarl('train', '--env-module', odd, '--env', 'NoOracle-v0', '--preset', 'tiny', '--iterations', '1', '--workers', '1', '--out', two).code).toBe(0);
+    const resumed = metarl('train', '--env-module', odd, '--resume', '--iterations', '2', '--workers', '1', '--out', two);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readFileSync(join(two, 'progress.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
     // The navigation preset (which an unknown name gets) normalises actions to [−1, 1].
     expectUserError(metarl('train', '--env-module', odd, '--env', 'Unbounded-v0', '--iterations', '1', '--out', join(dir, 'u')), 'policy.normalizeActions', 'needs finite bounds', '"normalizeActions": false');
     expectUserError(metarl('train', '--env-module', odd, '--env', 'NoOracle-v0', '--algo', 'oracle', '--preset', 'tiny', '--out', join(dir, 'o')), 'algo', 'NoOracle-v0 has no oracle view', 'taskVector');
@@ -156,6 +162,12 @@ describe('--env-module', () => {
     expect(all.stdout).toMatch(/^Navigation2D-v0: ok$/m);
     const nothing = envModule('nothing', 'export const unused = [Navigation2DEnv, SineRegressionEnv, register].length;');
     expectUserError(metarl('check', '--env-module', nothing), '--env-module', 'registered no env: nothing to check');
+    expectUserError(metarl('check', '--env-module', RING, '--env-module', nothing), '--env-module', nothing, 'registered no env');
+    // A factory that throws is the checker's to report, with --env too.
+    const broken = envModule('broken-factory', "register({ id: 'Broken-v0', factory: () => { throw new Error('no such asset'); }, description: 'broken' });");
+    const b2 = metarl('check', '--env-module', broken, '--env', 'Broken-v0');
+    expect(b2.code, b2.stderr).toBe(1);
+    expect(b2.stdout).toBe('Broken-v0: 1 problem\n  - the factory threw: no such asset\n');
 
     // Training on the faulty env fails deep inside (the baseline refuses NaN returns): the message points to check.
     const t = metarl('train', '--env-module', leaky, '--preset', 'tiny', '--iterations', '1', '--workers', '1', '--out', join(dir, 'leaky-run'));

@@ -118,6 +118,22 @@ const faults: [string, () => Navigation2DEnv, string][] = [
     'an episode was truncated after 50 steps, not at maxEpisodeSteps (100)',
   ],
   [
+    'an episode that ends after the time limit',
+    () =>
+      new (class extends Sound {
+        private t = 0;
+        override reset() {
+          this.t = 0;
+          return { obs: new Float32Array(2) };
+        }
+        override step(action: Float32Array): StepResult {
+          if (this.t > 100) throw new Error('episode over');
+          return { obs: Float32Array.of(1e-4 * action[0]!, 0), reward: -1, terminated: ++this.t === 101, truncated: false };
+        }
+      })(),
+    'an episode ended after 101 steps, past maxEpisodeSteps (100)',
+  ],
+  [
     'stepping past the end',
     () =>
       new (class extends Sound {
@@ -199,8 +215,10 @@ describe('checkEnv', () => {
           return { obs: new Float32Array(2), reward: -1, terminated: false, truncated: false };
         }
       })();
-    expect(checkEnv(endless, { id: 'Check-v0' }).filter((p) => !p.startsWith('tasks 0 and'))).toEqual([
+    expect(checkEnv(endless, { id: 'Check-v0' })).toEqual([
       'an episode ran past maxEpisodeSteps (100) without being truncated (5 times)',
+      // True of this env too: its steps ignore the task.
+      'tasks 0 and 1 differ but gave the same observations and rewards from the same reset seed and actions: setTask seems to have no effect',
     ]);
   });
 

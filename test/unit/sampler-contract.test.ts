@@ -46,7 +46,7 @@ describe('sampleEpisodes and observation lengths', () => {
     expect(() => sample([new WrongObs('reset', 3)])).toThrow('reset() returned an observation of length 3');
   });
 
-  it('so does a step observation, and a correct env samples as before', () => {
+  it('so does a step observation; a correct env samples its full episodes', () => {
     expect(() => sample([new Navigation2DEnv(), new WrongObs('step', 3)])).toThrow('Navigation2D-v0: step() returned an observation of length 3');
     const ep = sample([new Navigation2DEnv(), new Navigation2DEnv()]);
     expect(ep.lengths).toEqual(Int32Array.of(100, 100));
