@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { ticks } from '../../demo/curves.ts';
+import { parseProgress, renderCurves, ticks } from '../../demo/curves.ts';
 
 it('axis ticks are nice round numbers covering the range, printed without float noise', () => {
   expect(ticks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
@@ -7,4 +7,41 @@ it('axis ticks are nice round numbers covering the range, printed without float 
   expect(ticks(-47, -3)).toEqual([-40, -30, -20, -10]);
   expect(ticks(1, 2, 8).map(String)).toEqual(['1', '1.2', '1.4', '1.6', '1.8', '2']);
   expect(ticks(3, 3)).toEqual([3]);
+});
+
+/** A stand-in for the few DOM calls renderCurves makes: elements with attributes and text. */
+class FakeElement {
+  attrs: Record<string, string> = {};
+  children: FakeElement[] = [];
+  textContent = '';
+  constructor(readonly tag: string) {}
+  setAttribute(k: string, v: string) {
+    this.attrs[k] = v;
+  }
+  replaceChildren() {
+    this.children = [];
+  }
+  appendChild(c: FakeElement) {
+    this.children.push(c);
+  }
+}
+
+it("the demo's training curve leaves out a diverged iteration (null in progress.jsonl): a gap, no NaN", () => {
+  const g = globalThis as { document?: unknown };
+  const saved = g.document;
+  g.document = { createElementNS: (_: string, tag: string) => new FakeElement(tag) };
+  try {
+    const svg = new FakeElement('svg');
+    const text = ['{"iteration":0,"returnsBefore":-40,"returnsAfter":-20}', '{"iteration":1,"returnsBefore":null,"returnsAfter":null}', '{"iteration":2,"returnsBefore":-38,"returnsAfter":-12}'].join('\n');
+    renderCurves(svg as unknown as SVGSVGElement, parseProgress(text));
+    const paths = svg.children.filter((c) => c.tag === 'path').map((c) => c.attrs.d!);
+    expect(paths).toHaveLength(2);
+    for (const d of paths) {
+      expect(d).not.toContain('NaN');
+      expect(d.match(/M/g)).toHaveLength(2); // the line starts again after the gap
+    }
+    expect(svg.children.filter((c) => c.tag === 'text').map((c) => c.textContent)).not.toContain('NaN');
+  } finally {
+    g.document = saved;
+  }
 });
