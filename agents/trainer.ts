@@ -221,6 +221,29 @@ function loadInitCheckpoint(dir: string, config: TrainConfig, fresh: Float32Arra
   return { ...ck, params };
 }
 
+/** Where {@link train} stopped when a meta-iteration threw (see {@link trainingStop}). */
+export interface TrainingStop {
+  /** The meta-iteration that threw, counted from 1 as in the progress line. */
+  iteration: number;
+  /** The run directory. */
+  out: string;
+  /** The number of iterations the run was to reach (what `--resume --iterations` must be given to go on). */
+  iterations: number;
+  /** The iteration of the run's last checkpoint, from which `--resume` continues; null when it has none yet. */
+  checkpoint: number | null;
+}
+
+const stops = new WeakMap<object, TrainingStop>();
+
+/**
+ * For an error thrown by {@link train} from inside a meta-iteration (an env that throws, a worker
+ * that dies): the iteration it stopped in and the checkpoint the run keeps. Undefined for any other
+ * error, e.g. a config error before the first iteration. The error itself is rethrown unchanged.
+ */
+export function trainingStop(e: unknown): TrainingStop | undefined {
+  return typeof e === 'object' && e !== null ? stops.get(e) : undefined;
+}
+
 /**
  * Trains a meta-learner as configured, writing `out/config.json`, one JSON line per iteration to
  * `out/progress.jsonl`, and an atomic checkpoint every `checkpointEvery` iterations and at the end.
@@ -302,8 +325,12 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
   // Time left at the mean pace of this process's iterations so far.
   const eta = (it: number) => (it + 1 < end ? `  eta ${formatDuration(((performance.now() - loopStart) / 1000 / (it + 1 - start)) * (end - it - 1))}` : '');
   const outcomes: string[] = [];
+  // For an iteration that throws: which one, and the last checkpoint on disk (a resumed run's start is one).
+  let current = start;
+  let saved: number | null = opts.resume ? start : null;
   try {
     for (let it = start; it < end; it++) {
+      current = it;
       const logs = await agent.step(env, it);
       const rec: ProgressRecord = { ...logs, numTensors: agent.liveTensors() };
       appendFileSync(progressPath, `${JSON.stringify(rec)}\n`);
@@ -326,9 +353,13 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       }
       if ((it + 1) % config.checkpointEvery === 0 || it + 1 === config.iterations) {
         checkpoint(it + 1);
+        saved = it + 1;
         if (keepEvery && (it + 1) % keepEvery === 0) keepSnapshot(opts.out, it + 1);
       }
     }
+  } catch (e) {
+    if (typeof e === 'object' && e !== null) stops.set(e, { iteration: current + 1, out: opts.out, iterations: config.iterations, checkpoint: saved });
+    throw e;
   } finally {
     await agent.close();
   }

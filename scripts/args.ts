@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
@@ -151,17 +151,30 @@ export async function loadEnvModules(files: readonly string[] | undefined): Prom
     try {
       await import(url);
     } catch (e) {
-      const where = userFrame(e);
-      throw new ConfigError('--env-module', file, `failed to load: ${(e as Error).message ?? String(e)}${where ? ` (at ${where})` : ''}`);
+      const where = userFrame(e, path);
+      throw new ConfigError('--env-module', file, `failed to load: ${commonJsHint(e, path) ?? String((e as Error).message ?? e)}${where ? ` (at ${where})` : ''}`);
     }
     urls.push(url);
-    loadedEnvModules.push({ file, ids: listEnvs().filter((id) => !before.has(id)) });
+    loadedEnvModules.push({ file, path, ids: listEnvs().filter((id) => !before.has(id)) });
   }
   return urls;
 }
 
-/** The `--env-module` files this process loaded, with the env ids each registered. */
-const loadedEnvModules: { file: string; ids: string[] }[] = [];
+/**
+ * For a module that failed because Node loaded it as CommonJS (a `.ts` or `.js` file with no
+ * `"type": "module"` package.json above it, importing metarl's ES modules): how to load it as an ES
+ * module. Undefined for any other failure.
+ */
+function commonJsHint(e: unknown, path: string): string | undefined {
+  const err = e as { code?: string; message?: string };
+  const cjs = err?.code === 'ERR_REQUIRE_CYCLE_MODULE' || err?.code === 'ERR_REQUIRE_ESM' || /require\(\) ES Module|Cannot use import statement outside a module/.test(err?.message ?? '');
+  if (!cjs || !/\.(ts|js)$/.test(path)) return undefined;
+  const mjs = basename(path).replace(/\.(ts|js)$/, '.m$1');
+  return `Node loaded it as CommonJS (no package.json with "type": "module" above it), which cannot import metarl's ES modules (${err.code ?? err.message}): name it ${mjs}, or put a package.json with "type": "module" in its directory`;
+}
+
+/** The `--env-module` files this process loaded (as given and resolved), with the env ids each registered. */
+const loadedEnvModules: { file: string; path: string; ids: string[] }[] = [];
 
 /** The `--env-module` files that registered no env. */
 export function emptyEnvModules(): string[] {
@@ -188,18 +201,60 @@ export function unknownEnvHint(): string {
 
 /**
  * For an internal error while `--env-module` files were loaded: a line saying that the env is one's
- * own and how to check it (a fault in it surfaces as an error deep in training). Empty otherwise.
+ * own and how to check it (a fault in it surfaces as an error deep in training); with `threw`
+ * (the env's own code threw), only how to check it. Empty when no module was loaded.
  */
-export function envModuleFaultHint(): string {
+export function envModuleFaultHint(threw = false): string {
   if (loadedEnvModules.length === 0) return '';
-  const flags = loadedEnvModules.map((m) => `--env-module ${m.file}`).join(' ');
-  return `metarl: the env may be at fault: it comes from ${flags}; \`metarl check ${flags}\` checks it for the usual faults (observations, rewards, seeding, episode ends)\n`;
+  const flags = envModuleFlags();
+  const check = `\`metarl check ${flags}\` checks it for the usual faults (observations, rewards, seeding, episode ends)`;
+  return threw ? `metarl: ${check}\n` : `metarl: the env may be at fault: it comes from ${flags}; ${check}\n`;
 }
 
-/** Where in the user's code `e` was thrown: the first stack frame outside Node and node_modules. */
-function userFrame(e: unknown): string | undefined {
-  const frames = ((e as Error)?.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l));
-  const frame = frames.find((l) => !/node:|node_modules|\/scripts\/args\.ts/.test(l));
+/** The `--env-module` flags of the files this process loaded, as given (`--env-module a.ts --env-module b.ts`), or ''. */
+export function envModuleFlags(): string {
+  return loadedEnvModules.map((m) => `--env-module ${m.file}`).join(' ');
+}
+
+/** The directory of the metarl package (its own frames are not the user's). */
+const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** The file a stack frame's location names (`at f (/a/b.ts:1:2)`, `at /a/b.ts:1:2`, `file://` URLs), or undefined (`node:` internals, `<anonymous>`). */
+function frameFile(frame: string): string | undefined {
+  const m = /(?:^|\()((?:file:\/\/)?\/[^()]+?):\d+:\d+\)?$/.exec(frame.trim());
+  if (!m) return undefined;
+  return m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+}
+
+/**
+ * The stack frames of `e`, of the causes it carries and of the worker stacks quoted in its stack
+ * (as tsx maps them) that lie in the user's own code: an `--env-module` file, or any file outside the metarl package,
+ * Node's internals and `node_modules`. In order, without repeats; empty when none do.
+ */
+export function userFrames(e: unknown, extraPaths: readonly string[] = []): string[] {
+  const own = new Set([...loadedEnvModules.map((m) => m.path), ...extraPaths]);
+  const out: string[] = [];
+  let x: unknown = e;
+  for (let depth = 0; x instanceof Error && depth < 5; depth++, x = x.cause) {
+    for (const line of (x.stack ?? '').split('\n')) {
+      const m = /^\s+at (.+)$/.exec(line);
+      const file = m ? frameFile(m[1]!) : undefined;
+      if (!file || file.includes('/node_modules/')) continue;
+      if (own.has(file) || !file.startsWith(PACKAGE_ROOT)) {
+        const frame = m![1]!.trim().replace(/file:\/\//, '');
+        if (!out.includes(frame)) out.push(frame);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Where in the user's code `e` was thrown while loading the module at `path`: its first frame in
+ * the user's code ({@link userFrames}), else its first frame outside Node, `node_modules` and this file.
+ */
+function userFrame(e: unknown, path: string): string | undefined {
+  const frame = userFrames(e, [path])[0] ?? ((e as Error)?.stack ?? '').split('\n').find((l) => /^\s+at /.test(l) && !/node:|node_modules|\/scripts\/args\.ts/.test(l));
   const m = frame ? /\(?((?:file:\/\/)?\/[^()]+:\d+:\d+)\)?$/.exec(frame.trim()) : null;
   return m ? m[1]!.replace(/^file:\/\//, '') : undefined;
 }

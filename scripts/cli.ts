@@ -16,7 +16,7 @@ import { trainingCurvesSpec } from '../agents/curves.ts';
 import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
-import { assertNoRun, envFactory, isSupervised, presetFor, train } from '../agents/trainer.ts';
+import { assertNoRun, envFactory, isSupervised, presetFor, train, trainingStop } from '../agents/trainer.ts';
 import { evaluateSupervised, fewShotClassifier, heldOutTasks } from '../agents/supervised-meta.ts';
 import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
 import { loadOneShotRuns } from '../envs/omniglot-files.ts';
@@ -33,7 +33,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, emptyEnvModules, envModuleFaultHint, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, emptyEnvModules, envModuleFaultHint, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint, userFrames } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, COMMAND_OPTIONS, PLOT_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
@@ -463,7 +463,23 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     process.stderr.write(`metarl: ${e instanceof UsageError ? err.message : err.message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
     process.exit(2);
   }
+  // Training that stopped in an iteration: what the run keeps, and how to go on.
+  const stop = trainingStop(e);
+  const flags = envModuleFlags();
+  const stopLine = !stop
+    ? ''
+    : `metarl: training stopped in iteration ${stop.iteration}; ${
+        stop.checkpoint !== null
+          ? `${stop.out} keeps its checkpoint of iteration ${stop.checkpoint}, from which \`metarl train --resume --iterations ${stop.iterations} --out ${stop.out}${flags ? ` ${flags}` : ''}\` continues`
+          : `${stop.out} has no checkpoint yet: delete it to start again`
+      }\n`;
+  // A fault in one's own env (an --env-module's code threw): the message and where in that code, not metarl's stack.
+  const frames = flags ? userFrames(e) : [];
+  if (frames.length > 0) {
+    process.stderr.write(`metarl: the env failed: ${(err.message ?? String(e)).replace(/\s*\n\s*/g, ' ')}\n${frames.slice(0, 8).map((f) => `    at ${f}\n`).join('')}${stopLine}${envModuleFaultHint(true)}`);
+    process.exit(1);
+  }
   const cause = (err as { cause?: unknown }).cause;
-  process.stderr.write(`metarl: internal error: ${err.stack ?? String(e)}\n${cause instanceof Error ? `caused by: ${cause.stack}\n` : ''}${envModuleFaultHint()}`);
+  process.stderr.write(`metarl: internal error: ${err.stack ?? String(e)}\n${cause instanceof Error ? `caused by: ${cause.stack}\n` : ''}${stopLine}${envModuleFaultHint()}`);
   process.exit(1);
 });

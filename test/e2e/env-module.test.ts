@@ -101,10 +101,46 @@ describe('--env-module', () => {
     const args = ['train', '--env-module', faulty, '--env', 'FaultyThrow-v0', '--preset', 'tiny', '--iterations', '2', '--workers', '1', '--out', out];
     const t = metarl(...args);
     expect(t.code).toBe(1);
-    expect(t.stderr).toContain('injected fault');
+    // The env's own code threw: its message and line, not metarl's stack; nothing to resume from yet.
+    expect(t.stderr).toContain('metarl: the env failed: task 2 ');
+    expect(t.stderr).toContain('failed during sampling: injected fault');
+    expect(t.stderr).toMatch(new RegExp(`\\n {4}at FaultyNavigation\\.setTask \\(${faulty.replace(/[.]/g, '\\.')}:\\d+:\\d+\\)\\n`));
+    expect(t.stderr).toContain(`metarl: training stopped in iteration 1; ${out} has no checkpoint yet: delete it to start again\n`);
+    expect(t.stderr).not.toContain('internal error');
+    expect(t.stderr).not.toMatch(/\/(agents|src)\//);
     expectUserError(metarl(...args), '--out', 'has no checkpoint yet', 'delete the directory');
     expectUserError(metarl('train', '--env-module', faulty, '--resume', '--out', out), '--out', 'has no checkpoint yet', 'delete it');
     expectUserError(metarl('evaluate', '--env-module', faulty, '--run', out), '--run', 'has no checkpoint yet');
+  }, 120_000);
+
+  it("an env of one's own that throws in a worker after a checkpoint: where, and how to go on from the checkpoint", () => {
+    const fuse = join(dir, 'fuse');
+    const fragile = envModule(
+      'fragile',
+      "import { existsSync } from 'node:fs';",
+      'class Fragile extends Navigation2DEnv {',
+      "  override readonly id = 'Fragile-v0';",
+      `  override reset(opts?: { seed?: number }) { if (existsSync(${JSON.stringify(fuse)})) throw new RangeError('the fuse has blown'); return super.reset(opts); }`,
+      '}',
+      "register({ id: 'Fragile-v0', factory: () => new Fragile(), description: 'throws once the fuse file exists' });",
+    );
+    const out = join(dir, 'fragile-run');
+    const first = metarl('train', '--env-module', fragile, '--preset', 'tiny', '--iterations', '1', '--workers', '2', '--out', out);
+    expect(first.code, first.stderr).toBe(0);
+    writeFileSync(fuse, '');
+    const t = metarl('train', '--env-module', fragile, '--resume', '--iterations', '3', '--workers', '2', '--out', out);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/metarl: the env failed: task \d+ .* failed during sampling: RangeError: the fuse has blown \(in worker \d\)\n/);
+    expect(t.stderr).toContain(`    at Fragile.reset (${fragile}:5:`);
+    expect(t.stderr).toContain(`metarl: training stopped in iteration 2; ${out} keeps its checkpoint of iteration 1, from which \`metarl train --resume --iterations 3 --out ${out} --env-module ${fragile}\` continues\n`);
+    expect(t.stderr).toContain(`metarl: \`metarl check --env-module ${fragile}\` checks it`);
+    expect(t.stderr).not.toContain('internal error');
+    expect(t.stderr).not.toMatch(/\/(agents|src)\//);
+    // The way on it names works once the env is mended.
+    rmSync(fuse);
+    const resumed = metarl('train', '--resume', '--iterations', '3', '--out', out, '--env-module', fragile);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n')).toHaveLength(3);
   }, 120_000);
 
   it("an env of one's own that does not fit the config is a user error saying what to change", () => {
@@ -181,5 +217,9 @@ describe('--env-module', () => {
     const broken = join(dir, 'broken.ts');
     writeFileSync(broken, "throw new Error('this env module is broken');\n");
     expectUserError(metarl('compare', '--env-module', broken, '--env', 'Navigation2D-v0', '--out', join(dir, 'z')), '--env-module', 'failed to load', 'this env module is broken', `(at ${broken}:1:`);
+    // A .ts file with no "type": "module" package.json above it is CommonJS to Node, which cannot import metarl.
+    const cjs = join(dir, 'cjs.ts');
+    writeFileSync(cjs, `import { register } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};\nexport const r = register;\n`);
+    expectUserError(metarl('check', '--env-module', cjs), '--env-module', 'Node loaded it as CommonJS', 'name it cjs.mts, or put a package.json with "type": "module" in its directory');
   }, 60_000);
 });

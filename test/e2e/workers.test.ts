@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
-import { train } from '../../agents/trainer.ts';
+import { train, trainingStop } from '../../agents/trainer.ts';
 import { TaskFailedError } from '../../agents/maml-trpo.ts';
 import { contiguousBlocks } from '../../agents/maml-shard.ts';
 import { createRng } from '../../src/rng.ts';
@@ -52,8 +52,11 @@ describe('MAML-TRPO with worker threads', () => {
 
   it.each([1, 2])('a task whose env throws stops training with an error naming the task (%i workers)', async (workers) => {
     const cfg = resolveConfig('FaultyThrow-v0', 'tiny', { iterations: 2 });
-    const err = await train(cfg, { out: tmp(), workers, envModules: [FAULTY_ENVS] }).catch((e: unknown) => e);
+    const out = tmp();
+    const err = await train(cfg, { out, workers, envModules: [FAULTY_ENVS] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
+    expect(trainingStop(err)).toEqual({ iteration: 1, out, iterations: 2, checkpoint: null });
+    expect(trainingStop(new Error('not from train'))).toBeUndefined();
     const e = err as TaskFailedError;
     expect(e.item).toBe(FAULTY_TASK);
     expect(e.phase).toBe('sampling');
