@@ -1,21 +1,9 @@
 /** Training curves from a run's `progress.jsonl`, drawn as plain SVG. */
 
 import type { ProgressPoint } from '../src/progress.ts';
+import { niceTicks } from '../src/line-chart.ts';
 
 export { parseProgress, type ProgressPoint } from '../src/progress.ts';
-
-/** "Nice" tick values covering [lo, hi] (about `n` of them). */
-export function ticks(lo: number, hi: number, n = 5): number[] {
-  if (!(hi > lo)) return [lo];
-  const raw = (hi - lo) / n;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
-  const out: number[] = [];
-  // Rounded to the step's decimals, so labels read 0.3, not 0.30000000000000004.
-  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) out.push(Number((Math.round(v / step) * step).toFixed(decimals)));
-  return out;
-}
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
@@ -53,11 +41,11 @@ export function renderCurves(svg: SVGSVGElement, points: readonly ProgressPoint[
   y1 += pad;
   const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
-  for (const t of ticks(y0, y1)) {
+  for (const t of niceTicks(y0, y1)) {
     add('line', { x1: m.l, x2: W - m.r, y1: sy(t), y2: sy(t), stroke: '#ececf1' });
     add('text', { x: m.l - 6, y: sy(t) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#555' }, String(t));
   }
-  for (const t of ticks(x0, x1, 8).filter((t) => Number.isInteger(t))) {
+  for (const t of niceTicks(x0, x1, 8).filter((t) => Number.isInteger(t))) {
     add('line', { x1: sx(t), x2: sx(t), y1: H - m.b, y2: H - m.b + 4, stroke: '#888' });
     add('text', { x: sx(t), y: H - m.b + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#555' }, String(t));
   }

@@ -44,16 +44,40 @@ function finitePart(s: ChartSeries): ChartSeries {
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
+/**
+ * The colour of series (or run) `i`: the ten of the palette, then hues a golden angle apart (at
+ * two lightnesses in turn), so that no two of the first hundreds share a colour.
+ */
+export function paletteColor(i: number): string {
+  if (i < PALETTE.length) return PALETTE[i]!;
+  const j = i - PALETTE.length;
+  const h = (j * 137.508 + 15) % 360;
+  const l = j % 2 === 0 ? 0.38 : 0.55;
+  const s = 0.7;
+  // HSL to RGB (hex; resvg and browsers read it alike).
+  const a = s * Math.min(l, 1 - l);
+  const channel = (n: number) => {
+    const k = (n + h / 30) % 12;
+    return Math.round(255 * (l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1))));
+  };
+  return `#${[0, 8, 4].map((n) => channel(n).toString(16).padStart(2, '0')).join('')}`;
+}
+
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** About five round tick values covering [lo, hi]. */
+/**
+ * About `target` round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 times a power of
+ * ten), each a whole multiple of the step printed without float noise (0.3, not
+ * 0.30000000000000004; 0, not 5.55e-17). Used by the figures and the browser demo's curves.
+ */
 export function niceTicks(lo: number, hi: number, target = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / target;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => (hi - lo) / s <= target + 1) ?? 10 * mag;
   const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + 1e-9 * step; v += step) ticks.push(Number(v.toPrecision(12)));
+  // k · step for whole k (not a running sum, whose error would print the zero tick as 5.55e-17).
+  for (let k = Math.ceil(lo / step - 1e-9); k * step <= hi + 1e-9 * step; k++) ticks.push(Number((k * step).toPrecision(12)) + 0);
   return ticks;
 }
 
@@ -113,7 +137,7 @@ export function lineChartSvg(spec: ChartSpec): string {
   out.push(`<text x="${m.l + pw / 2}" y="${H - 16}" text-anchor="middle" font-size="14">${esc(spec.xLabel)}</text>`);
   out.push(`<text transform="translate(20 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" font-size="14">${esc(spec.yLabel)}</text>`);
   spec.series.forEach((s, k) => {
-    const c = PALETTE[(s.colorIndex ?? k) % PALETTE.length]!;
+    const c = paletteColor(s.colorIndex ?? k);
     const dash = s.reference || s.dashed ? ' stroke-dasharray="7 5"' : '';
     out.push('<g clip-path="url(#plot)">');
     if (!s.y.some(Number.isFinite)) {

@@ -1,12 +1,18 @@
 import { expect, it } from 'vitest';
-import { parseProgress, renderCurves, ticks } from '../../demo/curves.ts';
+import { parseProgress, renderCurves } from '../../demo/curves.ts';
+import { niceTicks as ticks } from '../../src/line-chart.ts';
 
-it('axis ticks are nice round numbers covering the range, printed without float noise', () => {
+it('axis ticks (figures and the demo alike) are nice round numbers covering the range, printed without float noise', () => {
   expect(ticks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
   expect(ticks(-0.35, 0.05).map(String)).toEqual(['-0.3', '-0.2', '-0.1', '0']);
   expect(ticks(-47, -3)).toEqual([-40, -30, -20, -10]);
   expect(ticks(1, 2, 8).map(String)).toEqual(['1', '1.2', '1.4', '1.6', '1.8', '2']);
   expect(ticks(3, 3)).toEqual([3]);
+  // Ranges across zero with fractional steps: the zero tick is 0, not the running sum's 5.55e-17.
+  expect(ticks(-0.7, 0.25).map(String)).toEqual(['-0.6', '-0.4', '-0.2', '0', '0.2']);
+  expect(ticks(-0.03, 0.011).map(String)).toEqual(['-0.03', '-0.02', '-0.01', '0', '0.01']);
+  expect(ticks(-1.1, 1.4).map(String)).toEqual(['-1', '-0.5', '0', '0.5', '1']);
+  expect(ticks(-0.5, 0.5, 3).map(String)).toEqual(['-0.5', '-0.25', '0', '0.25', '0.5']);
 });
 
 /** A stand-in for the few DOM calls renderCurves makes: elements with attributes and text. */

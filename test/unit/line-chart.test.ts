@@ -14,6 +14,13 @@ describe('lineChartSvg', () => {
     expect(svg.match(/stroke-width="1.5"/g)).toHaveLength(6);
   });
 
+  it('gives each of many series its own colour (past the palette of ten too)', () => {
+    const series = Array.from({ length: 40 }, (_, k) => ({ label: `run ${k}`, x: [0, 1], y: [k, k + 1] }));
+    const colours = [...lineChartSvg({ ...base, series }).matchAll(/<polyline points="[^"]*" fill="none" stroke="(#[0-9a-f]{6})"/g)].map((m) => m[1]);
+    expect(colours).toHaveLength(40);
+    expect(new Set(colours).size).toBe(40);
+  });
+
   it('stops a line at its first non-finite point, and the axis range ignores it', () => {
     const svg = lineChartSvg({
       ...base,
