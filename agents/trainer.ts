@@ -48,6 +48,12 @@ export interface TrainOptions {
    * `out/config.json`. Not with `resume`.
    */
   initFrom?: string;
+  /**
+   * Stop early when aborted (Ctrl-C in `metarl train`): the iteration under way is finished, a
+   * checkpoint of it is written, and `train` returns with `interrupted` set; `--resume` then goes on
+   * as if the run had not stopped. Default: none.
+   */
+  signal?: AbortSignal;
 }
 
 export { envFactory } from '../envs/factory.ts';
@@ -248,9 +254,9 @@ export function trainingStop(e: unknown): TrainingStop | undefined {
  * Trains a meta-learner as configured, writing `out/config.json`, one JSON line per iteration to
  * `out/progress.jsonl`, and an atomic checkpoint every `checkpointEvery` iterations and at the end.
  * A new run refuses a directory that already holds a run; `resume` continues one; `initFrom`
- * starts a new one from another run's parameters.
+ * starts a new one from another run's parameters. `interrupted`: stopped early by `signal`.
  */
-export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ params: Float32Array[]; records: ProgressRecord[] }> {
+export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
   const log = opts.log ?? (() => {});
   const progressPath = join(opts.out, 'progress.jsonl');
   const makeEnv = envFactory(config);
@@ -319,7 +325,8 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       agent instanceof SupervisedMetaLearner ? agent.adam : undefined,
     );
   const records: ProgressRecord[] = [];
-  const end = opts.stopAfter !== undefined ? Math.min(config.iterations, start + opts.stopAfter) : config.iterations;
+  let end = opts.stopAfter !== undefined ? Math.min(config.iterations, start + opts.stopAfter) : config.iterations;
+  let interrupted = false;
   let lastLine = performance.now();
   const loopStart = performance.now();
   // Time left at the mean pace of this process's iterations so far.
@@ -356,6 +363,11 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
         saved = it + 1;
         if (keepEvery && (it + 1) % keepEvery === 0) keepSnapshot(opts.out, it + 1);
       }
+      // Aborted: this iteration is the last (its checkpoint is written below).
+      if (opts.signal?.aborted && it + 1 < end) {
+        end = it + 1;
+        interrupted = true;
+      }
     }
   } catch (e) {
     if (typeof e === 'object' && e !== null) stops.set(e, { iteration: current + 1, out: opts.out, iterations: config.iterations, checkpoint: saved });
@@ -364,5 +376,5 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
     await agent.close();
   }
   if (end > start && end % config.checkpointEvery !== 0 && end !== config.iterations) checkpoint(end);
-  return { params: agent.params, records };
+  return { params: agent.params, records, interrupted };
 }

@@ -106,7 +106,31 @@ async function cmdTrain(argv: string[]): Promise<void> {
   if (keepEvery !== undefined && keepEvery % config.checkpointEvery !== 0) {
     throw new ConfigError('--keep-every', keepEvery, `must be a multiple of checkpointEvery (${config.checkpointEvery}): copies are made of checkpoints`);
   }
-  const { records } = await train(config, { out, resume: o.resume, log, workers, keepEvery, initFrom: o['init-from'], envModules });
+  // Ctrl-C (or SIGTERM): finish the iteration under way and checkpoint it; a second one quits at once.
+  const stop = new AbortController();
+  const exitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143); // 128 + the signal's number, as shells report it
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(exitCode(signal));
+    stop.abort(signal);
+    log(`metarl: ${signal}: stopping after the iteration under way, with a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once, losing it)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result;
+  try {
+    result = await train(config, { out, resume: o.resume, log, workers, keepEvery, initFrom: o['init-from'], envModules, signal: stop.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const { records, interrupted } = result;
+  if (interrupted) {
+    const at = loadCheckpoint(out).meta.iteration;
+    const flags = (o['env-module'] ?? []).map((m) => ` --env-module ${m}`).join('');
+    log(`metarl: stopped at iteration ${at} of ${config.iterations}; the checkpoint is in ${join(out, 'checkpoint')}, and \`metarl train --resume --iterations ${config.iterations} --out ${out}${flags}\` goes on from it`);
+    process.exitCode = exitCode(stop.signal.reason as NodeJS.Signals);
+    return;
+  }
   const last = records.slice(-10);
   if (last.length > 0) {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { createRng } from '../../src/rng.ts';
 import { PNG } from 'pngjs';
 import { COMMANDS } from '../../scripts/options.ts';
+import { loadCheckpoint } from '../../src/checkpoint.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-cli-'));
 const json = (...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8'));
@@ -196,6 +198,33 @@ describe('metarl CLI', () => {
     const t = metarl('train', '--config', join(run, 'config.json'), '--iterations', '1', '--out', again);
     expect(t.code, t.stderr).toBe(0);
     expect({ ...json(again, 'config.json').config, iterations: 2 }).toEqual(json(run, 'config.json').config);
+  }, 120_000);
+
+  it('Ctrl-C stops training after the iteration under way with a checkpoint of it, and --resume goes on as if unbroken', async () => {
+    const dir = tmp();
+    const out = join(dir, 'stopped');
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'metarl.mjs'), 'train', '--preset', 'tiny', '--iterations', '400', '--workers', '2', '--out', out]);
+    let stderr = '';
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    await new Promise<void>((res) => child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/^it +3\/400/m.test(stderr)) res();
+    }));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    const lines = readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n');
+    const at = loadCheckpoint(out).meta.iteration;
+    expect(lines).toHaveLength(at); // the iterations run were all kept, the last one in the checkpoint
+    expect(at).toBeGreaterThanOrEqual(3);
+    expect(at).toBeLessThan(400);
+    expect(stderr).toContain('metarl: SIGINT: stopping after the iteration under way, with a checkpoint');
+    expect(stderr).toContain(`metarl: stopped at iteration ${at} of 400; the checkpoint is in ${join(out, 'checkpoint')}, and \`metarl train --resume --iterations 400 --out ${out}\` goes on from it`);
+    // Resumed for two more, the log is that of a run never stopped.
+    expect(metarl('train', '--resume', '--iterations', String(at + 2), '--out', out).code).toBe(0);
+    const whole = join(dir, 'whole');
+    expect(metarl('train', '--preset', 'tiny', '--iterations', String(at + 2), '--out', whole).code).toBe(0);
+    const strip = (run: string) => readFileSync(join(run, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => ({ ...JSON.parse(l), time: null }));
+    expect(strip(out)).toEqual(strip(whole));
   }, 120_000);
 
   it('train --resume with nothing left to do says so instead of exiting silently', () => {
