@@ -11,7 +11,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { build, preview, type Plugin } from 'vite';
@@ -19,7 +19,6 @@ import { loadCheckpoint } from '../src/checkpoint.ts';
 
 /** The folder of the page's sources. */
 export const DEMO_DIR = dirname(fileURLToPath(import.meta.url));
-const REPO_DIR = resolve(DEMO_DIR, '..') + sep;
 
 /** Options of {@link buildDemo}. */
 export interface BuildDemoOptions {
@@ -31,6 +30,25 @@ export interface BuildDemoOptions {
   label?: string;
   /** Only warnings and errors from Vite. */
   quiet?: boolean;
+  /**
+   * Modules that register envs of one's own (absolute file paths, as `--env-module` gives them),
+   * bundled into the page and imported before it makes the run's env. They must be browser-safe.
+   */
+  envModules?: string[];
+  /** The env id whose playground view the page uses (default: the run's env's, if it has one). */
+  view?: string;
+}
+
+/** The id of the module through which the page imports {@link BuildDemoOptions.envModules}. */
+const ENV_MODULES_ID = 'virtual:metarl-env-modules';
+
+/** Provides `virtual:metarl-env-modules`: one side-effect import per env module (none by default). */
+function envModulesPlugin(paths: readonly string[]): Plugin {
+  return {
+    name: 'metarl:env-modules',
+    resolveId: (id) => (id === ENV_MODULES_ID ? `\0${ENV_MODULES_ID}` : undefined),
+    load: (id) => (id === `\0${ENV_MODULES_ID}` ? `${paths.map((p) => `import ${JSON.stringify(p)};`).join('\n')}\nexport {};\n` : undefined),
+  };
 }
 
 /**
@@ -44,7 +62,8 @@ export function noNodeBuiltins(): Plugin {
     buildEnd() {
       for (const id of this.getModuleIds()) {
         if (!id.startsWith('__vite-browser-external')) continue;
-        const ours = (this.getModuleInfo(id)?.importers ?? []).filter((i) => i.startsWith(REPO_DIR) && !i.includes('/node_modules/'));
+        // This repository's code and an env module of one's own (wherever it lies), not dependencies.
+        const ours = (this.getModuleInfo(id)?.importers ?? []).filter((i) => !i.startsWith('\0') && !i.includes('/node_modules/'));
         if (ours.length > 0) {
           const name = id.includes(':') ? ` ${id.slice(id.indexOf(':') + 1)}` : '';
           this.error(`a Node built-in module${name} is imported by ${ours.join(', ')}; the page cannot use it (keep Node-only code out of what the page imports)`);
@@ -61,19 +80,29 @@ function checkpointDir(run: string): string {
   return dir;
 }
 
-/** Builds the page into `outDir` and copies the run and the wasm binaries next to it. */
-export async function buildDemo(opts: BuildDemoOptions): Promise<void> {
-  const run = resolve(opts.run);
-  // Verifies the checkpoint (size, SHA-256) before spending time on the build; throws CheckpointError.
-  loadCheckpoint(run);
-  const outDir = resolve(opts.outDir);
+/** An env module that cannot be bundled into the page (it imports a Node built-in, say): a user error. */
+export class EnvModuleBuildError extends Error {
+  constructor(
+    /** The module's file. */
+    readonly file: string,
+    /** Vite's (Rollup's) first line about it. */
+    readonly reason: string,
+    cause: unknown,
+  ) {
+    super(`--env-module: ${file} cannot run in the page: ${reason} (the page bundles the env module, so it must be browser-safe: no Node built-ins such as node:fs)`, { cause });
+    this.name = 'EnvModuleBuildError';
+  }
+}
+
+/** Vite's build of the page (demo/index.html, demo/main.ts and what they import, the env modules too) into `outDir`. */
+async function buildPage(outDir: string, envModules: readonly string[], quiet: boolean | undefined): Promise<void> {
   await build({
     configFile: false,
     root: DEMO_DIR,
     base: './',
     publicDir: false,
-    logLevel: opts.quiet ? 'warn' : 'info',
-    plugins: [noNodeBuiltins()],
+    logLevel: quiet ? 'warn' : 'info',
+    plugins: [noNodeBuiltins(), envModulesPlugin(envModules)],
     build: {
       outDir,
       emptyOutDir: true,
@@ -82,7 +111,27 @@ export async function buildDemo(opts: BuildDemoOptions): Promise<void> {
       chunkSizeWarningLimit: 8000,
       reportCompressedSize: false,
     },
-  });
+  });}
+
+/** Builds the page into `outDir` and copies the run and the wasm binaries next to it. */
+export async function buildDemo(opts: BuildDemoOptions): Promise<void> {
+  const run = resolve(opts.run);
+  // Verifies the checkpoint (size, SHA-256) before spending time on the build; throws CheckpointError.
+  loadCheckpoint(run);
+  const outDir = resolve(opts.outDir);
+  const envModules = opts.envModules ?? [];
+  try {
+    await buildPage(outDir, envModules, opts.quiet);
+  } catch (e) {
+    // The usual cause with an env module: it imports a Node built-in, which the page cannot have.
+    const err = e as Error & { id?: string; loc?: { file?: string } };
+    // Rollup's first line names the module (its code frame, further down, may quote other paths).
+    const first = String(err.message).replace(/^There was an error during the build:\s*/, '').split('\n')[0]!.trim();
+    const named = (p: string) => [p, relative(DEMO_DIR, p), relative(process.cwd(), p)].some((q) => first.includes(q));
+    const culprit = envModules.find((p) => err.id === p || err.loc?.file === p) ?? envModules.find(named);
+    if (culprit) throw new EnvModuleBuildError(culprit, first, e);
+    throw e;
+  }
 
   const require = createRequire(import.meta.url);
   const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
@@ -100,6 +149,7 @@ export async function buildDemo(opts: BuildDemoOptions): Promise<void> {
     label: opts.label ?? `run ${opts.run}`,
     source: opts.run,
     files: { model: 'run/model.json', weights: 'run/weights.bin', progress: hasProgress ? 'run/progress.jsonl' : null },
+    view: opts.view ?? null,
   };
   writeFileSync(join(runOut, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

@@ -1,17 +1,25 @@
 /**
- * `npm run demo [-- --run DIR] [--port 4173] [--host 127.0.0.1] [--out demo/dist] [--build-only] [--retrain]`
+ * `npm run demo [-- --run DIR] [--env-module FILE] [--view ENV_ID] [--port 4173] [--host 127.0.0.1] [--out demo/dist] [--build-only] [--retrain]`
  *
  * Builds the browser demo with a trained run bundled in and serves it on localhost.
  * Without `--run`, trains the quick run of demo/default-run.json first (`metarl train`, two to
  * four minutes) and caches it in node_modules/.cache/metarl-demo/ for the next time.
+ * `--env-module` bundles a module registering an env of one's own into the page (as for `metarl
+ * train`), and `--view ENV_ID` gives that env the playground view of a built-in env it shares
+ * tasks with (a navigation variant: `Navigation2D-v0`).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadCheckpoint } from '../src/checkpoint.ts';
-import { buildDemo, DEMO_DIR, serveDemo } from './build.ts';
+import { ConfigError } from '../src/config.ts';
+import { envSpec } from '../envs/index.ts';
+import { loadEnvModules, recordedEnvModules } from '../scripts/args.ts';
+import { EnvModuleBuildError, buildDemo, DEMO_DIR, serveDemo } from './build.ts';
+import { viewIds } from './views/index.ts';
 
 const REPO = resolve(DEMO_DIR, '..');
 const DEFAULT_CONFIG = join(DEMO_DIR, 'default-run.json');
@@ -55,21 +63,32 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       'build-only': { type: 'boolean' },
       retrain: { type: 'boolean' },
+      'env-module': { type: 'string', multiple: true },
+      view: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (o.help) {
-    process.stdout.write('usage: npm run demo -- [--run DIR] [--port 4173] [--host 127.0.0.1] [--out demo/dist] [--build-only] [--retrain]\n');
+    process.stdout.write('usage: npm run demo -- [--run DIR] [--env-module FILE] [--view ENV_ID] [--port 4173] [--host 127.0.0.1] [--out demo/dist] [--build-only] [--retrain]\n');
     return;
   }
+  // Envs of one's own: registered here to check the run's env, and bundled into the page.
+  const envModules = (await loadEnvModules(o['env-module'])).map((u) => fileURLToPath(u));
+  if (o.view !== undefined && !viewIds().includes(o.view)) throw new UsageError(`--view: no playground view for ${JSON.stringify(o.view)}; views: ${viewIds().join(', ')}`);
   const port = o.port === undefined ? 4173 : Number(o.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: must be an integer in 0…65535 (got ${JSON.stringify(o.port)})`);
   if (o.run !== undefined && !existsSync(o.run)) throw new UsageError(`--run: run directory not found (got ${JSON.stringify(o.run)})`);
   const run = o.run ?? defaultRun(o.retrain ?? false);
+  const env = loadCheckpoint(run).meta.config.env;
+  if (!envSpec(env)) {
+    const recorded = recordedEnvModules(run);
+    const how = recorded.length > 0 ? `pass --env-module ${recorded.join(' --env-module ')} (the run was trained with it)` : 'pass the file that registers it with --env-module FILE';
+    throw new UsageError(`--run: the run's env ${JSON.stringify(env)} is not built in: ${how}`);
+  }
   const label = o.run ? `run ${o.run}` : `quick demo run (demo/default-run.json), trained by npm run demo`;
   const outDir = o.out ?? join(DEMO_DIR, 'dist');
   log(`building the page with ${label} → ${relative(process.cwd(), outDir) || '.'}`);
-  await buildDemo({ run, outDir, label, quiet: true });
+  await buildDemo({ run, outDir, label, quiet: true, envModules, view: o.view });
   if (o['build-only']) return;
   const server = await serveDemo({ outDir, port, host: o.host, quiet: true });
   // The test reads this line to find the port.
@@ -82,7 +101,7 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   const err = e as Error;
-  const user = e instanceof UsageError || err.name === 'CheckpointError' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const user = e instanceof UsageError || e instanceof ConfigError || e instanceof EnvModuleBuildError || err.name === 'CheckpointError' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   process.stderr.write(`demo: ${user ? '' : 'error: '}${user ? err.message : (err.stack ?? String(e))}\n`);
   process.exit(user ? 2 : 1);
 });

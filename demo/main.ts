@@ -17,6 +17,8 @@ import { envFactory } from '../envs/factory.ts';
 import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
 import { parseProgress, renderCurves } from './curves.ts';
 import { viewFor } from './views/index.ts';
+// The envs of one's own that `npm run demo -- --env-module FILE` bundles (registered on import; none by default).
+import 'virtual:metarl-env-modules';
 import { STEP_COLORS } from './views/types.ts';
 
 /** What demo/build.ts writes next to the run files. */
@@ -26,6 +28,8 @@ interface Manifest {
   /** Path of the run directory the build read. */
   source: string;
   files: { model: string; weights: string; progress: string | null };
+  /** The env id whose view to use (`--view`); null: the run's env's own. */
+  view?: string | null;
 }
 
 /** Gradient steps the step counter allows (the protocol of src/evaluation.ts reports 0…3). */
@@ -94,9 +98,9 @@ async function main(): Promise<void> {
     `policy ${cfg.policy.hiddenSizes.join('×')} ${cfg.policy.activation}, α = ${cfg.adaptation.fastLr} · tfjs ${tf.version_core}, backend ${backend}`;
   renderCurves($('curves') as unknown as SVGSVGElement, parseProgress(progressText));
 
-  const view = viewFor(cfg.env);
+  const view = viewFor(manifest.view ?? cfg.env);
   if (!view) {
-    $('prompt').textContent = `The playground has no view for ${cfg.env} yet (see demo/views/index.ts); the training curves are below.`;
+    $('prompt').textContent = `The playground has no view for ${cfg.env} yet (npm run demo -- --view ID borrows a built-in env's, see demo/views/index.ts); the training curves are below.`;
     setStatus('ready', 'Run loaded.');
     return;
   }

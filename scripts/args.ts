@@ -100,7 +100,7 @@ const runDirs: string[] = [];
  * The env modules a run recorded (`envModules` in its `config.json`, or its parent run's for a
  * snapshot) as file paths; empty when none or unreadable.
  */
-function recordedEnvModules(runDir: string): string[] {
+export function recordedEnvModules(runDir: string): string[] {
   for (const file of [join(runDir, 'config.json'), join(runDir, '..', '..', 'config.json')]) {
     try {
       const doc = JSON.parse(readFileSync(file, 'utf8')) as { envModules?: unknown };

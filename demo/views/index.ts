@@ -13,3 +13,8 @@ const VIEWS: Record<string, () => EnvView> = {
 export function viewFor(envId: string): EnvView | undefined {
   return VIEWS[envId]?.();
 }
+
+/** The env ids that have a playground view (`--view` of `npm run demo` picks one for an env of one's own). */
+export function viewIds(): string[] {
+  return Object.keys(VIEWS);
+}

@@ -1,5 +1,5 @@
 /**
- * What the two browser tests of the demo share: finding Debian's Chromium, starting the demo
+ * What the browser tests of the demo share: finding Debian's Chromium, starting the demo
  * server (`demo/cli.ts`, as `npm run demo` does) on a free port, and opening its page in a headless
  * Chromium that records every page error, console error and failed request.
  *
@@ -59,9 +59,10 @@ export function makeTmp(prefix: string): string {
 
 /**
  * Builds and serves the demo for `run` (a run directory, absolute or relative to the repository)
- * into `tmp`, then opens it in a fresh headless Chromium of the given viewport.
+ * into `tmp` (with `extraArgs` for demo/cli.ts), then opens it in a fresh headless Chromium of the
+ * given viewport.
  */
-export async function openDemoPage(tmp: string, run: string, viewport: { width: number; height: number }): Promise<DemoPage> {
+export async function openDemoPage(tmp: string, run: string, viewport: { width: number; height: number }, extraArgs: readonly string[] = []): Promise<DemoPage> {
   let server: ChildProcess | undefined;
   let context: BrowserContext | undefined;
   const close = async () => {
@@ -70,7 +71,7 @@ export async function openDemoPage(tmp: string, run: string, viewport: { width: 
     rmSync(tmp, { recursive: true, force: true });
   };
   try {
-    server = spawn(process.execPath, ['--import', 'tsx', 'demo/cli.ts', '--run', run, '--out', join(tmp, 'dist'), '--port', '0'], {
+    server = spawn(process.execPath, ['--import', 'tsx', 'demo/cli.ts', '--run', run, '--out', join(tmp, 'dist'), '--port', '0', ...extraArgs], {
       cwd: REPO,
       env: demoEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
