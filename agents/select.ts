@@ -137,6 +137,21 @@ export interface SelectOptions {
   /** The first step the score sums over ({@link selectionScore}); default 1. */
   fromStep?: 0 | 1;
   onProgress?: (candidate: string, done: number, total: number) => void;
+  /**
+   * Keep each candidate's scores in `run/select-cache/` as soon as they are computed (one folder
+   * per protocol: seed, tasks, episodes, steps, batch size), and read back those computed with
+   * exactly the same weights, config, α, tasks and protocol instead of evaluating again: a
+   * selection stopped part-way, or run again after more snapshots were kept, scores only what is
+   * new. Node only. Default false.
+   */
+  cache?: boolean;
+  /** Called when a candidate's scores are read back from the cache. */
+  onReuse?: (candidate: string, file: string) => void;
+}
+
+/** The folder of {@link SelectOptions.cache} for this protocol: `run/select-cache/seed<S>-<tasks>x<episodes>-k<steps>[-b<batch>]`. */
+export function selectCacheDir(opts: Pick<SelectOptions, 'run' | 'seed' | 'tasks' | 'episodes' | 'steps' | 'batchTimesteps'>): string {
+  return join(opts.run, 'select-cache', `seed${opts.seed}-${opts.tasks}x${opts.episodes}-k${opts.steps}${opts.batchTimesteps !== undefined ? `-b${opts.batchTimesteps}` : ''}`);
 }
 
 /**
@@ -164,6 +179,7 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
     ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
     seed: opts.seed,
     onProgress: opts.onProgress,
+    ...(opts.cache ? { partialDir: selectCacheDir(opts), onReuse: opts.onReuse } : {}),
   });
   const scored = candidates.map((k, i) => ({ ...k, steps: c.methods[i]!.steps, score: selectionScore(c.methods[i]!.steps, opts.fromStep) }));
   const best = bestIndex(scored.map((s) => s.score));

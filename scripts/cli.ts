@@ -265,6 +265,8 @@ async function cmdSelect(argv: string[]): Promise<void> {
     ...(since !== undefined ? { since } : {}),
     fromStep: fromStep as 0 | 1,
     onProgress: (name, d, n) => progress(`${name}: `, d, n),
+    cache: true,
+    onReuse: (name, file) => log(`${name}: scored before with these weights and this protocol, read back from ${file}`),
   });
   process.stdout.write(`${selectionMarkdown(sel)}\n`);
   if (o.json) writeFileSync(o.json, `${JSON.stringify(sel, null, 2)}\n`);

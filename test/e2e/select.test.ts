@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bestIndex, listCandidates, selectionScore } from '../../agents/select.ts';
@@ -74,6 +74,21 @@ describe('checkpoint selection', () => {
     expect(sel0.picked).toBe(sel0.candidates[scores0.indexOf(Math.max(...scores0))].run);
     expect(s3.stdout).toContain('(sum of the mean returns after steps 0–2, 3 validation tasks from seed 5)');
     expectUserError(metarl('select', '--run', run, '--from-step', '2'), '--from-step', '2', 'must be 0');
+
+    // Scores are kept in run/select-cache/<protocol>/ and read back, not evaluated again, on the same protocol.
+    expect(s2.stderr).toMatch(/it2: scored before with these weights and this protocol, read back from .*select-cache\/seed5-3x4-k2\/it2\.json/);
+    const cached = join(run, 'select-cache', 'seed5-3x4-k2', 'it1.json');
+    const doc = json(cached);
+    doc.result.steps[1].mean = 12345; // a marker: only a read-back result carries it
+    writeFileSync(cached, JSON.stringify(doc));
+    const marked = join(run, 'select-marked.json');
+    expect(metarl('select', '--run', run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '4', '--json', marked).code).toBe(0);
+    expect(json(marked).candidates[0].steps[1].mean).toBe(12345);
+    // Another protocol is evaluated afresh, in its own folder.
+    const s5 = metarl('select', '--run', run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '5', '--json', join(run, 'select-e5.json'));
+    expect(s5.code, s5.stderr).toBe(0);
+    expect(s5.stderr).not.toContain('read back');
+    expect(existsSync(join(run, 'select-cache', 'seed5-3x5-k2', 'final.json'))).toBe(true);
 
     expectUserError(metarl('select', '--run', run, '--seed', '20170309'), '--seed', '20170309', 'test tasks');
     expectUserError(metarl('select', '--run', join(run, 'nope')), '--run', 'not found');
