@@ -117,6 +117,12 @@ function workerRunner(pool: WorkerPool, w: number): ShardRunner {
 const now = () => performance.now() / 1000;
 
 /**
+ * Imports a Node-only module when it is needed, with the specifier out of a bundler's sight, so
+ * that the browser demo can bundle MamlTrpo: a page trains with one worker and never gets here.
+ */
+const nodeOnly = <T>(specifier: string): Promise<T> => import(/* @vite-ignore */ specifier) as Promise<T>;
+
+/**
  * MAML with a TRPO outer step (Finn, Abbeel, Levine 2017, §5.3): per task, adapt θ by
  * `numInnerSteps` REINFORCE steps on freshly sampled episodes, sample validation episodes with θ′,
  * then take one trust-region step on the mean validation surrogate, differentiating through the
@@ -187,7 +193,7 @@ export class MamlTrpo {
           this.runners = [localRunner(new MamlShard(this.config, this.makeEnv))];
         } else {
           // Loaded lazily: worker_threads exist only in Node, and one worker needs none of it.
-          const { WorkerPool } = await import('../src/worker-pool.ts');
+          const { WorkerPool } = await nodeOnly<typeof import('../src/worker-pool.ts')>(new URL('../src/worker-pool.ts', import.meta.url).href);
           const init: MamlWorkerInit = {
             config: this.config,
             backend: this.options.backend ?? workerBackend('MamlTrpo'),
@@ -419,7 +425,7 @@ function lrScaleStats(s: ParamValues): { mean: number; min: number; max: number 
  * Node only (called when starting worker threads).
  */
 export async function moduleUrls(modules: ReadonlyArray<string | URL>): Promise<string[]> {
-  const { resolve } = await import('node:path');
-  const { pathToFileURL } = await import('node:url');
+  const { resolve } = await nodeOnly<typeof import('node:path')>('node:path');
+  const { pathToFileURL } = await nodeOnly<typeof import('node:url')>('node:url');
   return modules.map((m) => (m instanceof URL ? m.href : /^[a-zA-Z][a-zA-Z\d+.-]+:/.test(m) ? m : pathToFileURL(resolve(m)).href));
 }

@@ -17,6 +17,8 @@ import { envFactory } from '../envs/factory.ts';
 import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
 import { parseProgress, renderCurves } from './curves.ts';
 import { viewFor } from './views/index.ts';
+import { MamlTrpo, type StepLogs } from '../agents/maml-trpo.ts';
+import type { SupervisedMetaEnv } from '../src/types.ts';
 // The envs of one's own that `npm run demo -- --env-module FILE` bundles (registered on import; none by default).
 import 'virtual:metarl-env-modules';
 import { STEP_COLORS } from './views/types.ts';
@@ -92,11 +94,21 @@ async function main(): Promise<void> {
   const cfg = validateConfig(ck.meta.config);
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const makeEnv = envFactory(cfg);
-
-  $('run-info').textContent =
-    `${manifest.label} — ${cfg.env}, ${cfg.algo}, iteration ${ck.meta.iteration} of ${cfg.iterations}, ` +
-    `policy ${cfg.policy.hiddenSizes.join('×')} ${cfg.policy.activation}, α = ${cfg.adaptation.fastLr} · tfjs ${tf.version_core}, backend ${backend}`;
-  renderCurves($('curves') as unknown as SVGSVGElement, parseProgress(progressText));
+  /** The parameters the playground adapts: the run's, then those of the meta-iterations trained in the page. */
+  const current = { params: ck.params, iteration: ck.meta.iteration };
+  const points = parseProgress(progressText);
+  const showRunInfo = () => {
+    const here = current.iteration - ck.meta.iteration;
+    $('run-info').textContent =
+      `${manifest.label} — ${cfg.env}, ${cfg.algo}, iteration ${current.iteration} of ${cfg.iterations}${here > 0 ? ` (the last ${here} trained in this page)` : ''}, ` +
+      `policy ${cfg.policy.hiddenSizes.join('×')} ${cfg.policy.activation}, α = ${cfg.adaptation.fastLr} · tfjs ${tf.version_core}, backend ${backend}`;
+    document.body.dataset.iteration = String(current.iteration);
+  };
+  showRunInfo();
+  renderCurves($('curves') as unknown as SVGSVGElement, points);
+  /** Set while the page samples, adapts or trains: one job at a time. */
+  const state = { busy: false, onIdle: () => {} };
+  setUpTraining(cfg, makeEnv, current, points, state, showRunInfo);
 
   const view = viewFor(manifest.view ?? cfg.env);
   if (!view) {
@@ -118,15 +130,15 @@ async function main(): Promise<void> {
   let sessionIndex = 0;
   let session: AdaptationSession | null = null;
   let task: Task | null = null;
-  let busy = false;
 
   const gradientSteps = () => (session ? session.steps.length - 1 : 0);
   const updateControls = () => {
     const k = gradientSteps();
-    nextButton.disabled = busy || !session || k >= MAX_STEPS;
+    nextButton.disabled = state.busy || !session || k >= MAX_STEPS;
     nextButton.textContent = k >= MAX_STEPS ? `${MAX_STEPS} gradient steps taken` : `Take gradient step ${k + 1} (α${k === 0 ? '' : '/2'})`;
-    resetButton.disabled = busy || !task;
+    resetButton.disabled = state.busy || !task;
   };
+  state.onIdle = updateControls;
 
   const renderResults = () => {
     const steps = session?.steps ?? [];
@@ -158,7 +170,7 @@ async function main(): Promise<void> {
 
   /** Runs `fn` with the controls disabled and the status showing `what`. */
   const work = async (what: string, fn: () => void) => {
-    busy = true;
+    state.busy = true;
     updateControls();
     setStatus('busy', what);
     await nextFrame();
@@ -166,16 +178,16 @@ async function main(): Promise<void> {
       fn();
       renderResults();
     } finally {
-      busy = false;
+      state.busy = false;
       updateControls();
     }
   };
 
   const start = async (t: Task) => {
-    if (busy) return;
+    if (state.busy) return;
     task = t;
     const episodes = Math.max(1, Math.min(200, Math.round(Number(episodesInput.value)) || defaultEpisodes));
-    session = new AdaptationSession(policy, ck.params, makeEnv, {
+    session = new AdaptationSession(policy, current.params, makeEnv, {
       task: t,
       episodes,
       fastLr: cfg.adaptation.fastLr,
@@ -192,7 +204,7 @@ async function main(): Promise<void> {
   view.mount($('view'), (t) => void start(t).catch(fail), { envId: cfg.env, policy, makeEnv });
   nextButton.addEventListener('click', () => {
     const s = session;
-    if (!s || busy || gradientSteps() >= MAX_STEPS) return;
+    if (!s || state.busy || gradientSteps() >= MAX_STEPS) return;
     void work(`Gradient step ${gradientSteps() + 1} (α/2)…`, () => s.next())
       .then(() => setStatus('adapted', summary()))
       .catch(fail);
@@ -203,6 +215,65 @@ async function main(): Promise<void> {
   updateControls();
   renderResults();
   setStatus('ready', `Ready. ${view.prompt}`);
+}
+
+/**
+ * The "Meta-train in this page" control: MAML-TRPO meta-iterations from the page's current
+ * parameters, numbered on from the run's checkpoint with the run's seed, so each is the iteration
+ * `metarl train --resume` would run (one worker). Each extends the curves; the playground adapts
+ * the new parameters. Supervised runs are not trained here.
+ */
+function setUpTraining(
+  cfg: ReturnType<typeof validateConfig>,
+  makeEnv: () => ReturnType<ReturnType<typeof envFactory>>,
+  current: { params: Float32Array[]; iteration: number },
+  points: { iteration: number; returnsBefore: number; returnsAfter: number }[],
+  state: { busy: boolean; onIdle: () => void },
+  showRunInfo: () => void,
+): void {
+  const button = $<HTMLButtonElement>('train');
+  const info = $('train-info');
+  if (typeof (makeEnv() as Partial<SupervisedMetaEnv>).sampleBatch === 'function') {
+    info.textContent = `Meta-training in the page is for RL runs; ${cfg.env} is supervised.`;
+    return;
+  }
+  button.disabled = false;
+  button.addEventListener('click', () => {
+    if (state.busy) return;
+    const n = Math.max(1, Math.min(100, Math.round(Number($<HTMLInputElement>('train-iterations').value)) || 1));
+    state.busy = true;
+    button.disabled = true;
+    state.onIdle();
+    void (async () => {
+      // One worker, in this thread; the run's root stream: iteration `it` draws what it draws in Node.
+      const agent = new MamlTrpo(cfg, makeEnv, current.params, { workers: 1 });
+      agent.rootRng = createRng(cfg.seed);
+      const env = makeEnv();
+      try {
+        for (let k = 0; k < n; k++) {
+          const it = current.iteration;
+          setStatus('busy', `Meta-iteration ${it + 1} in this page (${k + 1} of ${n}): ${cfg.sampling.metaBatchSize} tasks × ${cfg.sampling.fastBatchSize} episodes, inner step, meta-gradient, TRPO step…`);
+          await nextFrame();
+          const logs: StepLogs = await agent.step(env, it);
+          current.params = agent.params;
+          current.iteration = it + 1;
+          points.push({ iteration: it, returnsBefore: logs.returnsBefore, returnsAfter: logs.returnsAfter });
+          renderCurves($('curves') as unknown as SVGSVGElement, points);
+          showRunInfo();
+          const record = { iteration: it, returnsBefore: logs.returnsBefore, returnsAfter: logs.returnsAfter, kl: logs.kl, stepOutcome: logs.stepOutcome, lineSearchSteps: logs.lineSearchSteps };
+          info.dataset.last = JSON.stringify(record);
+          info.textContent = `Meta-iteration ${it + 1}: return before ${fmt(logs.returnsBefore)} → after one step ${fmt(logs.returnsAfter)}, KL ${logs.kl.toExponential(2)}, step ${logs.stepOutcome}, ${logs.time.total.toFixed(1)} s.`;
+          document.body.dataset.numTensors = String(tf.memory().numTensors);
+        }
+        setStatus('ready', `Meta-trained ${n} iteration${n === 1 ? '' : 's'} in this page; the playground now adapts the parameters of iteration ${current.iteration}.`);
+      } finally {
+        await agent.close();
+        state.busy = false;
+        button.disabled = false;
+        state.onIdle();
+      }
+    })().catch(fail);
+  });
 }
 
 function fail(e: unknown): void {

@@ -12,7 +12,8 @@
  * METARL_DEMO_SCREENSHOT=path/to.png keeps the screenshot (the README's docs/demo.png).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO, haveChromium, makeTmp, openDemoPage, type DemoPage } from './demo-page.ts';
@@ -85,9 +86,35 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     expect(Number(await page.getAttribute('body', 'data-num-tensors'))).toBe(tensors1);
     expect(pageErrors).toEqual([]);
 
+    const after3 = await returnOf(3);
+
+    // One meta-iteration trained in the page: the iteration `metarl train --resume` runs in Node.
+    await page.fill('#train-iterations', '1');
+    await page.click('#train');
+    await page.waitForSelector('body[data-iteration="41"]', { timeout: 60_000 });
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    const inPage = JSON.parse((await page.getAttribute('#train-info', 'data-last'))!);
+    expect(await page.textContent('#run-info')).toMatch(/iteration 41 of 40 \(the last 1 trained in this page\)/);
+    expect((await page.getAttribute('#curves path[data-series="returnsAfter"]', 'd'))?.split('L').length).toBe(41);
+    const copy = join(tmp, 'resumed');
+    cpSync(join(REPO, FIXTURE), copy, { recursive: true });
+    const r = spawnSync(process.execPath, [join(REPO, 'bin', 'metarl.mjs'), 'train', '--resume', '--iterations', '41', '--workers', '1', '--backend', 'wasm', '--out', copy], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const inNode = JSON.parse(readFileSync(join(copy, 'progress.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    const fields = (x: Record<string, unknown>) => ({ iteration: x.iteration, returnsBefore: x.returnsBefore, returnsAfter: x.returnsAfter, kl: x.kl, stepOutcome: x.stepOutcome, lineSearchSteps: x.lineSearchSteps });
+    expect(fields(inPage)).toEqual(fields(inNode));
+    expect(inNode.iteration).toBe(40);
+    expect(Number.isFinite(inNode.returnsAfter) && inNode.kl > 0).toBe(true);
+    console.info(`browser demo: meta-iteration 41 in the page ${JSON.stringify(fields(inPage))}`);
+    // The playground adapts the new parameters.
+    await svg.click({ position: { x: box.width * 0.3, y: box.height * 0.7 } });
+    await waitForSteps(1);
+    expect(Number.isFinite(await returnOf(1))).toBe(true);
+    expect(pageErrors).toEqual([]);
+
     const shot = process.env.METARL_DEMO_SCREENSHOT ? resolve(REPO, process.env.METARL_DEMO_SCREENSHOT) : join(tmp, 'demo.png');
     await page.screenshot({ path: shot, fullPage: true });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
-    console.info(`browser demo: return before ${before.toFixed(2)}, after 1 step ${after.toFixed(2)}, after 3 steps ${(await returnOf(3)).toFixed(2)}; screenshot ${shot}`);
+    console.info(`browser demo: return before ${before.toFixed(2)}, after 1 step ${after.toFixed(2)}, after 3 steps ${after3.toFixed(2)}; screenshot ${shot}`);
   }, 90_000);
 });
