@@ -6,6 +6,7 @@ import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { evaluateAdaptation, formatFigure, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
 import { ConfigError } from '../src/config.ts';
+import { versions } from '../src/versions.ts';
 import { envFactory, isSupervised } from './trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks } from './supervised-meta.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
@@ -180,7 +181,8 @@ export interface CompareOptions {
   onProgress?: (method: string, done: number, total: number) => void;
   /**
    * A folder for each method's result as soon as it is done (`<name>.json`, with what it depends
-   * on: the checkpoint's weights, α, the tasks and the protocol). A method whose file matches is
+   * on: the checkpoint's weights, α, the tasks, the protocol, and the versions of metarl, tfjs,
+   * the backend and Node). A method whose file matches is
    * read back instead of evaluated again, so a comparison stopped part-way loses only the method it
    * was on. RL envs (a supervised comparison takes minutes); Node only.
    */
@@ -217,7 +219,8 @@ export function compareMethods(opts: CompareOptions): Comparison {
     const c = cfg ?? base;
     const lr = m.lr ?? c.adaptation.fastLr;
     // Everything the method's result depends on (random init: the seed and the first run's config).
-    const key = { env: opts.env, method: m.name, weights, config: c, lr, tasks, steps: opts.steps, episodes: opts.episodes, batchTimesteps: opts.batchTimesteps ?? null, seed: opts.seed };
+    // The versions too (metarl, tfjs, the backend, Node): another backend's floats differ in the last digits.
+    const key = { env: opts.env, method: m.name, weights, config: c, lr, tasks, steps: opts.steps, episodes: opts.episodes, batchTimesteps: opts.batchTimesteps ?? null, seed: opts.seed, versions: versions() };
     const done = readPartial(opts, m.name, key);
     if (done) {
       results.push({ ...done, run: m.run ?? null }); // the same weights may sit in another directory now

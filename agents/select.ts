@@ -140,7 +140,7 @@ export interface SelectOptions {
   /**
    * Keep each candidate's scores in `run/select-cache/` as soon as they are computed (one folder
    * per protocol: seed, tasks, episodes, steps, batch size), and read back those computed with
-   * exactly the same weights, config, α, tasks and protocol instead of evaluating again: a
+   * exactly the same weights, config, α, tasks, protocol, backend and versions instead of evaluating again: a
    * selection stopped part-way, or run again after more snapshots were kept, scores only what is
    * new. Node only. Default false.
    */

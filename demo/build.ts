@@ -11,7 +11,7 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { build, preview, type Plugin } from 'vite';
@@ -111,7 +111,8 @@ async function buildPage(outDir: string, envModules: readonly string[], quiet: b
       chunkSizeWarningLimit: 8000,
       reportCompressedSize: false,
     },
-  });}
+  });
+}
 
 /** Builds the page into `outDir` and copies the run and the wasm binaries next to it. */
 export async function buildDemo(opts: BuildDemoOptions): Promise<void> {
@@ -130,6 +131,11 @@ export async function buildDemo(opts: BuildDemoOptions): Promise<void> {
     const named = (p: string) => [p, relative(DEMO_DIR, p), relative(process.cwd(), p)].some((q) => first.includes(q));
     const culprit = envModules.find((p) => err.id === p || err.loc?.file === p) ?? envModules.find(named);
     if (culprit) throw new EnvModuleBuildError(culprit, first, e);
+    // A file of the user's that an env module imports (outside this repository and node_modules).
+    const file = err.id ?? err.loc?.file;
+    if (envModules.length > 0 && file && !file.startsWith(resolve(DEMO_DIR, '..') + sep) && !file.includes('/node_modules/') && !file.startsWith('\0')) {
+      throw new EnvModuleBuildError(file, `${first} (imported by --env-module ${envModules.join(', ')})`, e);
+    }
     throw e;
   }
 

@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { ConfigError } from '../src/config.ts';
 import { envSpec } from '../envs/index.ts';
-import { loadEnvModules, recordedEnvModules } from '../scripts/args.ts';
+import { loadEnvModules, recordedEnvModules, unknownEnvHint } from '../scripts/args.ts';
 import { EnvModuleBuildError, buildDemo, DEMO_DIR, serveDemo } from './build.ts';
 import { viewIds } from './views/index.ts';
 
@@ -83,7 +83,8 @@ async function main(): Promise<void> {
   if (!envSpec(env)) {
     const recorded = recordedEnvModules(run);
     const how = recorded.length > 0 ? `pass --env-module ${recorded.join(' --env-module ')} (the run was trained with it)` : 'pass the file that registers it with --env-module FILE';
-    throw new UsageError(`--run: the run's env ${JSON.stringify(env)} is not built in: ${how}`);
+    const given = envModules.length > 0 ? `; ${unknownEnvHint().trim().replace(/^\(|\)$/g, '')}` : '';
+    throw new UsageError(`--run: the run's env ${JSON.stringify(env)} is not built in: ${how}${given}`);
   }
   const label = o.run ? `run ${o.run}` : `quick demo run (demo/default-run.json), trained by npm run demo`;
   const outDir = o.out ?? join(DEMO_DIR, 'dist');

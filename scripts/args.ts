@@ -167,7 +167,7 @@ export async function loadEnvModules(files: readonly string[] | undefined): Prom
  */
 function commonJsHint(e: unknown, path: string): string | undefined {
   const err = e as { code?: string; message?: string };
-  const cjs = err?.code === 'ERR_REQUIRE_CYCLE_MODULE' || err?.code === 'ERR_REQUIRE_ESM' || /require\(\) ES Module|Cannot use import statement outside a module/.test(err?.message ?? '');
+  const cjs = ['ERR_REQUIRE_CYCLE_MODULE', 'ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE'].includes(err?.code ?? '') || /require\(\) ES Module|Cannot use import statement outside a module/.test(err?.message ?? '');
   if (!cjs || !/\.(ts|js)$/.test(path)) return undefined;
   const mjs = basename(path).replace(/\.(ts|js)$/, '.m$1');
   return `Node loaded it as CommonJS (no package.json with "type": "module" above it), which cannot import metarl's ES modules (${err.code ?? err.message}): name it ${mjs}, or put a package.json with "type": "module" in its directory`;
@@ -213,17 +213,27 @@ export function envModuleFaultHint(threw = false): string {
 
 /** The `--env-module` flags of the files this process loaded, as given (`--env-module a.ts --env-module b.ts`), or ''. */
 export function envModuleFlags(): string {
-  return loadedEnvModules.map((m) => `--env-module ${m.file}`).join(' ');
+  return loadedEnvModules.map((m) => `--env-module ${shellQuote(m.file)}`).join(' ');
+}
+
+/** `arg` as a shell would need it in a printed command: as it is when plain, else in single quotes. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The directory of the metarl package (its own frames are not the user's). */
 const PACKAGE_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
-/** The file a stack frame's location names (`at f (/a/b.ts:1:2)`, `at /a/b.ts:1:2`, `file://` URLs), or undefined (`node:` internals, `<anonymous>`). */
-function frameFile(frame: string): string | undefined {
-  const m = /(?:^|\()((?:file:\/\/)?\/[^()]+?):\d+:\d+\)?$/.exec(frame.trim());
+/**
+ * The location a stack frame names (`at f (/a/b.ts:1:2)`, `at /a/b.ts:1:2`, `file://` URLs decoded,
+ * parentheses and spaces in the path allowed): its file and the `file:line:column` to print; undefined
+ * for `node:` internals and `<anonymous>`.
+ */
+function frameLocation(frame: string): { file: string; at: string } | undefined {
+  const m = /^(?:.*? \()?((?:file:\/\/)?\/.*?):(\d+:\d+)\)?$/.exec(frame.trim());
   if (!m) return undefined;
-  return m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+  const file = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
+  return { file, at: `${file}:${m[2]}` };
 }
 
 /**
@@ -238,10 +248,11 @@ export function userFrames(e: unknown, extraPaths: readonly string[] = []): stri
   for (let depth = 0; x instanceof Error && depth < 5; depth++, x = x.cause) {
     for (const line of (x.stack ?? '').split('\n')) {
       const m = /^\s+at (.+)$/.exec(line);
-      const file = m ? frameFile(m[1]!) : undefined;
-      if (!file || file.includes('/node_modules/')) continue;
-      if (own.has(file) || !file.startsWith(PACKAGE_ROOT)) {
-        const frame = m![1]!.trim().replace(/file:\/\//, '');
+      const loc = m ? frameLocation(m[1]!) : undefined;
+      if (!loc) continue;
+      // An --env-module file counts wherever it lies (node_modules too); other code under node_modules is a dependency's.
+      if (own.has(loc.file) || (!loc.file.includes('/node_modules/') && !loc.file.startsWith(PACKAGE_ROOT))) {
+        const frame = m![1]!.trim().replace(/\(?(?:file:\/\/)?\/.*\)?$/, (whole) => (whole.startsWith('(') ? `(${loc.at})` : loc.at));
         if (!out.includes(frame)) out.push(frame);
       }
     }
@@ -255,6 +266,5 @@ export function userFrames(e: unknown, extraPaths: readonly string[] = []): stri
  */
 function userFrame(e: unknown, path: string): string | undefined {
   const frame = userFrames(e, [path])[0] ?? ((e as Error)?.stack ?? '').split('\n').find((l) => /^\s+at /.test(l) && !/node:|node_modules|\/scripts\/args\.ts/.test(l));
-  const m = frame ? /\(?((?:file:\/\/)?\/[^()]+:\d+:\d+)\)?$/.exec(frame.trim()) : null;
-  return m ? m[1]!.replace(/^file:\/\//, '') : undefined;
+  return frame ? frameLocation(frame.trim().replace(/^at /, ''))?.at : undefined;
 }

@@ -33,7 +33,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 import { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, emptyEnvModules, envModuleFaultHint, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, taskProgress, unknownEnvHint, userFrames } from './args.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, emptyEnvModules, envModuleFaultHint, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, shellQuote, taskProgress, unknownEnvHint, userFrames } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, COMMAND_OPTIONS, PLOT_OPTIONS, COMMANDS, EVALUATE_OPTIONS, flagHelp, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS, USAGE_COMMANDS,
 } from './options.ts';
@@ -109,8 +109,14 @@ async function cmdTrain(argv: string[]): Promise<void> {
   // Ctrl-C (or SIGTERM): finish the iteration under way and checkpoint it; a second one quits at once.
   const stop = new AbortController();
   const exitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143); // 128 + the signal's number, as shells report it
+  let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stop.signal.aborted) process.exit(exitCode(signal));
+    if (stop.signal.aborted) {
+      // `npm run train` passes the terminal's Ctrl-C on, so one keypress can arrive twice: only a later one quits.
+      if (performance.now() - firstSignalAt > 1500) process.exit(exitCode(signal));
+      return;
+    }
+    firstSignalAt = performance.now();
     stop.abort(signal);
     log(`metarl: ${signal}: stopping after the iteration under way, with a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once, losing it)`);
   };
@@ -126,8 +132,8 @@ async function cmdTrain(argv: string[]): Promise<void> {
   const { records, interrupted } = result;
   if (interrupted) {
     const at = loadCheckpoint(out).meta.iteration;
-    const flags = (o['env-module'] ?? []).map((m) => ` --env-module ${m}`).join('');
-    log(`metarl: stopped at iteration ${at} of ${config.iterations}; the checkpoint is in ${join(out, 'checkpoint')}, and \`metarl train --resume --iterations ${config.iterations} --out ${out}${flags}\` goes on from it`);
+    const flags = envModuleFlags();
+    log(`metarl: stopped at iteration ${at} of ${config.iterations}; the checkpoint is in ${join(out, 'checkpoint')}, and \`metarl train --resume --iterations ${config.iterations} --out ${shellQuote(out)}${flags ? ` ${flags}` : ''}\` goes on from it`);
     process.exitCode = exitCode(stop.signal.reason as NodeJS.Signals);
     return;
   }
@@ -141,7 +147,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
         ? ['linear head (unused)', 'nearest prototype']
         : ['before adaptation', ['pretrained', 'oracle'].includes(config.algo) ? 'after (no inner step)' : `after ${n} inner step${n === 1 ? '' : 's'}`];
     process.stdout.write(
-      `\n| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${out}${(o['env-module'] ?? []).map((m) => ` --env-module ${m}`).join('')})\n`,
+      `\n| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${shellQuote(out)}${envModuleFlags() ? ` ${envModuleFlags()}` : ''})\n`,
     );
   }
 }
@@ -496,7 +502,7 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     ? ''
     : `metarl: training stopped in iteration ${stop.iteration}; ${
         stop.checkpoint !== null
-          ? `${stop.out} keeps its checkpoint of iteration ${stop.checkpoint}, from which \`metarl train --resume --iterations ${stop.iterations} --out ${stop.out}${flags ? ` ${flags}` : ''}\` continues`
+          ? `${stop.out} keeps its checkpoint of iteration ${stop.checkpoint}, from which \`metarl train --resume --iterations ${stop.iterations} --out ${shellQuote(stop.out)}${flags ? ` ${flags}` : ''}\` continues`
           : `${stop.out} has no checkpoint yet: delete it to start again`
       }\n`;
   // A fault in one's own env (an --env-module's code threw): the message and where in that code, not metarl's stack.

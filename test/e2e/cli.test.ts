@@ -210,6 +210,8 @@ describe('metarl CLI', () => {
       stderr += d.toString();
       if (/^it +3\/400/m.test(stderr)) res();
     }));
+    // Twice at once, as a terminal's Ctrl-C can arrive when a wrapper (npm run) passes it on too: still one graceful stop.
+    child.kill('SIGINT');
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     const lines = readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n');

@@ -227,6 +227,14 @@ it('a comparison stopped part-way picks up from the methods already done, and on
   // Another α (or run, tasks, protocol) does not match: evaluated again, giving the true figure.
   const otherLr = compareMethods({ ...base, methods: [{ ...methods[0]!, lr: 0.05 }, methods[1]!] });
   expect(otherLr.methods[0]!.steps[0]!.mean).toBe(first.methods[0]!.steps[0]!.mean);
+  // Nor does a result computed on another backend (or version): its floats may differ.
+  compareMethods({ ...base, methods }); // maml.json holds the default α's result again
+  const marked = JSON.parse(readFileSync(file, 'utf8'));
+  expect(marked.key.lr).toBe(first.methods[0]!.lr);
+  marked.result.steps[0].mean = 12345;
+  marked.key.versions.backend = 'cpu';
+  writeFileSync(file, JSON.stringify(marked));
+  expect(compareMethods({ ...base, methods }).methods[0]!.steps[0]!.mean).toBe(first.methods[0]!.steps[0]!.mean);
   // A file cut off by a crash is evaluated again too.
   writeFileSync(join(partialDir, 'random.json'), '{"key":');
   expect(compareMethods({ ...base, methods }).methods[1]).toEqual(first.methods[1]);

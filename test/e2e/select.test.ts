@@ -84,6 +84,14 @@ describe('checkpoint selection', () => {
     const marked = join(run, 'select-marked.json');
     expect(metarl('select', '--run', run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '4', '--json', marked).code).toBe(0);
     expect(json(marked).candidates[0].steps[1].mean).toBe(12345);
+    // Other weights under a cached name (it2 now holds it1's checkpoint) are evaluated afresh.
+    cpSync(join(run, 'snapshots', 'it1', 'checkpoint'), join(run, 'snapshots', 'it2', 'checkpoint'), { recursive: true });
+    const swapped = join(run, 'select-swapped.json');
+    const s6 = metarl('select', '--run', run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '4', '--json', swapped);
+    expect(s6.code, s6.stderr).toBe(0);
+    expect(s6.stderr).toContain('it1: scored before');
+    expect(s6.stderr).not.toContain('it2: scored before');
+    expect(json(swapped).candidates[1].steps).toEqual(sel.candidates[0].steps);
     // Another protocol is evaluated afresh, in its own folder.
     const s5 = metarl('select', '--run', run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '5', '--json', join(run, 'select-e5.json'));
     expect(s5.code, s5.stderr).toBe(0);
