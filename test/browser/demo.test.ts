@@ -87,6 +87,10 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     expect(pageErrors).toEqual([]);
 
     const after3 = await returnOf(3);
+    const shot = process.env.METARL_DEMO_SCREENSHOT ? resolve(REPO, process.env.METARL_DEMO_SCREENSHOT) : join(tmp, 'demo.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    expect(statSync(shot).size).toBeGreaterThan(10_000);
+    console.info(`browser demo: return before ${before.toFixed(2)}, after 1 step ${after.toFixed(2)}, after 3 steps ${after3.toFixed(2)}; screenshot ${shot}`);
 
     // One meta-iteration trained in the page: the iteration `metarl train --resume` runs in Node.
     await page.fill('#train-iterations', '1');
@@ -111,10 +115,5 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     await waitForSteps(1);
     expect(Number.isFinite(await returnOf(1))).toBe(true);
     expect(pageErrors).toEqual([]);
-
-    const shot = process.env.METARL_DEMO_SCREENSHOT ? resolve(REPO, process.env.METARL_DEMO_SCREENSHOT) : join(tmp, 'demo.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    expect(statSync(shot).size).toBeGreaterThan(10_000);
-    console.info(`browser demo: return before ${before.toFixed(2)}, after 1 step ${after.toFixed(2)}, after 3 steps ${after3.toFixed(2)}; screenshot ${shot}`);
   }, 90_000);
 });
