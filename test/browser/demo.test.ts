@@ -109,7 +109,7 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     expect(fields(inPage)).toEqual(fields(inNode));
     expect(inNode.iteration).toBe(40);
     expect(Number.isFinite(inNode.returnsAfter) && inNode.kl > 0).toBe(true);
-    console.info(`browser demo: meta-iteration 41 in the page ${JSON.stringify(fields(inPage))}`);
+    console.info(`browser demo: meta-iteration 41 in the page ${JSON.stringify(fields(inPage))}; ${await page.textContent('#train-info')}`);
     // The playground adapts the new parameters.
     await svg.click({ position: { x: box.width * 0.3, y: box.height * 0.7 } });
     await waitForSteps(1);
