@@ -7,18 +7,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { initBackend, type BackendName } from '../src/backend.ts';
-import { parseCheckpoint } from '../src/checkpoint-format.ts';
-import { validateConfig } from '../src/config.ts';
-import { GaussianMlpPolicy } from '../src/policy.ts';
-import { createRng } from '../src/rng.ts';
-import type { Task } from '../src/types.ts';
-import { envFactory } from '../envs/factory.ts';
+// The library through its browser entry point, `metarl/browser` (the build fails if it pulls in Node).
+import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, parseCheckpoint, validateConfig, type BackendName, type StepLogs, type Task } from '../agents/browser.ts';
+import type { SupervisedMetaEnv } from '../src/types.ts';
 import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
 import { parseProgress, renderCurves } from './curves.ts';
 import { viewFor } from './views/index.ts';
-import { MamlTrpo, type StepLogs } from '../agents/maml-trpo.ts';
-import type { SupervisedMetaEnv } from '../src/types.ts';
 // The envs of one's own that `npm run demo -- --env-module FILE` bundles (registered on import; none by default).
 import 'virtual:metarl-env-modules';
 import { STEP_COLORS } from './views/types.ts';
