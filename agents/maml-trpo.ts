@@ -193,7 +193,8 @@ export class MamlTrpo {
           this.runners = [localRunner(new MamlShard(this.config, this.makeEnv))];
         } else {
           // Loaded lazily: worker_threads exist only in Node, and one worker needs none of it.
-          const { WorkerPool } = await nodeOnly<typeof import('../src/worker-pool.ts')>(new URL('../src/worker-pool.ts', import.meta.url).href);
+          // (The path is joined so that a bundler does not take `new URL('…', import.meta.url)` for an asset to ship.)
+          const { WorkerPool } = await nodeOnly<typeof import('../src/worker-pool.ts')>(new URL(['..', 'src', 'worker-pool.ts'].join('/'), import.meta.url).href);
           const init: MamlWorkerInit = {
             config: this.config,
             backend: this.options.backend ?? workerBackend('MamlTrpo'),

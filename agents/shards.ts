@@ -17,6 +17,8 @@ export class TaskFailedError extends Error {
     readonly phase: string,
     /** The underlying error's message. */
     readonly reason: string,
+    /** What was thrown: an Error (with a stack), or another value such as a string (with none). */
+    readonly threw: 'error' | 'value' = 'error',
   ) {
     super(`task ${item} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
     this.name = 'TaskFailedError';
@@ -64,7 +66,7 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
     if (item !== null && item >= 0 && item < tasks.length) {
       const phase = typeof details.phase === 'string' ? details.phase : (wf.op ?? 'unknown');
       const reason = typeof details.reason === 'string' ? `${details.reason} (${where})` : `${where}: ${wf.reason}`;
-      const err = new TaskFailedError(item, tasks[item], phase, reason);
+      const err = new TaskFailedError(item, tasks[item], phase, reason, details.threw === 'value' ? 'value' : 'error');
       if (wf.workerStack) err.stack = `${err.name}: ${err.message}\n[worker stack] ${wf.workerStack}`;
       return err;
     }
@@ -78,7 +80,7 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
 /** `e`, thrown while working on task `item` during `phase`, as a {@link TaskFailedError} naming the task (kept as is if it already is one). */
 export function asTaskFailure(e: unknown, item: number, task: Task | undefined, phase: string): TaskFailedError {
   if (e instanceof TaskFailedError) return e;
-  const err = new TaskFailedError(item, task, phase, e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e));
+  const err = new TaskFailedError(item, task, phase, e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e), e instanceof Error ? 'error' : 'value');
   err.stack = `${err.name}: ${err.message}\n${e instanceof Error ? (e.stack ?? '') : ''}`;
   return err;
 }

@@ -286,7 +286,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       writeFileSync(progressPath, kept.map((l) => `${l}\n`).join(''));
     }
     keepEvery = resumeKeepEvery(opts.out, keepEvery);
-    log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery} iterations` : ''}`);
+    log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery === 1 ? 'iteration' : `${keepEvery} iterations`}` : ''}`);
   } else {
     assertNoRun(opts.out);
     params = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);

@@ -16,10 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { ConfigError } from '../src/config.ts';
-import { envSpec } from '../envs/index.ts';
+import { envSpec, make } from '../envs/index.ts';
 import { loadEnvModules, recordedEnvModules, unknownEnvHint } from '../scripts/args.ts';
 import { EnvModuleBuildError, buildDemo, DEMO_DIR, serveDemo } from './build.ts';
-import { viewIds } from './views/index.ts';
+import { viewIds, viewMismatch } from './views/index.ts';
 
 const REPO = resolve(DEMO_DIR, '..');
 const DEFAULT_CONFIG = join(DEMO_DIR, 'default-run.json');
@@ -86,11 +86,17 @@ async function main(): Promise<void> {
     const given = envModules.length > 0 ? `; ${unknownEnvHint().trim().replace(/^\(|\)$/g, '')}` : '';
     throw new UsageError(`--run: the run's env ${JSON.stringify(env)} is not built in: ${how}${given}`);
   }
+  const mismatch = o.view !== undefined ? viewMismatch(o.view, make(env)) : null;
+  if (mismatch) throw new UsageError(`--view: the ${o.view} view cannot show ${env}: ${mismatch}`);
   const label = o.run ? `run ${o.run}` : `quick demo run (demo/default-run.json), trained by npm run demo`;
   const outDir = o.out ?? join(DEMO_DIR, 'dist');
-  log(`building the page with ${label} → ${relative(process.cwd(), outDir) || '.'}`);
+  const shownOut = relative(process.cwd(), outDir).startsWith('..') ? resolve(outDir) : relative(process.cwd(), outDir) || '.';
+  log(`building the page with ${label} → ${shownOut}`);
   await buildDemo({ run, outDir, label, quiet: true, envModules, view: o.view });
-  if (o['build-only']) return;
+  if (o['build-only']) {
+    log(`built ${shownOut} (serve it with any static server, or run without --build-only)`);
+    return;
+  }
   const server = await serveDemo({ outDir, port, host: o.host, quiet: true });
   // The test reads this line to find the port.
   process.stdout.write(`demo: serving ${server.url}\n`);

@@ -147,6 +147,8 @@ export async function loadEnvModules(files: readonly string[] | undefined): Prom
     const path = resolve(file);
     if (!existsSync(path)) throw new ConfigError('--env-module', file, 'file not found');
     if (statSync(path).isDirectory()) throw new ConfigError('--env-module', file, 'is a directory; give the file that registers the env');
+    // As CommonJS it would fail to import metarl, or register into a second copy of the registry (no env).
+    if (isCommonJs(path)) throw new ConfigError('--env-module', file, commonJsAdvice(path));
     const url = pathToFileURL(path).href;
     try {
       await import(url);
@@ -161,16 +163,36 @@ export async function loadEnvModules(files: readonly string[] | undefined): Prom
 }
 
 /**
- * For a module that failed because Node loaded it as CommonJS (a `.ts` or `.js` file with no
- * `"type": "module"` package.json above it, importing metarl's ES modules): how to load it as an ES
- * module. Undefined for any other failure.
+ * Whether Node (and tsx) load `path` as CommonJS: `.cjs`/`.cts`, or `.js`/`.ts` without a
+ * `"type": "module"` in the nearest package.json above it.
  */
+export function isCommonJs(path: string): boolean {
+  if (/\.c[jt]s$/.test(path)) return true;
+  if (!/\.[jt]s$/.test(path)) return false;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        return (JSON.parse(readFileSync(pkg, 'utf8')) as { type?: string }).type !== 'module';
+      } catch {
+        return true; // unreadable: Node takes it as CommonJS too
+      }
+    }
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+/** What to do about an env module Node would load as CommonJS ({@link isCommonJs}). */
+function commonJsAdvice(path: string): string {
+  const mjs = basename(path).replace(/\.c?([jt])s$/, '.m$1s');
+  return `Node loads it as CommonJS (${/\.c[jt]s$/.test(path) ? 'its extension' : 'no package.json with "type": "module" above it'}), which cannot import metarl's ES modules: name it ${mjs}${/\.c[jt]s$/.test(path) ? '' : ', or put a package.json with "type": "module" in its directory'}`;
+}
+
+/** For a module that failed because Node loaded it as CommonJS after all (an error code says so): {@link commonJsAdvice}. Undefined otherwise. */
 function commonJsHint(e: unknown, path: string): string | undefined {
   const err = e as { code?: string; message?: string };
   const cjs = ['ERR_REQUIRE_CYCLE_MODULE', 'ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE'].includes(err?.code ?? '') || /require\(\) ES Module|Cannot use import statement outside a module/.test(err?.message ?? '');
-  if (!cjs || !/\.(ts|js)$/.test(path)) return undefined;
-  const mjs = basename(path).replace(/\.(ts|js)$/, '.m$1');
-  return `Node loaded it as CommonJS (no package.json with "type": "module" above it), which cannot import metarl's ES modules (${err.code ?? err.message}): name it ${mjs}, or put a package.json with "type": "module" in its directory`;
+  return cjs ? `${commonJsAdvice(path)} (${err.code ?? err.message})` : undefined;
 }
 
 /** The `--env-module` files this process loaded (as given and resolved), with the env ids each registered. */

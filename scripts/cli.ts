@@ -17,6 +17,7 @@ import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, presetFor, train, trainingStop } from '../agents/trainer.ts';
+import { TaskFailedError } from '../agents/shards.ts';
 import { evaluateSupervised, fewShotClassifier, heldOutTasks } from '../agents/supervised-meta.ts';
 import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
 import { loadOneShotRuns } from '../envs/omniglot-files.ts';
@@ -113,12 +114,21 @@ async function cmdTrain(argv: string[]): Promise<void> {
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) {
       // `npm run train` passes the terminal's Ctrl-C on, so one keypress can arrive twice: only a later one quits.
-      if (performance.now() - firstSignalAt > 1500) process.exit(exitCode(signal));
+      if (performance.now() - firstSignalAt > 1500) {
+        let kept = 'it has no checkpoint yet';
+        try {
+          kept = `its checkpoint of iteration ${loadCheckpoint(out).meta.iteration} is kept`;
+        } catch {
+          // none yet (or none readable)
+        }
+        log(`metarl: ${signal} again: stopped at once, losing the iteration under way; ${kept}`);
+        process.exit(exitCode(signal));
+      }
       return;
     }
     firstSignalAt = performance.now();
     stop.abort(signal);
-    log(`metarl: ${signal}: stopping after the iteration under way, with a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again stops at once, losing it)`);
+    log(`metarl: ${signal}: stopping after the iteration under way, with a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again, a moment later, stops at once, losing it)`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -507,8 +517,11 @@ main(process.argv.slice(2)).catch((e: unknown) => {
       }\n`;
   // A fault in one's own env (an --env-module's code threw): the message and where in that code, not metarl's stack.
   const frames = flags ? userFrames(e) : [];
-  if (frames.length > 0) {
-    process.stderr.write(`metarl: the env failed: ${(err.message ?? String(e)).replace(/\s*\n\s*/g, ' ')}\n${frames.slice(0, 8).map((f) => `    at ${f}\n`).join('')}${stopLine}${envModuleFaultHint(true)}`);
+  // metarl throws Errors only: a string (or other value) thrown during a task comes from the env's code, with no stack to show.
+  const threwValue = flags !== '' && e instanceof TaskFailedError && e.threw === 'value';
+  if (frames.length > 0 || threwValue) {
+    const where = frames.length > 0 ? frames.slice(0, 8).map((f) => `    at ${f}\n`).join('') : '    (it threw a value that is not an Error, which has no stack: throw an Error to see the file and line)\n';
+    process.stderr.write(`metarl: the env failed: ${(err.message ?? String(e)).replace(/\s*\n\s*/g, ' ')}\n${where}${stopLine}${envModuleFaultHint(true)}`);
     process.exit(1);
   }
   const cause = (err as { cause?: unknown }).cause;

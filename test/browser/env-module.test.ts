@@ -57,6 +57,10 @@ describe.skipIf(!haveChromium)('browser demo with --env-module (Chromium)', () =
     const v = demoCli('--run', run, '--env-module', RING, '--view', 'Nope-v0', '--build-only', '--out', join(run, 'no-dist'));
     expect(v.status).toBe(2);
     expect(v.stderr).toContain('demo: --view: no playground view for "Nope-v0"; views: Navigation2D-v0, HalfCheetahVel-v0, HalfCheetahDir-v0');
+    // A view whose tasks the env does not have is refused before the build.
+    const w = demoCli('--run', run, '--env-module', RING, '--view', 'HalfCheetahVel-v0', '--build-only', '--out', join(run, 'no-dist'));
+    expect(w.status).toBe(2);
+    expect(w.stderr).toContain('demo: --view: the HalfCheetahVel-v0 view cannot show NavigationRing-v0: its tasks are not target velocities');
     // A module that needs Node cannot go into the page: a user error naming it, not a build stack.
     const nodey = join(run, 'nodey.mts');
     writeFileSync(nodey, [

@@ -108,6 +108,12 @@ describe('--env-module', () => {
     expect(t.stderr).toContain(`metarl: training stopped in iteration 1; ${out} has no checkpoint yet: delete it to start again\n`);
     expect(t.stderr).not.toContain('internal error');
     expect(t.stderr).not.toMatch(/\/(agents|src)\//);
+    // A string thrown instead of an Error: still the env's fault, though without a line to show.
+    const stringy = envModule('stringy', "class Stringy extends Navigation2DEnv { override readonly id = 'Stringy-v0'; override reset(): never { throw 'not an Error'; } }", "register({ id: 'Stringy-v0', factory: () => new Stringy() });");
+    const st = metarl('train', '--env-module', stringy, '--preset', 'tiny', '--iterations', '1', '--workers', '1', '--out', join(dir, 'stringy'));
+    expect(st.code).toBe(1);
+    expect(st.stderr).toMatch(/metarl: the env failed: task 0 .* failed during sampling: not an Error\n {4}\(it threw a value that is not an Error, which has no stack/);
+    expect(st.stderr).not.toContain('internal error');
     expectUserError(metarl(...args), '--out', 'has no checkpoint yet', 'delete the directory');
     expectUserError(metarl('train', '--env-module', faulty, '--resume', '--out', out), '--out', 'has no checkpoint yet', 'delete it');
     expectUserError(metarl('evaluate', '--env-module', faulty, '--run', out), '--run', 'has no checkpoint yet');
@@ -214,12 +220,12 @@ describe('--env-module', () => {
   it('a missing, directory or broken module is a user error naming --env-module and the file', () => {
     expectUserError(metarl('train', '--env-module', join(dir, 'nope.ts'), '--env', 'NavigationRing-v0', '--out', join(dir, 'y')), '--env-module', 'file not found', 'nope.ts');
     expectUserError(metarl('evaluate', '--env-module', dir, '--run', run), '--env-module', 'is a directory');
-    const broken = join(dir, 'broken.ts');
+    const broken = join(dir, 'broken.mts');
     writeFileSync(broken, "throw new Error('this env module is broken');\n");
     expectUserError(metarl('compare', '--env-module', broken, '--env', 'Navigation2D-v0', '--out', join(dir, 'z')), '--env-module', 'failed to load', 'this env module is broken', `(at ${broken}:1:`);
     // A .ts file with no "type": "module" package.json above it is CommonJS to Node, which cannot import metarl.
     const cjs = join(dir, 'cjs.ts');
     writeFileSync(cjs, `import { register } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};\nexport const r = register;\n`);
-    expectUserError(metarl('check', '--env-module', cjs), '--env-module', 'Node loaded it as CommonJS', 'name it cjs.mts, or put a package.json with "type": "module" in its directory');
+    expectUserError(metarl('check', '--env-module', cjs), '--env-module', 'Node loads it as CommonJS', 'name it cjs.mts, or put a package.json with "type": "module" in its directory');
   }, 60_000);
 });
