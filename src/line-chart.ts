@@ -45,14 +45,15 @@ function finitePart(s: ChartSeries): ChartSeries {
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 /**
- * The colour of series (or run) `i`: the ten of the palette, then hues a golden angle apart (at
- * two lightnesses in turn), so that no two of the first hundreds share a colour.
+ * The colour of series (or run) `i`: the ten of the palette, then hues a golden angle apart (dark
+ * and light in turn), so that no two of the first hundreds share a colour.
  */
 export function paletteColor(i: number): string {
   if (i < PALETTE.length) return PALETTE[i]!;
   const j = i - PALETTE.length;
   const h = (j * 137.508 + 15) % 360;
-  const l = j % 2 === 0 ? 0.38 : 0.55;
+  // Darker and lighter than the palette's mid tones, so that a hue near one of them still reads apart.
+  const l = j % 2 === 0 ? 0.3 : 0.68;
   const s = 0.7;
   // HSL to RGB (hex; resvg and browsers read it alike).
   const a = s * Math.min(l, 1 - l);
