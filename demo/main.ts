@@ -8,8 +8,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // The library through its browser entry point, `metarl/browser` (the build fails if it pulls in Node).
-import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, parseCheckpoint, validateConfig, type BackendName, type StepLogs, type Task } from '../agents/browser.ts';
+import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, parseCheckpoint, validateConfig } from '../agents/browser.ts';
+import type { BackendName, MetaEnv, ParamValues, StepLogs, Task, TrainConfig } from '../agents/browser.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
+import type { ProgressPoint } from '../src/progress.ts';
 import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
 import { parseProgress, renderCurves } from './curves.ts';
 import { viewFor } from './views/index.ts';
@@ -218,10 +220,10 @@ async function main(): Promise<void> {
  * the new parameters. Supervised runs are not trained here.
  */
 function setUpTraining(
-  cfg: ReturnType<typeof validateConfig>,
-  makeEnv: () => ReturnType<ReturnType<typeof envFactory>>,
-  current: { params: Float32Array[]; iteration: number },
-  points: { iteration: number; returnsBefore: number; returnsAfter: number }[],
+  cfg: TrainConfig,
+  makeEnv: () => MetaEnv,
+  current: { params: ParamValues; iteration: number },
+  points: ProgressPoint[],
   state: { busy: boolean; onIdle: () => void },
   showRunInfo: () => void,
 ): void {
