@@ -65,6 +65,12 @@ function backendOpt(v: string | undefined): BackendName {
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const progress = taskProgress();
 
+/** The command that resumes the run in `out` to `iterations`, with this process's --env-module flags, shell-quoted. */
+function resumeCommand(out: string, iterations: number): string {
+  const flags = envModuleFlags();
+  return `metarl train --resume --iterations ${iterations} --out ${shellQuote(out)}${flags ? ` ${flags}` : ''}`;
+}
+
 async function cmdTrain(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
     args: argv,
@@ -142,8 +148,7 @@ async function cmdTrain(argv: string[]): Promise<void> {
   const { records, interrupted } = result;
   if (interrupted) {
     const at = loadCheckpoint(out).meta.iteration;
-    const flags = envModuleFlags();
-    log(`metarl: stopped at iteration ${at} of ${config.iterations}; the checkpoint is in ${join(out, 'checkpoint')}, and \`metarl train --resume --iterations ${config.iterations} --out ${shellQuote(out)}${flags ? ` ${flags}` : ''}\` goes on from it`);
+    log(`metarl: stopped at iteration ${at} of ${config.iterations}; the checkpoint is in ${join(out, 'checkpoint')}, and \`${resumeCommand(out, config.iterations)}\` goes on from it`);
     process.exitCode = exitCode(stop.signal.reason as NodeJS.Signals);
     return;
   }
@@ -512,7 +517,7 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     ? ''
     : `metarl: training stopped in iteration ${stop.iteration}; ${
         stop.checkpoint !== null
-          ? `${stop.out} keeps its checkpoint of iteration ${stop.checkpoint}, from which \`metarl train --resume --iterations ${stop.iterations} --out ${shellQuote(stop.out)}${flags ? ` ${flags}` : ''}\` continues`
+          ? `${stop.out} keeps its checkpoint of iteration ${stop.checkpoint}, from which \`${resumeCommand(stop.out, stop.iterations)}\` continues`
           : `${stop.out} has no checkpoint yet: delete it to start again`
       }\n`;
   // A fault in one's own env (an --env-module's code threw): the message and where in that code, not metarl's stack.
