@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
+import { stripVTControlCharacters } from 'node:util';
 import { build, preview, type Plugin } from 'vite';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 
@@ -127,7 +128,8 @@ export async function buildDemo(opts: BuildDemoOptions): Promise<void> {
     // The usual cause with an env module: it imports a Node built-in, which the page cannot have.
     const err = e as Error & { id?: string; loc?: { file?: string } };
     // Rollup's first line names the module (its code frame, further down, may quote other paths).
-    const first = String(err.message).replace(/^There was an error during the build:\s*/, '').split('\n')[0]!.trim();
+    // With colours on (FORCE_COLOR, as CI sets it), Vite wraps the message in terminal codes: drop them.
+    const first = stripVTControlCharacters(String(err.message)).replace(/^There was an error during the build:\s*/, '').split('\n')[0]!.trim();
     const named = (p: string) => [p, relative(DEMO_DIR, p), relative(process.cwd(), p)].some((q) => first.includes(q));
     const culprit = envModules.find((p) => err.id === p || err.loc?.file === p) ?? envModules.find(named);
     if (culprit) throw new EnvModuleBuildError(culprit, first, e);

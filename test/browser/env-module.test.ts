@@ -70,7 +70,12 @@ describe.skipIf(!haveChromium)('browser demo with --env-module (Chromium)', () =
       "class Nodey extends NavigationRingEnv { override reset(o?: { seed?: number }) { readFileSync('/dev/null'); return super.reset(o); } }",
       "register({ id: 'NodeyRing-v0', factory: () => Object.assign(new Nodey(), { id: 'NodeyRing-v0' }) });",
     ].join('\n'));
-    const b = demoCli('--run', run, '--env-module', RING, '--env-module', nodey, '--build-only', '--out', join(run, 'no-dist'));
+    // With colours forced on, as CI has them: Vite then wraps its message in terminal codes.
+    const b = spawnSync(process.execPath, ['--import', 'tsx', 'demo/cli.ts', '--run', run, '--env-module', RING, '--env-module', nodey, '--build-only', '--out', join(run, 'no-dist')], {
+      cwd: REPO,
+      env: { ...demoEnv(), FORCE_COLOR: '1' },
+      encoding: 'utf8',
+    });
     expect(b.status, b.stderr).toBe(2);
     expect(b.stderr).toMatch(new RegExp(`demo: --env-module: ${nodey.replace(/[.]/g, '\\.')} cannot run in the page: .*readFileSync.*must be browser-safe`));
     expect(b.stderr).not.toMatch(/\n\s+at /);
