@@ -1,10 +1,11 @@
 import type { TrainConfig } from '../src/config.ts';
-import { validateConfig, resolveConfig } from '../src/config.ts';
+import { checkIntOption, opt, validateConfig, resolveConfig } from '../src/config.ts';
+import { UnknownEnvError, listEnvs } from '../envs/index.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
-import { evaluateAdaptation, formatFigure, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
+import { evaluateAdaptation, formatFigure, formatStepStat, meanSem, type StepStat, type TEST_SEED } from '../src/evaluation.ts';
 import { ConfigError } from '../src/config.ts';
 import { versions } from '../src/versions.ts';
 import { envFactory, isSupervised } from './trainer.ts';
@@ -16,6 +17,12 @@ import { join } from 'node:path';
 
 /** One method to compare: a trained run, or a fresh random initialisation. */
 export interface MethodSpec {
+  /**
+   * The method's name in the results (table row, figure line). Three names carry meaning:
+   * `maml` and `pretrained` give the paired difference and, with `oracle`, the gap closed after one
+   * step; `oracle` must be (and only it may be) a run trained with algo `oracle`, evaluated without
+   * adaptation. Names are unique within a comparison.
+   */
   name: string;
   /** Run directory with a checkpoint; absent for random init. */
   run?: string;
@@ -163,7 +170,9 @@ function writePartial(opts: CompareOptions, name: string, key: unknown, result: 
 
 /** Options of {@link compareMethods}. */
 export interface CompareOptions {
+  /** Registered env id; every run must have been trained on it. */
   env: string;
+  /** The methods, in the order of the results (at least one). */
   methods: MethodSpec[];
   /** How many held-out tasks to draw from `seed` (ignored when `taskList` is given). */
   tasks: number;
@@ -171,13 +180,17 @@ export interface CompareOptions {
   taskList?: Task[];
   /** Where `taskList` came from, recorded in the results. */
   taskFile?: string;
+  /** Gradient steps of fine-tuning after step 0 (the paper's figure: 3); 0 = no adaptation. */
   steps: number;
+  /** Episodes per task and step (RL; the paper: 40); supervised envs use the runs' K. */
   episodes: number;
   /** When set, every batch is measured in env steps (`evaluateAdaptation`'s `batchTimesteps`), from `episodes` env slots. */
   batchTimesteps?: number;
+  /** Seed of the held-out tasks and episode streams ({@link TEST_SEED} for the test tasks). */
   seed: number;
   /** Supervised envs: adapt on this many support examples per task (and score as many queries), as `evaluate --shots`. */
   shots?: number;
+  /** Called after each task of each method (for a progress line). */
   onProgress?: (method: string, done: number, total: number) => void;
   /**
    * A folder for each method's result as soon as it is done (`<name>.json`, with what it depends
@@ -192,20 +205,46 @@ export interface CompareOptions {
 }
 
 /**
+ * Checks {@link CompareOptions} before any evaluation: a known env, at least one method, names given
+ * once, and counts and step sizes in range (a ConfigError naming the option and its value).
+ */
+function checkCompareOptions(opts: CompareOptions): void {
+  if (!listEnvs().includes(opts.env)) throw new UnknownEnvError(opts.env, listEnvs());
+  if (!Array.isArray(opts.methods) || opts.methods.length === 0) throw new ConfigError(opt('methods', undefined, '--runs'), opts.methods, 'name at least one method to compare');
+  opts.methods.forEach((m, i) => {
+    if (typeof m?.name !== 'string' || m.name === '') throw new ConfigError(opt(`methods[${i}].name`, undefined, '--runs'), m?.name, 'must be a non-empty string');
+    if (opts.methods.findIndex((x) => x.name === m.name) !== i) throw new ConfigError(opt(`methods[${i}].name`, undefined, '--runs'), m.name, 'is given twice');
+    if (m.lr !== undefined && !(m.lr > 0 && Number.isFinite(m.lr))) throw new ConfigError(opt(`methods[${i}].lr`, undefined, `--lr ${m.name}`), m.lr, 'must be > 0');
+  });
+  if (opts.taskList !== undefined) {
+    if (!Array.isArray(opts.taskList) || opts.taskList.length === 0) throw new ConfigError(opt('taskList', undefined, '--task-file'), opts.taskFile ?? opts.taskList, 'must hold at least one task');
+  } else {
+    checkIntOption('tasks', opts.tasks, 1);
+  }
+  checkIntOption('steps', opts.steps, 0);
+  checkIntOption('episodes', opts.episodes, 1);
+  checkIntOption('batchTimesteps', opts.batchTimesteps, 1, true);
+  checkIntOption('seed', opts.seed, 0);
+  checkIntOption('shots', opts.shots, 1, true);
+}
+
+/**
  * Evaluates every method on the same held-out tasks with the same protocol (Finn et al. 2017,
  * Fig. 5): sample, one VPG step of α, then α/2, … The oracle sees the task and is evaluated
  * without adaptation (step 0 only).
  */
 export function compareMethods(opts: CompareOptions): Comparison {
+  checkCompareOptions(opts);
   const results: MethodResult[] = [];
   let reference: TrainConfig | null = null;
-  const loaded = opts.methods.map((m) => {
+  const loaded = opts.methods.map((m, i) => {
     if (!m.run) return { m, cfg: null, params: null as ParamValues | null, iteration: 0, weights: null as string | null };
     const ck = loadCheckpoint(m.run);
     const cfg = validateConfig(ck.meta.config);
-    if (cfg.env !== opts.env) throw new ConfigError(`--runs ${m.name}`, m.run, `was trained on ${cfg.env}, not ${opts.env}`);
-    if (m.name !== 'oracle' && cfg.algo === 'oracle') throw new ConfigError(`--runs ${m.name}`, m.run, 'is an oracle run; name it oracle');
-    if (m.name === 'oracle' && cfg.algo !== 'oracle') throw new ConfigError('--runs oracle', m.run, `is a ${cfg.algo} run, not trained with --algo oracle`);
+    const field = opt(`methods[${i}].run`, undefined, `--runs ${m.name}`);
+    if (cfg.env !== opts.env) throw new ConfigError(field, m.run, `was trained on ${cfg.env}, not ${opts.env}`);
+    if (m.name !== 'oracle' && cfg.algo === 'oracle') throw new ConfigError(field, m.run, 'is an oracle run; name it oracle');
+    if (m.name === 'oracle' && cfg.algo !== 'oracle') throw new ConfigError(field, m.run, `is a ${cfg.algo} run, not trained with ${opt('algo', 'oracle', '--algo oracle')}`);
     if (cfg.algo !== 'oracle') reference ??= cfg;
     return { m, cfg, params: ck.params, iteration: ck.meta.iteration, weights: ck.meta.weightsSha256 as string | null };
   });
@@ -277,8 +316,8 @@ function compareSupervised(
   base: TrainConfig,
   env: SupervisedMetaEnv,
 ): Comparison {
-  if (opts.taskList !== undefined) throw new ConfigError('--task-file', opts.taskFile, `is for RL envs; ${opts.env} draws its held-out tasks from --seed`);
-  if (opts.batchTimesteps !== undefined) throw new ConfigError('--batch-timesteps', opts.batchTimesteps, `is for RL envs; ${opts.env} adapts on K support examples`);
+  if (opts.taskList !== undefined) throw new ConfigError(opt('taskList', undefined, '--task-file'), opts.taskFile ?? opts.taskList, `is for RL envs; ${opts.env} draws its held-out tasks from ${opt('seed')}`);
+  if (opts.batchTimesteps !== undefined) throw new ConfigError(opt('batchTimesteps'), opts.batchTimesteps, `is for RL envs; ${opts.env} adapts on K support examples`);
   const rng = createRng(opts.seed).fork('evaluate');
   const tasks = heldOutTasks(env, opts.tasks, rng.fork('tasks'));
   let metric: 'mse' | 'accuracy' = 'mse';

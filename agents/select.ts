@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../src/config.ts';
+import { ConfigError, checkIntOption, opt } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
-import type { StepStat } from '../src/evaluation.ts';
+import { TEST_SEED, type StepStat } from '../src/evaluation.ts';
 import { compareMethods } from './compare.ts';
 import { envFactory, isSupervised, snapshotDir } from './trainer.ts';
 
@@ -92,7 +92,7 @@ export function candidatesSince(candidates: readonly Candidate[], since: number)
   const kept = candidates.filter((c) => c.iteration >= since);
   if (kept.length < 2) {
     const its = candidates.map((c) => c.iteration).join(', ');
-    throw new ConfigError('--since', since, `leaves ${kept.length} checkpoint(s) to choose from (the run has iterations ${its})`);
+    throw new ConfigError(opt('since'), since, `leaves ${kept.length} checkpoint(s) to choose from (the run has iterations ${its})`);
   }
   return kept;
 }
@@ -124,11 +124,15 @@ export function bestIndex(scores: readonly number[]): number {
 
 /** Options of {@link selectCheckpoint}. */
 export interface SelectOptions {
+  /** Run directory whose checkpoint and kept snapshots (`snapshots/itN`, `--keep-every`) are the candidates. */
   run: string;
-  /** Seed of the validation tasks; must differ from the seed the test tasks come from. */
+  /** Seed of the validation tasks; must differ from {@link TEST_SEED}, the seed of the test tasks. */
   seed: number;
+  /** Validation tasks, the same for every candidate. */
   tasks: number;
+  /** Gradient steps of fine-tuning after step 0 (as {@link compareMethods}). */
   steps: number;
+  /** Episodes per task and step. */
   episodes: number;
   /** When set, every batch is measured in env steps (`metarl evaluate --batch-timesteps`), from `episodes` env slots. */
   batchTimesteps?: number;
@@ -136,6 +140,7 @@ export interface SelectOptions {
   since?: number;
   /** The first step the score sums over ({@link selectionScore}); default 1. */
   fromStep?: 0 | 1;
+  /** Called after each task of each candidate (for a progress line). */
   onProgress?: (candidate: string, done: number, total: number) => void;
   /**
    * Keep each candidate's scores in `run/select-cache/` as soon as they are computed (one folder
@@ -162,14 +167,18 @@ export function selectCacheDir(opts: Pick<SelectOptions, 'run' | 'seed' | 'tasks
  * {@link selectionScore} wins. The test tasks are never looked at.
  */
 export function selectCheckpoint(opts: SelectOptions): Selection {
+  checkIntOption('seed', opts.seed, 0);
+  if (opts.seed === TEST_SEED) throw new ConfigError(opt('seed'), opts.seed, 'is the seed of the test tasks (metarl evaluate and compare score on them by default); pick checkpoints on other tasks');
+  checkIntOption('since', opts.since, 0, true);
+  if (opts.fromStep !== undefined && opts.fromStep !== 0 && opts.fromStep !== 1) throw new ConfigError(opt('fromStep'), opts.fromStep, 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
   const { config, iteration } = loadCheckpoint(opts.run).meta;
   const start = startCandidate(opts.run);
   const all = [...(start.candidate ? [start.candidate] : []), ...listCandidates(opts.run, iteration)];
   const candidates = opts.since !== undefined ? candidatesSince(all, opts.since) : all;
-  if (candidates.length < 2) throw new ConfigError('--run', opts.run, 'has only its final checkpoint to choose from; train with --keep-every N to keep snapshots');
+  if (candidates.length < 2) throw new ConfigError(opt('run'), opts.run, `has only its final checkpoint to choose from; train with ${opt('keepEvery', undefined, '--keep-every N')} to keep snapshots`);
   const env = config.env;
-  if (isSupervised(envFactory(config)())) throw new ConfigError('--run', opts.run, `is a ${env} run; select picks among RL checkpoints`);
-  if (config.algo === 'oracle') throw new ConfigError('--run', opts.run, 'is an oracle run, which is evaluated without adaptation; use its last checkpoint');
+  if (isSupervised(envFactory(config)())) throw new ConfigError(opt('run'), opts.run, `is a ${env} run; select picks among RL checkpoints`);
+  if (config.algo === 'oracle') throw new ConfigError(opt('run'), opts.run, 'is an oracle run, which is evaluated without adaptation; use its last checkpoint');
   const c = compareMethods({
     env,
     methods: candidates.map((k) => ({ name: k.name, run: k.run })),

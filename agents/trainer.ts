@@ -1,8 +1,8 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { ConfigError, DEFAULT_LEARNED_LR_GAIN, RL_ALGOS, SUPERVISED_ALGOS, defaultPreset, type TrainConfig } from '../src/config.ts';
-import { loadCheckpoint, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
+import { ConfigError, DEFAULT_LEARNED_LR_GAIN, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
+import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
 import { envFactory } from '../envs/factory.ts';
@@ -18,7 +18,7 @@ export interface TrainOptions {
   resume?: boolean;
   /** Progress output (one line per iteration). Default: none. */
   log?: (line: string) => void;
-  /** Stop after this many iterations of this call (for tests of resuming); default: run to the end. */
+  /** Stop after this many iterations of this call (for tests of resuming; 0: none, the initial parameters are returned); default: run to the end. */
   stopAfter?: number;
   /**
    * Worker threads for the per-task work (default 1: in-process). A run-time resource like the
@@ -105,9 +105,9 @@ export function assertNoRun(dir: string): void {
   const checkpointed = existsSync(join(dir, 'checkpoint')) || existsSync(join(dir, 'checkpoint.old'));
   if (!checkpointed && existsSync(join(dir, 'progress.jsonl'))) {
     // Nothing to resume: the run stopped (or is still running) before writing its first checkpoint.
-    throw new ConfigError('--out', dir, 'holds a run that has no checkpoint yet (it stopped before its first one, or is still running): there is nothing to resume; delete the directory to start again, or choose another');
+    throw new ConfigError(opt('out'), dir, 'holds a run that has no checkpoint yet (it stopped before its first one, or is still running): there is nothing to resume; delete the directory to start again, or choose another');
   }
-  if (checkpointed) throw new ConfigError('--out', dir, 'already holds a run; pass --resume to continue it or choose another directory');
+  if (checkpointed) throw new ConfigError(opt('out'), dir, `already holds a run; resume it (${opt('resume', true)}) or choose another directory`);
 }
 
 /** `seconds` as `45s`, `12m05s` or `3h07m`, for the estimate of the time left. */
@@ -216,13 +216,14 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
  * then start at `fresh`'s (1, i.e. the plain `fastLr` step).
  */
 function loadInitCheckpoint(dir: string, config: TrainConfig, fresh: Float32Array[]) {
-  if (!existsSync(dir)) throw new ConfigError('--init-from', dir, 'run directory not found');
+  const problem = runDirProblem(dir);
+  if (problem !== null) throw new ConfigError(opt('initFrom'), dir, problem);
   const ck = loadCheckpoint(dir);
-  if (ck.meta.config.env !== config.env) throw new ConfigError('--init-from', dir, `holds a ${ck.meta.config.env} checkpoint; this run is on ${config.env}`);
+  if (ck.meta.config.env !== config.env) throw new ConfigError(opt('initFrom'), dir, `holds a ${ck.meta.config.env} checkpoint; this run is on ${config.env}`);
   const params = config.adaptation.learnedLr && 2 * ck.params.length === fresh.length ? [...ck.params, ...fresh.slice(ck.params.length)] : ck.params;
   const sizes = (ps: Float32Array[]) => `[${ps.map((p) => p.length).join(', ')}]`;
   if (params.length !== fresh.length || params.some((p, i) => p.length !== fresh[i]!.length)) {
-    throw new ConfigError('--init-from', dir, `has parameter tensors of sizes ${sizes(ck.params)}; this config's model needs ${sizes(fresh)}`);
+    throw new ConfigError(opt('initFrom'), dir, `has parameter tensors of sizes ${sizes(ck.params)}; this config's model needs ${sizes(fresh)}`);
   }
   return { ...ck, params };
 }
@@ -237,6 +238,11 @@ export interface TrainingStop {
   iterations: number;
   /** The iteration of the run's last checkpoint, from which `--resume` continues; null when it has none yet. */
   checkpoint: number | null;
+  /**
+   * True when a new run failed before its first iteration ended and {@link train} removed the files
+   * it had written (and the directory, if it made it): the same call can then simply be made again.
+   */
+  removed: boolean;
 }
 
 const stops = new WeakMap<object, TrainingStop>();
@@ -250,13 +256,54 @@ export function trainingStop(e: unknown): TrainingStop | undefined {
   return typeof e === 'object' && e !== null ? stops.get(e) : undefined;
 }
 
+/** Checks {@link TrainOptions} (a ConfigError naming the option and its value). */
+function checkTrainOptions(opts: TrainOptions): void {
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError('options', opts, 'must be an object with at least out (the run directory)');
+  if (typeof opts.out !== 'string' || opts.out.trim() === '') throw new ConfigError(opt('out'), opts.out, 'must be the path of the run directory (a non-empty string)');
+  checkIntOption('keepEvery', opts.keepEvery, 1, true);
+  checkIntOption('stopAfter', opts.stopAfter, 0, true);
+  if (opts.workers !== 'auto') checkIntOption('workers', opts.workers, 1, true);
+  if (opts.resume && opts.initFrom !== undefined) throw new ConfigError(opt('initFrom'), opts.initFrom, `cannot be given with ${opt('resume', true)} (a resumed run keeps its own parameters)`);
+}
+
+/** A config's leaves by path (`trpo.maxKl`), each as JSON. */
+function configLeaves(o: unknown, prefix = '', into: Record<string, string> = {}): Record<string, string> {
+  if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
+    for (const [k, v] of Object.entries(o)) configLeaves(v, prefix ? `${prefix}.${k}` : k, into);
+  } else {
+    into[prefix] = JSON.stringify(o);
+  }
+  return into;
+}
+
+/**
+ * A resumed run keeps its config (only the number of iterations may grow): `config` must equal the
+ * run's checkpointed config, field for field, or the resumed iterations would not be the ones an
+ * unbroken run makes.
+ */
+function checkResumedConfig(config: TrainConfig, run: TrainConfig, out: string): void {
+  const mine = configLeaves(config);
+  const theirs = configLeaves(validateConfig(run));
+  for (const path of new Set([...Object.keys(mine), ...Object.keys(theirs)])) {
+    if (path === 'iterations' || mine[path] === theirs[path]) continue;
+    throw new ConfigError(
+      path,
+      mine[path] === undefined ? undefined : JSON.parse(mine[path]!),
+      `differs from the config of the run being resumed in ${out} (${theirs[path] ?? 'not set'}): a resumed run keeps its config, and only iterations may change (start from loadCheckpoint(out).meta.config)`,
+    );
+  }
+}
+
 /**
  * Trains a meta-learner as configured, writing `out/config.json`, one JSON line per iteration to
  * `out/progress.jsonl`, and an atomic checkpoint every `checkpointEvery` iterations and at the end.
  * A new run refuses a directory that already holds a run; `resume` continues one; `initFrom`
  * starts a new one from another run's parameters. `interrupted`: stopped early by `signal`.
  */
-export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
+export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
+  checkTrainOptions(opts);
+  // A config from code may not have come through resolveConfig: check it as a config file is checked.
+  const config = validateConfig(given);
   const log = opts.log ?? (() => {});
   const progressPath = join(opts.out, 'progress.jsonl');
   const makeEnv = envFactory(config);
@@ -268,14 +315,21 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
   let params: Float32Array[];
   let optimizer: OptimizerState | undefined;
   let keepEvery = opts.keepEvery;
-  if (opts.resume && opts.initFrom !== undefined) throw new ConfigError('--init-from', opts.initFrom, 'cannot be given with --resume (a resumed run keeps its own parameters)');
+  if (keepEvery !== undefined && keepEvery % config.checkpointEvery !== 0) {
+    throw new ConfigError(opt('keepEvery'), keepEvery, `must be a multiple of checkpointEvery (${config.checkpointEvery}): copies are made of checkpoints`);
+  }
+  // Set when this call made the run directory's files: a failure before the first iteration ends removes them.
+  let created: 'files' | 'dir' | null = null;
   if (opts.resume) {
+    const problem = runDirProblem(opts.out);
+    if (problem !== null) throw new ConfigError(opt('out'), opts.out, `${problem} (there is nothing to resume)`);
     const ck = loadCheckpoint(opts.out);
+    checkResumedConfig(config, ck.meta.config, opts.out);
     params = ck.params;
     optimizer = ck.optimizer;
     start = ck.meta.iteration;
     if (config.iterations <= start) {
-      throw new ConfigError('--iterations', config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; pass a larger --iterations to train on`);
+      throw new ConfigError(opt('iterations'), config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; give a larger ${opt('iterations')} to train on`);
     }
     // Drop progress lines past the checkpoint: those iterations are run again, identically.
     if (existsSync(progressPath)) {
@@ -297,12 +351,46 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       initFrom = { run: opts.initFrom, iteration: ck.meta.iteration, weightsSha256: ck.meta.weightsSha256 };
       log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
     }
+    created = existsSync(opts.out) ? 'files' : 'dir';
     mkdirSync(opts.out, { recursive: true });
     // The modules that register the env, so that a later command missing them can name them.
     const envModules = opts.envModules?.map((m) => String(m));
     writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), ...(envModules?.length && { envModules }), versions: versions() }, null, 2));
     writeFileSync(progressPath, '');
   }
+  try {
+    return await trainFrom(config, opts, { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath });
+  } catch (e) {
+    // Failed before its first iteration ended (a worker that cannot start, a backend not initialised,
+    // an env that throws at once): remove what this call wrote, so that the same call can be made
+    // again once the cause is fixed. Nothing trained is lost.
+    const stop = trainingStop(e);
+    if (created !== null && !existsSync(join(opts.out, 'checkpoint')) && readFileSync(progressPath, 'utf8') === '') {
+      if (created === 'dir') rmSync(opts.out, { recursive: true, force: true });
+      else for (const f of ['config.json', 'progress.jsonl']) rmSync(join(opts.out, f), { force: true });
+      if (stop) stop.removed = true;
+    }
+    throw e;
+  }
+}
+
+/** The state {@link train} hands to {@link trainFrom} once the run directory is set up. */
+interface TrainStart {
+  env: MetaEnv;
+  makeEnv: () => MetaEnv;
+  supervised: boolean;
+  root: ReturnType<typeof createRng>;
+  start: number;
+  params: Float32Array[];
+  optimizer: OptimizerState | undefined;
+  keepEvery: number | undefined;
+  log: (line: string) => void;
+  progressPath: string;
+}
+
+/** The meta-iterations of {@link train}, from `s.start` on. */
+async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
+  const { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath } = s;
   const workers = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;
   log(`training ${config.algo} on ${config.env} for ${config.iterations} iteration${config.iterations === 1 ? '' : 's'} → ${opts.out} (${workers ?? 1} worker${(workers ?? 1) === 1 ? '' : 's'})`);
   const agent = supervised
@@ -370,7 +458,7 @@ export async function train(config: TrainConfig, opts: TrainOptions): Promise<{ 
       }
     }
   } catch (e) {
-    if (typeof e === 'object' && e !== null) stops.set(e, { iteration: current + 1, out: opts.out, iterations: config.iterations, checkpoint: saved });
+    if (typeof e === 'object' && e !== null) stops.set(e, { iteration: current + 1, out: opts.out, iterations: config.iterations, checkpoint: saved, removed: false });
     throw e;
   } finally {
     await agent.close();

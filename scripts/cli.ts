@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
-import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
+import { ConfigError, resolveConfig, setOptionStyle, validateConfig } from '../src/config.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
 import { parseProgress } from '../src/progress.ts';
 import { trainingCurvesSpec } from '../agents/curves.ts';
@@ -110,9 +110,6 @@ async function cmdTrain(argv: string[]): Promise<void> {
     assertNoRun(out);
   }
   await initBackend(backend, { log });
-  if (keepEvery !== undefined && keepEvery % config.checkpointEvery !== 0) {
-    throw new ConfigError('--keep-every', keepEvery, `must be a multiple of checkpointEvery (${config.checkpointEvery}): copies are made of checkpoints`);
-  }
   // Ctrl-C (or SIGTERM): finish the iteration under way and checkpoint it; a second one quits at once.
   const stop = new AbortController();
   const exitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143); // 128 + the signal's number, as shells report it
@@ -268,7 +265,6 @@ async function cmdSelect(argv: string[]): Promise<void> {
   if (fromStep > 1) throw new ConfigError('--from-step', o['from-step'], 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_VALIDATION_SEED;
   const since = intOpt('since', o.since, 0);
-  if (seed === DEFAULT_EVAL_SEED) throw new ConfigError('--seed', o.seed, 'is the seed of the test tasks metarl evaluate scores by default; pick checkpoints on other tasks');
   const tasks = intOpt('tasks', o.tasks, 1) ?? 40;
   const steps = intOpt('steps', o.steps, 0) ?? 3;
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
@@ -451,6 +447,8 @@ function commandUsage(cmd: string): string {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // The library's messages name options as this command's flags (--init-from, not initFrom).
+  setOptionStyle('cli');
   const [cmd, ...rest] = argv;
   if (cmd !== undefined && COMMANDS.includes(cmd) && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(`${commandUsage(cmd)}\n`);
@@ -518,7 +516,9 @@ main(process.argv.slice(2)).catch((e: unknown) => {
     : `metarl: training stopped in iteration ${stop.iteration}; ${
         stop.checkpoint !== null
           ? `${stop.out} keeps its checkpoint of iteration ${stop.checkpoint}, from which \`${resumeCommand(stop.out, stop.iterations)}\` continues`
-          : `${stop.out} has no checkpoint yet: delete it to start again`
+          : stop.removed
+            ? `nothing had been trained, and ${stop.out} is left as it was: run the same command again once the cause is fixed`
+            : `${stop.out} has no checkpoint yet: delete it to start again`
       }\n`;
   // A fault in one's own env (an --env-module's code threw): the message and where in that code, not metarl's stack.
   const frames = flags ? userFrames(e) : [];

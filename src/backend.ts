@@ -12,6 +12,7 @@
  * second-order gradient fix (./tfjs-second-order-fix.ts) before returning, and
  * on wasm the faster BatchMatMul/Tanh kernels (./wasm-kernels.ts).
  */
+import { ConfigError, opt } from './config.ts';
 import * as tf from '@tensorflow/tfjs';
 import {
   checkSecondOrderGradients,
@@ -217,12 +218,14 @@ function applyFixes(resolved: ConcreteBackend, secondOrderFix: boolean, wasmKern
  * - `auto`: the first of tfjs-node-gpu, tfjs-node (optional, normally not
  *   installed), wasm, cpu that loads.
  * - an explicit name that cannot be loaded throws an Error naming the backend
- *   and the reason.
+ *   and the reason; a name that is none of these, a {@link ConfigError}.
  *
  * Calling again with the same name and options is a no-op. With another name
  * or other options it switches backend / toggles the fixes and logs again.
  */
 export function initBackend(name: BackendName = 'auto', opts: InitBackendOptions = {}): Promise<{ backend: string }> {
+  const names: readonly string[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  if (!names.includes(name)) return Promise.reject(new ConfigError(opt('backend'), name, `must be one of ${names.join(', ')}`));
   const run = queue.then(() => initBackendNow(name, opts));
   queue = run.catch(() => undefined);
   return run;

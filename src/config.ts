@@ -14,6 +14,38 @@ export class ConfigError extends Error {
   }
 }
 
+/** Whether messages name options as a caller from code passes them (`initFrom`) or as flags (`--init-from`). */
+let optionStyle: 'code' | 'cli' = 'code';
+
+/**
+ * Makes the messages of library functions ({@link ConfigError}s and hints) name their options as the
+ * `metarl` command line's flags; `metarl` calls it once at startup. Default: as from code.
+ */
+export function setOptionStyle(style: 'code' | 'cli'): void {
+  optionStyle = style;
+}
+
+/**
+ * Checks that option `name` of a library function is an integer ≥ `min` (when `optional`, it may
+ * also be undefined); throws a {@link ConfigError} naming it as {@link opt} does.
+ */
+export function checkIntOption(name: string, value: unknown, min: number, optional = false, cli?: string): void {
+  if (optional && value === undefined) return;
+  if (!(Number.isInteger(value) && (value as number) >= min)) {
+    throw new ConfigError(opt(name, undefined, cli), value, min === 1 ? 'must be a positive integer' : `must be an integer ≥ ${min}`);
+  }
+}
+
+/**
+ * An option of a library function as messages name it: `initFrom` (or `resume: true` for a flag,
+ * given `codeValue`) when called from code, `--init-from` (`cli`, if the flag is named otherwise)
+ * in the command line.
+ */
+export function opt(name: string, codeValue?: unknown, cli?: string): string {
+  if (optionStyle === 'cli') return cli ?? `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return codeValue === undefined ? name : `${name}: ${JSON.stringify(codeValue)}`;
+}
+
 /** Meta-learning algorithms `metarl train --algo` accepts. */
 export type Algo = 'maml-trpo' | 'pretrained' | 'oracle' | SupervisedAlgo;
 
@@ -368,5 +400,7 @@ export function resolveConfig(env: string, presetName: string | undefined, ...ov
   if (!preset) throw new ConfigError('preset', name, `unknown preset; known: ${Object.keys(PRESETS).join(', ')}`);
   let cfg = preset(env);
   for (const o of overrides) cfg = applyOverrides(cfg, o);
+  // The preset was made for `env`: an override naming another env would get the wrong settings.
+  if (cfg.env !== env) throw new ConfigError('env', cfg.env, `differs from the env the config is resolved for (${JSON.stringify(env)}): pass ${JSON.stringify(cfg.env)} as resolveConfig's first argument instead`);
   return cfg;
 }

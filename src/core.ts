@@ -29,5 +29,5 @@ export {
 } from './maml.ts';
 export { trpoStep, type TrpoConfig, type TrpoResult } from './trpo.ts';
 export { ConfigError, resolveConfig, applyOverrides, validateConfig, PRESETS, type TrainConfig } from './config.ts';
-export { evaluateAdaptation, meanSem, formatStepTable, type StepStat } from './evaluation.ts';
+export { evaluateAdaptation, meanSem, TEST_SEED, formatStepTable, type StepStat } from './evaluation.ts';
 export { parseCheckpoint, CheckpointFormatError } from './checkpoint-format.ts';

@@ -23,9 +23,13 @@ export interface StepResult {
  * reaches `maxEpisodeSteps` unless that step is also terminal.
  */
 export interface Env {
+  /** The id the env is registered under (`register({ id, … })`); `make(id)` checks they are equal. */
   readonly id: string;
+  /** The observations' space (their length is `observationSpace.shape[0]`, the policy's input size). */
   readonly observationSpace: Box;
+  /** The actions' space: the policy's output size, and the bounds actions are normalised to (`policy.normalizeActions`). */
   readonly actionSpace: Box;
+  /** The horizon H: the step that reaches it is `truncated` (1 for supervised, horizon-1 envs). */
   readonly maxEpisodeSteps: number;
   /** Starts an episode; `seed` re-seeds the env's reset noise. Returns the first observation. */
   reset(opts?: { seed?: number }): { obs: Float32Array };
@@ -49,6 +53,7 @@ export interface MetaEnv<T extends Task = Task> extends Env {
    * Optional; the length is `taskDim`.
    */
   taskVector?(task: T): Float32Array;
+  /** The length of {@link taskVector}'s vectors; needed with it (the oracle's input grows by it). */
   readonly taskDim?: number;
 }
 

@@ -4,7 +4,7 @@
  * that makes envs. Without the flag such a run's env is unknown, and the message says what to pass.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -95,7 +95,7 @@ describe('--env-module', () => {
     );
   }, 120_000);
 
-  it('a run whose env fails before its first checkpoint: training again or resuming says to delete it', () => {
+  it('a new run whose env fails in its first iteration leaves nothing behind; one stopped before its first checkpoint is to be deleted', () => {
     const faulty = join(ROOT, 'test', 'helpers', 'faulty-env.ts');
     const out = join(dir, 'faulty');
     const args = ['train', '--env-module', faulty, '--env', 'FaultyThrow-v0', '--preset', 'tiny', '--iterations', '2', '--workers', '1', '--out', out];
@@ -105,7 +105,8 @@ describe('--env-module', () => {
     expect(t.stderr).toContain('metarl: the env failed: task 2 ');
     expect(t.stderr).toContain('failed during sampling: injected fault');
     expect(t.stderr).toMatch(new RegExp(`\\n {4}at FaultyNavigation\\.setTask \\(${faulty.replace(/[.]/g, '\\.')}:\\d+:\\d+\\)\\n`));
-    expect(t.stderr).toContain(`metarl: training stopped in iteration 1; ${out} has no checkpoint yet: delete it to start again\n`);
+    expect(t.stderr).toContain(`metarl: training stopped in iteration 1; nothing had been trained, and ${out} is left as it was: run the same command again once the cause is fixed\n`);
+    expect(existsSync(out)).toBe(false);
     expect(t.stderr).not.toContain('internal error');
     expect(t.stderr).not.toMatch(/\/(agents|src)\//);
     // A string thrown instead of an Error: still the env's fault, though without a line to show.
@@ -114,6 +115,14 @@ describe('--env-module', () => {
     expect(st.code).toBe(1);
     expect(st.stderr).toMatch(/metarl: the env failed: task 0 .* failed during sampling: not an Error\n {4}\(it threw a value that is not an Error, which has no stack/);
     expect(st.stderr).not.toContain('internal error');
+    // The same command fails the same way (it is not refused as a run already there).
+    const again = metarl(...args);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('failed during sampling: injected fault');
+    // A run stopped before its first checkpoint (killed in iteration 2 of 10, say) keeps its progress: to be deleted by hand.
+    mkdirSync(out);
+    writeFileSync(join(out, 'config.json'), '{}');
+    writeFileSync(join(out, 'progress.jsonl'), '{"iteration":0}\n');
     expectUserError(metarl(...args), '--out', 'has no checkpoint yet', 'delete the directory');
     expectUserError(metarl('train', '--env-module', faulty, '--resume', '--out', out), '--out', 'has no checkpoint yet', 'delete it');
     expectUserError(metarl('evaluate', '--env-module', faulty, '--run', out), '--run', 'has no checkpoint yet');

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -55,7 +55,7 @@ describe('MAML-TRPO with worker threads', () => {
     const out = tmp();
     const err = await train(cfg, { out, workers, envModules: [FAULTY_ENVS] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskFailedError);
-    expect(trainingStop(err)).toEqual({ iteration: 1, out, iterations: 2, checkpoint: null });
+    expect(trainingStop(err)).toEqual({ iteration: 1, out, iterations: 2, checkpoint: null, removed: true });
     expect(trainingStop(new Error('not from train'))).toBeUndefined();
     const e = err as TaskFailedError;
     expect(e.item).toBe(FAULTY_TASK);
@@ -74,7 +74,8 @@ describe('MAML-TRPO with worker threads', () => {
     expect(e.item).toBe(FAULTY_TASK);
     expect(e.message).toContain(`task ${FAULTY_TASK} ${faultyTask('FaultyExit-v0')}`);
     expect(e.message).toMatch(/worker 1.*exited unexpectedly with code 7/);
-    expect(readFileSync(join(out, 'progress.jsonl'), 'utf8')).toBe('');
+    // Nothing trained: the files the run wrote are removed (the directory was there before).
+    expect(readdirSync(out)).toEqual([]);
   }, 30_000);
 
   it('a worker that cannot start (unknown env module) fails at once', async () => {

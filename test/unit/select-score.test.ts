@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bestIndex, candidatesSince, selectionScore, selectionScoreRule, type Candidate } from '../../agents/select.ts';
 import type { StepStat } from '../../src/evaluation.ts';
+import { setOptionStyle } from '../../src/config.ts';
 
 const steps = (...means: number[]): StepStat[] => means.map((mean, step) => ({ step, mean, sem: 1, perTask: [mean] }));
 
@@ -36,6 +37,13 @@ describe('checkpoint selection score', () => {
     expect(candidatesSince(all, 0)).toEqual(all);
     expect(candidatesSince(all, 1).map((x) => x.name)).toEqual(['it50', 'it100', 'final']);
     expect(candidatesSince(all, 100).map((x) => x.name)).toEqual(['it100', 'final']);
-    expect(() => candidatesSince(all, 101)).toThrow(/--since: leaves 1 checkpoint\(s\).*0, 50, 100, 120.*\(got 101\)/);
+    expect(() => candidatesSince(all, 101)).toThrow(/^since: leaves 1 checkpoint\(s\).*0, 50, 100, 120.*\(got 101\)/);
+    // The command line names the option as its flag.
+    setOptionStyle('cli');
+    try {
+      expect(() => candidatesSince(all, 101)).toThrow(/^--since: leaves 1 checkpoint/);
+    } finally {
+      setOptionStyle('code');
+    }
   });
 });

@@ -1,0 +1,171 @@
+/**
+ * The library checks what a caller from code passes, as the command line checks its flags: bad
+ * options and configs are ConfigErrors naming the option (as code names it, not as a flag) and the
+ * value; a resumed run must be given the run's config; a new run that fails before its first
+ * iteration ends leaves its directory as it found it.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend.ts';
+import { ConfigError, resolveConfig, type TrainConfig } from '../../src/config.ts';
+import { TEST_SEED } from '../../src/evaluation.ts';
+import { train, trainingStop, type TrainOptions } from '../../agents/trainer.ts';
+import { compareMethods, type CompareOptions } from '../../agents/compare.ts';
+import { selectCheckpoint } from '../../agents/select.ts';
+import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
+import { UnknownEnvError, register } from '../../envs/index.ts';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-lib-'));
+const tiny = (o: object = {}) => resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1, ...o });
+
+/** The ConfigError `f` throws (synchronously or as a rejection); fails the test if it throws none or another error. */
+async function configError(f: () => unknown): Promise<ConfigError> {
+  try {
+    await f();
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  throw new Error('expected a ConfigError; nothing was thrown');
+}
+
+beforeAll(async () => {
+  await initBackend('wasm', { log: () => {} });
+});
+
+describe('train from code', () => {
+  it('refuses bad options and configs before writing anything, naming the option as code passes it', async () => {
+    const bad: [TrainConfig, Partial<TrainOptions>, string, string][] = [
+      [tiny(), { keepEvery: -1 }, 'keepEvery: must be a positive integer (got -1)', ''],
+      [tiny(), { stopAfter: -1 }, 'stopAfter: must be an integer ≥ 0 (got -1)', ''],
+      [tiny(), { workers: 1.5 }, 'workers: must be a positive integer (got 1.5)', ''],
+      [tiny({ checkpointEvery: 2 }), { keepEvery: 3 }, 'keepEvery: must be a multiple of checkpointEvery (2)', ''],
+      [tiny(), { resume: true, initFrom: '/nowhere' }, 'initFrom: cannot be given with resume: true', ''],
+      [{ ...tiny(), iterations: -1 }, {}, 'iterations: must be a positive integer (got -1)', ''],
+      [{ ...tiny(), sampling: { ...tiny().sampling, metaBatchSize: 0 } }, {}, 'sampling.metaBatchSize: must be a positive integer (got 0)', ''],
+      [{ ...tiny(), bogus: 1 } as TrainConfig, {}, 'bogus: unknown config key', ''],
+    ];
+    for (const [cfg, opts, message] of bad) {
+      const out = join(tmp(), 'run');
+      const e = await configError(() => train(cfg, { out, ...opts }));
+      expect(e.message).toContain(message);
+      expect(e.message).not.toMatch(/--[a-z]/);
+      expect(existsSync(out), message).toBe(false);
+    }
+    expect((await configError(() => train(tiny(), { out: '' }))).message).toBe('out: must be the path of the run directory (a non-empty string) (got "")');
+    expect((await configError(() => train(tiny(), undefined as unknown as TrainOptions))).field).toBe('options');
+  });
+
+  it('resuming needs the run and its config: a config that differs is refused, naming the field and both values', async () => {
+    const out = join(tmp(), 'run');
+    const cfg = tiny({ iterations: 1 });
+    await train(cfg, { out });
+    const progress = readFileSync(join(out, 'progress.jsonl'), 'utf8');
+    const e = await configError(() => train({ ...cfg, iterations: 2, adaptation: { ...cfg.adaptation, fastLr: 0.5 } }, { out, resume: true }));
+    expect(e.message).toBe(
+      `adaptation.fastLr: differs from the config of the run being resumed in ${out} (${cfg.adaptation.fastLr}): a resumed run keeps its config, and only iterations may change (start from loadCheckpoint(out).meta.config) (got 0.5)`,
+    );
+    const seed = await configError(() => train({ ...cfg, iterations: 2, seed: 99 }, { out, resume: true }));
+    expect(seed.field).toBe('seed');
+    expect(readFileSync(join(out, 'progress.jsonl'), 'utf8')).toBe(progress);
+    // Only iterations may change, and they must grow.
+    const done = await configError(() => train(cfg, { out, resume: true }));
+    expect(done.message).toBe(`iterations: nothing to do: the run in ${out} is already at iteration 1; give a larger iterations to train on (got 1)`);
+    const { records } = await train({ ...cfg, iterations: 2 }, { out, resume: true });
+    expect(records.map((r) => r.iteration)).toEqual([1]);
+    // A new run in the same place, and a resume of nothing.
+    expect((await configError(() => train(cfg, { out }))).message).toContain('out: already holds a run; resume it (resume: true) or choose another directory');
+    const none = join(tmp(), 'none');
+    expect((await configError(() => train(cfg, { out: none, resume: true }))).message).toBe(`out: run directory not found (there is nothing to resume) (got ${JSON.stringify(none)})`);
+  }, 60_000);
+
+  it('a new run that fails in its first iteration removes what it wrote, so the same call can be made again', async () => {
+    let fail = true;
+    class Flaky extends Navigation2DEnv {
+      override readonly id = 'FlakyLib-v0';
+      override reset(o?: { seed?: number }) {
+        if (fail) throw new Error('the env is not ready');
+        return super.reset(o);
+      }
+    }
+    register({ id: 'FlakyLib-v0', factory: () => new Flaky(), description: 'fails until told not to' });
+    const cfg = resolveConfig('FlakyLib-v0', 'tiny', { iterations: 1 });
+    // A directory train makes is removed; one that was there (empty) is kept, without train's files.
+    const made = join(tmp(), 'a', 'run');
+    const given = tmp();
+    writeFileSync(join(given, 'notes.txt'), 'mine');
+    for (const out of [made, given]) {
+      const err = await train(cfg, { out }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(String(err)).toContain('the env is not ready');
+      expect(trainingStop(err)).toEqual({ iteration: 1, out, iterations: 1, checkpoint: null, removed: true });
+    }
+    expect(existsSync(made)).toBe(false);
+    expect(readdirSync(given)).toEqual(['notes.txt']);
+    fail = false;
+    const { records } = await train(cfg, { out: made });
+    expect(records).toHaveLength(1);
+  }, 60_000);
+
+  it('a run that fails after an iteration keeps its files (its progress)', async () => {
+    let late = false;
+    class Late extends Navigation2DEnv {
+      override readonly id = 'LateLib-v0';
+      override reset(o?: { seed?: number }) {
+        if (late) throw new Error('late failure');
+        return super.reset(o);
+      }
+    }
+    register({ id: 'LateLib-v0', factory: () => new Late(), description: 'fails after its first iteration' });
+    const out = join(tmp(), 'run');
+    const cfg = resolveConfig('LateLib-v0', 'tiny', { iterations: 5, checkpointEvery: 5 });
+    // The env fails from the second iteration on (the log line of the first is written after it).
+    const err = await train(cfg, { out, log: (l) => (late ||= l.startsWith('it ')) }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(trainingStop(err)).toEqual({ iteration: 2, out, iterations: 5, checkpoint: null, removed: false });
+    expect(readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(out, 'config.json'))).toBe(true);
+  }, 60_000);
+});
+
+describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from code', () => {
+  const base = (o: Partial<CompareOptions>): CompareOptions => ({ env: 'Navigation2D-v0', methods: [{ name: 'random' }], tasks: 2, steps: 1, episodes: 2, seed: 1, ...o });
+
+  it('compareMethods refuses an unknown env and bad counts before evaluating', async () => {
+    expect(() => compareMethods(base({ env: 'Nav-v9' }))).toThrow(UnknownEnvError);
+    const cases: [Partial<CompareOptions>, string][] = [
+      [{ methods: [] }, 'methods: name at least one method to compare'],
+      [{ methods: [{ name: 'random' }, { name: 'random' }] }, 'methods[1].name: is given twice (got "random")'],
+      [{ methods: [{ name: 'random', lr: -1 }] }, 'methods[0].lr: must be > 0 (got -1)'],
+      [{ tasks: 0 }, 'tasks: must be a positive integer (got 0)'],
+      [{ steps: -1 }, 'steps: must be an integer ≥ 0 (got -1)'],
+      [{ steps: 1.5 }, 'steps: must be an integer ≥ 0 (got 1.5)'],
+      [{ episodes: 0 }, 'episodes: must be a positive integer (got 0)'],
+      [{ seed: -2 }, 'seed: must be an integer ≥ 0 (got -2)'],
+      [{ taskList: [] }, 'taskList: must hold at least one task'],
+    ];
+    for (const [o, message] of cases) expect((await configError(() => compareMethods(base(o)))).message).toContain(message);
+    // The valid call runs.
+    expect(compareMethods(base({})).methods[0]!.steps).toHaveLength(2);
+  });
+
+  it('selectCheckpoint refuses the test seed before reading the run', async () => {
+    const e = await configError(() => selectCheckpoint({ run: '/nowhere', seed: TEST_SEED, tasks: 2, steps: 1, episodes: 2 }));
+    expect(e.message).toMatch(/^seed: is the seed of the test tasks/);
+    expect((await configError(() => selectCheckpoint({ run: '/nowhere', seed: 5, tasks: 2, steps: 1, episodes: 2, fromStep: 2 as 0 }))).field).toBe('fromStep');
+  });
+
+  it('resolveConfig refuses an override naming another env; initBackend refuses an unknown backend', async () => {
+    const e = await configError(() => resolveConfig('Navigation2D-v0', undefined, { env: 'HalfCheetahVel-v0' }));
+    expect(e.message).toContain('env: differs from the env the config is resolved for ("Navigation2D-v0")');
+    expect(resolveConfig('Navigation2D-v0', undefined, { env: 'Navigation2D-v0' }).env).toBe('Navigation2D-v0');
+    const b = await configError(() => initBackend('gpu' as 'cpu'));
+    expect(b.message).toBe('backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu (got "gpu")');
+  });
+});
