@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, checkIntOption, opt } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
-import { TEST_SEED, type StepStat } from '../src/evaluation.ts';
+import type { StepStat } from '../src/evaluation.ts';
+import { TEST_SEED } from '../src/rng.ts';
 import { compareMethods } from './compare.ts';
 import { envFactory, isSupervised, snapshotDir } from './trainer.ts';
 

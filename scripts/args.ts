@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
-import { TEST_SEED } from '../src/evaluation.ts';
+import { TEST_SEED } from '../src/rng.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
@@ -287,4 +287,10 @@ export function userFrames(e: unknown, extraPaths: readonly string[] = []): stri
 function userFrame(e: unknown, path: string): string | undefined {
   const frame = userFrames(e, [path])[0] ?? ((e as Error)?.stack ?? '').split('\n').find((l) => /^\s+at /.test(l) && !/node:|node_modules|\/scripts\/args\.ts/.test(l));
   return frame ? frameLocation(frame.trim().replace(/^at /, ''))?.at : undefined;
+}
+
+/** The command that resumes the run in `out` to `iterations`, with this process's --env-module flags, shell-quoted. */
+export function resumeCommand(out: string, iterations: number): string {
+  const flags = envModuleFlags();
+  return `metarl train --resume --iterations ${iterations} --out ${shellQuote(out)}${flags ? ` ${flags}` : ''}`;
 }

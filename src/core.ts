@@ -5,7 +5,7 @@
  * (checkpoint files, task files); `metarl/browser` adds the envs and MamlTrpo to this.
  */
 export { initBackend, secondOrderFixInstalled, type BackendName } from './backend.ts';
-export { Rng, createRng, type StreamKey } from './rng.ts';
+export { Rng, createRng, TEST_SEED, type StreamKey } from './rng.ts';
 export type { Box, Env, MetaEnv, StepResult, Task, Episodes, Baseline } from './types.ts';
 export { GaussianMlpPolicy, type PolicyConfig, type ParamValues, type Activation } from './policy.ts';
 export { gaussianLogProb, gaussianKl } from './distributions.ts';
@@ -29,5 +29,5 @@ export {
 } from './maml.ts';
 export { trpoStep, type TrpoConfig, type TrpoResult } from './trpo.ts';
 export { ConfigError, resolveConfig, applyOverrides, validateConfig, PRESETS, type TrainConfig } from './config.ts';
-export { evaluateAdaptation, meanSem, TEST_SEED, formatStepTable, type StepStat } from './evaluation.ts';
+export { evaluateAdaptation, meanSem, formatStepTable, type StepStat } from './evaluation.ts';
 export { parseCheckpoint, CheckpointFormatError } from './checkpoint-format.ts';

@@ -5,13 +5,6 @@ import { sampleEpisodes, sampleTimestepBudget, meanReturn } from './sampler.ts';
 import { estimateAdvantages, type AdvantageConfig } from './advantages.ts';
 import { adaptValues, pgData } from './maml.ts';
 
-/**
- * The seed the held-out test tasks are drawn from (`metarl evaluate` and `metarl compare` by
- * default); training streams are keyed differently too. Checkpoints are picked on other seeds
- * (`selectCheckpoint` refuses this one).
- */
-export const TEST_SEED = 20170309;
-
 /** Mean ± standard error over tasks after `step` gradient steps. */
 export interface StepStat {
   step: number;

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { PNG } from 'pngjs';
 import { COMMANDS } from '../../scripts/options.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
 
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'metarl.mjs');
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-cli-'));
 const json = (...p: string[]) => JSON.parse(readFileSync(join(...p), 'utf8'));
 
@@ -92,6 +93,20 @@ describe('metarl CLI', () => {
       if (cmd === 'train') expect(r.stdout).toMatch(/^ {2}--backend +auto \(default/m);
     }
     expectUserError(metarl('bogus', '--help'), 'bogus');
+  }, 60_000);
+
+  it('help, a command\'s help and an unknown command do not load tfjs (it takes most of a second); a command does', () => {
+    // tfjs-core keeps its engine on the global object once loaded.
+    const probe = join(tmp(), 'probe.mjs');
+    writeFileSync(probe, "process.on('exit', () => process.stderr.write(`TFJS_LOADED=${'_tfengine' in globalThis}\\n`));\n");
+    const loaded = (...args: string[]) => {
+      const r = spawnSync(process.execPath, ['--import', probe, BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+      return /TFJS_LOADED=(true|false)/.exec(r.stderr)?.[1];
+    };
+    expect(loaded('--help')).toBe('false');
+    expect(loaded('train', '--help')).toBe('false');
+    expect(loaded('bogus')).toBe('false');
+    expect(loaded('inspect', '--run', join(tmp(), 'none'))).toBe('true');
   }, 60_000);
 
   it('plot draws the training curves as SVG and PNG, and names what is wrong with its input', () => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend.ts';
 import { ConfigError, resolveConfig, type TrainConfig } from '../../src/config.ts';
-import { TEST_SEED } from '../../src/evaluation.ts';
+import { TEST_SEED } from '../../src/rng.ts';
 import { train, trainingStop, type TrainOptions } from '../../agents/trainer.ts';
 import { compareMethods, type CompareOptions } from '../../agents/compare.ts';
 import { selectCheckpoint } from '../../agents/select.ts';

@@ -1,0 +1,413 @@
+/**
+ * The `metarl` commands (all but help and version): thin wrappers over the library (no algorithm
+ * logic here). `cli.ts` imports this module only when a command runs, so that `metarl --help`
+ * does not load tfjs.
+ */
+import { parseArgs } from 'node:util';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { initBackend, type BackendName } from '../src/backend.ts';
+import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
+import { lineChartSvg } from '../src/line-chart.ts';
+import { parseProgress } from '../src/progress.ts';
+import { trainingCurvesSpec } from '../agents/curves.ts';
+import { loadCheckpoint } from '../src/checkpoint.ts';
+import { splitMeta } from '../src/maml.ts';
+import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
+import { assertNoRun, envFactory, isSupervised, presetFor, train } from '../agents/trainer.ts';
+import { evaluateSupervised, fewShotClassifier, heldOutTasks } from '../agents/supervised-meta.ts';
+import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
+import { loadOneShotRuns } from '../envs/omniglot-files.ts';
+import { evaluateOneShotRuns } from '../envs/omniglot.ts';
+import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
+import { GaussianMlpPolicy } from '../src/policy.ts';
+import { createRng } from '../src/rng.ts';
+import { readTaskFile } from '../src/task-file.ts';
+export { cmdCompare } from './compare.ts';
+import { selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
+import { filmstripSvg, isRenderable, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
+import { svgToPng } from '../src/png-node.ts';
+import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
+import type { Task } from '../src/types.ts';
+export { cmdBench } from './bench.ts';
+import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress, } from './args.ts';
+import {
+  BACKENDS, CHECK_OPTIONS, PLOT_OPTIONS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS,
+} from './options.ts';
+
+/** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed (DEFAULT_EVAL_SEED). */
+const DEFAULT_VALIDATION_SEED = 777;
+/** The env `metarl train` uses when `--env` is not given. */
+const DEFAULT_ENV = 'Navigation2D-v0';
+
+/** The value of `--backend`, checked. */
+export function backendOpt(v: string | undefined): BackendName {
+  const b = v ?? 'auto';
+  if (!BACKENDS.includes(b)) throw new ConfigError('--backend', b, `must be one of ${BACKENDS.join(', ')}`);
+  return b as BackendName;
+}
+
+/** Progress and messages go to stderr, one line each. */
+export const log = (line: string) => process.stderr.write(`${line}\n`);
+const progress = taskProgress();
+
+export async function cmdTrain(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({
+    args: argv,
+    strict: true,
+    options: TRAIN_OPTIONS,
+  });
+  const envModules = await loadEnvModules(o['env-module']);
+  const backend = backendOpt(o.backend);
+  const keepEvery = intOpt('keep-every', o['keep-every'], 1);
+  // Worker threads are a run-time resource, not config: results do not depend on them
+  // (default: one per core; one for regression, see defaultWorkers).
+  const workers = o.workers === 'auto' ? 'auto' : (intOpt('workers', o.workers, 1) ?? 'auto');
+  const iterations = intOpt('iterations', o.iterations, 1);
+  const fileCfg = o.config !== undefined && !o.resume ? readConfigFile(o.config) : {};
+  // Resuming a given --out, the run's own config names the env; otherwise choose it (and the default --out from it).
+  const envId = o.resume && o.out !== undefined ? undefined : chooseEnv(o.env, fileCfg, o.config, DEFAULT_ENV);
+  const out = o.out ?? join('runs', `${envId}-seed${o.seed ?? 1}`);
+  if (o['init-from'] !== undefined) requireRunDir('--init-from', o['init-from']);
+  let config;
+  if (o.resume) {
+    requireRunDir('--out', out);
+    const given = ['env', 'config', 'preset', 'seed', 'algo', 'meta-batch-size', 'fast-batch-size', 'first-order'].filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+    if (given.length > 0) throw new ConfigError(`--${given[0]}`, (o as Record<string, unknown>)[given[0]!], 'cannot be changed when resuming (the run keeps its config; only --iterations, --backend, --workers and --keep-every may be given)');
+    config = validateConfig(loadCheckpoint(out).meta.config);
+    if (iterations !== undefined) config.iterations = iterations;
+  } else {
+    const cli: Record<string, unknown> = {};
+    const seed = intOpt('seed', o.seed, 0);
+    if (seed !== undefined) cli.seed = seed;
+    if (iterations !== undefined) cli.iterations = iterations;
+    const mbs = intOpt('meta-batch-size', o['meta-batch-size'], 1);
+    const fbs = intOpt('fast-batch-size', o['fast-batch-size'], 1);
+    if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
+    if (o['first-order']) cli.adaptation = { firstOrder: true };
+    if (o.algo !== undefined) cli.algo = o.algo;
+    config = resolveConfig(envId!, o.preset ?? presetFor(make(envId!)), fileCfg, cli);
+    assertNoRun(out);
+  }
+  await initBackend(backend, { log });
+  // Ctrl-C (or SIGTERM): finish the iteration under way and checkpoint it; a second one quits at once.
+  const stop = new AbortController();
+  const exitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143); // 128 + the signal's number, as shells report it
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) {
+      // `npm run train` passes the terminal's Ctrl-C on, so one keypress can arrive twice: only a later one quits.
+      if (performance.now() - firstSignalAt > 1500) {
+        let kept = 'it has no checkpoint yet';
+        try {
+          kept = `its checkpoint of iteration ${loadCheckpoint(out).meta.iteration} is kept`;
+        } catch {
+          // none yet (or none readable)
+        }
+        log(`metarl: ${signal} again: stopped at once, losing the iteration under way; ${kept}`);
+        process.exit(exitCode(signal));
+      }
+      return;
+    }
+    firstSignalAt = performance.now();
+    stop.abort(signal);
+    log(`metarl: ${signal}: stopping after the iteration under way, with a checkpoint (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again, a moment later, stops at once, losing it)`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result;
+  try {
+    result = await train(config, { out, resume: o.resume, log, workers, keepEvery, initFrom: o['init-from'], envModules, signal: stop.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const { records, interrupted } = result;
+  if (interrupted) {
+    const at = loadCheckpoint(out).meta.iteration;
+    log(`metarl: stopped at iteration ${at} of ${config.iterations}; the checkpoint is in ${join(out, 'checkpoint')}, and \`${resumeCommand(out, config.iterations)}\` goes on from it`);
+    process.exitCode = exitCode(stop.signal.reason as NodeJS.Signals);
+    return;
+  }
+  const last = records.slice(-10);
+  if (last.length > 0) {
+    const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;
+    const n = config.adaptation.numInnerSteps;
+    // ProtoNets classify by prototypes: "before" is the loss of the linear head they do not use.
+    const [before, after] =
+      config.algo === 'protonet'
+        ? ['linear head (unused)', 'nearest prototype']
+        : ['before adaptation', ['pretrained', 'oracle'].includes(config.algo) ? 'after (no inner step)' : `after ${n} inner step${n === 1 ? '' : 's'}`];
+    process.stdout.write(
+      `\n| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${shellQuote(out)}${envModuleFlags() ? ` ${envModuleFlags()}` : ''})\n`,
+    );
+  }
+}
+
+/** Checks `--run` is given and names a run directory. */
+function requireRun(run: string | undefined): asserts run is string {
+  requireRunDir('--run', run);
+}
+
+export async function cmdEvaluate(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({
+    args: argv,
+    strict: true,
+    options: EVALUATE_OPTIONS,
+  });
+  await loadEnvModules(o['env-module']);
+  requireRun(o.run);
+  checkOutFile('--json', o.json);
+  if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');
+  const nTasks = intOpt('tasks', o.tasks, 1) ?? 40;
+  let steps = intOpt('steps', o.steps, 0) ?? 3;
+  const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
+  const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
+  const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
+  const backend = backendOpt(o.backend);
+  const ck = loadCheckpoint(o.run);
+  const cfg = validateConfig(ck.meta.config);
+  await initBackend(backend, { log });
+  const makeEnv = envFactory(cfg);
+  const rng = createRng(seed).fork('evaluate');
+  const evalEnv = makeEnv();
+  if (isSupervised(evalEnv)) {
+    if (o['task-file'] !== undefined) throw new ConfigError('--task-file', o['task-file'], `is for RL envs; ${cfg.env} draws its held-out tasks from --seed`);
+    if (batchTimesteps !== undefined) throw new ConfigError('--batch-timesteps', o['batch-timesteps'], `is for RL envs; ${cfg.env} adapts on --shots examples`);
+    if (o.episodes !== undefined) throw new ConfigError('--episodes', o.episodes, `is for RL envs; ${cfg.env} adapts on --shots examples`);
+    // Horizon-1 tasks: K-shot adaptation scored on held-out query examples (defaults: 600 tasks, 10 steps).
+    const n = o.tasks === undefined ? 600 : nTasks;
+    const k = o.steps === undefined ? 10 : steps;
+    const tasks = heldOutTasks(evalEnv, n, rng.fork('tasks'));
+    const shots = intOpt('shots', o.shots, 1);
+    if (shots !== undefined) cfg.supervised = { ...cfg.supervised, shots, queries: shots };
+    log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out tasks, ${k} step${k === 1 ? '' : 's'}`);
+    const { metric, stats } = evaluateSupervised(cfg, evalEnv, ck.params, { tasks, steps: k, rng, onTask: (d, m) => progress('', d, m) });
+    process.stdout.write(`${formatStepTable(cfg.env, stats, metric === 'mse' ? 'query MSE (mean ± s.e.m.)' : 'query accuracy % (mean ± s.e.m.)')}\n`);
+    if (o.json) {
+      const doc = { env: cfg.env, run: o.run, algo: cfg.algo, iteration: ck.meta.iteration, seed, metric, tasks: n, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
+      writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
+    }
+    return;
+  }
+  if (o.shots !== undefined) throw new ConfigError('--shots', o.shots, `is for supervised envs; ${cfg.env} adapts on --episodes episodes`);
+  if (cfg.algo === 'oracle' && steps > 0) {
+    // The oracle sees the task in its observation: it is scored as it is, as compare scores it.
+    log('oracle run: evaluated without adaptation (step 0 only)');
+    steps = 0;
+  }
+  const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
+  const taskFile = o['task-file'];
+  const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : evalEnv.sampleTasks(nTasks, rng.fork('tasks'));
+  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} step${steps === 1 ? '' : 's'}, ${batchTimesteps !== undefined ? `batches of at least ${batchTimesteps} env steps from ${episodes} env slots in lockstep` : `${episodes} episodes per step`}`);
+  const meta = splitMeta(ck.params, policy.shapes.length, cfg.adaptation.learnedLr);
+  const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {
+    tasks,
+    steps,
+    episodes,
+    ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
+    fastLr: cfg.adaptation.fastLr,
+    lrScale: meta.lrScale,
+    advantages: { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff },
+    rng,
+    onTask: (d, n) => progress('', d, n),
+  });
+  process.stdout.write(`${formatStepTable(cfg.env, stats)}\n`);
+  if (batchTimesteps !== undefined) {
+    // The same policies scored on each slot's first episode only (the fixed-count batch), and the batch sizes.
+    const first = stats.map((s) => ({ step: s.step, ...s.firstEpisodes! }));
+    process.stdout.write(`${formatStepTable('first episode of each slot', first)}\n`);
+    process.stdout.write(`episodes per task and step (mean): ${stats.map((s) => s.episodes!.toFixed(1)).join(' / ')}\n`);
+  }
+  if (o.json) {
+    const steps = stats.map(({ step, mean, sem, episodes: n, firstEpisodes: f }) => ({ step, mean, sem, ...(n !== undefined ? { episodes: n } : {}), ...(f !== undefined ? { firstEpisodes: { mean: f.mean, sem: f.sem } } : {}) }));
+    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: tasks.length, ...(taskFile !== undefined ? { taskFile } : {}), episodes, ...(batchTimesteps !== undefined ? { batchTimesteps } : {}), steps, perTask: stats.map((s) => s.perTask) };
+    writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
+  }
+}
+
+/**
+ * `metarl select --run DIR`: evaluates every snapshot the run kept (`--keep-every`) and its last
+ * checkpoint on validation tasks (`--seed`, default 777), prints the table and the picked
+ * checkpoint's directory, which `metarl evaluate --run` then scores once on the test tasks.
+ * `--since ITER` scores only the checkpoints from that iteration on (a run trained further);
+ * `--from-step 0` counts the return before adapting in the score too.
+ */
+export async function cmdSelect(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({
+    args: argv,
+    strict: true,
+    options: SELECT_OPTIONS,
+  });
+  await loadEnvModules(o['env-module']);
+  requireRun(o.run);
+  const fromStep = intOpt('from-step', o['from-step'], 0) ?? 1;
+  if (fromStep > 1) throw new ConfigError('--from-step', o['from-step'], 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
+  const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_VALIDATION_SEED;
+  const since = intOpt('since', o.since, 0);
+  const tasks = intOpt('tasks', o.tasks, 1) ?? 40;
+  const steps = intOpt('steps', o.steps, 0) ?? 3;
+  const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
+  const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
+  checkOutFile('--json', o.json);
+  const backend = backendOpt(o.backend);
+  await initBackend(backend, { log });
+  const sel = selectCheckpoint({
+    run: o.run,
+    seed,
+    tasks,
+    steps,
+    episodes,
+    ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
+    ...(since !== undefined ? { since } : {}),
+    fromStep: fromStep as 0 | 1,
+    onProgress: (name, d, n) => progress(`${name}: `, d, n),
+    cache: true,
+    onReuse: (name, file) => log(`${name}: scored before with these weights and this protocol, read back from ${file}`),
+  });
+  process.stdout.write(`${selectionMarkdown(sel)}\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify(sel, null, 2)}\n`);
+}
+
+/** `metarl render --run DIR --task JSON [--steps 1] [--episodes 20] [--seed N] --out FILE.svg`: an animated SVG (+ PNG filmstrip). */
+export async function cmdRender(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: RENDER_OPTIONS });
+  await loadEnvModules(o['env-module']);
+  requireRun(o.run);
+  if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png filmstrip is written beside it)');
+  if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give an .svg file name');
+  const ck = loadCheckpoint(o.run);
+  const cfg = validateConfig(ck.meta.config);
+  const makeEnv = envFactory(cfg);
+  if (!isRenderable(makeEnv())) throw new ConfigError('--run', o.run, `is a ${cfg.env} run; render draws the half-cheetah envs (and ones built on them); the browser demo (npm run demo -- --run DIR) shows runs of the built-in 2D navigation`);
+  let task: Task;
+  try {
+    task = o.task ? (JSON.parse(o.task) as Task) : makeEnv().sampleTasks(1, createRng(0).fork('render-task'))[0]!;
+  } catch (e) {
+    throw new ConfigError('--task', o.task, `is not valid JSON: ${(e as Error).message}`);
+  }
+  try {
+    makeEnv().setTask(task); // validates: a bad task names its field
+  } catch (e) {
+    throw new ConfigError('--task', o.task, (e as Error).message);
+  }
+  const steps = intOpt('steps', o.steps, 0) ?? 1;
+  const episodes = intOpt('episodes', o.episodes, 1) ?? 20;
+  await initBackend(backendOpt(o.backend), { log });
+  const r = rolloutAdapted(cfg, ck.params, makeEnv, task, steps, episodes, intOpt('seed', o.seed, 0) ?? 0);
+  const svg = rolloutSvg(r, `${cfg.env} (${cfg.algo}, iteration ${ck.meta.iteration})`);
+  mkdirSync(dirname(o.out), { recursive: true });
+  writeFileSync(o.out, svg);
+  const png = o.out.replace(/\.svg$/i, '') + '.png';
+  writeFileSync(png, await svgToPng(filmstripSvg(r), 1));
+  process.stdout.write(`episode return ${r.episodeReturn.toFixed(2)} after ${steps} step(s) (adaptation returns ${r.adaptationReturns.map((x) => x.toFixed(1)).join(', ') || 'none'}); wrote ${o.out} and ${png}\n`);
+}
+
+/** `metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K]`: the official 20-way 1-shot benchmark. */
+export async function cmdOneShot(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: ONESHOT_OPTIONS });
+  await loadEnvModules(o['env-module']);
+  requireRun(o.run);
+  checkOutFile('--json', o.json);
+  const data = o.data ?? join(dirname(omniglotPath()), 'one_shot_runs.zip');
+  if (!existsSync(data)) throw new ConfigError('--data', data, 'not found (the official one_shot_runs.zip)');
+  const ck = loadCheckpoint(o.run);
+  const cfg = validateConfig(ck.meta.config);
+  const env = envFactory(cfg)();
+  if (!isSupervised(env) || env.loss !== 'cross-entropy') throw new ConfigError('--run', o.run, `is a ${cfg.env} run, not a classification run`);
+  const steps = intOpt('steps', o.steps, 0) ?? cfg.adaptation.numInnerSteps;
+  await initBackend(backendOpt(o.backend), { log });
+  const res = await evaluateOneShotRuns(loadOneShotRuns(data), fewShotClassifier(cfg, env, ck.params, steps));
+  process.stdout.write(`official one-shot runs (20-way 1-shot, ${res.perRun.length} runs, ${res.total} queries): error rate ${(100 * res.errorRate).toFixed(2)} % (${res.errors}/${res.total}); ${cfg.algo}, ${steps} step${steps === 1 ? '' : 's'}\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, algo: cfg.algo, steps, ...res }, null, 2)}\n`);
+}
+
+/**
+ * `metarl inspect --run DIR [--json FILE]`: per-tensor statistics of a checkpoint's parameters, and
+ * of its learned step-size multipliers s when it has them. Reads the checkpoint only (no backend).
+ */
+export function cmdInspect(argv: string[]): void {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: INSPECT_OPTIONS });
+  requireRun(o.run);
+  checkOutFile('--json', o.json);
+  const report = inspectCheckpoint(loadCheckpoint(o.run));
+  process.stdout.write(`${inspectionMarkdown(report, o.run)}\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, ...report }, null, 2)}\n`);
+}
+
+/**
+ * `metarl check [--env ID] [--env-module FILE] [--tasks 3]`: the env checker on one env, the envs
+ * the modules register, or every registered env; exit code 1 when it finds problems.
+ */
+export async function cmdCheck(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: CHECK_OPTIONS });
+  await loadEnvModules(o['env-module']);
+  const tasks = intOpt('tasks', o.tasks, 1) ?? 3;
+  const empty = emptyEnvModules();
+  if (o.env === undefined && empty.length > 0) {
+    throw new ConfigError('--env-module', empty.join(' '), 'registered no env: nothing to check there (give --env to check one that is registered)');
+  }
+  // An unknown id → UnknownEnvError listing the known ones; a registered env whose factory fails is the checker's to report.
+  if (o.env !== undefined && !listEnvs().includes(o.env)) throw new UnknownEnvError(o.env, listEnvs());
+  const fromModules = envModuleIds();
+  const ids = o.env !== undefined ? [o.env] : fromModules.length > 0 ? fromModules : listEnvs();
+  let failed = 0;
+  for (const id of ids) {
+    try {
+      make(id); // an env whose data is missing (Omniglot without its files) is skipped, not failed
+    } catch (e) {
+      if (e instanceof OmniglotDataError) {
+        process.stdout.write(`${id}: skipped (${e.message})\n`);
+        continue;
+      }
+    }
+    const problems = checkEnv(() => make(id), { id, tasks });
+    if (problems.length === 0) {
+      process.stdout.write(`${id}: ok\n`);
+      continue;
+    }
+    failed++;
+    process.stdout.write(`${id}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  }
+  if (failed > 0) process.exitCode = 1;
+}
+
+/**
+ * `metarl plot --run DIR [--run DIR …] [--smooth N] --out FILE.svg`: training curves (return
+ * before and after adaptation per meta-iteration) from runs' `progress.jsonl`, as SVG and PNG.
+ */
+export async function cmdPlot(argv: string[]): Promise<void> {
+  const { values: o } = parseArgs({ args: argv, strict: true, options: PLOT_OPTIONS });
+  const dirs = o.run ?? [];
+  if (dirs.length === 0) throw new ConfigError('--run', undefined, 'is required (a run directory; repeat it for several runs)');
+  if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png is written beside it)');
+  if (!/[^/\\]\.svg$/i.test(o.out)) throw new ConfigError('--out', o.out, 'must be a file name ending in .svg');
+  if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give a file name');
+  const names = dirs.map((d) => basename(resolve(d)));
+  const runs = dirs.map((dir, i) => {
+    const path = join(dir, 'progress.jsonl');
+    if (!existsSync(path)) throw new ConfigError('--run', dir, 'has no progress.jsonl: pass a directory metarl train wrote');
+    const text = readFileSync(path, 'utf8');
+    let points;
+    try {
+      points = parseProgress(text);
+    } catch (e) {
+      throw new ConfigError('--run', dir, (e as Error).message);
+    }
+    if (points.length === 0) throw new ConfigError('--run', dir, 'has no iterations in its progress.jsonl yet');
+    // An RL iteration logs its TRPO line search; a supervised one (returns = − query loss) does not.
+    const supervised = !('lineSearchSteps' in (JSON.parse(text.split('\n', 1)[0]!) as object));
+    // Two runs of the same folder name (runs/a/seed1, runs/b/seed1) are told apart by their path.
+    const name = names.filter((n) => n === names[i]).length > 1 ? dir : names[i]!;
+    return { name, points, supervised };
+  });
+  const longest = Math.max(...runs.map((r) => r.points.length));
+  const smooth = intOpt('smooth', o.smooth, 1) ?? Math.max(1, Math.round(longest / 50));
+  const svg = lineChartSvg(trainingCurvesSpec(runs, smooth));
+  mkdirSync(dirname(o.out), { recursive: true });
+  writeFileSync(o.out, svg);
+  const png = o.out.replace(/\.svg$/i, '.png');
+  writeFileSync(png, await svgToPng(svg));
+  process.stdout.write(`${runs.map((r) => `${r.name}: ${r.points.length} iteration${r.points.length === 1 ? '' : 's'}`).join(', ')}; moving average over ${smooth}; wrote ${o.out} and ${png}\n`);
+}
+
