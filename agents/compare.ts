@@ -215,6 +215,7 @@ function checkCompareOptions(opts: CompareOptions): void {
   opts.methods.forEach((m, i) => {
     if (typeof m?.name !== 'string' || m.name === '') throw new ConfigError(opt(`methods[${i}].name`, undefined, '--runs'), m?.name, 'must be a non-empty string');
     if (opts.methods.findIndex((x) => x.name === m.name) !== i) throw new ConfigError(opt(`methods[${i}].name`, undefined, '--runs'), m.name, 'is given twice');
+    if (m.name === 'oracle' && !m.run) throw new ConfigError(opt(`methods[${i}].run`, undefined, '--runs oracle'), m.run, 'is needed for oracle: the run of a policy trained with the task in its observation (algo oracle)');
     if (m.lr !== undefined && !(m.lr > 0 && Number.isFinite(m.lr))) throw new ConfigError(opt(`methods[${i}].lr`, undefined, `--lr ${m.name}`), m.lr, 'must be > 0');
   });
   if (opts.taskList !== undefined) {

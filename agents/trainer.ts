@@ -1,5 +1,5 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { ConfigError, DEFAULT_LEARNED_LR_GAIN, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
@@ -18,7 +18,11 @@ export interface TrainOptions {
   resume?: boolean;
   /** Progress output (one line per iteration). Default: none. */
   log?: (line: string) => void;
-  /** Stop after this many iterations of this call (for tests of resuming; 0: none, the initial parameters are returned); default: run to the end. */
+  /**
+   * Stop after this many iterations of this call (for tests of resuming); default: run to the end.
+   * 0 runs none and returns the initial parameters, leaving a new run's directory without a
+   * checkpoint (a new run there is then refused until it is deleted).
+   */
   stopAfter?: number;
   /**
    * Worker threads for the per-task work (default 1: in-process). A run-time resource like the
@@ -108,6 +112,8 @@ export function assertNoRun(dir: string): void {
     throw new ConfigError(opt('out'), dir, 'holds a run that has no checkpoint yet (it stopped before its first one, or is still running): there is nothing to resume; delete the directory to start again, or choose another');
   }
   if (checkpointed) throw new ConfigError(opt('out'), dir, `already holds a run; resume it (${opt('resume', true)}) or choose another directory`);
+  // A config.json without progress: not a run's (or one that crashed between its first two writes); never overwritten.
+  if (existsSync(join(dir, 'config.json'))) throw new ConfigError(opt('out'), dir, 'holds a config.json but no run (no progress.jsonl); a new run would overwrite it: choose another directory, or remove the file');
 }
 
 /** `seconds` as `45s`, `12m05s` or `3h07m`, for the estimate of the time left. */
@@ -248,12 +254,20 @@ export interface TrainingStop {
 const stops = new WeakMap<object, TrainingStop>();
 
 /**
- * For an error thrown by {@link train} from inside a meta-iteration (an env that throws, a worker
- * that dies): the iteration it stopped in and the checkpoint the run keeps. Undefined for any other
- * error, e.g. a config error before the first iteration. The error itself is rethrown unchanged.
+ * For an error thrown by {@link train} once the run was set up (an env that throws, a worker that
+ * dies or cannot start, an agent that cannot be made): the iteration it stopped in and the
+ * checkpoint the run keeps. Undefined for any other error, e.g. a config error, thrown before
+ * anything is written. The error itself is rethrown unchanged.
  */
 export function trainingStop(e: unknown): TrainingStop | undefined {
   return typeof e === 'object' && e !== null ? stops.get(e) : undefined;
+}
+
+/** The highest directory on the way to `dir` that does not exist (`dir` itself, or one of its parents); null if `dir` exists. */
+function firstMissingDir(dir: string): string | null {
+  let missing: string | null = null;
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing = d;
+  return missing;
 }
 
 /** Checks {@link TrainOptions} (a ConfigError naming the option and its value). */
@@ -318,8 +332,9 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   if (keepEvery !== undefined && keepEvery % config.checkpointEvery !== 0) {
     throw new ConfigError(opt('keepEvery'), keepEvery, `must be a multiple of checkpointEvery (${config.checkpointEvery}): copies are made of checkpoints`);
   }
-  // Set when this call made the run directory's files: a failure before the first iteration ends removes them.
-  let created: 'files' | 'dir' | null = null;
+  // What this call made (the run's two files, or the highest directory of `out` that did not exist):
+  // a failure before the first iteration ends removes it.
+  let created: { files: string[]; dir: string | null } | null = null;
   if (opts.resume) {
     const problem = runDirProblem(opts.out);
     if (problem !== null) throw new ConfigError(opt('out'), opts.out, `${problem} (there is nothing to resume)`);
@@ -329,7 +344,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     optimizer = ck.optimizer;
     start = ck.meta.iteration;
     if (config.iterations <= start) {
-      throw new ConfigError(opt('iterations'), config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; give a larger ${opt('iterations')} to train on`);
+      throw new ConfigError(opt('iterations'), config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; give ${opt('iterations')} a larger value to train on`);
     }
     // Drop progress lines past the checkpoint: those iterations are run again, identically.
     if (existsSync(progressPath)) {
@@ -351,7 +366,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       initFrom = { run: opts.initFrom, iteration: ck.meta.iteration, weightsSha256: ck.meta.weightsSha256 };
       log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
     }
-    created = existsSync(opts.out) ? 'files' : 'dir';
+    created = { files: [join(opts.out, 'config.json'), progressPath], dir: firstMissingDir(opts.out) };
     mkdirSync(opts.out, { recursive: true });
     // The modules that register the env, so that a later command missing them can name them.
     const envModules = opts.envModules?.map((m) => String(m));
@@ -364,10 +379,18 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     // Failed before its first iteration ended (a worker that cannot start, a backend not initialised,
     // an env that throws at once): remove what this call wrote, so that the same call can be made
     // again once the cause is fixed. Nothing trained is lost.
+    // An error before the loop (the agent could not be made) stopped the run before its first iteration too.
+    if (typeof e === 'object' && e !== null && !trainingStop(e)) stops.set(e, { iteration: start + 1, out: opts.out, iterations: config.iterations, checkpoint: opts.resume ? start : null, removed: false });
     const stop = trainingStop(e);
-    if (created !== null && !existsSync(join(opts.out, 'checkpoint')) && readFileSync(progressPath, 'utf8') === '') {
-      if (created === 'dir') rmSync(opts.out, { recursive: true, force: true });
-      else for (const f of ['config.json', 'progress.jsonl']) rmSync(join(opts.out, f), { force: true });
+    let untrained = false;
+    try {
+      untrained = created !== null && !existsSync(join(opts.out, 'checkpoint')) && readFileSync(progressPath, 'utf8') === '';
+    } catch {
+      // The files are gone already: nothing to remove.
+    }
+    if (created !== null && untrained) {
+      if (created.dir !== null) rmSync(created.dir, { recursive: true, force: true });
+      else for (const f of created.files) rmSync(f, { force: true });
       if (stop) stop.removed = true;
     }
     throw e;

@@ -363,6 +363,8 @@ export function applyOverrides(cfg: TrainConfig, overrides: unknown, prefix = ''
     throw new ConfigError(prefix || 'config', overrides, 'must be a JSON object');
   }
   for (const [k, v] of Object.entries(overrides as Record<string, unknown>)) {
+    // A key set to undefined (from code) is a key not given.
+    if (v === undefined) continue;
     const path = prefix ? `${prefix}.${k}` : k;
     const kind = SCHEMA[path];
     if (kind !== undefined) {

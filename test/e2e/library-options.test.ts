@@ -4,7 +4,7 @@
  * value; a resumed run must be given the run's config; a new run that fails before its first
  * iteration ends leaves its directory as it found it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -48,12 +48,25 @@ describe('train from code', () => {
       [{ ...tiny(), bogus: 1 } as TrainConfig, {}, 'bogus: unknown config key', ''],
     ];
     for (const [cfg, opts, message] of bad) {
-      const out = join(tmp(), 'run');
+      // An existing directory: writing and then removing a file in it would change its mtime.
+      const out = tmp();
+      writeFileSync(join(out, 'notes.txt'), 'mine');
+      const before = statSync(out).mtimeMs;
       const e = await configError(() => train(cfg, { out, ...opts }));
       expect(e.message).toContain(message);
       expect(e.message).not.toMatch(/--[a-z]/);
-      expect(existsSync(out), message).toBe(false);
+      expect(trainingStop(e), message).toBeUndefined();
+      expect(statSync(out).mtimeMs, message).toBe(before);
+      expect(readdirSync(out)).toEqual(['notes.txt']);
     }
+    // A config.json that is not a run's is never overwritten.
+    const mine = tmp();
+    writeFileSync(join(mine, 'config.json'), '{"mine": true}');
+    expect((await configError(() => train(tiny(), { out: mine }))).message).toContain('out: holds a config.json but no run');
+    expect(readFileSync(join(mine, 'config.json'), 'utf8')).toBe('{"mine": true}');
+    // A key set to undefined is a key not given.
+    const { records } = await train({ ...tiny(), policy: { ...tiny().policy, normalizeActions: undefined as unknown as boolean } }, { out: join(tmp(), 'run') });
+    expect(records).toHaveLength(1);
     expect((await configError(() => train(tiny(), { out: '' }))).message).toBe('out: must be the path of the run directory (a non-empty string) (got "")');
     expect((await configError(() => train(tiny(), undefined as unknown as TrainOptions))).field).toBe('options');
   });
@@ -72,7 +85,7 @@ describe('train from code', () => {
     expect(readFileSync(join(out, 'progress.jsonl'), 'utf8')).toBe(progress);
     // Only iterations may change, and they must grow.
     const done = await configError(() => train(cfg, { out, resume: true }));
-    expect(done.message).toBe(`iterations: nothing to do: the run in ${out} is already at iteration 1; give a larger iterations to train on (got 1)`);
+    expect(done.message).toBe(`iterations: nothing to do: the run in ${out} is already at iteration 1; give iterations a larger value to train on (got 1)`);
     const { records } = await train({ ...cfg, iterations: 2 }, { out, resume: true });
     expect(records.map((r) => r.iteration)).toEqual([1]);
     // A new run in the same place, and a resume of nothing.
@@ -92,8 +105,9 @@ describe('train from code', () => {
     }
     register({ id: 'FlakyLib-v0', factory: () => new Flaky(), description: 'fails until told not to' });
     const cfg = resolveConfig('FlakyLib-v0', 'tiny', { iterations: 1 });
-    // A directory train makes is removed; one that was there (empty) is kept, without train's files.
-    const made = join(tmp(), 'a', 'run');
+    // The directories train makes are removed; one that was there is kept, without train's files.
+    const parent = tmp();
+    const made = join(parent, 'a', 'run');
     const given = tmp();
     writeFileSync(join(given, 'notes.txt'), 'mine');
     for (const out of [made, given]) {
@@ -104,12 +118,28 @@ describe('train from code', () => {
       expect(String(err)).toContain('the env is not ready');
       expect(trainingStop(err)).toEqual({ iteration: 1, out, iterations: 1, checkpoint: null, removed: true });
     }
-    expect(existsSync(made)).toBe(false);
+    expect(readdirSync(parent)).toEqual([]);
     expect(readdirSync(given)).toEqual(['notes.txt']);
     fail = false;
     const { records } = await train(cfg, { out: made });
     expect(records).toHaveLength(1);
   }, 60_000);
+
+  it('a run whose agent cannot be made (no gradient fix) says so through trainingStop and leaves nothing', async () => {
+    const out = join(tmp(), 'run');
+    await initBackend('wasm', { log: () => {}, secondOrderFix: false });
+    try {
+      const err = await train(tiny(), { out }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(String(err)).toContain('call initBackend() first');
+      expect(trainingStop(err)).toEqual({ iteration: 1, out, iterations: 1, checkpoint: null, removed: true });
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await initBackend('wasm', { log: () => {} });
+    }
+  });
 
   it('a run that fails after an iteration keeps its files (its progress)', async () => {
     let late = false;
@@ -143,6 +173,7 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
       [{ methods: [] }, 'methods: name at least one method to compare'],
       [{ methods: [{ name: 'random' }, { name: 'random' }] }, 'methods[1].name: is given twice (got "random")'],
       [{ methods: [{ name: 'random', lr: -1 }] }, 'methods[0].lr: must be > 0 (got -1)'],
+      [{ methods: [{ name: 'oracle' }] }, 'methods[0].run: is needed for oracle'],
       [{ tasks: 0 }, 'tasks: must be a positive integer (got 0)'],
       [{ steps: -1 }, 'steps: must be an integer ≥ 0 (got -1)'],
       [{ steps: 1.5 }, 'steps: must be an integer ≥ 0 (got 1.5)'],
