@@ -15,7 +15,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { rmSync, statSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO, demoEnv, haveChromium, makeTmp, openDemoPage, type DemoPage } from './demo-page.ts';
@@ -30,10 +30,11 @@ describe.skipIf(!haveChromium)('browser demo, half-cheetah view (Chromium)', () 
   let page: Page;
   let url: string;
   let pageErrors: string[];
+  let run: string;
 
   beforeAll(async () => {
     const dir = makeTmp('metarl-cheetah-demo-');
-    const run = join(dir, 'run');
+    run = join(dir, 'run');
     const train = spawnSync(process.execPath, ['bin/metarl.mjs', 'train', '--env', 'HalfCheetahVel-v0', '--preset', 'tiny', '--iterations', '1', '--out', run], {
       cwd: REPO,
       env: demoEnv(),
@@ -96,4 +97,36 @@ describe.skipIf(!haveChromium)('browser demo, half-cheetah view (Chromium)', () 
     expect(statSync(shot).size).toBeGreaterThan(10_000);
     console.info(`cheetah view: mean-action return before ${before.toFixed(2)}, after 1 step ${after.toFixed(2)}; screenshot ${shot}`);
   }, 60_000);
+
+  // Not to the last bit, unlike navigation (demo.test.ts): Chromium's V8 (15.6 here) computes
+  // Math.sin and Math.cos differently from Node 20's (V8 11.3) in the last bit for about 3 % of
+  // arguments, and the cheetah's physics uses them. The pre-update returns then agree to about 1e-9
+  // (the policy is the same); after the update, contact dynamics amplify the difference.
+  it('meta-trains an iteration in the page, the one `metarl train --resume` runs in Node (up to the last bits of sin and cos)', async () => {
+    await page.goto(url);
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 });
+    await page.fill('#train-iterations', '1');
+    const t0 = performance.now();
+    await page.click('#train');
+    await page.waitForSelector('body[data-iteration="2"]', { timeout: 120_000 });
+    const seconds = (performance.now() - t0) / 1000;
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    const inPage = JSON.parse((await page.getAttribute('#train-info', 'data-last'))!);
+    expect(await page.textContent('#run-info')).toMatch(/iteration 2 of 1 \(the last 1 trained in this page\)/);
+    const copy = join(tmp, 'resumed');
+    cpSync(run, copy, { recursive: true });
+    const r = spawnSync(process.execPath, [join(REPO, 'bin', 'metarl.mjs'), 'train', '--resume', '--iterations', '2', '--workers', '1', '--backend', 'wasm', '--out', copy], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const inNode = JSON.parse(readFileSync(join(copy, 'progress.jsonl'), 'utf8').trim().split('\n').at(-1)!);
+    const fields = (x: Record<string, unknown>) => ({ iteration: x.iteration, returnsBefore: x.returnsBefore, returnsAfter: x.returnsAfter, kl: x.kl, stepOutcome: x.stepOutcome, lineSearchSteps: x.lineSearchSteps });
+    const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+    expect([inPage.iteration, inPage.stepOutcome, inPage.lineSearchSteps]).toEqual([inNode.iteration, inNode.stepOutcome, inNode.lineSearchSteps]);
+    expect(rel(inPage.returnsBefore, inNode.returnsBefore)).toBeLessThan(1e-7);
+    expect(rel(inPage.kl, inNode.kl)).toBeLessThan(0.01);
+    expect(rel(inPage.returnsAfter, inNode.returnsAfter)).toBeLessThan(0.02);
+    expect(inNode.iteration).toBe(1);
+    expect(Number.isFinite(inNode.returnsAfter)).toBe(true);
+    console.info(`cheetah view: meta-iteration 2 in the page ${JSON.stringify(fields(inPage))}, ${seconds.toFixed(1)} s from the click; in Node ${JSON.stringify(fields(inNode))}, ${inNode.time.total.toFixed(1)} s; ${await page.textContent('#train-info')}`);
+    expect(pageErrors).toEqual([]);
+  }, 180_000);
 });
