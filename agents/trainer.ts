@@ -449,6 +449,10 @@ async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart)
   try {
     for (let it = start; it < end; it++) {
       current = it;
+      // Let the event loop run between iterations: with one worker an iteration never waits on
+      // anything, so without this a signal handler (Ctrl-C) or a timer that aborts `signal` would
+      // not run before the whole run had ended.
+      await new Promise((r) => setImmediate(r));
       const logs = await agent.step(env, it);
       const rec: ProgressRecord = { ...logs, numTensors: agent.liveTensors() };
       appendFileSync(progressPath, `${JSON.stringify(rec)}\n`);

@@ -215,10 +215,11 @@ describe('metarl CLI', () => {
     expect({ ...json(again, 'config.json').config, iterations: 2 }).toEqual(json(run, 'config.json').config);
   }, 120_000);
 
-  it('Ctrl-C stops training after the iteration under way with a checkpoint of it, and --resume goes on as if unbroken', async () => {
+  // One worker too: its iterations never wait on anything, and the signal handler must still run.
+  it.each(['1', '2'])('Ctrl-C stops training after the iteration under way with a checkpoint of it, and --resume goes on as if unbroken (%s workers)', async (workers) => {
     const dir = tmp();
     const out = join(dir, 'stopped');
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'metarl.mjs'), 'train', '--preset', 'tiny', '--iterations', '400', '--workers', '2', '--out', out]);
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'metarl.mjs'), 'train', '--preset', 'tiny', '--iterations', '400', '--workers', workers, '--out', out]);
     let stderr = '';
     const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
     await new Promise<void>((res) => child.stderr.on('data', (d: Buffer) => {

@@ -164,6 +164,21 @@ describe('train from code', () => {
   }, 60_000);
 });
 
+describe('train from code, stopping', () => {
+  it.each([1, 2])('an AbortSignal aborted by a timer stops the run after the iteration under way (%i workers)', async (workers) => {
+    const out = join(tmp(), 'run');
+    const stop = new AbortController();
+    // Sine iterations take milliseconds: the timer fires while the run has most of its 3000 to go
+    // (a run that ignored it would end after all of them, ~10 s, and fail below).
+    setTimeout(() => stop.abort(), 300);
+    const cfg = resolveConfig('SineRegression-v0', 'tiny', { iterations: 3000, checkpointEvery: 3000 });
+    const { records, interrupted } = await train(cfg, { out, workers, signal: stop.signal });
+    expect(interrupted).toBe(true);
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.length).toBeLessThan(3000);
+  }, 60_000);
+});
+
 describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from code', () => {
   const base = (o: Partial<CompareOptions>): CompareOptions => ({ env: 'Navigation2D-v0', methods: [{ name: 'random' }], tasks: 2, steps: 1, episodes: 2, seed: 1, ...o });
 
