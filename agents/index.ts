@@ -3,8 +3,12 @@
  * comparison of Figure 5, checkpoint selection and the supervised evaluation. The CLI's commands are
  * thin wrappers over these.
  */
-export { train, trainingStop, presetFor, type TrainOptions, type TrainingStop, type ProgressRecord } from './trainer.ts';
+// The Omniglot envs (Node only: their data is read from files, from $METARL_OMNIGLOT), so that
+// `train` and the others know their ids from code as the command line does.
+export { omniglotPath, OmniglotDataError, OMNIGLOT_VARIANTS } from '../envs/omniglot-register.ts';
+export { train, trainingStop, presetFor, envFactory, type TrainOptions, type TrainingStop, type ProgressRecord } from './trainer.ts';
 export { MamlTrpo, type MamlTrpoOptions, type StepLogs } from './maml-trpo.ts';
 export { SupervisedMetaLearner, evaluateSupervised, heldOutTasks, type SupervisedStepLogs } from './supervised-meta.ts';
 export { compareMethods, comparisonMarkdown, type CompareOptions, type Comparison, type MethodSpec, type MethodResult } from './compare.ts';
 export { selectCheckpoint, selectionMarkdown, type SelectOptions, type Selection } from './select.ts';
+export { inspectCheckpoint, inspectionMarkdown, type Inspection } from './inspect.ts';

@@ -184,6 +184,9 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   if (!allowed.includes(config.algo)) {
     throw new ConfigError('algo', config.algo, `does not apply to ${config.env}; use one of ${allowed.join(', ')}`);
   }
+  if (config.algo === 'protonet' && isSupervised(env) && env.loss === 'mse') {
+    throw new ConfigError('algo', 'protonet', `classifies by class prototypes, and ${config.env} is a regression env; use maml, fomaml, meta-sgd, anil, reptile or pretrained`);
+  }
   const stepped = ['maml', 'fomaml', 'meta-sgd', 'anil'];
   if (config.supervised.multiStepLoss && !stepped.includes(config.algo)) {
     throw new ConfigError('supervised.multiStepLoss', true, `has no effect with algo ${config.algo}; it applies to ${stepped.join(', ')}`);

@@ -11,6 +11,12 @@ import { TaskObservationWrapper } from './oracle.ts';
 export function envFactory(config: TrainConfig): () => MetaEnv {
   return () => {
     let env: MetaEnv = make(config.env);
+    // A supervised env (one with sampleBatch) under an RL config: the config was resolved with an RL
+    // preset (resolveConfig goes by the id's name), which is the thing to change.
+    if (typeof (env as { sampleBatch?: unknown }).sampleBatch === 'function' && ['maml-trpo', 'oracle'].includes(config.algo)) {
+      const preset = (env as { loss?: string }).loss === 'mse' ? 'sine' : 'omniglot';
+      throw new ConfigError('algo', config.algo, `is an RL algorithm, and ${config.env} is a supervised env: resolve its config with a supervised preset, resolveConfig(${JSON.stringify(config.env)}, ${JSON.stringify(preset)}) (presetFor(make(id)) picks it; the command line does so by itself)`);
+    }
     if (config.policy.normalizeActions) {
       try {
         env = new NormalizedActionWrapper(env);

@@ -115,7 +115,11 @@ export function loadCheckpoint(runDir: string): Checkpoint {
   let dir = join(runDir, 'checkpoint');
   if (!existsSync(join(dir, 'model.json')) && existsSync(join(runDir, 'checkpoint.old', 'model.json'))) dir = join(runDir, 'checkpoint.old');
   const metaPath = join(dir, 'model.json');
-  if (!existsSync(metaPath)) throw new CheckpointError(metaPath, 'not found');
+  if (!existsSync(metaPath)) {
+    // Say what the directory is instead (a checkpoint folder itself, a run without a checkpoint yet, …).
+    const problem = runDirProblem(runDir);
+    throw new CheckpointError(metaPath, problem !== null ? `not found: ${runDir} ${problem}` : 'not found');
+  }
   const meta = parseCheckpointMeta(readFileSync(metaPath, 'utf8'), metaPath);
   const wPath = join(dir, 'weights.bin');
   if (!existsSync(wPath)) throw new CheckpointError(wPath, 'not found');

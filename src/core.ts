@@ -6,7 +6,7 @@
  */
 export { initBackend, secondOrderFixInstalled, type BackendName } from './backend.ts';
 export { Rng, createRng, TEST_SEED, type StreamKey } from './rng.ts';
-export type { Box, Env, MetaEnv, StepResult, Task, Episodes, Baseline } from './types.ts';
+export type { Box, Env, MetaEnv, StepResult, Task, Episodes, Baseline, SupervisedMetaEnv, LabelledBatch } from './types.ts';
 export { GaussianMlpPolicy, type PolicyConfig, type ParamValues, type Activation } from './policy.ts';
 export { gaussianLogProb, gaussianKl } from './distributions.ts';
 export { sampleEpisodes, episodeReturns, meanReturn, type SampleRequest } from './sampler.ts';

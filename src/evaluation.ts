@@ -3,6 +3,7 @@ import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';
 import { sampleEpisodes, sampleTimestepBudget, meanReturn } from './sampler.ts';
 import { estimateAdvantages, type AdvantageConfig } from './advantages.ts';
+import { ConfigError, checkIntOption } from './config.ts';
 import { adaptValues, pgData } from './maml.ts';
 
 /** Mean ± standard error over tasks after `step` gradient steps. */
@@ -62,6 +63,10 @@ export function meanSem(xs: readonly number[]): { mean: number; sem: number } {
  * The evaluation protocol of Finn et al. (2017, Fig. 5): on each held-out task, sample episodes
  * with the policy, take a vanilla policy-gradient step (α first, α/2 after) on them, and repeat;
  * report the mean return per step over tasks with its standard error.
+ *
+ * `makeEnv` must make the env as the run was trained on it: `envFactory(config)` (`metarl/agents`)
+ * wraps it as the config says (`policy.normalizeActions`: actions in [−1, 1]; `algo: 'oracle'`:
+ * the task in the observation), which a bare `make(id)` does not.
  */
 export function evaluateAdaptation(
   policy: GaussianMlpPolicy,
@@ -69,6 +74,14 @@ export function evaluateAdaptation(
   makeEnv: () => MetaEnv,
   opts: EvaluationOptions,
 ): StepStat[] {
+  checkIntOption('steps', opts.steps, 0);
+  checkIntOption('episodes', opts.episodes, 1);
+  checkIntOption('batchTimesteps', opts.batchTimesteps, 1, true);
+  if (!Array.isArray(opts.tasks) || opts.tasks.length === 0) throw new ConfigError('tasks', opts.tasks, 'must hold at least one task');
+  if (!(opts.fastLr > 0 && Number.isFinite(opts.fastLr))) throw new ConfigError('fastLr', opts.fastLr, 'must be > 0');
+  if (!Array.isArray(params) || params.length !== policy.shapes.length) {
+    throw new ConfigError('params', Array.isArray(params) ? `${params.length} tensors` : params, `must hold the policy's ${policy.shapes.length} parameter tensors`);
+  }
   const envs = Array.from({ length: opts.episodes }, makeEnv);
   const perStep: number[][] = Array.from({ length: opts.steps + 1 }, () => []);
   const firstPerStep: number[][] = Array.from({ length: opts.steps + 1 }, () => []);

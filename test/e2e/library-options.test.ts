@@ -10,12 +10,16 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend.ts';
 import { ConfigError, resolveConfig, type TrainConfig } from '../../src/config.ts';
-import { TEST_SEED } from '../../src/rng.ts';
 import { train, trainingStop, type TrainOptions } from '../../agents/trainer.ts';
 import { compareMethods, type CompareOptions } from '../../agents/compare.ts';
 import { selectCheckpoint } from '../../agents/select.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
-import { UnknownEnvError, register } from '../../envs/index.ts';
+import { UnknownEnvError, listEnvs, register } from '../../envs/index.ts';
+import { envFactory } from '../../envs/factory.ts';
+import { evaluateAdaptation } from '../../src/evaluation.ts';
+import { GaussianMlpPolicy } from '../../src/policy.ts';
+import { TEST_SEED, createRng } from '../../src/rng.ts';
+import { loadCheckpoint } from '../../src/checkpoint.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-lib-'));
 const tiny = (o: object = {}) => resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1, ...o });
@@ -213,5 +217,44 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
     expect(resolveConfig('Navigation2D-v0', undefined, { env: 'Navigation2D-v0' }).env).toBe('Navigation2D-v0');
     const b = await configError(() => initBackend('gpu' as 'cpu'));
     expect(b.message).toBe('backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu (got "gpu")');
+  });
+});
+
+describe('supervised envs and the lower-level pieces from code', () => {
+  it('metarl/agents knows the Omniglot ids, and exports envFactory and inspectCheckpoint', async () => {
+    const agents = await import('../../agents/index.ts');
+    expect(listEnvs()).toEqual(expect.arrayContaining(['Omniglot5Way1Shot-v0', 'Omniglot20Way5Shot-v0']));
+    expect(typeof agents.envFactory).toBe('function');
+    expect(typeof agents.inspectCheckpoint).toBe('function');
+  });
+
+  it('refuses protonet on a regression env, and an RL config on a supervised env, saying which preset to use', async () => {
+    const proto = await configError(() => train(resolveConfig('SineRegression-v0', 'tiny', { algo: 'protonet' }), { out: join(tmp(), 'run') }));
+    expect(proto.message).toMatch(/^algo: classifies by class prototypes, and SineRegression-v0 is a regression env/);
+    const rl = await configError(() => train(resolveConfig('SineRegression-v0', 'navigation', { iterations: 1 }), { out: join(tmp(), 'run') }));
+    expect(rl.message).toContain('algo: is an RL algorithm, and SineRegression-v0 is a supervised env: resolve its config with a supervised preset, resolveConfig("SineRegression-v0", "sine")');
+  });
+
+  it('evaluateAdaptation names a bad option; loadCheckpoint says what a directory without a checkpoint is', async () => {
+    const cfg = tiny();
+    const makeEnv = envFactory(cfg);
+    const env = makeEnv();
+    const policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], cfg.policy);
+    const params = policy.init(createRng(1));
+    const opts = { tasks: env.sampleTasks(2, createRng(2)), steps: 1, episodes: 2, fastLr: 0.1, advantages: { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff }, rng: createRng(3) };
+    const bad: [object, unknown[], string][] = [
+      [{ episodes: 0 }, [], 'episodes: must be a positive integer (got 0)'],
+      [{ fastLr: -1 }, [], 'fastLr: must be > 0 (got -1)'],
+      [{ tasks: [] }, [], 'tasks: must hold at least one task (got [])'],
+      [{}, params.slice(1), `params: must hold the policy's ${params.length} parameter tensors (got "${params.length - 1} tensors")`],
+    ];
+    for (const [o, p, message] of bad) {
+      const e = await configError(() => evaluateAdaptation(policy, p.length > 0 ? (p as typeof params) : params, makeEnv, { ...opts, ...o }));
+      expect(e.message).toBe(message);
+    }
+    expect(evaluateAdaptation(policy, params, makeEnv, opts)).toHaveLength(2);
+    const out = join(tmp(), 'run');
+    await train(cfg, { out });
+    expect(() => loadCheckpoint(join(out, 'checkpoint'))).toThrow(/not found: .*checkpoint is a checkpoint folder; pass the run directory that holds it/);
   });
 });
