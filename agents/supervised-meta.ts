@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../src/config.ts';
+import { checkIntOption, type TrainConfig } from '../src/config.ts';
 import type { LabelledBatch, SupervisedMetaEnv, Task } from '../src/types.ts';
 import { meanSem, type StepStat } from '../src/evaluation.ts';
 import type { Rng } from '../src/rng.ts';
@@ -413,6 +413,7 @@ export interface SupervisedEvalOptions {
  * Prototypical networks do not adapt: step 0 is their nearest-prototype accuracy.
  */
 export function evaluateSupervised(config: TrainConfig, env: SupervisedMetaEnv, params: ParamValues, opts: SupervisedEvalOptions): { metric: 'mse' | 'accuracy'; stats: StepStat[] } {
+  checkIntOption('steps', opts.steps, 0);
   const learner = new SupervisedMetaLearner({ ...config, adaptation: { ...config.adaptation, firstOrder: true } }, env, params);
   const metric = env.loss === 'mse' ? 'mse' : 'accuracy';
   const steps = config.algo === 'protonet' ? 0 : opts.steps;

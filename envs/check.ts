@@ -3,6 +3,7 @@
  * oracle rely on of a {@link MetaEnv}, checked on a few tasks and episodes with random actions.
  * Used by `metarl check` and by the test suite on every registered env. Browser-safe.
  */
+import { checkIntOption } from '../src/config.ts';
 import { createRng, type Rng } from '../src/rng.ts';
 import type { Box, MetaEnv, Task } from '../src/types.ts';
 
@@ -93,6 +94,7 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
   if (!Number.isInteger(e.maxEpisodeSteps) || e.maxEpisodeSteps < 1) problems.push(`maxEpisodeSteps must be a positive integer, got ${e.maxEpisodeSteps}`);
   if (problems.length > 0) return problems; // the rest needs well-formed spaces
 
+  checkIntOption('tasks', opts.tasks, 1, true);
   const n = opts.tasks ?? 3;
   let tasks: Task[] = [];
   attempt('sampleTasks', () => {

@@ -56,6 +56,11 @@ export function saveCheckpoint(
   params: ParamValues,
   optimizer?: OptimizerState,
 ): void {
+  // A checkpoint whose shapes do not describe its parameters would only fail when loaded.
+  const sizes = meta.shapes.map((s) => s.reduce((a, b) => a * b, 1));
+  if (sizes.length !== params.length || sizes.some((n, i) => n !== params[i]!.length)) {
+    throw new RangeError(`saveCheckpoint: meta.shapes describe tensors of sizes [${sizes.join(', ')}], but params has [${params.map((p) => p.length).join(', ')}]`);
+  }
   const total = params.reduce((s, p) => s + p.length, 0);
   const weights = new Float32Array(total);
   let o = 0;

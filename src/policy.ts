@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from './rng.ts';
 import { Mlp, type Activation } from './mlp.ts';
+import { ConfigError, checkIntOption } from './config.ts';
 
 export type { Activation } from './mlp.ts';
 
@@ -43,6 +44,11 @@ export class GaussianMlpPolicy {
     readonly actDim: number,
     readonly config: PolicyConfig,
   ) {
+    checkIntOption('obsDim', obsDim, 1);
+    checkIntOption('actDim', actDim, 1);
+    if (!Array.isArray(config.hiddenSizes) || !config.hiddenSizes.every((h) => Number.isInteger(h) && h >= 1)) throw new ConfigError('policy.hiddenSizes', config.hiddenSizes, 'must be a list of positive integers');
+    if (config.activation !== 'tanh' && config.activation !== 'relu') throw new ConfigError('policy.activation', config.activation, 'must be "tanh" or "relu"');
+    if (!(config.initStd > 0 && Number.isFinite(config.initStd))) throw new ConfigError('policy.initStd', config.initStd, 'must be > 0');
     this.net = new Mlp([obsDim, ...config.hiddenSizes, actDim], config.activation);
     this.shapes = [...this.net.shapes, [actDim]];
     this.numParams = this.net.numParams + actDim;

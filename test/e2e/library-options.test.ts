@@ -19,7 +19,8 @@ import { envFactory } from '../../envs/factory.ts';
 import { evaluateAdaptation } from '../../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../../src/policy.ts';
 import { TEST_SEED, createRng } from '../../src/rng.ts';
-import { loadCheckpoint } from '../../src/checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint.ts';
+import { checkEnv } from '../../envs/check.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-lib-'));
 const tiny = (o: object = {}) => resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1, ...o });
@@ -253,6 +254,15 @@ describe('supervised envs and the lower-level pieces from code', () => {
       expect(e.message).toBe(message);
     }
     expect(evaluateAdaptation(policy, params, makeEnv, opts)).toHaveLength(2);
+    // The policy's own config, and a checkpoint whose shapes do not describe its parameters.
+    expect((await configError(() => new GaussianMlpPolicy(2, 2, { ...cfg.policy, activation: 'ReLU' as 'relu' }))).message).toBe('policy.activation: must be "tanh" or "relu" (got "ReLU")');
+    expect((await configError(() => new GaussianMlpPolicy(2, 2, { ...cfg.policy, initStd: -1 }))).field).toBe('policy.initStd');
+    const shapesOut = tmp();
+    expect(() => saveCheckpoint(shapesOut, { iteration: 0, config: cfg, obsDim: 2, actDim: 2, shapes: [[3]], rng: { seed: 1, nextIteration: 0 }, versions: {} as never }, [new Float32Array(4)])).toThrow(
+      'saveCheckpoint: meta.shapes describe tensors of sizes [3], but params has [4]',
+    );
+    expect(readdirSync(shapesOut)).toEqual([]);
+    expect((await configError(() => checkEnv(makeEnv, { tasks: 0 }))).message).toBe('tasks: must be a positive integer (got 0)');
     const out = join(tmp(), 'run');
     await train(cfg, { out });
     expect(() => loadCheckpoint(join(out, 'checkpoint'))).toThrow(/not found: .*checkpoint is a checkpoint folder; pass the run directory that holds it/);
