@@ -345,7 +345,9 @@ export function comparisonMarkdown(c: Comparison): string {
   const K = Math.max(...c.methods.map((m) => m.steps.length)) - 1;
   const supervised = c.metric === 'mse' || c.metric === 'accuracy';
   const sampling = supervised
-    ? `K = ${c.episodes} support examples per task`
+    ? c.metric === 'accuracy'
+      ? `K = ${c.episodes} support examples per class`
+      : `K = ${c.episodes} support examples per task`
     : c.batchTimesteps !== undefined
       ? `batches of at least ${c.batchTimesteps} env steps from ${c.episodes} env slots in lockstep (rllab's vectorized sampler)`
       : `${c.episodes} episodes per step`;
@@ -358,7 +360,8 @@ export function comparisonMarkdown(c: Comparison): string {
   for (const m of c.methods) {
     const cell = (s: StepStat) => formatStepStat(s, formatFigure);
     const cells = Array.from({ length: K + 1 }, (_, k) => (m.steps[k] ? cell(m.steps[k]) : ''));
-    lines.push(`| ${m.name} | ${m.algo === 'oracle' ? '–' : m.lr} | ${cells.join(' | ')} |`);
+    // The oracle is not adapted, and ProtoNets classify by prototypes without a step: no α.
+    lines.push(`| ${m.name} | ${m.algo === 'oracle' || m.algo === 'protonet' ? '–' : m.lr} | ${cells.join(' | ')} |`);
   }
   if (c.gapClosedAfterOneStep !== null) {
     lines.push('', `Gap closed after one step, (MAML₁ − pretrained₁)/(oracle − pretrained₁): ${c.gapClosedAfterOneStep.toFixed(3)}`);

@@ -53,6 +53,21 @@ describe('comparisonMarkdown', () => {
     expect(md).toContain('| meta-sgd | 0.01 | 1.500 ± 0.000 | diverged (1 of 2 tasks non-finite) |');
     expect(md).not.toContain('NaN');
   });
+
+  it('counts classification shots per class, and gives ProtoNets no α (they take no step)', () => {
+    const step = (k: number, v: number) => ({ step: k, mean: v, sem: 0, perTask: [v] });
+    const c: Comparison = {
+      env: 'Omniglot5Way1Shot-v0', tasks: 1, episodes: 1, seed: 1, metric: 'accuracy', gapClosedAfterOneStep: null, mamlMinusPretrained: null, taskList: [], gapByTask: null,
+      methods: [
+        { name: 'protonet', run: 'p', algo: 'protonet', lr: 0.4, iteration: 1, steps: [step(0, 90)] },
+        { name: 'maml', run: 'm', algo: 'maml', lr: 0.4, iteration: 1, steps: [step(0, 20), step(1, 70)] },
+      ],
+    };
+    const md = comparisonMarkdown(c);
+    expect(md).toContain('K = 1 support examples per class');
+    expect(md).toContain('| protonet | – | 90.00 (1 task, no s.e.m.) |');
+    expect(md).toContain('| maml | 0.4 |');
+  });
 });
 
 describe('lineChartSvg with a fixed y range', () => {
