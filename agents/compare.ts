@@ -332,7 +332,10 @@ function compareSupervised(
     metric = res.metric;
     return { name: m.name, run: m.run ?? null, algo: m.run ? c.algo : 'random', lr, iteration, steps: res.stats };
   });
-  return { env: opts.env, tasks: tasks.length, episodes: withShots(base).supervised.shots, seed: opts.seed, methods: results, gapClosedAfterOneStep: null, mamlMinusPretrained: null, taskList: tasks, gapByTask: null, metric };
+  // An env with its own support set (Omniglot's N-way K-shot) adapts on its K, not on supervised.shots.
+  const own = env as SupervisedMetaEnv & { supportBatch?: unknown; config?: { shots?: unknown } };
+  const shots = typeof own.supportBatch === 'function' && typeof own.config?.shots === 'number' ? own.config.shots : withShots(base).supervised.shots;
+  return { env: opts.env, tasks: tasks.length, episodes: shots, seed: opts.seed, methods: results, gapClosedAfterOneStep: null, mamlMinusPretrained: null, taskList: tasks, gapByTask: null, metric };
 }
 
 /** What a {@link Comparison}'s figures are, for table headers and axis labels. */

@@ -66,6 +66,7 @@ const same = (a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]) 
  * A method that throws is reported as a problem, with its message.
  */
 export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): string[] {
+  checkIntOption('tasks', opts.tasks, 1, true);
   const problems: string[] = [];
   const attempt = (what: string, f: () => void) => {
     try {
@@ -94,7 +95,6 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
   if (!Number.isInteger(e.maxEpisodeSteps) || e.maxEpisodeSteps < 1) problems.push(`maxEpisodeSteps must be a positive integer, got ${e.maxEpisodeSteps}`);
   if (problems.length > 0) return problems; // the rest needs well-formed spaces
 
-  checkIntOption('tasks', opts.tasks, 1, true);
   const n = opts.tasks ?? 3;
   let tasks: Task[] = [];
   attempt('sampleTasks', () => {

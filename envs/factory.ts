@@ -1,4 +1,4 @@
-import { ConfigError, type TrainConfig } from '../src/config.ts';
+import { ConfigError, cliOptionStyle, type TrainConfig } from '../src/config.ts';
 import type { MetaEnv } from '../src/types.ts';
 import { make } from './index.ts';
 import { NormalizedActionWrapper } from './normalized-actions.ts';
@@ -11,11 +11,13 @@ import { TaskObservationWrapper } from './oracle.ts';
 export function envFactory(config: TrainConfig): () => MetaEnv {
   return () => {
     let env: MetaEnv = make(config.env);
-    // A supervised env (one with sampleBatch) under an RL config: the config was resolved with an RL
-    // preset (resolveConfig goes by the id's name), which is the thing to change.
-    if (typeof (env as { sampleBatch?: unknown }).sampleBatch === 'function' && ['maml-trpo', 'oracle'].includes(config.algo)) {
+    // A supervised env (one with sampleBatch) under the navigation preset (the one that normalises
+    // actions; resolveConfig picks presets by the id's name): the preset is the thing to change.
+    // (Under a supervised preset with an RL algo, checkAlgoForEnv names the algos that apply.)
+    if (typeof (env as { sampleBatch?: unknown }).sampleBatch === 'function' && config.policy.normalizeActions) {
       const preset = (env as { loss?: string }).loss === 'mse' ? 'sine' : 'omniglot';
-      throw new ConfigError('algo', config.algo, `is an RL algorithm, and ${config.env} is a supervised env: resolve its config with a supervised preset, resolveConfig(${JSON.stringify(config.env)}, ${JSON.stringify(preset)}) (presetFor(make(id)) picks it; the command line does so by itself)`);
+      const fix = cliOptionStyle() ? `pass --preset ${preset}` : `resolve it with resolveConfig(${JSON.stringify(config.env)}, ${JSON.stringify(preset)}) (presetFor(make(id)) picks it)`;
+      throw new ConfigError('policy.normalizeActions', true, `comes from an RL preset, and ${config.env} is a supervised env, which needs a supervised preset: ${fix}`);
     }
     if (config.policy.normalizeActions) {
       try {

@@ -123,7 +123,7 @@ export function loadCheckpoint(runDir: string): Checkpoint {
   if (!existsSync(metaPath)) {
     // Say what the directory is instead (a checkpoint folder itself, a run without a checkpoint yet, …).
     const problem = runDirProblem(runDir);
-    throw new CheckpointError(metaPath, problem !== null ? `not found: ${runDir} ${problem}` : 'not found');
+    throw new CheckpointError(metaPath, problem !== null ? `not found (${runDir}: ${problem})` : 'not found');
   }
   const meta = parseCheckpointMeta(readFileSync(metaPath, 'utf8'), metaPath);
   const wPath = join(dir, 'weights.bin');

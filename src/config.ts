@@ -36,6 +36,11 @@ export function checkIntOption(name: string, value: unknown, min: number, option
   }
 }
 
+/** True once {@link setOptionStyle} chose the command line's flags. */
+export function cliOptionStyle(): boolean {
+  return optionStyle === 'cli';
+}
+
 /**
  * An option of a library function as messages name it: `initFrom` (or `resume: true` for a flag,
  * given `codeValue`) when called from code, `--init-from` (`cli`, if the flag is named otherwise)

@@ -32,7 +32,8 @@ it('train (protonet), evaluate and oneshot on a synthetic background set and syn
   expect(cmp.metric).toBe('accuracy');
   expect(cmp.methods[0].steps.map((x: { mean: number }) => x.mean)).toEqual([doc.steps[0].mean]);
   expect(cmp.methods[1].name).toBe('random');
-  expect(readFileSync(join(dir, 'cmp', 'results.md'), 'utf8')).toContain('mean ± s.e.m. of the query accuracy (%)');
+  expect(readFileSync(join(dir, 'cmp', 'results.md'), 'utf8')).toContain('K = 1 support examples per class; mean ± s.e.m. of the query accuracy (%)');
+  expect(cmp.episodes).toBe(1); // 1-shot: the env's own K, not supervised.shots (10)
   expect(readFileSync(join(dir, 'cmp', 'figure.svg'), 'utf8')).toContain('query accuracy (%)');
   const o = sh('oneshot', '--run', run, '--data', join(dir, 'one_shot_runs.zip'), '--json', join(dir, 'oneshot.json'));
   expect(o.status, o.stderr).toBe(0);

@@ -233,7 +233,10 @@ describe('supervised envs and the lower-level pieces from code', () => {
     const proto = await configError(() => train(resolveConfig('SineRegression-v0', 'tiny', { algo: 'protonet' }), { out: join(tmp(), 'run') }));
     expect(proto.message).toMatch(/^algo: classifies by class prototypes, and SineRegression-v0 is a regression env/);
     const rl = await configError(() => train(resolveConfig('SineRegression-v0', 'navigation', { iterations: 1 }), { out: join(tmp(), 'run') }));
-    expect(rl.message).toContain('algo: is an RL algorithm, and SineRegression-v0 is a supervised env: resolve its config with a supervised preset, resolveConfig("SineRegression-v0", "sine")');
+    expect(rl.message).toContain('policy.normalizeActions: comes from an RL preset, and SineRegression-v0 is a supervised env, which needs a supervised preset: resolve it with resolveConfig("SineRegression-v0", "sine")');
+    // The right preset with an RL algo: the algos that apply.
+    const algo = await configError(() => train(resolveConfig('SineRegression-v0', 'sine', { algo: 'maml-trpo' }), { out: join(tmp(), 'run') }));
+    expect(algo.message).toMatch(/^algo: does not apply to SineRegression-v0; use one of maml, /);
   });
 
   it('evaluateAdaptation names a bad option; loadCheckpoint says what a directory without a checkpoint is', async () => {
@@ -265,6 +268,6 @@ describe('supervised envs and the lower-level pieces from code', () => {
     expect((await configError(() => checkEnv(makeEnv, { tasks: 0 }))).message).toBe('tasks: must be a positive integer (got 0)');
     const out = join(tmp(), 'run');
     await train(cfg, { out });
-    expect(() => loadCheckpoint(join(out, 'checkpoint'))).toThrow(/not found: .*checkpoint is a checkpoint folder; pass the run directory that holds it/);
+    expect(() => loadCheckpoint(join(out, 'checkpoint'))).toThrow(/model\.json: not found \(.*checkpoint: is a checkpoint folder; pass the run directory that holds it \(its parent\)\)/);
   });
 });
