@@ -98,9 +98,9 @@ describe.skipIf(!haveChromium)('browser demo, half-cheetah view (Chromium)', () 
     console.info(`cheetah view: mean-action return before ${before.toFixed(2)}, after 1 step ${after.toFixed(2)}; screenshot ${shot}`);
   }, 60_000);
 
-  // Not to the last bit, unlike navigation (demo.test.ts): Chromium's V8 (15.6 here) computes
-  // Math.sin and Math.cos differently from Node 20's (V8 11.3) in the last bit for about 3 % of
-  // arguments, and the cheetah's physics uses them. The pre-update returns then agree to about 1e-9
+  // Not to the last bit, unlike navigation (demo.test.ts): Chromium 156 computes Math.sin and
+  // Math.cos differently from Node 20 (V8 11.3) in the last bit for about 3 % of arguments
+  // (scripts/engine-math.ts), and the cheetah's physics uses them. The pre-update returns then agree to about 1e-9
   // (the policy is the same); after the update, contact dynamics amplify the difference.
   it('meta-trains an iteration in the page, the one `metarl train --resume` runs in Node (up to the last bits of sin and cos)', async () => {
     await page.goto(url);
