@@ -249,7 +249,7 @@ export interface TrainingStop {
   checkpoint: number | null;
   /**
    * True when a new run failed before its first iteration ended and {@link train} removed the files
-   * it had written (and the directory, if it made it): the same call can then simply be made again.
+   * it had written (and the directories of `out` it made): the same call can then simply be made again.
    */
   removed: boolean;
 }
