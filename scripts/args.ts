@@ -2,7 +2,6 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
-import { TEST_SEED } from '../src/rng.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
@@ -18,8 +17,6 @@ export function intArg(name: string, fallback: number): number {
   return value;
 }
 
-/** The seed of the test tasks (see {@link TEST_SEED}): `metarl evaluate` and `compare` draw from it by default. */
-export const DEFAULT_EVAL_SEED = TEST_SEED;
 
 /**
  * Parses the value of the integer option `--name` of a CLI subcommand: undefined when the option is

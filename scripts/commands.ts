@@ -21,7 +21,7 @@ import { loadOneShotRuns } from '../envs/omniglot-files.ts';
 import { evaluateOneShotRuns } from '../envs/omniglot.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
-import { createRng } from '../src/rng.ts';
+import { createRng, TEST_SEED } from '../src/rng.ts';
 import { readTaskFile } from '../src/task-file.ts';
 export { cmdCompare } from './compare.ts';
 import { selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
@@ -30,12 +30,12 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 export { cmdBench } from './bench.ts';
-import { DEFAULT_EVAL_SEED, checkOutFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress, } from './args.ts';
+import { checkOutFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, PLOT_OPTIONS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS,
 } from './options.ts';
 
-/** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed (DEFAULT_EVAL_SEED). */
+/** `metarl select` scores checkpoints on tasks drawn from this seed: never the test seed (TEST_SEED). */
 const DEFAULT_VALIDATION_SEED = 777;
 /** The env `metarl train` uses when `--env` is not given. */
 const DEFAULT_ENV = 'Navigation2D-v0';
@@ -163,7 +163,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
   let steps = intOpt('steps', o.steps, 0) ?? 3;
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
-  const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
+  const seed = intOpt('seed', o.seed, 0) ?? TEST_SEED;
   const backend = backendOpt(o.backend);
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);

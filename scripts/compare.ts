@@ -9,7 +9,8 @@ import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
-import { DEFAULT_EVAL_SEED, intOpt, loadEnvModules, requireRunDir, taskProgress } from './args.ts';
+import { TEST_SEED } from '../src/rng.ts';
+import { intOpt, loadEnvModules, requireRunDir, taskProgress } from './args.ts';
 import { make } from '../envs/index.ts';
 import { compareMethods, comparisonMarkdown, metricLabel, type Comparison, type MethodSpec } from '../agents/compare.ts';
 import { isSupervised } from '../agents/trainer.ts';
@@ -88,7 +89,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   if (shots !== undefined && !supervised) throw new ConfigError('--shots', o.shots, `is for supervised envs; ${env} adapts on --episodes episodes`);
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
-  const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_EVAL_SEED;
+  const seed = intOpt('seed', o.seed, 0) ?? TEST_SEED;
   await initBackend(backend(o.backend), { log });
   const progress = taskProgress();
   const result = compareMethods({
