@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
+import { isBackendName } from '../src/backend-names.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
 import { parseProgress } from '../src/progress.ts';
@@ -43,8 +44,8 @@ const DEFAULT_ENV = 'Navigation2D-v0';
 /** The value of `--backend`, checked. */
 export function backendOpt(v: string | undefined): BackendName {
   const b = v ?? 'auto';
-  if (!BACKENDS.includes(b)) throw new ConfigError('--backend', b, `must be one of ${BACKENDS.join(', ')}`);
-  return b as BackendName;
+  if (!isBackendName(b)) throw new ConfigError('--backend', b, `must be one of ${BACKENDS.join(', ')}`);
+  return b;
 }
 
 /** Progress and messages go to stderr, one line each. */

@@ -4,6 +4,8 @@
  * text and the commands written in the README and `docs/` against the tables the parser uses.
  */
 
+import { BACKEND_NAMES } from '../src/backend-names.ts';
+
 /** `--env-module FILE` (repeatable): a module that registers envs of one's own, imported first. */
 const ENV_MODULE = { 'env-module': { type: 'string', multiple: true } } as const;
 
@@ -124,8 +126,8 @@ export const COMMAND_OPTIONS = {
 /** The command names `metarl` accepts. */
 export const COMMANDS: readonly string[] = Object.keys(COMMAND_OPTIONS);
 
-/** The backends `--backend` accepts. */
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+/** The backends `--backend` accepts (the library's list; that module loads no tfjs). */
+export const BACKENDS: readonly string[] = BACKEND_NAMES;
 
 /** `metarl --help` without its last lines (the envs, backends and algos, which `cli.ts` appends). */
 export const USAGE_COMMANDS = `usage:

@@ -12,6 +12,7 @@
  * second-order gradient fix (./tfjs-second-order-fix.ts) before returning, and
  * on wasm the faster BatchMatMul/Tanh kernels (./wasm-kernels.ts).
  */
+import { BACKEND_NAMES, isBackendName, type BackendName } from './backend-names.ts';
 import { ConfigError, opt } from './config.ts';
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -24,8 +25,7 @@ import { installWasmKernelFixes, uninstallWasmKernelFixes, wasmKernelFixesInstal
 
 export { secondOrderFixInstalled };
 
-/** A `--backend` value: `auto` picks the first native package that loads, else wasm, else cpu. */
-export type BackendName = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export { BACKEND_NAMES, type BackendName };
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
@@ -224,8 +224,7 @@ function applyFixes(resolved: ConcreteBackend, secondOrderFix: boolean, wasmKern
  * or other options it switches backend / toggles the fixes and logs again.
  */
 export function initBackend(name: BackendName = 'auto', opts: InitBackendOptions = {}): Promise<{ backend: string }> {
-  const names: readonly string[] = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
-  if (!names.includes(name)) return Promise.reject(new ConfigError(opt('backend'), name, `must be one of ${names.join(', ')}`));
+  if (!isBackendName(name)) return Promise.reject(new ConfigError(opt('backend'), name, `must be one of ${BACKEND_NAMES.join(', ')}`));
   const run = queue.then(() => initBackendNow(name, opts));
   queue = run.catch(() => undefined);
   return run;

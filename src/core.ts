@@ -4,7 +4,7 @@
  * evaluation protocol, and reading a checkpoint from its bytes. `metarl` adds the Node-only parts
  * (checkpoint files, task files); `metarl/browser` adds the envs and MamlTrpo to this.
  */
-export { initBackend, secondOrderFixInstalled, type BackendName } from './backend.ts';
+export { BACKEND_NAMES, initBackend, secondOrderFixInstalled, type BackendName } from './backend.ts';
 export { Rng, createRng, TEST_SEED, type StreamKey } from './rng.ts';
 export type { Box, Env, MetaEnv, StepResult, Task, Episodes, Baseline, SupervisedMetaEnv, LabelledBatch } from './types.ts';
 export { GaussianMlpPolicy, type PolicyConfig, type ParamValues, type Activation } from './policy.ts';
