@@ -183,8 +183,11 @@ export interface CompareOptions {
   taskFile?: string;
   /** Gradient steps of fine-tuning after step 0 (the paper's figure: 3); 0 = no adaptation. */
   steps: number;
-  /** Episodes per task and step (RL; the paper: 40); supervised envs use the runs' K. */
-  episodes: number;
+  /**
+   * Episodes per task and step (the paper: 40): required on RL envs. Supervised envs adapt on the
+   * runs' K support examples (or `shots`) and ignore it.
+   */
+  episodes?: number;
   /** When set, every batch is measured in env steps (`evaluateAdaptation`'s `batchTimesteps`), from `episodes` env slots. */
   batchTimesteps?: number;
   /** Seed of the held-out tasks and episode streams ({@link TEST_SEED} for the test tasks). */
@@ -224,7 +227,7 @@ function checkCompareOptions(opts: CompareOptions): void {
     checkIntOption('tasks', opts.tasks, 1);
   }
   checkIntOption('steps', opts.steps, 0);
-  checkIntOption('episodes', opts.episodes, 1);
+  checkIntOption('episodes', opts.episodes, 1, true);
   checkIntOption('batchTimesteps', opts.batchTimesteps, 1, true);
   checkIntOption('seed', opts.seed, 0);
   checkIntOption('shots', opts.shots, 1, true);
@@ -255,13 +258,15 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const rng = createRng(opts.seed).fork('evaluate');
   const taskEnv = envFactory(base)();
   if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);
+  if (opts.episodes === undefined) throw new ConfigError(opt('episodes'), undefined, `is needed for ${opts.env}: episodes per task and step (the paper: 40)`);
+  const episodes = opts.episodes;
   const tasks = opts.taskList ?? taskEnv.sampleTasks(opts.tasks, rng.fork('tasks'));
   for (const { m, cfg, params, iteration, weights } of loaded) {
     const c = cfg ?? base;
     const lr = m.lr ?? c.adaptation.fastLr;
     // Everything the method's result depends on (random init: the seed and the first run's config).
     // The versions too (metarl, tfjs, the backend, Node): another backend's floats differ in the last digits.
-    const key = { env: opts.env, method: m.name, weights, config: c, lr, tasks, steps: opts.steps, episodes: opts.episodes, batchTimesteps: opts.batchTimesteps ?? null, seed: opts.seed, versions: versions() };
+    const key = { env: opts.env, method: m.name, weights, config: c, lr, tasks, steps: opts.steps, episodes, batchTimesteps: opts.batchTimesteps ?? null, seed: opts.seed, versions: versions() };
     const done = readPartial(opts, m.name, key);
     if (done) {
       results.push({ ...done, run: m.run ?? null }); // the same weights may sit in another directory now
@@ -276,7 +281,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
     const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {
       tasks,
       steps,
-      episodes: opts.episodes,
+      episodes,
       ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
       fastLr: lr,
       lrScale: meta.lrScale,
@@ -302,7 +307,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
     mamlRes?.steps[1] && preRes?.steps[1] && oracleRes?.steps[0]
       ? gapByTaskGroup(tasks, mamlRes.steps[1].perTask, preRes.steps[1].perTask, oracleRes.steps[0].perTask)
       : null;
-  return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes: opts.episodes, ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}), seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired, taskList: tasks, gapByTask: byTask, metric: 'return' };
+  return { env: opts.env, tasks: tasks.length, ...(opts.taskFile !== undefined ? { taskFile: opts.taskFile } : {}), episodes, ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}), seed: opts.seed, methods: results, gapClosedAfterOneStep: gap, mamlMinusPretrained: paired, taskList: tasks, gapByTask: byTask, metric: 'return' };
 }
 
 /**
@@ -310,7 +315,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
  * examples of the same held-out tasks (`metarl evaluate`'s tasks and batches for the seed: the
  * env's test split when it has one) for 0…steps inner steps with its α (`lr`, or Meta-SGD's learned
  * rates) and is scored on the same query examples. Random init is a fresh model of the first run's
- * config. There is no oracle, so no gap closed; `episodes` is K.
+ * config. There is no oracle, so no gap closed; the result's `episodes` is K.
  */
 function compareSupervised(
   opts: CompareOptions,
@@ -320,6 +325,7 @@ function compareSupervised(
 ): Comparison {
   if (opts.taskList !== undefined) throw new ConfigError(opt('taskList', undefined, '--task-file'), opts.taskFile ?? opts.taskList, `is for RL envs; ${opts.env} draws its held-out tasks from ${opt('seed')}`);
   if (opts.batchTimesteps !== undefined) throw new ConfigError(opt('batchTimesteps'), opts.batchTimesteps, `is for RL envs; ${opts.env} adapts on K support examples`);
+  if (opts.episodes !== undefined) throw new ConfigError(opt('episodes'), opts.episodes, `is for RL envs; ${opts.env} adapts on the runs' K support examples (${opt('shots')} sets another K)`);
   const rng = createRng(opts.seed).fork('evaluate');
   const tasks = heldOutTasks(env, opts.tasks, rng.fork('tasks'));
   let metric: 'mse' | 'accuracy' = 'mse';

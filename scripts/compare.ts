@@ -98,7 +98,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     tasks,
     ...(taskList !== undefined ? { taskList, taskFile } : {}),
     steps,
-    episodes,
+    ...(supervised ? {} : { episodes }),
     ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
     seed,
     ...(shots !== undefined ? { shots } : {}),

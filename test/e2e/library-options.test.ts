@@ -206,6 +206,17 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
     expect(compareMethods(base({})).methods[0]!.steps).toHaveLength(2);
   });
 
+  it('compareMethods needs episodes on an RL env only, and refuses them on a supervised one', async () => {
+    const e = await configError(() => compareMethods(base({ episodes: undefined })));
+    expect(e.message).toContain('episodes: is needed for Navigation2D-v0');
+    const sine = { env: 'SineRegression-v0', methods: [{ name: 'random' }], tasks: 2, steps: 1, seed: 1 };
+    expect((await configError(() => compareMethods({ ...sine, episodes: 5 }))).message).toContain("episodes: is for RL envs; SineRegression-v0 adapts on the runs' K support examples (shots sets another K)");
+    const r = compareMethods(sine);
+    expect(r.metric).toBe('mse');
+    expect(r.episodes).toBe(resolveConfig('SineRegression-v0', 'sine').supervised.shots);
+    expect(r.methods[0]!.steps).toHaveLength(2);
+  });
+
   it('selectCheckpoint refuses the test seed before reading the run', async () => {
     const e = await configError(() => selectCheckpoint({ run: '/nowhere', seed: TEST_SEED, tasks: 2, steps: 1, episodes: 2 }));
     expect(e.message).toMatch(/^seed: is the seed of the test tasks/);
