@@ -34,10 +34,15 @@ export class NormalizedActionWrapper implements MetaEnv {
     this.high = high;
     this.scaled = new Float32Array(low.length);
     if (inner.taskVector) this.taskVector = (t: Task) => inner.taskVector!(t);
+    const draw = (inner as { renderState?: unknown }).renderState;
+    if (typeof draw === 'function') this.renderState = () => draw.call(inner);
   }
 
   /** The task parameters of the inner env (present when the inner env has them). */
   taskVector?: (task: Task) => Float32Array;
+
+  /** The inner env's drawing state (present when the inner env has one, as the half-cheetah does: `metarl render`). */
+  renderState?: () => unknown;
 
   sampleTasks(n: number, rng: Rng): Task[] {
     return this.inner.sampleTasks(n, rng);

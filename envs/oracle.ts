@@ -29,7 +29,12 @@ export class TaskObservationWrapper implements MetaEnv {
     this.actionSpace = inner.actionSpace;
     this.maxEpisodeSteps = inner.maxEpisodeSteps;
     this.taskVec = new Float32Array(k);
+    const draw = (inner as { renderState?: unknown }).renderState;
+    if (typeof draw === 'function') this.renderState = () => draw.call(inner);
   }
+
+  /** The inner env's drawing state (present when the inner env has one, as the half-cheetah does: `metarl render`). */
+  renderState?: () => unknown;
 
   private augment(obs: Float32Array): Float32Array {
     const out = new Float32Array(obs.length + this.taskVec.length);

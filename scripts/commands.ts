@@ -277,6 +277,7 @@ export async function cmdRender(argv: string[]): Promise<void> {
   requireRun(o.run);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png filmstrip is written beside it)');
   if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give an .svg file name');
+  if (!/\.svg$/i.test(o.out)) throw new ConfigError('--out', o.out, 'must be a file name ending in .svg (the .png filmstrip is written beside it)');
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   const makeEnv = envFactory(cfg);
@@ -292,7 +293,10 @@ export async function cmdRender(argv: string[]): Promise<void> {
   } catch (e) {
     throw new ConfigError('--task', o.task, (e as Error).message);
   }
-  const steps = intOpt('steps', o.steps, 0) ?? 1;
+  // An oracle sees the task and is evaluated without adapting (as in compare).
+  const oracle = cfg.algo === 'oracle';
+  const steps = intOpt('steps', o.steps, 0) ?? (oracle ? 0 : 1);
+  if (oracle && steps > 0) throw new ConfigError('--steps', o.steps, 'must be 0 for an oracle run: it sees the task and is drawn without adapting');
   const episodes = intOpt('episodes', o.episodes, 1) ?? 20;
   await initBackend(backendOpt(o.backend), { log });
   const r = rolloutAdapted(cfg, ck.params, makeEnv, task, steps, episodes, intOpt('seed', o.seed, 0) ?? 0);
@@ -301,7 +305,7 @@ export async function cmdRender(argv: string[]): Promise<void> {
   writeFileSync(o.out, svg);
   const png = o.out.replace(/\.svg$/i, '') + '.png';
   writeFileSync(png, await svgToPng(filmstripSvg(r), 1));
-  process.stdout.write(`episode return ${r.episodeReturn.toFixed(2)} after ${steps} step(s) (adaptation returns ${r.adaptationReturns.map((x) => x.toFixed(1)).join(', ') || 'none'}); wrote ${o.out} and ${png}\n`);
+  process.stdout.write(`task ${JSON.stringify(task)}: episode return ${r.episodeReturn.toFixed(2)} after ${steps} step(s) (adaptation returns ${r.adaptationReturns.map((x) => x.toFixed(1)).join(', ') || 'none'}); wrote ${o.out} and ${png}\n`);
 }
 
 /** `metarl oneshot --run DIR [--data one_shot_runs.zip] [--steps K]`: the official 20-way 1-shot benchmark. */

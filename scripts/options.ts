@@ -202,7 +202,7 @@ export const FLAG_HELP: Readonly<Record<string, string>> = {
   'bench.workers': 'worker threads, or auto (default: one per core)',
   'bench.env-only': 'time env control steps per second on one core instead of meta-iterations',
   'render.task': 'the task as JSON, e.g. \'{"velocity":1.5}\' (default: one drawn from seed 0)',
-  'render.steps': 'adaptation steps before the rendered episode (default 1)',
+  'render.steps': 'adaptation steps before the rendered episode (default 1; oracle runs: 0, the only value)',
   'render.episodes': 'episodes per adaptation step (default 20)',
   'render.seed': 'seed of the adaptation episodes (default 0)',
   'render.out': 'the animated .svg to write; a .png filmstrip is written beside it (required)',

@@ -16,6 +16,7 @@ it('render writes an animated SVG and a PNG filmstrip of the adapted cheetah, an
   const out = join(dir, 'gait.svg');
   const r = sh('render', '--run', run, '--task', '{"velocity":1.5}', '--episodes', '4', '--out', out);
   expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toContain('task {"velocity":1.5}: episode return');
   const svg = readFileSync(out, 'utf8');
   expect(svg.startsWith('<svg')).toBe(true);
   expect(svg).toContain('{"velocity":1.5}');
@@ -26,4 +27,23 @@ it('render writes an animated SVG and a PNG filmstrip of the adapted cheetah, an
   const bad = sh('render', '--run', run, '--task', '{"velocity":"fast"}', '--out', out);
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('velocity');
+  // The .png is written beside the .svg: another extension is refused (it used to get SVG text).
+  const png2 = sh('render', '--run', run, '--out', join(dir, 'gait.png'));
+  expect(png2.status).toBe(2);
+  expect(png2.stderr).toContain('--out: must be a file name ending in .svg');
+}, 240_000);
+
+it('render draws an oracle run without adapting, and refuses steps for it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metarl-render-oracle-'));
+  const run = join(dir, 'oracle');
+  const sh = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 180_000 });
+  const t = sh('train', '--env', 'HalfCheetahDir-v0', '--algo', 'oracle', '--preset', 'tiny', '--iterations', '1', '--out', run);
+  expect(t.status, t.stderr).toBe(0);
+  const r = sh('render', '--run', run, '--task', '{"direction":-1}', '--out', join(dir, 'o.svg'));
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout).toContain('after 0 step(s) (adaptation returns none)');
+  expect(readFileSync(join(dir, 'o.svg'), 'utf8').match(/attributeName="visibility"/g)).toHaveLength(101);
+  const steps = sh('render', '--run', run, '--steps', '1', '--out', join(dir, 'o2.svg'));
+  expect(steps.status).toBe(2);
+  expect(steps.stderr).toContain('--steps: must be 0 for an oracle run');
 }, 240_000);
