@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../src/backend.ts';
 import type { Task } from '../src/types.ts';
+import { EnvContractError } from '../src/env-contract.ts';
 import type { WorkerFailedError } from '../src/worker-pool.ts';
 
 /** A failure while working on one task: names the task (index in the meta-batch and its JSON). */
@@ -19,6 +20,8 @@ export class TaskFailedError extends Error {
     readonly reason: string,
     /** What was thrown: an Error (with a stack), or another value such as a string (with none). */
     readonly threw: 'error' | 'value' = 'error',
+    /** Whether the env broke the env contract (an {@link EnvContractError}: metarl found the fault, the env did not throw). */
+    readonly envContract = false,
   ) {
     super(`task ${item} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
     this.name = 'TaskFailedError';
@@ -66,7 +69,7 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
     if (item !== null && item >= 0 && item < tasks.length) {
       const phase = typeof details.phase === 'string' ? details.phase : (wf.op ?? 'unknown');
       const reason = typeof details.reason === 'string' ? `${details.reason} (${where})` : `${where}: ${wf.reason}`;
-      const err = new TaskFailedError(item, tasks[item], phase, reason, details.threw === 'value' ? 'value' : 'error');
+      const err = new TaskFailedError(item, tasks[item], phase, reason, details.threw === 'value' ? 'value' : 'error', details.envContract === true);
       if (wf.workerStack) err.stack = `${err.name}: ${err.message}\n[worker stack] ${wf.workerStack}`;
       return err;
     }
@@ -80,7 +83,7 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
 /** `e`, thrown while working on task `item` during `phase`, as a {@link TaskFailedError} naming the task (kept as is if it already is one). */
 export function asTaskFailure(e: unknown, item: number, task: Task | undefined, phase: string): TaskFailedError {
   if (e instanceof TaskFailedError) return e;
-  const err = new TaskFailedError(item, task, phase, e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e), e instanceof Error ? 'error' : 'value');
+  const err = new TaskFailedError(item, task, phase, e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e), e instanceof Error ? 'error' : 'value', e instanceof EnvContractError);
   err.stack = `${err.name}: ${err.message}\n${e instanceof Error ? (e.stack ?? '') : ''}`;
   return err;
 }

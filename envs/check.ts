@@ -3,7 +3,8 @@
  * oracle rely on of a {@link MetaEnv}, checked on a few tasks and episodes with random actions.
  * Used by `metarl check` and by the test suite on every registered env. Browser-safe.
  */
-import { checkIntOption } from '../src/config.ts';
+import { ConfigError, checkIntOption } from '../src/config.ts';
+import { EnvContractError, envShapeProblems } from '../src/env-contract.ts';
 import { createRng, type Rng } from '../src/rng.ts';
 import type { Box, MetaEnv, Task } from '../src/types.ts';
 
@@ -66,6 +67,7 @@ const same = (a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]) 
  * A method that throws is reported as a problem, with its message.
  */
 export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): string[] {
+  if (typeof make !== 'function') throw new ConfigError('make', typeof make === 'string' ? make : typeof make, 'must be a function returning a new env, e.g. () => make(id)');
   checkIntOption('tasks', opts.tasks, 1, true);
   const problems: string[] = [];
   const attempt = (what: string, f: () => void) => {
@@ -76,23 +78,18 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
     }
   };
   let env: MetaEnv | undefined;
-  attempt('the factory', () => {
+  try {
     env = make();
-  });
+  } catch (e) {
+    // `make(id)` refuses an env whose shape is wrong: list its faults as the checks below would.
+    if (e instanceof EnvContractError) problems.push(...e.problems);
+    else problems.push(`the factory threw: ${(e as Error).message ?? String(e)}`);
+  }
   if (!env) return problems;
   const e = env;
 
   if (opts.id !== undefined && e.id !== opts.id) problems.push(`id is ${JSON.stringify(e.id)}, but the env is registered as ${JSON.stringify(opts.id)}`);
-  for (const [name, s] of [['observationSpace', e.observationSpace], ['actionSpace', e.actionSpace]] as const) {
-    const n = s?.shape?.[0];
-    if (!Number.isInteger(n) || n! < 1 || s.shape.length !== 1) {
-      problems.push(`${name}.shape must be [n] with n ≥ 1, got ${JSON.stringify(s?.shape)}`);
-      continue;
-    }
-    if (s.low?.length !== n || s.high?.length !== n) problems.push(`${name}: low and high must have ${n} entries, got ${s.low?.length} and ${s.high?.length}`);
-    else for (let i = 0; i < n!; i++) if (!(s.low[i]! <= s.high[i]!)) problems.push(`${name}: low[${i}] = ${s.low[i]} is not ≤ high[${i}] = ${s.high[i]}`);
-  }
-  if (!Number.isInteger(e.maxEpisodeSteps) || e.maxEpisodeSteps < 1) problems.push(`maxEpisodeSteps must be a positive integer, got ${e.maxEpisodeSteps}`);
+  problems.push(...envShapeProblems(e));
   if (problems.length > 0) return problems; // the rest needs well-formed spaces
 
   const n = opts.tasks ?? 3;
@@ -196,9 +193,26 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
   return collapse(problems);
 }
 
-/** `problems` with repeats (the same fault in several episodes) said once, with their count. */
+/**
+ * `problems` with repeats said once: the same fault in several episodes with its count, and the same
+ * fault of several tasks (`task k, …`) once, naming the tasks.
+ */
 function collapse(problems: readonly string[]): string[] {
   const counts = new Map<string, number>();
-  for (const p of problems) counts.set(p, (counts.get(p) ?? 0) + 1);
-  return [...counts].map(([p, n]) => (n > 1 ? `${p} (${n} times)` : p));
+  const tasksOf = new Map<string, number[]>();
+  for (const p of problems) {
+    const m = /^task (\d+), (.*)$/s.exec(p);
+    const key = m ? `task ·, ${m[2]}` : p;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (m) tasksOf.set(key, [...(tasksOf.get(key) ?? []), Number(m[1])]);
+  }
+  return [...counts].map(([p, n]) => {
+    const ks = tasksOf.get(p);
+    if (ks) {
+      const distinct = [...new Set(ks)];
+      const head = `task${distinct.length > 1 ? 's' : ''} ${distinct.join(', ')}, ${p.slice('task ·, '.length)}`;
+      return n > distinct.length ? `${head} (${n} times)` : head;
+    }
+    return n > 1 ? `${p} (${n} times)` : p;
+  });
 }

@@ -10,6 +10,7 @@ register({ id: 'HalfCheetahDir-v0', factory: () => new HalfCheetahDirEnv(), desc
 register({ id: 'SineRegression-v0', factory: () => new SineRegressionEnv(), description: 'sine regression, amplitude U[0.1,5], phase U[0,pi] (horizon 1)' });
 
 export { make, listEnvs, register, envSpec, UnknownEnvError, type EnvSpec, type EnvFactory } from './registry.ts';
+export { EnvContractError, envShapeProblems } from '../src/env-contract.ts';
 // The built-in envs, for variants that reuse their dynamics (examples/navigation-ring.ts).
 export { Navigation2DEnv, type NavigationTask } from './navigation-2d.ts';
 export { SineRegressionEnv, type SineTask } from './sine-regression.ts';

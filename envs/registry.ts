@@ -1,3 +1,4 @@
+import { EnvContractError, envShapeProblems } from '../src/env-contract.ts';
 import type { MetaEnv } from '../src/types.ts';
 
 /** Builds a fresh env instance. */
@@ -39,14 +40,18 @@ export function register(spec: EnvSpec): void {
 
 /**
  * A new instance of the env registered as `id`; throws {@link UnknownEnvError} listing known ids, and
- * a RangeError when the instance's own `id` is not `id`.
+ * an {@link EnvContractError} when the instance's own `id` is not `id`, a method of `MetaEnv` is
+ * missing or a space or `maxEpisodeSteps` is malformed (`envShapeProblems`).
  */
 export function make(id: string): MetaEnv {
   const spec = registry.get(id);
   if (!spec) throw new UnknownEnvError(id, listEnvs());
   const env = spec.factory();
   // Messages, logs and runs name envs by `env.id`: it must be the id the env is registered under.
-  if (env.id !== id) throw new RangeError(`env ${id}: its factory made an env whose id is ${JSON.stringify(env.id)}; set the env's id to the id it is registered under`);
+  const problems = env?.id === id ? [] : [`its factory made an env whose id is ${JSON.stringify(env?.id)}; set the env's id to the id it is registered under`];
+  // A missing method or a malformed space would otherwise fail deep inside training.
+  problems.push(...(env !== null && typeof env === 'object' ? envShapeProblems(env) : [`its factory returned ${String(env)}, not an env`]));
+  if (problems.length > 0) throw new EnvContractError(id, problems);
   return env;
 }
 

@@ -8,6 +8,7 @@
 import { ConfigError, setOptionStyle } from '../src/config.ts';
 import { CheckpointError } from '../src/checkpoint.ts';
 import { UnknownEnvError, listEnvs } from '../envs/index.ts';
+import { EnvContractError } from '../src/env-contract.ts';
 import { OmniglotDataError } from '../envs/omniglot-register.ts';
 import { envModuleFaultHint, envModuleFlags, resumeCommand, unknownEnvHint, userFrames } from './args.ts';
 import { BACKENDS, COMMAND_OPTIONS, COMMANDS, flagHelp, USAGE_COMMANDS } from './options.ts';
@@ -96,6 +97,14 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** Whether `e`, or an error it was caused by, is an env's breach of the env contract (an {@link EnvContractError}, also inside a task's failure). */
+function envContractFault(e: unknown, taskFailed: new (...args: never[]) => { envContract: boolean }): boolean {
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    if (x instanceof EnvContractError || (x instanceof taskFailed && x.envContract)) return true;
+  }
+  return false;
+}
+
 // Output piped into a reader that stops early (`metarl check | head`): write no more, quietly.
 // The command still runs to its end, so its exit code (check's 1 for problems) is kept.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -126,6 +135,12 @@ main(process.argv.slice(2)).catch(async (e: unknown) => {
             ? `nothing had been trained, and ${stop.out} is left as it was: run the same command again once the cause is fixed`
             : `${stop.out} has no checkpoint yet: delete it to start again`
       }\n`;
+  // An env that breaks the contract (a missing method, a wrong-length or NaN observation, a NaN reward):
+  // metarl found the fault, so its stack says nothing about where it is.
+  if (envContractFault(e, TaskFailedError)) {
+    process.stderr.write(`metarl: the env does not keep the env contract: ${(err.message ?? String(e)).replace(/\s*\n\s*/g, ' ')}\n${stopLine}${envModuleFaultHint(true)}`);
+    process.exit(1);
+  }
   // A fault in one's own env (an --env-module's code threw): the message and where in that code, not metarl's stack.
   const frames = flags ? userFrames(e) : [];
   // metarl throws Errors only: a string (or other value) thrown during a task comes from the env's code, with no stack to show.

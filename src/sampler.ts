@@ -1,3 +1,4 @@
+import { EnvContractError } from './env-contract.ts';
 import type { Episodes, MetaEnv, Task } from './types.ts';
 import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';
@@ -12,17 +13,23 @@ export interface SampleRequest {
 }
 
 /**
- * Throws, naming the env, when an observation `obs` that its `reset` or `step` (`where`) returned
- * does not have the policy's `od` entries (an env whose observations disagree with its
- * `observationSpace` would otherwise feed the policy shifted or truncated inputs).
+ * Throws an {@link EnvContractError}, naming the env, when an observation `obs` that its `reset` or
+ * `step` (at step `t`; −1: `reset`) returned does not have the policy's `od` entries (an env whose observations
+ * disagree with its `observationSpace` would otherwise feed the policy shifted or truncated inputs)
+ * or holds a value that is not finite (the policy's actions would be NaN from then on).
  */
-function checkObs(env: MetaEnv, obs: Float32Array, od: number, where: 'reset' | 'step'): void {
-  if (obs?.length === od) return;
-  const space = env.observationSpace.shape[0];
-  throw new RangeError(
-    `${env.id}: ${where}() returned an observation of length ${obs?.length}, but the policy takes ${od} inputs` +
-      (space === od ? ` (observationSpace.shape is [${space}])` : ` and observationSpace.shape is [${space}]`),
-  );
+function checkObs(env: MetaEnv, obs: Float32Array, od: number, t: number): void {
+  const where = () => (t < 0 ? 'reset()' : `step() at t = ${t}`);
+  if (obs?.length !== od) {
+    const space = env.observationSpace.shape[0];
+    throw new EnvContractError(env.id, [
+      `${where()} returned an observation of length ${obs?.length}, but the policy takes ${od} inputs` +
+        (space === od ? ` (observationSpace.shape is [${space}])` : ` and observationSpace.shape is [${space}]`),
+    ]);
+  }
+  for (let i = 0; i < od; i++) {
+    if (!Number.isFinite(obs[i]!)) throw new EnvContractError(env.id, [`${where()} returned an observation whose entry ${i} is ${obs[i]}, not a finite number`]);
+  }
 }
 
 /**
@@ -55,7 +62,7 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
     const env = envs[b]!;
     env.setTask(req.task);
     const { obs: o0 } = env.reset({ seed: req.rng.fork('reset', b).seed() });
-    checkObs(env, o0, od, 'reset');
+    checkObs(env, o0, od, -1);
     cur.set(o0, b * od);
     noise.push(req.rng.fork('noise', b));
     alive.push(b);
@@ -74,7 +81,8 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
       obs.set(cur.subarray(b * od, b * od + od), k * od);
       actions.set(act, k * ad);
       const r = envs[b]!.step(act);
-      if (r.obs.length !== od) checkObs(envs[b]!, r.obs, od, 'step');
+      checkObs(envs[b]!, r.obs, od, t);
+      if (!Number.isFinite(r.reward)) throw new EnvContractError(envs[b]!.id, [`step() at t = ${t} returned the reward ${String(r.reward)}, not a finite number`]);
       rewards[k] = r.reward;
       mask[k] = 1;
       cur.set(r.obs, b * od);

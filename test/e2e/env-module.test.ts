@@ -128,6 +128,32 @@ describe('--env-module', () => {
     expectUserError(metarl('evaluate', '--env-module', faulty, '--run', out), '--run', 'has no checkpoint yet');
   }, 120_000);
 
+  it("an env of one's own that breaks the env contract: what is wrong and with which env, not metarl's stack", () => {
+    const broken = envModule(
+      'broken',
+      "class NanReward extends Navigation2DEnv { override readonly id = 'NanReward-v0'; override step(a: Float32Array) { return { ...super.step(a), reward: NaN }; } }",
+      "class NoTasks extends Navigation2DEnv { override readonly id = 'NoTasks-v0'; }",
+      "Object.defineProperty(NoTasks.prototype, 'sampleTasks', { value: undefined });",
+      "register({ id: 'NanReward-v0', factory: () => new NanReward(), description: 'NaN rewards' });",
+      "register({ id: 'NoTasks-v0', factory: () => new NoTasks(), description: 'no sampleTasks' });",
+    );
+    for (const workers of ['1', '2']) {
+      const out = join(dir, `nan-${workers}`);
+      const t = metarl('train', '--env-module', broken, '--env', 'NanReward-v0', '--preset', 'tiny', '--iterations', '1', '--workers', workers, '--out', out);
+      expect(t.code).toBe(1);
+      expect(t.stderr).toMatch(/metarl: the env does not keep the env contract: task \d+ .* failed during sampling: EnvContractError: NanReward-v0: step\(\) at t = 0 returned the reward NaN, not a finite number/);
+      expect(t.stderr).toContain(`metarl: \`metarl check --env-module ${broken}\` checks it`);
+      expect(t.stderr).toContain('nothing had been trained');
+      expect(t.stderr).not.toContain('internal error');
+      expect(t.stderr).not.toMatch(/\/(agents|src)\//);
+      expect(existsSync(out)).toBe(false);
+    }
+    const n = metarl('train', '--env-module', broken, '--env', 'NoTasks-v0', '--preset', 'tiny', '--iterations', '1', '--out', join(dir, 'no-tasks'));
+    expect(n.code).toBe(1);
+    expect(n.stderr).toContain('metarl: the env does not keep the env contract: NoTasks-v0: sampleTasks() is missing');
+    expect(n.stderr).not.toContain('internal error');
+  }, 120_000);
+
   it("an env of one's own that throws in a worker after a checkpoint: where, and how to go on from the checkpoint", () => {
     const fuse = join(dir, 'fuse');
     const fragile = envModule(

@@ -3,7 +3,8 @@
  * Navigation2D with one thing broken, and the checker's report names it (and a sound env has none).
  */
 import { describe, expect, it } from 'vitest';
-import { checkEnv } from '../../envs/index.ts';
+import { checkEnv, make, register } from '../../envs/index.ts';
+import { EnvContractError } from '../../src/env-contract.ts';
 import { Navigation2DEnv, type NavigationTask } from '../../envs/navigation-2d.ts';
 import type { Rng } from '../../src/rng.ts';
 import type { Box, StepResult } from '../../src/types.ts';
@@ -220,6 +221,27 @@ describe('checkEnv', () => {
       // True of this env too: its steps ignore the task.
       'tasks 0 and 1 differ but gave the same observations and rewards from the same reset seed and actions: setTask seems to have no effect',
     ]);
+  });
+
+  it('says a fault of every task once, naming the tasks', () => {
+    const wide = () =>
+      new (class extends Sound {
+        override step(action: Float32Array): StepResult {
+          return { ...super.step(action), obs: new Float32Array(3) };
+        }
+      })();
+    expect(checkEnv(wide, { id: 'Check-v0', tasks: 3 })).toEqual(['tasks 0, 1, 2, step 0: observation of length 3, observationSpace.shape is [2]']);
+  });
+
+  it('lists what make(id) refuses (a missing method, a malformed space) as problems, and refuses an env given instead of a factory', () => {
+    const broken = () => Object.assign(new Sound(), { id: 'CheckBroken-v0', sampleTasks: undefined, observationSpace: undefined }) as unknown as Navigation2DEnv;
+    register({ id: 'CheckBroken-v0', factory: broken, description: 'a broken env' });
+    expect(checkEnv(() => make('CheckBroken-v0'), { id: 'CheckBroken-v0' })).toEqual([
+      'sampleTasks() is missing (a MetaEnv has reset, step, sampleTasks, setTask and getTask)',
+      'observationSpace.shape must be [n] with n ≥ 1, got undefined',
+    ]);
+    expect(() => make('CheckBroken-v0')).toThrow(EnvContractError);
+    expect(() => checkEnv(new Sound() as unknown as () => Navigation2DEnv)).toThrow('make: must be a function returning a new env, e.g. () => make(id) (got "object")');
   });
 
   it.each(faults)('reports %s', (_, make, problem) => {

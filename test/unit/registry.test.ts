@@ -23,7 +23,7 @@ describe('env registry', () => {
 
   it("make refuses an env whose own id is not the one it is registered under, and takes one that is", () => {
     if (!envSpec('RegistryTestWrongId-v0')) register({ id: 'RegistryTestWrongId-v0', factory: () => new Navigation2DEnv(), description: 'test' });
-    expect(() => make('RegistryTestWrongId-v0')).toThrow('env RegistryTestWrongId-v0: its factory made an env whose id is "Navigation2D-v0"');
+    expect(() => make('RegistryTestWrongId-v0')).toThrow('RegistryTestWrongId-v0: its factory made an env whose id is "Navigation2D-v0"');
     if (!envSpec('RegistryTestRenamed-v0')) register({ id: 'RegistryTestRenamed-v0', factory: () => new Renamed(), description: 'test' });
     expect(make('RegistryTestRenamed-v0').id).toBe('RegistryTestRenamed-v0');
   });

@@ -11,6 +11,7 @@ import { sampleEpisodes } from '../../src/sampler.ts';
 import { evaluateAdaptation } from '../../src/evaluation.ts';
 import { createRng } from '../../src/rng.ts';
 import type { StepResult } from '../../src/types.ts';
+import { EnvContractError } from '../../src/env-contract.ts';
 
 /** Navigation2D whose `reset` (or, from its third step on, `step`) returns `length` entries. */
 class WrongObs extends Navigation2DEnv {
@@ -47,9 +48,46 @@ describe('sampleEpisodes and observation lengths', () => {
   });
 
   it('so does a step observation; a correct env samples its full episodes', () => {
-    expect(() => sample([new Navigation2DEnv(), new WrongObs('step', 3)])).toThrow('Navigation2D-v0: step() returned an observation of length 3');
+    expect(() => sample([new Navigation2DEnv(), new WrongObs('step', 3)])).toThrow('Navigation2D-v0: step() at t = 2 returned an observation of length 3');
     const ep = sample([new Navigation2DEnv(), new Navigation2DEnv()]);
     expect(ep.lengths).toEqual(Int32Array.of(100, 100));
+  });
+});
+
+describe('sampleEpisodes and values that are not finite', () => {
+  /** Navigation2D whose fourth step returns `bad` as its reward or in its observation. */
+  class NotFinite extends Navigation2DEnv {
+    private t = 0;
+    constructor(private readonly what: 'reward' | 'obs', private readonly bad: number) {
+      super();
+    }
+    override reset(opts?: { seed?: number }): { obs: Float32Array } {
+      this.t = 0;
+      return super.reset(opts);
+    }
+    override step(action: Float32Array): StepResult {
+      const r = super.step(action);
+      if (++this.t !== 4) return r;
+      return this.what === 'reward' ? { ...r, reward: this.bad } : { ...r, obs: Float32Array.of(r.obs[0]!, this.bad) };
+    }
+  }
+
+  it('a NaN or infinite reward or observation is an EnvContractError naming the env, the step and the value', () => {
+    const cases: [NotFinite, string][] = [
+      [new NotFinite('reward', NaN), 'Navigation2D-v0: step() at t = 3 returned the reward NaN, not a finite number'],
+      [new NotFinite('reward', -Infinity), 'Navigation2D-v0: step() at t = 3 returned the reward -Infinity, not a finite number'],
+      [new NotFinite('obs', NaN), 'Navigation2D-v0: step() at t = 3 returned an observation whose entry 1 is NaN, not a finite number'],
+    ];
+    for (const [env, message] of cases) {
+      let error: unknown;
+      try {
+        sample([new Navigation2DEnv(), env]);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(EnvContractError);
+      expect((error as Error).message).toBe(message);
+    }
   });
 });
 
