@@ -294,6 +294,25 @@ function configLeaves(o: unknown, prefix = '', into: Record<string, string> = {}
 }
 
 /**
+ * A new run's config must give every field: `validateConfig` fills a missing one with the plain
+ * reference value (so that the configs of older runs still load), which is not the env's preset's
+ * (the navigation preset normalises actions, the plain reference does not), so a partial config
+ * from code would train with settings nobody chose.
+ */
+function checkComplete(given: TrainConfig, full: TrainConfig): void {
+  const mine = configLeaves(given);
+  // A key set to undefined is a key not given (as in resolveConfig's overrides).
+  const missing = Object.keys(configLeaves(full)).filter((path) => mine[path] === undefined);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing[0]!,
+      undefined,
+      `is missing from the config${missing.length > 1 ? ` (and ${missing.length - 1} more field${missing.length > 2 ? 's' : ''})` : ''}: build it with resolveConfig(env, preset, overrides), which gives every field (the preset's value where the overrides say nothing)`,
+    );
+  }
+}
+
+/**
  * A resumed run keeps its config (only the number of iterations may grow): `config` must equal the
  * run's checkpointed config, field for field, or the resumed iterations would not be the ones an
  * unbroken run makes.
@@ -321,6 +340,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   checkTrainOptions(opts);
   // A config from code may not have come through resolveConfig: check it as a config file is checked.
   const config = validateConfig(given);
+  if (!opts.resume) checkComplete(given, config);
   const log = opts.log ?? (() => {});
   const progressPath = join(opts.out, 'progress.jsonl');
   const makeEnv = envFactory(config);

@@ -51,6 +51,9 @@ describe('train from code', () => {
       [{ ...tiny(), iterations: -1 }, {}, 'iterations: must be a positive integer (got -1)', ''],
       [{ ...tiny(), sampling: { ...tiny().sampling, metaBatchSize: 0 } }, {}, 'sampling.metaBatchSize: must be a positive integer (got 0)', ''],
       [{ ...tiny(), bogus: 1 } as TrainConfig, {}, 'bogus: unknown config key', ''],
+      // A partial config would train with the plain reference values, not the preset's (normalizeActions false for navigation).
+      [{ env: 'Navigation2D-v0', iterations: 1 } as TrainConfig, {}, 'is missing from the config (and ', 'build it with resolveConfig(env, preset, overrides)'],
+      [(() => { const c = tiny(); delete (c.policy as Partial<TrainConfig['policy']>).normalizeActions; return c; })(), {}, 'policy.normalizeActions: is missing from the config: build it with resolveConfig', ''],
     ];
     for (const [cfg, opts, message] of bad) {
       // An existing directory: writing and then removing a file in it would change its mtime.
@@ -69,9 +72,9 @@ describe('train from code', () => {
     writeFileSync(join(mine, 'config.json'), '{"mine": true}');
     expect((await configError(() => train(tiny(), { out: mine }))).message).toContain('out: holds a config.json but no run');
     expect(readFileSync(join(mine, 'config.json'), 'utf8')).toBe('{"mine": true}');
-    // A key set to undefined is a key not given.
-    const { records } = await train({ ...tiny(), policy: { ...tiny().policy, normalizeActions: undefined as unknown as boolean } }, { out: join(tmp(), 'run') });
-    expect(records).toHaveLength(1);
+    // A key set to undefined is a key not given, so missing.
+    const undef = await configError(() => train({ ...tiny(), policy: { ...tiny().policy, normalizeActions: undefined as unknown as boolean } }, { out: join(tmp(), 'run') }));
+    expect(undef.message).toContain('policy.normalizeActions: is missing from the config');
     expect((await configError(() => train(tiny(), { out: '' }))).message).toBe('out: must be the path of the run directory (a non-empty string) (got "")');
     expect((await configError(() => train(tiny(), undefined as unknown as TrainOptions))).field).toBe('options');
   });
