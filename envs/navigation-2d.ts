@@ -26,7 +26,8 @@ export class Navigation2DEnv implements MetaEnv<NavigationTask> {
   readonly id: string = 'Navigation2D-v0';
   readonly observationSpace = box([-Infinity, -Infinity], [Infinity, Infinity]);
   readonly actionSpace = box([-0.1, -0.1], [0.1, 0.1]);
-  readonly maxEpisodeSteps = 100;
+  /** The horizon: 100 steps (`reference.md`); a variant may set another. */
+  readonly maxEpisodeSteps: number = 100;
   readonly taskDim = 2;
   private goal: [number, number] = [0, 0];
   private x = 0;
@@ -44,7 +45,7 @@ export class Navigation2DEnv implements MetaEnv<NavigationTask> {
   setTask(task: NavigationTask): void {
     const g = (task as { goal?: unknown })?.goal;
     if (!Array.isArray(g) || g.length !== 2 || !g.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw new RangeError(`Navigation2D-v0: task.goal must be two finite numbers, got ${JSON.stringify(g)}`);
+      throw new RangeError(`${this.id}: task.goal must be two finite numbers, got ${JSON.stringify(g)}`);
     }
     this.goal = [g[0], g[1]];
   }
@@ -67,11 +68,11 @@ export class Navigation2DEnv implements MetaEnv<NavigationTask> {
   }
 
   step(action: Float32Array): StepResult {
-    if (this.done) throw new Error('Navigation2D-v0: step() called after the episode ended; call reset()');
-    if (action.length !== 2) throw new RangeError(`Navigation2D-v0: action must have length 2, got ${action.length}`);
+    if (this.done) throw new Error(`${this.id}: step() called after the episode ended; call reset()`);
+    if (action.length !== 2) throw new RangeError(`${this.id}: action must have length 2, got ${action.length}`);
     const ax = Math.min(0.1, Math.max(-0.1, action[0]!));
     const ay = Math.min(0.1, Math.max(-0.1, action[1]!));
-    if (Number.isNaN(ax) || Number.isNaN(ay)) throw new RangeError(`Navigation2D-v0: action is NaN: [${action[0]}, ${action[1]}]`);
+    if (Number.isNaN(ax) || Number.isNaN(ay)) throw new RangeError(`${this.id}: action is NaN: [${action[0]}, ${action[1]}]`);
     this.x += ax;
     this.y += ay;
     this.steps++;

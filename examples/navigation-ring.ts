@@ -6,48 +6,26 @@
  * Used from the command line with `--env-module examples/navigation-ring.ts --env NavigationRing-v0`
  * (README, "Your own env"), or from code by importing this file before `train`.
  */
-import type { MetaEnv, Rng, StepResult } from 'metarl';
+import type { Rng } from 'metarl';
 import { Navigation2DEnv, register, type NavigationTask } from 'metarl/envs';
 
 /** Radius of the goal circle. */
 export const RING_RADIUS = 0.5;
 
-/** `Navigation2D-v0` with goals at distance {@link RING_RADIUS} from the start. */
-export class NavigationRingEnv implements MetaEnv<NavigationTask> {
-  readonly id = 'NavigationRing-v0';
-  private readonly inner = new Navigation2DEnv();
-  readonly observationSpace = this.inner.observationSpace;
-  readonly actionSpace = this.inner.actionSpace;
-  readonly maxEpisodeSteps = this.inner.maxEpisodeSteps;
-  readonly taskDim = this.inner.taskDim;
+/**
+ * `Navigation2D-v0` with goals at distance {@link RING_RADIUS} from the start: the dynamics, reward,
+ * task checks and messages are the base class's (its messages name the env by `id`).
+ */
+export class NavigationRingEnv extends Navigation2DEnv {
+  override readonly id: string = 'NavigationRing-v0';
 
   /** `n` goals at angles drawn uniformly from [0, 2π). */
-  sampleTasks(n: number, rng: Rng): NavigationTask[] {
+  override sampleTasks(n: number, rng: Rng): NavigationTask[] {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`sampleTasks: n must be a non-negative integer, got ${n}`);
     return Array.from({ length: n }, () => {
       const angle = rng.uniformRange(0, 2 * Math.PI);
       return { goal: [RING_RADIUS * Math.cos(angle), RING_RADIUS * Math.sin(angle)] as [number, number] };
     });
-  }
-
-  setTask(task: NavigationTask): void {
-    this.inner.setTask(task);
-  }
-
-  getTask(): NavigationTask {
-    return this.inner.getTask();
-  }
-
-  taskVector(task: NavigationTask): Float32Array {
-    return this.inner.taskVector(task);
-  }
-
-  reset(opts?: { seed?: number }): { obs: Float32Array } {
-    return this.inner.reset(opts);
-  }
-
-  step(action: Float32Array): StepResult {
-    return this.inner.step(action);
   }
 }
 

@@ -186,7 +186,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
     const { metric, stats } = evaluateSupervised(cfg, evalEnv, ck.params, { tasks, steps: k, rng, onTask: (d, m) => progress('', d, m) });
     process.stdout.write(`${formatStepTable(cfg.env, stats, metric === 'mse' ? 'query MSE (mean ± s.e.m.)' : 'query accuracy % (mean ± s.e.m.)')}\n`);
     if (o.json) {
-      const doc = { env: cfg.env, run: o.run, algo: cfg.algo, iteration: ck.meta.iteration, seed, metric, tasks: n, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask) };
+      const doc = { env: cfg.env, run: o.run, algo: cfg.algo, iteration: ck.meta.iteration, seed, metric, tasks: n, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask), taskList: tasks };
       writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
     }
     return;
@@ -222,7 +222,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
   }
   if (o.json) {
     const steps = stats.map(({ step, mean, sem, episodes: n, firstEpisodes: f }) => ({ step, mean, sem, ...(n !== undefined ? { episodes: n } : {}), ...(f !== undefined ? { firstEpisodes: { mean: f.mean, sem: f.sem } } : {}) }));
-    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: tasks.length, ...(taskFile !== undefined ? { taskFile } : {}), episodes, ...(batchTimesteps !== undefined ? { batchTimesteps } : {}), steps, perTask: stats.map((s) => s.perTask) };
+    const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: tasks.length, ...(taskFile !== undefined ? { taskFile } : {}), episodes, ...(batchTimesteps !== undefined ? { batchTimesteps } : {}), steps, perTask: stats.map((s) => s.perTask), taskList: tasks };
     writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
   }
 }

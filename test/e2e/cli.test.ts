@@ -52,6 +52,9 @@ describe('metarl CLI', () => {
     expect(doc.tasks).toBe(3);
     expect(doc.steps).toEqual(drawn.steps);
     expect(doc.perTask).toEqual(drawn.perTask);
+    // Both record the tasks, in the order of perTask: the seed's draw is the file's list.
+    expect(drawn.taskList).toEqual(JSON.parse(JSON.stringify(tasks)));
+    expect(doc.taskList).toEqual(drawn.taskList);
     // Other tasks give other returns (the file is really used).
     writeFileSync(file, JSON.stringify([{ goal: [0.5, 0.5] }, { goal: [-0.5, 0.5] }]));
     const e2 = metarl('evaluate', '--run', run, '--task-file', file, '--steps', '0', '--episodes', '5', '--json', out);
