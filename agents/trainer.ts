@@ -1,6 +1,7 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, DEFAULT_LEARNED_LR_GAIN, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, type SupervisedStepLogs } from './supervised-meta.ts';
@@ -281,6 +282,15 @@ function checkTrainOptions(opts: TrainOptions): void {
   checkIntOption('stopAfter', opts.stopAfter, 0, true);
   if (opts.workers !== 'auto') checkIntOption('workers', opts.workers, 1, true);
   if (opts.resume && opts.initFrom !== undefined) throw new ConfigError(opt('initFrom'), opts.initFrom, `cannot be given with ${opt('resume', true)} (a resumed run keeps its own parameters)`);
+  if (opts.envModules !== undefined && !Array.isArray(opts.envModules)) throw new ConfigError(opt('envModules', undefined, '--env-module'), opts.envModules, 'must be an array of file paths or URLs');
+  // A module the workers cannot find would fail only once they start: say so now, with the path it resolved to.
+  (opts.envModules ?? []).forEach((m, i) => {
+    const field = opt(`envModules[${i}]`, undefined, '--env-module');
+    if (typeof m !== 'string' && !(m instanceof URL)) throw new ConfigError(field, m, 'must be a file path or a URL');
+    const href = m instanceof URL ? m.href : m;
+    const file = /^file:/.test(href) ? fileURLToPath(href) : /^[a-zA-Z][a-zA-Z\d+.-]+:/.test(href) ? null : resolve(href);
+    if (file !== null && !existsSync(file)) throw new ConfigError(field, String(m), `not found (${file}; a relative path is from the current directory, ${process.cwd()})`);
+  });
 }
 
 /** A config's leaves by path (`trpo.maxKl`), each as JSON. */

@@ -51,17 +51,19 @@ describe('train from code', () => {
       [{ ...tiny(), iterations: -1 }, {}, 'iterations: must be a positive integer (got -1)', ''],
       [{ ...tiny(), sampling: { ...tiny().sampling, metaBatchSize: 0 } }, {}, 'sampling.metaBatchSize: must be a positive integer (got 0)', ''],
       [{ ...tiny(), bogus: 1 } as TrainConfig, {}, 'bogus: unknown config key', ''],
+      [tiny(), { envModules: ['no/such/env-module.mts'] }, 'envModules[0]: not found (', 'a relative path is from the current directory'],
       // A partial config would train with the plain reference values, not the preset's (normalizeActions false for navigation).
       [{ env: 'Navigation2D-v0', iterations: 1 } as TrainConfig, {}, 'is missing from the config (and ', 'build it with resolveConfig(env, preset, overrides)'],
       [(() => { const c = tiny(); delete (c.policy as Partial<TrainConfig['policy']>).normalizeActions; return c; })(), {}, 'policy.normalizeActions: is missing from the config: build it with resolveConfig', ''],
     ];
-    for (const [cfg, opts, message] of bad) {
+    for (const [cfg, opts, message, more] of bad) {
       // An existing directory: writing and then removing a file in it would change its mtime.
       const out = tmp();
       writeFileSync(join(out, 'notes.txt'), 'mine');
       const before = statSync(out).mtimeMs;
       const e = await configError(() => train(cfg, { out, ...opts }));
       expect(e.message).toContain(message);
+      expect(e.message).toContain(more);
       expect(e.message).not.toMatch(/--[a-z]/);
       expect(trainingStop(e), message).toBeUndefined();
       expect(statSync(out).mtimeMs, message).toBe(before);
