@@ -72,7 +72,8 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     const m = methods.find((x) => x.name === name);
     const lr = Number(v);
     if (!m) throw new ConfigError('--lr', name, `is not a method being compared (${methods.map((x) => x.name).join(', ')})`);
-    if (!(lr > 0 && Number.isFinite(lr))) throw new ConfigError(`--lr ${name}`, v, 'must be > 0');
+    if (!Number.isFinite(lr)) throw new ConfigError(`--lr ${name}`, v, 'must be a number > 0');
+    if (!(lr > 0)) throw new ConfigError(`--lr ${name}`, v, 'must be > 0');
     m.lr = lr;
   }
   if (o['task-file'] !== undefined && o.tasks !== undefined) throw new ConfigError('--tasks', o.tasks, 'cannot be combined with --task-file (the file gives the tasks)');

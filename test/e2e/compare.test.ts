@@ -120,6 +120,11 @@ it('compare rejects a run of another env or a mislabelled oracle with exit code 
   const r2 = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', 'maml', '--out', join(dir, 'x')], { encoding: 'utf8' });
   expect(r2.status).toBe(2);
   expect(r2.stderr).toContain('--runs');
+  for (const [lr, message] of [['abc', 'must be a number > 0 (got "abc")'], ['-0.1', 'must be > 0 (got "-0.1")']]) {
+    const r3 = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--random', '--lr', `random=${lr}`, '--out', join(dir, 'x')], { encoding: 'utf8' });
+    expect(r3.status).toBe(2);
+    expect(r3.stderr).toContain(`--lr random: ${message}`);
+  }
 }, 60_000);
 
 it('compare --task-file: the seed\'s own tasks, given as a file, give the same per-task returns, and the file is recorded', () => {
