@@ -135,13 +135,16 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;
     const n = config.adaptation.numInnerSteps;
     // ProtoNets classify by prototypes: "before" is the loss of the linear head they do not use.
-    const [before, after] =
-      config.algo === 'protonet'
-        ? ['linear head (unused)', 'nearest prototype']
-        : ['before adaptation', ['pretrained', 'oracle'].includes(config.algo) ? 'after (no inner step)' : `after ${n} inner step${n === 1 ? '' : 's'}`];
-    process.stdout.write(
-      `\n| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return'} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |\n\nrun: ${out} (evaluate with: metarl evaluate --run ${shellQuote(out)}${envModuleFlags() ? ` ${envModuleFlags()}` : ''})\n`,
-    );
+    const label = isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return';
+    // The baselines do not adapt in training: one column.
+    const table = ['pretrained', 'oracle'].includes(config.algo)
+      ? `| ${config.env}, last ${last.length} iterations | ${config.algo} (no adaptation) |\n|---|---|\n| ${label} | ${avg((r) => r.returnsBefore).toFixed(2)} |`
+      : (() => {
+          // ProtoNets classify by prototypes: "before" is the loss of the linear head they do not use.
+          const [before, after] = config.algo === 'protonet' ? ['linear head (unused)', 'nearest prototype'] : ['before adaptation', `after ${n} inner step${n === 1 ? '' : 's'}`];
+          return `| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${label} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |`;
+        })();
+    process.stdout.write(`\n${table}\n\nrun: ${out} (evaluate with: metarl evaluate --run ${shellQuote(out)}${envModuleFlags() ? ` ${envModuleFlags()}` : ''})\n`);
   }
 }
 

@@ -20,7 +20,11 @@ describe('metarl CLI', () => {
   it('trains a tiny run and evaluates it with the paper protocol', () => {
     const t = metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--iterations', '2', '--out', run);
     expect(t.code, t.stderr).toBe(0);
-    expect(t.stdout).toMatch(/before adaptation/);
+    expect(t.stdout).toMatch(/\| Navigation2D-v0, last 2 iterations \| before adaptation \| after 1 inner step \|\n\|---\|---\|---\|\n\| mean return \| -?\d+\.\d\d \| -?\d+\.\d\d \|/);
+    // A baseline does not adapt in training: one column, not two equal ones.
+    const p = metarl('train', '--algo', 'pretrained', '--preset', 'tiny', '--iterations', '1', '--out', join(tmp(), 'pretrained'));
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toMatch(/\| Navigation2D-v0, last 1 iterations \| pretrained \(no adaptation\) \|\n\|---\|---\|\n\| mean return \| -?\d+\.\d\d \|\n/);
     const progress = readFileSync(join(run, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(progress).toHaveLength(2);
     for (const k of ['iteration', 'returnsBefore', 'returnsAfter', 'kl', 'lineSearchAccepted', 'time']) expect(progress[0]).toHaveProperty(k);
