@@ -22,7 +22,8 @@ export interface MethodSpec {
    * The method's name in the results (table row, figure line). Three names carry meaning:
    * `maml` and `pretrained` give the paired difference and, with `oracle`, the gap closed after one
    * step; `oracle` must be (and only it may be) a run trained with algo `oracle`, evaluated without
-   * adaptation. Names are unique within a comparison.
+   * adaptation; `pretrained` must be a run trained with algo `pretrained`, and `maml` may not be one.
+   * Names are unique within a comparison.
    */
   name: string;
   /** Run directory with a checkpoint; absent for random init. */
@@ -250,6 +251,9 @@ export function compareMethods(opts: CompareOptions): Comparison {
     if (cfg.env !== opts.env) throw new ConfigError(field, m.run, `was trained on ${cfg.env}, not ${opts.env}`);
     if (m.name !== 'oracle' && cfg.algo === 'oracle') throw new ConfigError(field, m.run, 'is an oracle run; name it oracle');
     if (m.name === 'oracle' && cfg.algo !== 'oracle') throw new ConfigError(field, m.run, `is a ${cfg.algo} run, not trained with ${opt('algo', 'oracle', '--algo oracle')}`);
+    // These names give the paired difference and the gap closed: swapped labels would turn them around.
+    if (m.name === 'pretrained' && cfg.algo !== 'pretrained') throw new ConfigError(field, m.run, `is a ${cfg.algo} run, not trained with ${opt('algo', 'pretrained', '--algo pretrained')}; give it another name`);
+    if (m.name === 'maml' && cfg.algo === 'pretrained') throw new ConfigError(field, m.run, 'is a pretrained run; name it pretrained');
     if (cfg.algo !== 'oracle') reference ??= cfg;
     return { m, cfg, params: ck.params, iteration: ck.meta.iteration, weights: ck.meta.weightsSha256 as string | null };
   });
