@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -78,9 +78,10 @@ describe('MAML-TRPO with worker threads', () => {
     expect(readdirSync(out)).toEqual([]);
   }, 30_000);
 
-  it('a worker that cannot start (unknown env module) fails at once', async () => {
+  it('a worker that cannot start (an env module that throws on import) fails at once', async () => {
     const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1 });
-    const missing = new URL('../helpers/does-not-exist.ts', import.meta.url);
-    await expect(train(cfg, { out: tmp(), workers: 2, envModules: [missing] })).rejects.toThrow(/worker \d \(init\).*does-not-exist/);
+    const broken = join(tmp(), 'throws-on-import.mjs');
+    writeFileSync(broken, "throw new Error('this module cannot be imported');\n");
+    await expect(train(cfg, { out: tmp(), workers: 2, envModules: [broken] })).rejects.toThrow(/worker \d \(init\).*this module cannot be imported/);
   }, 30_000);
 });
