@@ -10,7 +10,7 @@ import type { TEST_SEED } from '../src/rng.ts';
 import { ConfigError } from '../src/config.ts';
 import { versions } from '../src/versions.ts';
 import { envFactory, isSupervised } from './trainer.ts';
-import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks } from './supervised-meta.ts';
+import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks, ownSupportSet, refuseShots } from './supervised-meta.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { Task } from '../src/types.ts';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -329,6 +329,7 @@ function compareSupervised(
 ): Comparison {
   if (opts.taskList !== undefined) throw new ConfigError(opt('taskList', undefined, '--task-file'), opts.taskFile ?? opts.taskList, `is for RL envs; ${opts.env} draws its held-out tasks from ${opt('seed')}`);
   if (opts.batchTimesteps !== undefined) throw new ConfigError(opt('batchTimesteps'), opts.batchTimesteps, `is for RL envs; ${opts.env} adapts on K support examples`);
+  if (opts.shots !== undefined) refuseShots(env, opt('shots'), opts.shots);
   if (opts.episodes !== undefined) throw new ConfigError(opt('episodes'), opts.episodes, `is for RL envs; ${opts.env} adapts on the runs' K support examples (${opt('shots')} sets another K)`);
   const rng = createRng(opts.seed).fork('evaluate');
   const tasks = heldOutTasks(env, opts.tasks, rng.fork('tasks'));
@@ -337,14 +338,16 @@ function compareSupervised(
   const results: MethodResult[] = loaded.map(({ m, cfg, params, iteration }) => {
     const c = withShots(cfg ?? base);
     const lr = m.lr ?? c.adaptation.fastLr;
-    const theta = params ?? SupervisedMetaLearner.initParams(c, env, createRng(opts.seed).fork('random-init'));
+    // Meta-SGD steps with its learned rates (stored after θ, starting at fastLr): α scales them all alike,
+    // as it scales the learned multipliers of an RL run.
+    const scaled = c.algo === 'meta-sgd' && params && lr !== c.adaptation.fastLr ? params.map((v, i) => (i < params.length / 2 ? v : v.map((x) => x * (lr / c.adaptation.fastLr)))) : params;
+    const theta = scaled ?? SupervisedMetaLearner.initParams({ ...c, adaptation: { ...c.adaptation, fastLr: lr } }, env, createRng(opts.seed).fork('random-init'));
     const res = evaluateSupervised({ ...c, adaptation: { ...c.adaptation, fastLr: lr } }, env, theta, { tasks, steps: opts.steps, rng, onTask: (d, n) => opts.onProgress?.(m.name, d, n) });
     metric = res.metric;
     return { name: m.name, run: m.run ?? null, algo: m.run ? c.algo : 'random', lr, iteration, steps: res.stats };
   });
   // An env with its own support set (Omniglot's N-way K-shot) adapts on its K, not on supervised.shots.
-  const own = env as SupervisedMetaEnv & { supportBatch?: unknown; config?: { shots?: unknown } };
-  const shots = typeof own.supportBatch === 'function' && typeof own.config?.shots === 'number' ? own.config.shots : withShots(base).supervised.shots;
+  const shots = ownSupportSet(env)?.shots ?? withShots(base).supervised.shots;
   return { env: opts.env, tasks: tasks.length, episodes: shots, seed: opts.seed, methods: results, gapClosedAfterOneStep: null, mamlMinusPretrained: null, taskList: tasks, gapByTask: null, metric };
 }
 

@@ -1,8 +1,9 @@
 /**
  * `metarl inspect --run DIR`: what a checkpoint holds, tensor by tensor. For a run with learned
- * inner step sizes (`adaptation.learnedLr`, or the supervised `meta-sgd`), the multipliers s get
- * their own rows, with the count of entries that moved out of [0.9, 1.1] and of negative ones
- * (a negative s steps up the inner gradient instead of down).
+ * inner step sizes, those get their own rows, with the count of entries that moved out of ±10 % of
+ * where they started and of negative ones (a negative one steps up the inner gradient instead of
+ * down): the multipliers s of an RL run with `adaptation.learnedLr` (the step is α·s, s starts at
+ * 1), or the rates of a supervised `meta-sgd` run (the step is the rate itself, which starts at α).
  */
 import type { Checkpoint } from '../src/checkpoint.ts';
 import { validateConfig } from '../src/config.ts';
@@ -11,8 +12,11 @@ import { validateConfig } from '../src/config.ts';
 export interface TensorStats {
   /** `layer 1 weights`, …, `output bias`, `log σ` for a Gaussian MLP policy; `tensor i` otherwise (supervised models). */
   name: string;
-  /** `theta` for the parameters, `s` for the learned step-size multipliers of the tensor of the same name. */
-  part: 'theta' | 's';
+  /**
+   * `theta` for the parameters; for the learned step sizes of the tensor of the same name, `s` (RL:
+   * multipliers of α) or `rate` (supervised Meta-SGD: the per-entry step sizes themselves).
+   */
+  part: 'theta' | 's' | 'rate';
   shape: number[];
   size: number;
   mean: number;
@@ -22,9 +26,9 @@ export interface TensorStats {
   max: number;
   /** Euclidean norm of the entries. */
   norm: number;
-  /** For `s` rows: entries outside [0.9, 1.1] (s starts at 1). */
+  /** For `s` and `rate` rows: entries outside ±10 % of their start (s: [0.9, 1.1]; rates: [0.9 α, 1.1 α]). */
   outside?: number;
-  /** For `s` rows: entries below 0. */
+  /** For `s` and `rate` rows: entries below 0. */
   negative?: number;
 }
 
@@ -33,9 +37,12 @@ export interface Inspection {
   env: string;
   algo: string;
   iteration: number;
-  /** The inner step size α; with learned multipliers the step of a parameter is α·s. */
+  /** The inner step size α; with learned multipliers the step of a parameter is α·s; learned rates start at α. */
   fastLr: number;
+  /** Whether the run learns its inner step sizes (see {@link learnedKind}). */
   learnedLr: boolean;
+  /** What the learned step sizes are: multipliers s of α (RL `adaptation.learnedLr`), the rates themselves (supervised `meta-sgd`), or none. */
+  learnedKind: 'multipliers' | 'rates' | null;
   tensors: TensorStats[];
 }
 
@@ -87,8 +94,10 @@ export function policyTensorNames(shapes: readonly number[][]): string[] | null 
 /** Per-tensor statistics of a loaded checkpoint; s rows follow the θ rows when the run learns its step sizes. */
 export function inspectCheckpoint(ck: Checkpoint): Inspection {
   const cfg = validateConfig(ck.meta.config);
-  // Meta-SGD (supervised) and maml-trpo with adaptation.learnedLr store s after θ, shaped alike.
-  const learnedLr = cfg.algo === 'meta-sgd' || (cfg.algo === 'maml-trpo' && cfg.adaptation.learnedLr);
+  // maml-trpo with adaptation.learnedLr stores the multipliers s after θ, and Meta-SGD (supervised) its rates, shaped alike.
+  const learnedKind = cfg.algo === 'meta-sgd' ? 'rates' : cfg.algo === 'maml-trpo' && cfg.adaptation.learnedLr ? 'multipliers' : null;
+  const learnedLr = learnedKind !== null;
+  const [lo, hi] = learnedKind === 'rates' ? [S_BAND[0] * cfg.adaptation.fastLr, S_BAND[1] * cfg.adaptation.fastLr] : S_BAND;
   const { shapes } = ck.meta;
   const nTheta = learnedLr ? shapes.length / 2 : shapes.length;
   if (!Number.isInteger(nTheta)) throw new RangeError(`inspect: ${shapes.length} tensors cannot be split into parameters and as many step-size multipliers`);
@@ -96,12 +105,12 @@ export function inspectCheckpoint(ck: Checkpoint): Inspection {
   const names = policyTensorNames(thetaShapes) || thetaShapes.map((_, i) => `tensor ${i}`);
   const tensors = ck.params.map((values, i): TensorStats => {
     const isS = i >= nTheta;
-    const row: TensorStats = { name: names[i % nTheta]!, part: isS ? 's' : 'theta', shape: shapes[i]!, ...tensorStats(values) };
+    const row: TensorStats = { name: names[i % nTheta]!, part: !isS ? 'theta' : learnedKind === 'rates' ? 'rate' : 's', shape: shapes[i]!, ...tensorStats(values) };
     if (isS) {
       let outside = 0;
       let negative = 0;
       for (const v of values) {
-        if (v < S_BAND[0] || v > S_BAND[1]) outside++;
+        if (v < lo || v > hi) outside++;
         if (v < 0) negative++;
       }
       row.outside = outside;
@@ -109,20 +118,24 @@ export function inspectCheckpoint(ck: Checkpoint): Inspection {
     }
     return row;
   });
-  return { env: cfg.env, algo: cfg.algo, iteration: ck.meta.iteration, fastLr: cfg.adaptation.fastLr, learnedLr, tensors };
+  return { env: cfg.env, algo: cfg.algo, iteration: ck.meta.iteration, fastLr: cfg.adaptation.fastLr, learnedLr, learnedKind, tensors };
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : v.toFixed(4)) : String(v));
 
 /** The inspection as markdown: a θ table, and an s table for learned step sizes. */
 export function inspectionMarkdown(r: Inspection, run: string): string {
-  const head = `${run}: ${r.env}, ${r.algo}, iteration ${r.iteration}, α = ${r.fastLr}${r.learnedLr ? ' (learned multipliers s: the inner step of each entry is α·s)' : ''}`;
+  const learned =
+    r.learnedKind === 'rates' ? ' (learned rates: the inner step of each entry is its own rate, started at α)' : r.learnedLr ? ' (learned multipliers s: the inner step of each entry is α·s)' : '';
+  const head = `${run}: ${r.env}, ${r.algo}, iteration ${r.iteration}, α = ${r.fastLr}${learned}`;
   const theta = r.tensors.filter((t) => t.part === 'theta');
   const lines = [head, '', '| tensor | shape | mean | std | min | max | norm |', '|---|---|---|---|---|---|---|'];
   for (const t of theta) lines.push(`| ${t.name} | ${t.shape.join('×')} | ${fmt(t.mean)} | ${fmt(t.std)} | ${fmt(t.min)} | ${fmt(t.max)} | ${fmt(t.norm)} |`);
-  const s = r.tensors.filter((t) => t.part === 's');
+  const s = r.tensors.filter((t) => t.part !== 'theta');
   if (s.length > 0) {
-    lines.push('', `| s of tensor | entries | mean | std | min | max | outside ${S_BAND[0]}–${S_BAND[1]} | negative |`, '|---|---|---|---|---|---|---|---|');
+    const rates = r.learnedKind === 'rates';
+    const band = rates ? `${fmt(S_BAND[0] * r.fastLr)}–${fmt(S_BAND[1] * r.fastLr)}` : `${S_BAND[0]}–${S_BAND[1]}`;
+    lines.push('', `| ${rates ? 'rates' : 's'} of tensor | entries | mean | std | min | max | outside ${band} | negative |`, '|---|---|---|---|---|---|---|---|');
     for (const t of s) lines.push(`| ${t.name} | ${t.size} | ${fmt(t.mean)} | ${fmt(t.std)} | ${fmt(t.min)} | ${fmt(t.max)} | ${t.outside} | ${t.negative} |`);
   }
   return lines.join('\n');

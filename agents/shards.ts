@@ -20,11 +20,16 @@ export class TaskFailedError extends Error {
     readonly reason: string,
     /** What was thrown: an Error (with a stack), or another value such as a string (with none). */
     readonly threw: 'error' | 'value' = 'error',
-    /** Whether the env broke the env contract (an {@link EnvContractError}: metarl found the fault, the env did not throw). */
-    readonly envContract = false,
+    /** The `name` of the Error thrown (`RangeError`, `EnvContractError`, `OmniglotError`, …); `Error` for a value that is not one. */
+    readonly causeName = 'Error',
   ) {
     super(`task ${item} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
     this.name = 'TaskFailedError';
+  }
+
+  /** Whether the env broke the env contract (an {@link EnvContractError}: metarl found the fault, the env did not throw). */
+  get envContract(): boolean {
+    return this.causeName === EnvContractError.name;
   }
 }
 
@@ -69,7 +74,7 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
     if (item !== null && item >= 0 && item < tasks.length) {
       const phase = typeof details.phase === 'string' ? details.phase : (wf.op ?? 'unknown');
       const reason = typeof details.reason === 'string' ? `${details.reason} (${where})` : `${where}: ${wf.reason}`;
-      const err = new TaskFailedError(item, tasks[item], phase, reason, details.threw === 'value' ? 'value' : 'error', details.envContract === true);
+      const err = new TaskFailedError(item, tasks[item], phase, reason, details.threw === 'value' ? 'value' : 'error', typeof details.causeName === 'string' ? details.causeName : 'Error');
       if (wf.workerStack) err.stack = `${err.name}: ${err.message}\n[worker stack] ${wf.workerStack}`;
       return err;
     }
@@ -83,7 +88,7 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
 /** `e`, thrown while working on task `item` during `phase`, as a {@link TaskFailedError} naming the task (kept as is if it already is one). */
 export function asTaskFailure(e: unknown, item: number, task: Task | undefined, phase: string): TaskFailedError {
   if (e instanceof TaskFailedError) return e;
-  const err = new TaskFailedError(item, task, phase, e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e), e instanceof Error ? 'error' : 'value', e instanceof EnvContractError);
+  const err = new TaskFailedError(item, task, phase, e instanceof Error ? `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}` : String(e), e instanceof Error ? 'error' : 'value', e instanceof Error ? e.name : 'Error');
   err.stack = `${err.name}: ${err.message}\n${e instanceof Error ? (e.stack ?? '') : ''}`;
   return err;
 }

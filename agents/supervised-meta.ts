@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { checkIntOption, type TrainConfig } from '../src/config.ts';
+import { ConfigError, checkIntOption, type TrainConfig } from '../src/config.ts';
 import type { LabelledBatch, SupervisedMetaEnv, Task } from '../src/types.ts';
 import { meanSem, type StepStat } from '../src/evaluation.ts';
 import type { Rng } from '../src/rng.ts';
@@ -212,6 +212,27 @@ export interface SupervisedMetaOptions {
  * The per-task gradients are summed in task order in float64, so the step does not depend on
  * how many worker threads computed them.
  */
+/**
+ * The support set of an env that fixes it itself (Omniglot's N-way K-shot tasks name their images:
+ * `supportBatch`, `queryBatch`): its K and queries per class; null for an env that draws K and Q
+ * examples as the config says (`supervised.shots`, `supervised.queries`).
+ */
+export function ownSupportSet(env: SupervisedMetaEnv): { shots: number; queries: number } | null {
+  const own = env as SupervisedMetaEnv & { supportBatch?: unknown; config?: { shots?: unknown; queries?: unknown } };
+  if (typeof own.supportBatch !== 'function' || typeof own.config?.shots !== 'number') return null;
+  return { shots: own.config.shots, queries: typeof own.config.queries === 'number' ? own.config.queries : Number.NaN };
+}
+
+/**
+ * Throws a ConfigError naming `field` when `value` asks for another K (`shots`) than the one an env
+ * with its own support set has: that K is fixed by the env (its id names it).
+ */
+export function refuseShots(env: SupervisedMetaEnv, field: string, value: unknown): void {
+  const own = ownSupportSet(env);
+  if (own === null) return;
+  throw new ConfigError(field, value, `does not apply to ${env.id}: its tasks fix their support set (K = ${own.shots} per class, ${own.queries} queries per class); register a variant of the env for another K`);
+}
+
 export class SupervisedMetaLearner {
   readonly work: SupervisedTaskWork;
   rootRng!: Rng;

@@ -107,6 +107,14 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
     if (canonical(e.sampleTasks(20, createRng(8).fork('tasks'))) === canonical(twenty)) problems.push('sampleTasks gave the same 20 tasks for two different rng states');
     if (new Set(twenty.map(canonical)).size === 1) problems.push('sampleTasks gave 20 identical tasks: there is no task distribution to meta-learn');
   });
+  // An env with its own held-out tasks (Omniglot's test split): evaluate and compare draw from it.
+  const held = (e as { heldOutTasks?: unknown }).heldOutTasks;
+  if (typeof held === 'function') {
+    attempt('heldOutTasks (the test tasks evaluate and compare draw)', () => {
+      const h = (held as (n: number, rng: Rng) => unknown).call(e, n, createRng(7).fork('held-out'));
+      if (!Array.isArray(h) || h.length !== n) problems.push(`heldOutTasks(${n}, rng) must return ${n} tasks, got ${Array.isArray(h) ? h.length : typeof h}`);
+    });
+  }
   for (const [k, t] of tasks.entries()) {
     attempt(`setTask/getTask of task ${k}`, () => {
       const json = JSON.stringify(t);

@@ -28,6 +28,10 @@ export function envFactory(config: TrainConfig): () => MetaEnv {
       }
     }
     if (config.algo === 'oracle') {
+      // A supervised env may define taskVector (sine's amplitude and phase), but it has no oracle: its learners are not policies.
+      if (typeof (env as { sampleBatch?: unknown }).sampleBatch === 'function') {
+        throw new ConfigError('algo', 'oracle', `applies to RL envs, and ${config.env} is a supervised env (there is no oracle there: compare its methods without one)`);
+      }
       if (!env.taskVector || env.taskDim === undefined) {
         throw new ConfigError('algo', 'oracle', `${config.env} has no oracle view: the oracle sees the task through the env's taskVector(task) and taskDim, which it does not define`);
       }

@@ -17,6 +17,7 @@ import { initBackend, type BackendName } from '../src/backend.ts';
 import { listEnvs, make } from '../envs/index.ts';
 import { OmniglotDataError } from '../envs/omniglot-register.ts';
 import { benchEnvSteps, benchMetaIterations, formatBenchReport, formatEnvBench } from '../agents/bench.ts';
+import { isSupervised } from '../agents/trainer.ts';
 
 /** Whether env `id` can be made here: false, with a log line, for an env whose data is missing (Omniglot without its files). */
 function hasData(id: string, log: (line: string) => void): boolean {
@@ -57,6 +58,8 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
     if (o.json) writeFileSync(o.json, `${JSON.stringify({ kind: 'env-steps', node: process.version, envs: rows }, null, 2)}\n`);
     return;
   }
+  // The meta-iterations timed are MAML-TRPO's: a supervised env trains with another learner.
+  if (isSupervised(make(envs[0]!))) throw new ConfigError('--env', envs[0], 'is a supervised env, and bench times MAML-TRPO meta-iterations of RL envs: time its learner with `npx tsx scripts/bench-supervised.ts --env ID`');
   const iterations = intOpt('iterations', o.iterations, 1) ?? 5;
   const workers = o.workers === 'auto' ? availableParallelism() : (intOpt('workers', o.workers, 1) ?? availableParallelism());
   const config = fileCfg !== undefined ? resolveConfig(envs[0]!, undefined, fileCfg) : undefined;

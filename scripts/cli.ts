@@ -97,12 +97,20 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** Whether `e`, or an error it was caused by, is an env's breach of the env contract (an {@link EnvContractError}, also inside a task's failure). */
-function envContractFault(e: unknown, taskFailed: new (...args: never[]) => { envContract: boolean }): boolean {
+/** Errors of image data that cannot be used (the Omniglot loaders'). */
+const DATA_ERRORS = ['OmniglotError', 'ImageFolderError', 'OmniglotDataError'];
+
+/**
+ * What `e`, or an error it was caused by (also inside a task's failure), says is at fault: the env's
+ * breach of the env contract (an {@link EnvContractError}), the image data, or neither (null).
+ */
+function faultKind(e: unknown, taskFailed: new (...args: never[]) => { causeName: string }): 'contract' | 'data' | null {
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
-    if (x instanceof EnvContractError || (x instanceof taskFailed && x.envContract)) return true;
+    const name = x instanceof taskFailed ? x.causeName : x.name;
+    if (x instanceof EnvContractError || name === 'EnvContractError') return 'contract';
+    if (DATA_ERRORS.includes(name)) return 'data';
   }
-  return false;
+  return null;
 }
 
 // Output piped into a reader that stops early (`metarl check | head`): write no more, quietly.
@@ -137,9 +145,15 @@ main(process.argv.slice(2)).catch(async (e: unknown) => {
       }\n`;
   // An env that breaks the contract (a missing method, a wrong-length or NaN observation, a NaN reward):
   // metarl found the fault, so its stack says nothing about where it is.
-  if (envContractFault(e, TaskFailedError)) {
+  const fault = faultKind(e, TaskFailedError);
+  if (fault === 'contract') {
     process.stderr.write(`metarl: the env does not keep the env contract: ${(err.message ?? String(e)).replace(/\s*\n\s*/g, ' ')}\n${stopLine}${envModuleFaultHint(true)}`);
     process.exit(1);
+  }
+  // Image data that cannot be used (too few characters or images, an image that does not decode): the data is to fix.
+  if (fault === 'data') {
+    process.stderr.write(`metarl: the data cannot be used: ${(err.message ?? String(e)).replace(/\s*\n\s*/g, ' ')}\n${stopLine}`);
+    process.exit(2);
   }
   // A fault in one's own env (an --env-module's code threw): the message and where in that code, not metarl's stack.
   const frames = flags ? userFrames(e) : [];

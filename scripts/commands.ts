@@ -16,7 +16,7 @@ import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, presetFor, train } from '../agents/trainer.ts';
-import { evaluateSupervised, fewShotClassifier, heldOutTasks } from '../agents/supervised-meta.ts';
+import { evaluateSupervised, fewShotClassifier, heldOutTasks, ownSupportSet, refuseShots } from '../agents/supervised-meta.ts';
 import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
 import { loadOneShotRuns } from '../envs/omniglot-files.ts';
 import { evaluateOneShotRuns } from '../envs/omniglot.ts';
@@ -184,12 +184,17 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
     const k = o.steps === undefined ? 10 : steps;
     const tasks = heldOutTasks(evalEnv, n, rng.fork('tasks'));
     const shots = intOpt('shots', o.shots, 1);
+    if (shots !== undefined) refuseShots(evalEnv, '--shots', o.shots);
     if (shots !== undefined) cfg.supervised = { ...cfg.supervised, shots, queries: shots };
-    log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out tasks, ${k} step${k === 1 ? '' : 's'}`);
+    const own = ownSupportSet(evalEnv);
+    const K = own?.shots ?? cfg.supervised.shots;
+    const protonet = cfg.algo === 'protonet';
+    const how = protonet ? 'nearest prototype' : `${k} step${k === 1 ? '' : 's'}`;
+    log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out tasks, K = ${K} support example${K === 1 ? '' : 's'} per ${own ? 'class' : 'task'}, ${how}`);
     const { metric, stats } = evaluateSupervised(cfg, evalEnv, ck.params, { tasks, steps: k, rng, onTask: (d, m) => progress('', d, m) });
     process.stdout.write(`${formatStepTable(cfg.env, stats, metric === 'mse' ? 'query MSE (mean ± s.e.m.)' : 'query accuracy % (mean ± s.e.m.)')}\n`);
     if (o.json) {
-      const doc = { env: cfg.env, run: o.run, algo: cfg.algo, iteration: ck.meta.iteration, seed, metric, tasks: n, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask), taskList: tasks };
+      const doc = { env: cfg.env, run: o.run, algo: cfg.algo, iteration: ck.meta.iteration, seed, metric, shots: K, tasks: n, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask), taskList: tasks };
       writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
     }
     return;
@@ -323,11 +328,22 @@ export async function cmdOneShot(argv: string[]): Promise<void> {
   const cfg = validateConfig(ck.meta.config);
   const env = envFactory(cfg)();
   if (!isSupervised(env) || env.loss !== 'cross-entropy') throw new ConfigError('--run', o.run, `is a ${cfg.env} run, not a classification run`);
+  const protonet = cfg.algo === 'protonet';
+  // The official runs are 20-way: a model with another number of outputs cannot classify them (ProtoNets can: they need no head).
+  if (!protonet && env.outputDim !== 20) throw new ConfigError('--run', o.run, `classifies ${env.outputDim} ways, and the official runs are 20-way: use a 20-way run (Omniglot20Way1Shot-v0) or a protonet run`);
+  if (protonet && o.steps !== undefined) throw new ConfigError('--steps', o.steps, 'does not apply to a protonet run: it classifies by the nearest prototype, without inner steps');
   const steps = intOpt('steps', o.steps, 0) ?? cfg.adaptation.numInnerSteps;
+  let runs: ReturnType<typeof loadOneShotRuns>;
+  try {
+    runs = loadOneShotRuns(data);
+  } catch (e) {
+    throw new ConfigError('--data', data, `is not the official one_shot_runs.zip: ${(e as Error).message}`);
+  }
   await initBackend(backendOpt(o.backend), { log });
-  const res = await evaluateOneShotRuns(loadOneShotRuns(data), fewShotClassifier(cfg, env, ck.params, steps));
-  process.stdout.write(`official one-shot runs (20-way 1-shot, ${res.perRun.length} runs, ${res.total} queries): error rate ${(100 * res.errorRate).toFixed(2)} % (${res.errors}/${res.total}); ${cfg.algo}, ${steps} step${steps === 1 ? '' : 's'}\n`);
-  if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, algo: cfg.algo, steps, ...res }, null, 2)}\n`);
+  const res = await evaluateOneShotRuns(runs, fewShotClassifier(cfg, env, ck.params, steps));
+  const how = protonet ? 'nearest prototype' : `${steps} step${steps === 1 ? '' : 's'}`;
+  process.stdout.write(`official one-shot runs (20-way 1-shot, ${res.perRun.length} runs, ${res.total} queries): error rate ${(100 * res.errorRate).toFixed(2)} % (${res.errors}/${res.total}); ${cfg.algo}, ${how}\n`);
+  if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, algo: cfg.algo, steps: protonet ? 0 : steps, ...res }, null, 2)}\n`);
 }
 
 /**
@@ -365,6 +381,7 @@ export async function cmdCheck(argv: string[]): Promise<void> {
       make(id); // an env whose data is missing (Omniglot without its files) is skipped, not failed
     } catch (e) {
       if (e instanceof OmniglotDataError) {
+        if (o.env !== undefined) throw e; // named: its data is what is missing (exit 2)
         process.stdout.write(`${id}: skipped (${e.message})\n`);
         continue;
       }

@@ -238,6 +238,10 @@ const SCHEMA: Record<string, Kind> = {
 /** Default of `adaptation.learnedLrGain`. */
 export const DEFAULT_LEARNED_LR_GAIN = 10;
 
+/** Defaults of `supervised.shots` and `supervised.queries` (K and Q examples per task for envs that draw them). */
+export const DEFAULT_SUPERVISED_SHOTS = 10;
+export const DEFAULT_SUPERVISED_QUERIES = 10;
+
 /** Reference hyperparameters of MAML-TRPO (reference.md, "public consensus"). */
 function base(env: string): TrainConfig {
   return {
@@ -249,7 +253,7 @@ function base(env: string): TrainConfig {
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
     sampling: { metaBatchSize: 20, fastBatchSize: 20 },
     adaptation: { fastLr: 0.1, numInnerSteps: 1, firstOrder: false, laterStepsLrFactor: 1, multiStepLoss: false, multiStepWeights: [], preUpdateWeight: 0, innerLoss: 'reinforce', learnedLr: false, learnedLrGain: DEFAULT_LEARNED_LR_GAIN },
-    supervised: { shots: 10, queries: 10, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
+    supervised: { shots: DEFAULT_SUPERVISED_SHOTS, queries: DEFAULT_SUPERVISED_QUERIES, outerLr: 1e-3, convFilters: 64, multiStepLoss: false, clipGradNorm: 0 },
     advantages: { gamma: 0.99, gaeLambda: 1, normalize: true, bootstrapTruncated: true },
     baseline: { regCoeff: 1e-5 },
     trpo: { maxKl: 0.01, cgIters: 10, cgDamping: 1e-5, lsMaxSteps: 15, lsBacktrackRatio: 0.8, cgTruncate: false, fvp: 'finite-difference', fdShift: 1e-3, fvpSubsample: 1 },

@@ -69,5 +69,9 @@ describe('bench', () => {
     const bad = spawnSync(process.execPath, [bin, ...args, '--config', missing], { encoding: 'utf8', timeout: 60_000 });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toBe(`metarl: --config: file not found (got ${JSON.stringify(missing)})\n`);
+    // A supervised env trains with another learner: its MAML-TRPO time would mean nothing.
+    const sine = spawnSync(process.execPath, [bin, 'bench', '--env', 'SineRegression-v0', '--iterations', '1'], { encoding: 'utf8', timeout: 60_000 });
+    expect(sine.status).toBe(2);
+    expect(sine.stderr).toContain('--env: is a supervised env, and bench times MAML-TRPO meta-iterations of RL envs');
   }, 60_000);
 });

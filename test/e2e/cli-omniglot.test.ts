@@ -40,7 +40,58 @@ it('train (protonet), evaluate and oneshot on a synthetic background set and syn
   const res = JSON.parse(readFileSync(join(dir, 'oneshot.json'), 'utf8'));
   expect(res.total).toBe(20);
   expect(o.stdout).toContain(`error rate ${(100 * res.errorRate).toFixed(2)} %`);
+  expect(o.stdout).toContain('protonet, nearest prototype');
   const bad = sh('oneshot', '--run', run, '--data', join(dir, 'missing.zip'));
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('missing.zip');
+  // ProtoNets take no inner steps; a background set is not the one-shot runs.
+  const steps = sh('oneshot', '--run', run, '--steps', '3', '--data', join(dir, 'one_shot_runs.zip'));
+  expect(steps.status).toBe(2);
+  expect(steps.stderr).toContain('--steps: does not apply to a protonet run');
+  const notRuns = sh('oneshot', '--run', run, '--data', join(dir, 'images_background.zip'));
+  expect(notRuns.status, notRuns.stderr).toBe(2);
+  expect(notRuns.stderr).toMatch(/^metarl: --data: is not the official one_shot_runs.zip: /m);
+  expect(notRuns.stderr).not.toContain('internal error');
+  // The env fixes its support set (1 shot, 15 queries per class): another K is refused, not ignored.
+  const shots = sh('evaluate', '--run', run, '--tasks', '5', '--shots', '5');
+  expect(shots.status).toBe(2);
+  expect(shots.stderr).toContain('--shots: does not apply to Omniglot5Way1Shot-v0: its tasks fix their support set (K = 1 per class, 15 queries per class)');
+  const cshots = sh('compare', '--env', 'Omniglot5Way1Shot-v0', '--runs', `protonet=${run}`, '--tasks', '5', '--shots', '5', '--out', join(dir, 'cmp2'));
+  expect(cshots.status).toBe(2);
+  expect(cshots.stderr).toContain('--shots: does not apply to Omniglot5Way1Shot-v0');
+  writeFileSync(join(dir, 'cfg5.json'), JSON.stringify({ supervised: { convFilters: 8, shots: 5 }, sampling: { metaBatchSize: 4 } }));
+  const t5 = sh('train', '--env', 'Omniglot5Way1Shot-v0', '--iterations', '1', '--config', join(dir, 'cfg5.json'), '--out', join(dir, 'run5'));
+  expect(t5.status).toBe(2);
+  expect(t5.stderr).toContain('supervised.shots: does not apply to Omniglot5Way1Shot-v0');
+  expect(e.stderr).toContain('on 5 held-out tasks, K = 1 support example per class, nearest prototype');
+  expect(doc.shots).toBe(1);
+}, 240_000);
+
+it('Omniglot: a 5-way model is refused for the 20-way one-shot runs; data that cannot be used is exit 2, and check finds a test split too small', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metarl-cli-omni-data-'));
+  writeFileSync(join(dir, 'images_background.zip'), zipFiles(syntheticOmniglotFiles({ characters: 30, drawers: 20, layout: 'alphabets' })));
+  writeFileSync(join(dir, 'one_shot_runs.zip'), zipFiles(syntheticOneShotRuns(4, 5).files));
+  writeFileSync(join(dir, 'cfg.json'), JSON.stringify({ supervised: { convFilters: 8 }, sampling: { metaBatchSize: 2 } }));
+  const sh = (data: string, ...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, METARL_OMNIGLOT: data }, timeout: 180_000 });
+  const data = join(dir, 'images_background.zip');
+  const run = join(dir, 'fomaml');
+  const t = sh(data, 'train', '--env', 'Omniglot5Way1Shot-v0', '--algo', 'fomaml', '--iterations', '1', '--config', join(dir, 'cfg.json'), '--out', run);
+  expect(t.status, t.stderr).toBe(0);
+  const o = sh(data, 'oneshot', '--run', run, '--data', join(dir, 'one_shot_runs.zip'));
+  expect(o.status).toBe(2);
+  expect(o.stderr).toContain('--run: classifies 5 ways, and the official runs are 20-way');
+  // Named, an env without its data is refused (exit 2); unnamed, it is skipped.
+  const missing = sh(join(dir, 'nope.zip'), 'check', '--env', 'Omniglot5Way1Shot-v0');
+  expect(missing.status).toBe(2);
+  expect(missing.stderr).toContain('nope.zip');
+  // Two characters: no test split to draw held-out tasks from.
+  writeFileSync(join(dir, 'two.zip'), zipFiles(syntheticOmniglotFiles({ characters: 2, drawers: 20 })));
+  const two = join(dir, 'two.zip');
+  const c = sh(two, 'check', '--env', 'Omniglot5Way1Shot-v0');
+  expect(c.status).toBe(1);
+  expect(c.stdout).toContain('heldOutTasks (the test tasks evaluate and compare draw) threw');
+  const ev = sh(two, 'evaluate', '--run', run, '--tasks', '2');
+  expect(ev.status, ev.stderr).toBe(2);
+  expect(ev.stderr).toMatch(/^metarl: the data cannot be used: /m);
+  expect(ev.stderr).not.toContain('internal error');
 }, 240_000);

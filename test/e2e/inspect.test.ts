@@ -73,6 +73,26 @@ describe('metarl inspect', () => {
     expect(sB1!.min).toBeCloseTo(0.95, 6);
   });
 
+  it("a supervised Meta-SGD run's learned rates: the step sizes themselves, moved when outside ±10 % of α", () => {
+    const config = resolveConfig('SineRegression-v0', 'sine', { algo: 'meta-sgd', policy: { hiddenSizes: [2] } });
+    expect(config.adaptation.fastLr).toBe(0.01);
+    const shapes = [[1, 2], [2], [2, 1], [1]];
+    const theta = [Float32Array.of(1, -1), Float32Array.of(0, 0), Float32Array.of(0.5, 0.5), Float32Array.of(0)];
+    const rates = [Float32Array.of(0.01, 0.0105), Float32Array.of(0.02, -0.001), Float32Array.of(0.0095, 0.01), Float32Array.of(0.005)];
+    const run = join(tmp(), 'meta-sgd');
+    saveCheckpoint(run, { iteration: 3, config, obsDim: 1, actDim: 1, shapes: [...shapes, ...shapes], rng: { seed: 1, nextIteration: 3 }, versions: {} }, [...theta, ...rates]);
+    const r = inspectCheckpoint(loadCheckpoint(run));
+    expect(r).toMatchObject({ learnedLr: true, learnedKind: 'rates' });
+    expect(r.tensors.map((t) => t.part)).toEqual(['theta', 'theta', 'theta', 'theta', 'rate', 'rate', 'rate', 'rate']);
+    // [0.009, 0.011] is inside: 0.02, −0.001 and 0.005 are out; −0.001 is negative.
+    expect(r.tensors.slice(4).map((t) => [t.outside, t.negative])).toEqual([[0, 0], [2, 1], [0, 0], [1, 0]]);
+    const out = metarl('inspect', '--run', run);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout).toContain('α = 0.01 (learned rates: the inner step of each entry is its own rate, started at α)');
+    expect(out.stdout).toContain('| rates of tensor | entries | mean | std | min | max | outside 0.0090–0.0110 | negative |');
+    expect(out.stdout).not.toContain('multipliers');
+  });
+
   it('prints the tables and writes the same numbers as JSON', () => {
     const run = learnedLrRun();
     const out = join(run, 'inspect.json');

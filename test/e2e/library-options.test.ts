@@ -12,6 +12,8 @@ import { initBackend } from '../../src/backend.ts';
 import { ConfigError, resolveConfig, type TrainConfig } from '../../src/config.ts';
 import { train, trainingStop, type TrainOptions } from '../../agents/trainer.ts';
 import { compareMethods, type CompareOptions } from '../../agents/compare.ts';
+import { evaluateSupervised, heldOutTasks } from '../../agents/supervised-meta.ts';
+import type { SupervisedMetaEnv } from '../../src/types.ts';
 import { selectCheckpoint } from '../../agents/select.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { UnknownEnvError, listEnvs, register } from '../../envs/index.ts';
@@ -253,7 +255,30 @@ describe('supervised envs and the lower-level pieces from code', () => {
     // The right preset with an RL algo: the algos that apply.
     const algo = await configError(() => train(resolveConfig('SineRegression-v0', 'sine', { algo: 'maml-trpo' }), { out: join(tmp(), 'run') }));
     expect(algo.message).toMatch(/^algo: does not apply to SineRegression-v0; use one of maml, /);
+    // Sine defines taskVector, but a supervised env has no oracle (it trained as an RL problem).
+    const oracle = await configError(() => train(resolveConfig('SineRegression-v0', 'sine', { algo: 'oracle', iterations: 1 }), { out: join(tmp(), 'run') }));
+    expect(oracle.message).toMatch(/^algo: applies to RL envs, and SineRegression-v0 is a supervised env/);
   });
+
+  it("compareMethods' lr scales a Meta-SGD run's learned rates, as it scales an RL run's multipliers", async () => {
+    const cfg = resolveConfig('SineRegression-v0', 'sine', { algo: 'meta-sgd', iterations: 2, checkpointEvery: 1, policy: { hiddenSizes: [8, 8] }, sampling: { metaBatchSize: 4 } });
+    const out = join(tmp(), 'meta-sgd');
+    await train(cfg, { out });
+    const base = { env: 'SineRegression-v0', tasks: 4, steps: 1, seed: 3 };
+    const c = compareMethods({ ...base, methods: [{ name: 'as-run', run: out }, { name: 'doubled', run: out, lr: 2 * cfg.adaptation.fastLr }] });
+    const [asRun, doubled] = c.methods.map((m) => m.steps[1]!.mean);
+    expect(doubled).not.toBe(asRun);
+    // The same as evaluating the checkpoint with every learned rate doubled by hand.
+    const ck = loadCheckpoint(out);
+    const half = ck.params.length / 2;
+    const byHand = evaluateSupervised(cfg, envFactory(cfg)() as SupervisedMetaEnv, ck.params.map((v, i) => (i < half ? v : v.map((x) => 2 * x))), {
+      tasks: heldOutTasks(envFactory(cfg)() as SupervisedMetaEnv, 4, createRng(3).fork('evaluate').fork('tasks')),
+      steps: 1,
+      rng: createRng(3).fork('evaluate'),
+    });
+    expect(byHand.stats[1]!.mean).toBe(doubled);
+    expect(c.methods[1]!.lr).toBe(2 * cfg.adaptation.fastLr);
+  }, 60_000);
 
   it('evaluateAdaptation names a bad option; loadCheckpoint says what a directory without a checkpoint is', async () => {
     const cfg = tiny();
