@@ -118,7 +118,7 @@ export interface PairedStep {
   step: number;
   mean: number;
   sem: number;
-  /** Tasks on which a's return is higher than b's. */
+  /** Tasks on which a does better than b (a higher return or accuracy, a lower MSE). */
   better: number;
   tasks: number;
 }
@@ -126,15 +126,16 @@ export interface PairedStep {
 /**
  * Per-step paired differences a − b over the same tasks (the methods see the same tasks and
  * episode streams, so pairing removes the task-to-task spread from the standard error).
+ * `lowerIsBetter` (an MSE): `better` counts the tasks where a's figure is the lower.
  */
-export function pairedDifference(a: readonly StepStat[], b: readonly StepStat[]): PairedStep[] {
+export function pairedDifference(a: readonly StepStat[], b: readonly StepStat[], lowerIsBetter = false): PairedStep[] {
   const out: PairedStep[] = [];
   for (let k = 0; k < Math.min(a.length, b.length); k++) {
     const pa = a[k]!.perTask;
     const pb = b[k]!.perTask;
     if (pa.length !== pb.length) throw new Error(`pairedDifference: step ${k} has ${pa.length} and ${pb.length} tasks`);
     const d = pa.map((v, i) => v - pb[i]!);
-    out.push({ step: k, ...meanSem(d), better: d.filter((x) => x > 0).length, tasks: d.length });
+    out.push({ step: k, ...meanSem(d), better: d.filter((x) => (lowerIsBetter ? x < 0 : x > 0)).length, tasks: d.length });
   }
   return out;
 }
@@ -348,7 +349,10 @@ function compareSupervised(
   });
   // An env with its own support set (Omniglot's N-way K-shot) adapts on its K, not on supervised.shots.
   const shots = ownSupportSet(env)?.shots ?? withShots(base).supervised.shots;
-  return { env: opts.env, tasks: tasks.length, episodes: shots, seed: opts.seed, methods: results, gapClosedAfterOneStep: null, mamlMinusPretrained: null, taskList: tasks, gapByTask: null, metric };
+  const mamlRes = results.find((r) => r.name === 'maml');
+  const preRes = results.find((r) => r.name === 'pretrained');
+  const paired = mamlRes && preRes ? pairedDifference(mamlRes.steps, preRes.steps, metric === 'mse') : null;
+  return { env: opts.env, tasks: tasks.length, episodes: shots, seed: opts.seed, methods: results, gapClosedAfterOneStep: null, mamlMinusPretrained: paired, taskList: tasks, gapByTask: null, metric };
 }
 
 /** What a {@link Comparison}'s figures are, for table headers and axis labels. */
@@ -383,8 +387,10 @@ export function comparisonMarkdown(c: Comparison): string {
     lines.push('', `Gap closed after one step, (MAML₁ − pretrained₁)/(oracle − pretrained₁): ${c.gapClosedAfterOneStep.toFixed(3)}`);
   }
   if (c.mamlMinusPretrained) {
-    const parts = c.mamlMinusPretrained.map((p) => `step ${p.step}: ${p.tasks < 2 ? p.mean.toFixed(2) : `${p.mean.toFixed(2)} ± ${p.sem.toFixed(2)}`} (${p.better}/${p.tasks} tasks better)`);
-    lines.push('', `MAML − pretrained, paired over tasks (mean ± s.e.m.): ${parts.join('; ')}`);
+    const d = c.metric === 'mse' ? 3 : 2;
+    const parts = c.mamlMinusPretrained.map((p) => `step ${p.step}: ${p.tasks < 2 ? p.mean.toFixed(d) : `${p.mean.toFixed(d)} ± ${p.sem.toFixed(d)}`} (${p.better}/${p.tasks} tasks better)`);
+    const what = c.metric === 'mse' ? ' of the query MSE (lower is better)' : c.metric === 'accuracy' ? ' of the query accuracy (%)' : '';
+    lines.push('', `MAML − pretrained${what}, paired over tasks (mean ± s.e.m.): ${parts.join('; ')}`);
   }
   if (c.gapByTask) {
     const parts = c.gapByTask.map(

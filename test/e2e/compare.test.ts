@@ -204,6 +204,15 @@ it('compare on a supervised env: every method on evaluate\'s tasks and support s
   expect(md).toContain('K = 5 support examples per task; mean ± s.e.m. of the query MSE');
   for (const m of res.methods) expect(md).toContain(`| ${m.name} | ${m.lr} | ${m.steps[0]!.mean.toFixed(3)} ± ${m.steps[0]!.sem.toFixed(3)} |`);
   expect(readFileSync(join(out, 'figure.svg'), 'utf8')).toContain('query MSE');
+  // MAML − pretrained, paired over the tasks; "better" is a lower MSE.
+  const maml = res.methods[0]!.steps;
+  const pre = res.methods[1]!.steps;
+  expect(res.mamlMinusPretrained!.map((p) => p.step)).toEqual([0, 1, 2]);
+  for (const [k, p] of res.mamlMinusPretrained!.entries()) {
+    expect(p.mean).toBeCloseTo(maml[k]!.mean - pre[k]!.mean, 10);
+    expect(p.better).toBe(maml[k]!.perTask.filter((v, i) => v < pre[k]!.perTask[i]!).length);
+  }
+  expect(md).toContain('MAML − pretrained of the query MSE (lower is better), paired over tasks (mean ± s.e.m.): step 0: ');
   const bad = spawnSync(process.execPath, [BIN, 'compare', '--env', 'SineRegression-v0', '--runs', runs, '--episodes', '5', '--out', join(sdir, 'c2')], { encoding: 'utf8', timeout: 120_000 });
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('--episodes');
