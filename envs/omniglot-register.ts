@@ -1,10 +1,10 @@
 // Node only: registers the Omniglot N-way K-shot envs, whose data is read from disk. Kept out of
 // envs/index.ts so that module stays browser-safe.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { register, envSpec } from './registry.ts';
-import { OmniglotEnv, type OmniglotDataset, type OmniglotTask } from './omniglot.ts';
+import { OmniglotEnv, OmniglotError, type OmniglotDataset, type OmniglotTask } from './omniglot.ts';
 import { loadOmniglot } from './omniglot-files.ts';
 import type { Rng } from '../src/rng.ts';
 
@@ -31,7 +31,14 @@ function dataset(): OmniglotDataset {
   if (!existsSync(path)) {
     throw new OmniglotDataError(`Omniglot data not found at ${path}; set METARL_OMNIGLOT to images_background.zip or its folder`);
   }
-  cached = { path, data: loadOmniglot(path) };
+  try {
+    cached = { path, data: loadOmniglot(path) };
+  } catch (e) {
+    // A folder that holds the zip rather than the images (METARL_OMNIGLOT set one level too high): say which file to name.
+    const zips = e instanceof OmniglotError && statSync(path).isDirectory() ? readdirSync(path).filter((f) => f.toLowerCase().endsWith('.zip')) : [];
+    if (zips.length > 0) throw new OmniglotError(`${(e as Error).message}; it holds ${zips.join(', ')}: set METARL_OMNIGLOT to ${join(path, zips.includes('images_background.zip') ? 'images_background.zip' : zips[0]!)}`);
+    throw e;
+  }
   return cached.data;
 }
 

@@ -80,12 +80,16 @@ it('Omniglot: a 5-way model is refused for the 20-way one-shot runs; data that c
   const o = sh(data, 'oneshot', '--run', run, '--data', join(dir, 'one_shot_runs.zip'));
   expect(o.status).toBe(2);
   expect(o.stderr).toContain('--run: classifies 5 ways, and the official runs are 20-way');
+  writeFileSync(join(dir, 'two.zip'), zipFiles(syntheticOmniglotFiles({ characters: 2, drawers: 20 })));
   // Named, an env without its data is refused (exit 2); unnamed, it is skipped.
   const missing = sh(join(dir, 'nope.zip'), 'check', '--env', 'Omniglot5Way1Shot-v0');
   expect(missing.status).toBe(2);
   expect(missing.stderr).toContain('nope.zip');
+  // The folder that holds the zip, not the images: the message names the file to point at.
+  const folder = sh(dir, 'train', '--env', 'Omniglot5Way1Shot-v0', '--iterations', '1', '--out', join(dir, 'folder-run'));
+  expect(folder.status).toBe(2);
+  expect(folder.stderr).toContain(`no PNG images found in ${dir}; it holds images_background.zip, one_shot_runs.zip, two.zip: set METARL_OMNIGLOT to ${join(dir, 'images_background.zip')}`);
   // Two characters: no test split to draw held-out tasks from.
-  writeFileSync(join(dir, 'two.zip'), zipFiles(syntheticOmniglotFiles({ characters: 2, drawers: 20 })));
   const two = join(dir, 'two.zip');
   const c = sh(two, 'check', '--env', 'Omniglot5Way1Shot-v0');
   expect(c.status).toBe(1);
