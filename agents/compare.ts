@@ -251,9 +251,9 @@ export function compareMethods(opts: CompareOptions): Comparison {
     const field = opt(`methods[${i}].run`, undefined, `--runs ${m.name}`);
     if (cfg.env !== opts.env) throw new ConfigError(field, m.run, `was trained on ${cfg.env}, not ${opts.env}`);
     if (m.name !== 'oracle' && cfg.algo === 'oracle') throw new ConfigError(field, m.run, 'is an oracle run; name it oracle');
-    if (m.name === 'oracle' && cfg.algo !== 'oracle') throw new ConfigError(field, m.run, `is a ${cfg.algo} run, not trained with ${opt('algo', 'oracle', '--algo oracle')}`);
+    if (m.name === 'oracle' && cfg.algo !== 'oracle') throw new ConfigError(field, m.run, `is a run of algo ${cfg.algo}, not trained with ${opt('algo', 'oracle', '--algo oracle')}`);
     // These names give the paired difference and the gap closed: swapped labels would turn them around.
-    if (m.name === 'pretrained' && cfg.algo !== 'pretrained') throw new ConfigError(field, m.run, `is a ${cfg.algo} run, not trained with ${opt('algo', 'pretrained', '--algo pretrained')}; give it another name`);
+    if (m.name === 'pretrained' && cfg.algo !== 'pretrained') throw new ConfigError(field, m.run, `is a run of algo ${cfg.algo}, not trained with ${opt('algo', 'pretrained', '--algo pretrained')}; give it another name`);
     if (m.name === 'maml' && cfg.algo === 'pretrained') throw new ConfigError(field, m.run, 'is a pretrained run; name it pretrained');
     if (cfg.algo !== 'oracle') reference ??= cfg;
     return { m, cfg, params: ck.params, iteration: ck.meta.iteration, weights: ck.meta.weightsSha256 as string | null };

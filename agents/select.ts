@@ -173,13 +173,14 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
   checkIntOption('since', opts.since, 0, true);
   if (opts.fromStep !== undefined && opts.fromStep !== 0 && opts.fromStep !== 1) throw new ConfigError(opt('fromStep'), opts.fromStep, 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
   const { config, iteration } = loadCheckpoint(opts.run).meta;
+  const env = config.env;
+  // Before counting snapshots: a supervised run is refused whatever it keeps.
+  if (isSupervised(envFactory(config)())) throw new ConfigError(opt('run'), opts.run, `is a run of ${env}, a supervised env; select picks among the checkpoints of RL runs`);
+  if (config.algo === 'oracle') throw new ConfigError(opt('run'), opts.run, 'is an oracle run, which is evaluated without adaptation; use its last checkpoint');
   const start = startCandidate(opts.run);
   const all = [...(start.candidate ? [start.candidate] : []), ...listCandidates(opts.run, iteration)];
   const candidates = opts.since !== undefined ? candidatesSince(all, opts.since) : all;
   if (candidates.length < 2) throw new ConfigError(opt('run'), opts.run, `has only its final checkpoint to choose from; train with ${opt('keepEvery', undefined, '--keep-every N')} to keep snapshots`);
-  const env = config.env;
-  if (isSupervised(envFactory(config)())) throw new ConfigError(opt('run'), opts.run, `is a ${env} run; select picks among RL checkpoints`);
-  if (config.algo === 'oracle') throw new ConfigError(opt('run'), opts.run, 'is an oracle run, which is evaluated without adaptation; use its last checkpoint');
   const c = compareMethods({
     env,
     methods: candidates.map((k) => ({ name: k.name, run: k.run })),

@@ -2,7 +2,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync
 import { dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
+import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, ownSupportSet, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
@@ -183,7 +183,10 @@ export function presetFor(env: MetaEnv): string {
 export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   const allowed = isSupervised(env) ? SUPERVISED_ALGOS : RL_ALGOS;
   if (!allowed.includes(config.algo)) {
-    throw new ConfigError('algo', config.algo, `does not apply to ${config.env}; use one of ${allowed.join(', ')}`);
+    // maml-trpo on a supervised env most likely came from an RL preset (cheetah, tiny's RL part), not from --algo.
+    const preset = isSupervised(env) ? (env.loss === 'mse' ? 'sine' : 'omniglot') : null;
+    const hint = preset && config.algo === 'maml-trpo' ? ` (the RL presets set maml-trpo: for ${config.env} ${cliOptionStyle() ? `pass --preset ${preset}` : `resolve the config with resolveConfig(${JSON.stringify(config.env)}, ${JSON.stringify(preset)})`})` : '';
+    throw new ConfigError('algo', config.algo, `does not apply to ${config.env}; use one of ${allowed.join(', ')}${hint}`);
   }
   if (config.algo === 'protonet' && isSupervised(env) && env.loss === 'mse') {
     throw new ConfigError('algo', 'protonet', `classifies by class prototypes, and ${config.env} is a regression env; use maml, fomaml, meta-sgd, anil, reptile or pretrained`);
@@ -203,17 +206,17 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
   if (isSupervised(env) && a.multiStepLoss) throw new ConfigError('adaptation.multiStepLoss', true, `applies to RL envs; for ${config.env} use supervised.multiStepLoss`);
   if (isSupervised(env) && a.laterStepsLrFactor !== 1) throw new ConfigError('adaptation.laterStepsLrFactor', a.laterStepsLrFactor, `applies to RL envs, not ${config.env}`);
   if (a.multiStepLoss && (config.algo !== 'maml-trpo' || a.numInnerSteps < 2)) {
-    throw new ConfigError('adaptation.multiStepLoss', true, `needs algo maml-trpo with adaptation.numInnerSteps ≥ 2 (got ${config.algo} with ${a.numInnerSteps})`);
+    throw new ConfigError('adaptation.multiStepLoss', true, `needs algo maml-trpo with adaptation.numInnerSteps ≥ 2; this config has algo ${config.algo} with ${a.numInnerSteps}`);
   }
   if (a.learnedLr && (config.algo !== 'maml-trpo' || a.firstOrder)) {
     const hint = isSupervised(env) ? `; for ${config.env} use algo meta-sgd` : '';
-    throw new ConfigError('adaptation.learnedLr', true, `needs algo maml-trpo without adaptation.firstOrder (got ${config.algo}${a.firstOrder ? ', first order' : ''})${hint}`);
+    throw new ConfigError('adaptation.learnedLr', true, `needs algo maml-trpo without adaptation.firstOrder; this config has algo ${config.algo}${a.firstOrder ? ', first order' : ''}${hint}`);
   }
   if (!a.learnedLr && a.learnedLrGain !== DEFAULT_LEARNED_LR_GAIN) {
     throw new ConfigError('adaptation.learnedLrGain', a.learnedLrGain, 'has no effect without adaptation.learnedLr true');
   }
   if (a.innerLoss !== 'reinforce' && (config.algo !== 'maml-trpo' || a.firstOrder)) {
-    throw new ConfigError('adaptation.innerLoss', a.innerLoss, `changes only the second-order meta-gradient: it needs algo maml-trpo without adaptation.firstOrder (got ${config.algo}${a.firstOrder ? ', first order' : ''})`);
+    throw new ConfigError('adaptation.innerLoss', a.innerLoss, `changes only the second-order meta-gradient: it needs algo maml-trpo without adaptation.firstOrder; this config has algo ${config.algo}${a.firstOrder ? ', first order' : ''}`);
   }
   if (a.preUpdateWeight > 0 && (config.algo !== 'maml-trpo' || isSupervised(env))) {
     throw new ConfigError('adaptation.preUpdateWeight', a.preUpdateWeight, `applies to algo maml-trpo on RL envs, not ${config.algo} on ${config.env}`);
@@ -236,7 +239,7 @@ function loadInitCheckpoint(dir: string, config: TrainConfig, fresh: Float32Arra
   const problem = runDirProblem(dir);
   if (problem !== null) throw new ConfigError(opt('initFrom'), dir, problem);
   const ck = loadCheckpoint(dir);
-  if (ck.meta.config.env !== config.env) throw new ConfigError(opt('initFrom'), dir, `holds a ${ck.meta.config.env} checkpoint; this run is on ${config.env}`);
+  if (ck.meta.config.env !== config.env) throw new ConfigError(opt('initFrom'), dir, `holds a checkpoint of ${ck.meta.config.env}; this run is on ${config.env}`);
   const params = config.adaptation.learnedLr && 2 * ck.params.length === fresh.length ? [...ck.params, ...fresh.slice(ck.params.length)] : ck.params;
   const sizes = (ps: Float32Array[]) => `[${ps.map((p) => p.length).join(', ')}]`;
   if (params.length !== fresh.length || params.some((p, i) => p.length !== fresh[i]!.length)) {

@@ -289,7 +289,7 @@ export async function cmdRender(argv: string[]): Promise<void> {
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   const makeEnv = envFactory(cfg);
-  if (!isRenderable(makeEnv())) throw new ConfigError('--run', o.run, `is a ${cfg.env} run; render draws the half-cheetah envs (and ones built on them); the browser demo (npm run demo -- --run DIR) shows runs of the built-in 2D navigation`);
+  if (!isRenderable(makeEnv())) throw new ConfigError('--run', o.run, `is a run of ${cfg.env}; render draws the half-cheetah envs (and ones built on them); the browser demo (npm run demo -- --run DIR) shows runs of the built-in 2D navigation`);
   let task: Task;
   try {
     task = o.task ? (JSON.parse(o.task) as Task) : makeEnv().sampleTasks(1, createRng(0).fork('render-task'))[0]!;
@@ -327,7 +327,7 @@ export async function cmdOneShot(argv: string[]): Promise<void> {
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   const env = envFactory(cfg)();
-  if (!isSupervised(env) || env.loss !== 'cross-entropy') throw new ConfigError('--run', o.run, `is a ${cfg.env} run, not a classification run`);
+  if (!isSupervised(env) || env.loss !== 'cross-entropy') throw new ConfigError('--run', o.run, `is a run of ${cfg.env}, not a classification run`);
   const protonet = cfg.algo === 'protonet';
   // The official runs are 20-way: a model with another number of outputs cannot classify them (ProtoNets can: they need no head).
   if (!protonet && env.outputDim !== 20) throw new ConfigError('--run', o.run, `classifies ${env.outputDim} ways, and the official runs are 20-way: use a 20-way run (Omniglot20Way1Shot-v0) or a protonet run`);

@@ -2,6 +2,11 @@ import type { PolicyConfig } from './policy.ts';
 import type { TrpoConfig } from './trpo.ts';
 import type { FvpMode, InnerLoss } from './maml.ts';
 
+/** A value as a message shows it: JSON, but NaN and ±Infinity as themselves (JSON would print null). */
+function showValue(value: unknown): string {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
+}
+
 /** Thrown for invalid user input; carries the field path and the offending value. */
 export class ConfigError extends Error {
   constructor(
@@ -9,7 +14,7 @@ export class ConfigError extends Error {
     readonly value: unknown,
     reason: string,
   ) {
-    super(value === undefined ? `${field}: ${reason}` : `${field}: ${reason} (got ${JSON.stringify(value)})`);
+    super(value === undefined ? `${field}: ${reason}` : `${field}: ${reason} (got ${showValue(value)})`);
     this.name = 'ConfigError';
   }
 }

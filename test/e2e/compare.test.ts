@@ -126,7 +126,7 @@ it('compare rejects a run of another env or a mislabelled oracle with exit code 
   expect(swapped.stderr).toContain('--runs maml: is a pretrained run; name it pretrained');
   const asPretrained = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', `pretrained=${join(dir, 'maml-trpo')}`, '--out', join(dir, 'x')], { encoding: 'utf8' });
   expect(asPretrained.status).toBe(2);
-  expect(asPretrained.stderr).toContain('--runs pretrained: is a maml-trpo run, not trained with --algo pretrained');
+  expect(asPretrained.stderr).toContain('--runs pretrained: is a run of algo maml-trpo, not trained with --algo pretrained');
   for (const [lr, message] of [['abc', 'must be a number > 0 (got "abc")'], ['-0.1', 'must be > 0 (got "-0.1")']]) {
     const r3 = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--random', '--lr', `random=${lr}`, '--out', join(dir, 'x')], { encoding: 'utf8' });
     expect(r3.status).toBe(2);

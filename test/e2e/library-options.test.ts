@@ -255,6 +255,7 @@ describe('supervised envs and the lower-level pieces from code', () => {
     // The right preset with an RL algo: the algos that apply.
     const algo = await configError(() => train(resolveConfig('SineRegression-v0', 'sine', { algo: 'maml-trpo' }), { out: join(tmp(), 'run') }));
     expect(algo.message).toMatch(/^algo: does not apply to SineRegression-v0; use one of maml, /);
+    expect(algo.message).toContain('(the RL presets set maml-trpo: for SineRegression-v0 resolve the config with resolveConfig("SineRegression-v0", "sine"))');
     // Sine defines taskVector, but a supervised env has no oracle (it trained as an RL problem).
     const oracle = await configError(() => train(resolveConfig('SineRegression-v0', 'sine', { algo: 'oracle', iterations: 1 }), { out: join(tmp(), 'run') }));
     expect(oracle.message).toMatch(/^algo: applies to RL envs, and SineRegression-v0 is a supervised env/);
@@ -278,6 +279,9 @@ describe('supervised envs and the lower-level pieces from code', () => {
     });
     expect(byHand.stats[1]!.mean).toBe(doubled);
     expect(c.methods[1]!.lr).toBe(2 * cfg.adaptation.fastLr);
+    // select is for RL runs: said first, not after asking for snapshots this run could not use.
+    const sel = await configError(() => selectCheckpoint({ run: out, seed: 5, tasks: 2, steps: 1, episodes: 2 }));
+    expect(sel.message).toContain('is a run of SineRegression-v0, a supervised env; select picks among the checkpoints of RL runs');
   }, 60_000);
 
   it('evaluateAdaptation names a bad option; loadCheckpoint says what a directory without a checkpoint is', async () => {
@@ -290,6 +294,7 @@ describe('supervised envs and the lower-level pieces from code', () => {
     const bad: [object, unknown[], string][] = [
       [{ episodes: 0 }, [], 'episodes: must be a positive integer (got 0)'],
       [{ fastLr: -1 }, [], 'fastLr: must be > 0 (got -1)'],
+      [{ fastLr: NaN }, [], 'fastLr: must be > 0 (got NaN)'],
       [{ tasks: [] }, [], 'tasks: must hold at least one task (got [])'],
       [{}, params.slice(1), `params: must hold the policy's ${params.length} parameter tensors (got "${params.length - 1} tensors")`],
     ];
