@@ -232,15 +232,17 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
 /**
  * Loads the checkpoint of {@link TrainOptions.initFrom} and checks it fits `config`: the same env,
  * and parameter tensors of the sizes of `fresh` (this config's initialisation). A run with learned
- * step sizes (`adaptation.learnedLr`) may start from a plain policy's checkpoint: the multipliers
- * then start at `fresh`'s (1, i.e. the plain `fastLr` step).
+ * step sizes (`adaptation.learnedLr`, or a supervised `meta-sgd` run) may start from a plain run's
+ * checkpoint: the step sizes then start at `fresh`'s (multipliers 1, rates `fastLr`: the plain step).
  */
 function loadInitCheckpoint(dir: string, config: TrainConfig, fresh: Float32Array[]) {
   const problem = runDirProblem(dir);
   if (problem !== null) throw new ConfigError(opt('initFrom'), dir, problem);
   const ck = loadCheckpoint(dir);
   if (ck.meta.config.env !== config.env) throw new ConfigError(opt('initFrom'), dir, `holds a checkpoint of ${ck.meta.config.env}; this run is on ${config.env}`);
-  const params = config.adaptation.learnedLr && 2 * ck.params.length === fresh.length ? [...ck.params, ...fresh.slice(ck.params.length)] : ck.params;
+  // Learned step sizes stored after θ (RL learnedLr's multipliers, Meta-SGD's rates): a plain run's θ gets this config's starting ones.
+  const learns = config.adaptation.learnedLr || config.algo === 'meta-sgd';
+  const params = learns && 2 * ck.params.length === fresh.length ? [...ck.params, ...fresh.slice(ck.params.length)] : ck.params;
   const sizes = (ps: Float32Array[]) => `[${ps.map((p) => p.length).join(', ')}]`;
   if (params.length !== fresh.length || params.some((p, i) => p.length !== fresh[i]!.length)) {
     throw new ConfigError(opt('initFrom'), dir, `has parameter tensors of sizes ${sizes(ck.params)}; this config's model needs ${sizes(fresh)}`);

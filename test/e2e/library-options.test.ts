@@ -279,6 +279,13 @@ describe('supervised envs and the lower-level pieces from code', () => {
     });
     expect(byHand.stats[1]!.mean).toBe(doubled);
     expect(c.methods[1]!.lr).toBe(2 * cfg.adaptation.fastLr);
+    // A Meta-SGD run may start from a plain MAML run of the same model (its rates start at fastLr).
+    const plain = join(tmp(), 'maml');
+    await train({ ...cfg, algo: 'maml', iterations: 1 }, { out: plain });
+    const fromPlain = join(tmp(), 'meta-sgd-from-maml');
+    const { records } = await train({ ...cfg, iterations: 1 }, { out: fromPlain, initFrom: plain });
+    expect(records).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(fromPlain, 'config.json'), 'utf8')).initFrom.run).toBe(plain);
     // select is for RL runs: said first, not after asking for snapshots this run could not use.
     const sel = await configError(() => selectCheckpoint({ run: out, seed: 5, tasks: 2, steps: 1, episodes: 2 }));
     expect(sel.message).toContain('is a run of SineRegression-v0, a supervised env; select picks among the checkpoints of RL runs');
