@@ -6,7 +6,7 @@ import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISE
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, ownSupportSet, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
-import { envFactory } from '../envs/factory.ts';
+import { dataMismatch, envDataIdentity, envFactory } from '../envs/factory.ts';
 import { MamlTrpo, type StepLogs } from './maml-trpo.ts';
 import { versions } from '../src/versions.ts';
 import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
@@ -385,6 +385,9 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     if (problem !== null) throw new ConfigError(opt('out'), opts.out, `${problem} (there is nothing to resume)`);
     const ck = loadCheckpoint(opts.out);
     checkResumedConfig(config, ck.meta.config, opts.out);
+    // Data files (Omniglot): resumed iterations on other data would not be the run's.
+    const mismatch = dataMismatch(ck.meta.data, env);
+    if (mismatch !== null) throw new ConfigError(opt('out'), opts.out, `${mismatch}: a resumed run keeps its data (for Omniglot, set METARL_OMNIGLOT to ${ck.meta.data!.source})`);
     params = ck.params;
     optimizer = ck.optimizer;
     start = ck.meta.iteration;
@@ -465,6 +468,7 @@ async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart)
     ? new SupervisedMetaLearner(config, env as SupervisedMetaEnv, params, optimizer, { workers })
     : new MamlTrpo(config, makeEnv, params, { workers, envModules: opts.envModules });
   agent.rootRng = root;
+  const data = envDataIdentity(env);
   const checkpoint = (iteration: number) =>
     saveCheckpoint(
       opts.out,
@@ -476,6 +480,7 @@ async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart)
         shapes: agent.paramShapes,
         rng: { seed: config.seed, nextIteration: iteration },
         versions: versions(),
+        ...(data !== null && { data }),
       },
       agent.params,
       agent instanceof SupervisedMetaLearner ? agent.adam : undefined,

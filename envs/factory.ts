@@ -5,6 +5,26 @@ import { NormalizedActionWrapper } from './normalized-actions.ts';
 import { TaskObservationWrapper } from './oracle.ts';
 
 /**
+ * The data an env reads from files (`dataIdentity()`, as the registered Omniglot envs have): where
+ * from and a digest, which training records in its checkpoints; null for an env without data files.
+ */
+export function envDataIdentity(env: MetaEnv): { source: string; sha256: string } | null {
+  const f = (env as { dataIdentity?: unknown }).dataIdentity;
+  return typeof f === 'function' ? (f.call(env) as { source: string; sha256: string }) : null;
+}
+
+/**
+ * Whether the data `env` reads is the data a run recorded (`recorded`, from its checkpoint): null
+ * when they agree or either is unknown, else a sentence saying what differs.
+ */
+export function dataMismatch(recorded: { source: string; sha256: string } | undefined, env: MetaEnv): string | null {
+  if (!recorded) return null;
+  const now = envDataIdentity(env);
+  if (now === null || now.sha256 === recorded.sha256) return null;
+  return `the run was trained on ${recorded.source} (sha256 ${recorded.sha256.slice(0, 12)}…), and ${env.id} now reads ${now.source} (sha256 ${now.sha256.slice(0, 12)}…)`;
+}
+
+/**
  * The env factory a config trains and evaluates on: the registered env, with actions in [−1, 1]
  * when `policy.normalizeActions` is set, seen through the task for the oracle. Browser-safe.
  */

@@ -1,6 +1,7 @@
 // Node only: registers the Omniglot N-way K-shot envs, whose data is read from disk. Kept out of
 // envs/index.ts so that module stays browser-safe.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { register, envSpec } from './registry.ts';
@@ -23,7 +24,34 @@ export class OmniglotDataError extends Error {
   override name = 'OmniglotDataError';
 }
 
-let cached: { path: string; data: OmniglotDataset } | null = null;
+let cached: { path: string; data: OmniglotDataset; identity?: DataIdentity } | null = null;
+
+/** Which data an env read: where from, and a digest of it (runs record it; see `dataIdentity`). */
+export interface DataIdentity {
+  /** The file or folder, as an absolute path. */
+  source: string;
+  /** SHA-256 of the file's bytes; for a folder, of its files' relative paths and sizes. */
+  sha256: string;
+}
+
+/** The {@link DataIdentity} of `path` (a file, or a folder walked recursively in name order). */
+export function dataIdentityOf(path: string): DataIdentity {
+  const hash = createHash('sha256');
+  if (statSync(path).isDirectory()) {
+    const walk = (dir: string, rel: string): void => {
+      for (const name of readdirSync(dir).sort()) {
+        const full = join(dir, name);
+        const st = statSync(full);
+        if (st.isDirectory()) walk(full, `${rel}${name}/`);
+        else hash.update(`${rel}${name}\t${st.size}\n`);
+      }
+    };
+    walk(path, '');
+  } else {
+    hash.update(readFileSync(path));
+  }
+  return { source: path, sha256: hash.digest('hex') };
+}
 
 function dataset(): OmniglotDataset {
   const path = omniglotPath();
@@ -48,6 +76,13 @@ export class RegisteredOmniglotEnv extends OmniglotEnv {
   constructor(id: string, data: OmniglotDataset, ways: number, shots: number) {
     super(data, { ways, shots, queries: 15 });
     this.id = id;
+  }
+
+  /** The data this env reads ({@link omniglotPath}): a training run records it in its checkpoints. */
+  dataIdentity(): DataIdentity {
+    const path = omniglotPath();
+    if (cached?.path === path) return (cached.identity ??= dataIdentityOf(path));
+    return dataIdentityOf(path);
   }
 
   /** Tasks for evaluation: from the test split of characters. */

@@ -16,6 +16,7 @@ import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, presetFor, train } from '../agents/trainer.ts';
+import { dataMismatch } from '../envs/factory.ts';
 import { evaluateSupervised, fewShotClassifier, heldOutTasks, ownSupportSet, refuseShots } from '../agents/supervised-meta.ts';
 import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
 import { loadOneShotRuns } from '../envs/omniglot-files.ts';
@@ -175,6 +176,9 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
   const makeEnv = envFactory(cfg);
   const rng = createRng(seed).fork('evaluate');
   const evalEnv = makeEnv();
+  // Other data than the run's (another Omniglot set) may be the point, but should not go unnoticed.
+  const mismatch = dataMismatch(ck.meta.data, evalEnv);
+  if (mismatch !== null) log(`metarl: note: ${mismatch}`);
   if (isSupervised(evalEnv)) {
     if (o['task-file'] !== undefined) throw new ConfigError('--task-file', o['task-file'], `is for RL envs; ${cfg.env} draws its held-out tasks from --seed`);
     if (batchTimesteps !== undefined) throw new ConfigError('--batch-timesteps', o['batch-timesteps'], `is for RL envs; ${cfg.env} adapts on --shots examples`);

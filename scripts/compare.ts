@@ -14,6 +14,7 @@ import { intOpt, loadEnvModules, requireRunDir, taskProgress } from './args.ts';
 import { make } from '../envs/index.ts';
 import { compareMethods, comparisonMarkdown, metricLabel, type Comparison, type MethodSpec } from '../agents/compare.ts';
 import { isSupervised } from '../agents/trainer.ts';
+import { dataMismatch } from '../envs/factory.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
 import { svgToPng } from '../src/png-node.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
@@ -65,6 +66,11 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   for (const [name, dir] of runPairs) {
     if (methods.some((m) => m.name === name)) throw new ConfigError('--runs', name, 'is given twice');
     methods.push({ name, run: dir });
+  }
+  // Other data than a run's (another Omniglot set) may be the point, but should not go unnoticed.
+  for (const [name, dir] of runPairs) {
+    const mismatch = dataMismatch(loadCheckpoint(dir).meta.data, taskEnv);
+    if (mismatch !== null) log(`compare: note: ${name}: ${mismatch}`);
   }
   if (o.random) methods.push({ name: 'random' });
   if (methods.length === 0) throw new ConfigError('--runs', o.runs, 'name at least one run (or pass --random)');

@@ -27,6 +27,8 @@ export interface CheckpointMeta {
   versions: Record<string, string>;
   /** Present when `optimizer.bin` (float64 m then v) holds an optimizer's state. */
   optimizer?: { t: number; size: number; sha256: string };
+  /** The data files the env read (envs that read some, such as Omniglot): where from, and their SHA-256. */
+  data?: { source: string; sha256: string };
 }
 
 /** Adam's state (supervised meta-learners), saved beside the weights so a resume is exact. */

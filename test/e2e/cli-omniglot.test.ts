@@ -1,6 +1,7 @@
 // The Omniglot commands end to end on synthetic data in the real layouts (no ../shared needed).
 import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +78,18 @@ it('Omniglot: a 5-way model is refused for the 20-way one-shot runs; data that c
   const run = join(dir, 'fomaml');
   const t = sh(data, 'train', '--env', 'Omniglot5Way1Shot-v0', '--algo', 'fomaml', '--iterations', '1', '--config', join(dir, 'cfg.json'), '--out', run);
   expect(t.status, t.stderr).toBe(0);
+  // The run records the data it read; other data is noted by evaluate and refused by a resume.
+  const recorded = JSON.parse(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).data;
+  expect(recorded).toEqual({ source: data, sha256: createHash('sha256').update(readFileSync(data)).digest('hex') });
+  const other = join(dir, 'other.zip');
+  writeFileSync(other, zipFiles(syntheticOmniglotFiles({ characters: 30, drawers: 20, layout: 'flat' })));
+  const ev2 = sh(other, 'evaluate', '--run', run, '--tasks', '2');
+  expect(ev2.status, ev2.stderr).toBe(0);
+  expect(ev2.stderr).toContain(`metarl: note: the run was trained on ${data} (sha256 ${recorded.sha256.slice(0, 12)}…), and Omniglot5Way1Shot-v0 now reads ${other}`);
+  expect(sh(data, 'evaluate', '--run', run, '--tasks', '2').stderr).not.toContain('note:');
+  const resumed = sh(other, 'train', '--resume', '--iterations', '2', '--out', run);
+  expect(resumed.status).toBe(2);
+  expect(resumed.stderr).toContain(`a resumed run keeps its data (for Omniglot, set METARL_OMNIGLOT to ${data})`);
   const o = sh(data, 'oneshot', '--run', run, '--data', join(dir, 'one_shot_runs.zip'));
   expect(o.status).toBe(2);
   expect(o.stderr).toContain('--run: classifies 5 ways, and the official runs are 20-way');
@@ -88,7 +101,7 @@ it('Omniglot: a 5-way model is refused for the 20-way one-shot runs; data that c
   // The folder that holds the zip, not the images: the message names the file to point at.
   const folder = sh(dir, 'train', '--env', 'Omniglot5Way1Shot-v0', '--iterations', '1', '--out', join(dir, 'folder-run'));
   expect(folder.status).toBe(2);
-  expect(folder.stderr).toContain(`no PNG images found in ${dir}; it holds images_background.zip, one_shot_runs.zip, two.zip: set METARL_OMNIGLOT to ${join(dir, 'images_background.zip')}`);
+  expect(folder.stderr).toContain(`no PNG images found in ${dir}; it holds images_background.zip, one_shot_runs.zip, other.zip, two.zip: set METARL_OMNIGLOT to ${join(dir, 'images_background.zip')}`);
   // Two characters: no test split to draw held-out tasks from.
   const two = join(dir, 'two.zip');
   const c = sh(two, 'check', '--env', 'Omniglot5Way1Shot-v0');
