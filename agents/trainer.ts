@@ -250,6 +250,17 @@ function loadInitCheckpoint(dir: string, config: TrainConfig, fresh: Float32Arra
   return { ...ck, params };
 }
 
+/**
+ * The progress line's time left after iteration `it` of a process that started at `start` and
+ * runs to `end`: `sinceFirst` ms have passed since the process's first iteration ended, and the
+ * pace is that of the iterations since (the first also starts workers, compiles kernels and fills
+ * caches, so none is given after it, nor after the last).
+ */
+export function etaText(sinceFirst: number, it: number, start: number, end: number): string {
+  if (it <= start || it + 1 >= end) return '';
+  return `  eta ${formatDuration((sinceFirst / 1000 / (it - start)) * (end - it - 1))}`;
+}
+
 /** Where {@link train} stopped when a meta-iteration threw (see {@link trainingStop}). */
 export interface TrainingStop {
   /** The meta-iteration that threw, counted from 1 as in the progress line. */
@@ -489,9 +500,11 @@ async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart)
   let end = opts.stopAfter !== undefined ? Math.min(config.iterations, start + opts.stopAfter) : config.iterations;
   let interrupted = false;
   let lastLine = performance.now();
-  const loopStart = performance.now();
-  // Time left at the mean pace of this process's iterations so far.
-  const eta = (it: number) => (it + 1 < end ? `  eta ${formatDuration(((performance.now() - loopStart) / 1000 / (it + 1 - start)) * (end - it - 1))}` : '');
+  // Time left at the mean pace of this process's iterations after its first, which also starts the
+  // workers, compiles kernels and fills caches (Omniglot decodes its images as tasks need them), so
+  // its pace said little: none is given after it.
+  let firstEnd = 0;
+  const eta = (it: number) => etaText(performance.now() - firstEnd, it, start, end);
   const outcomes: string[] = [];
   // For an iteration that throws: which one, and the last checkpoint on disk (a resumed run's start is one).
   let current = start;
@@ -504,6 +517,7 @@ async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart)
       // not run before the whole run had ended.
       await new Promise((r) => setImmediate(r));
       const logs = await agent.step(env, it);
+      if (it === start) firstEnd = performance.now();
       const rec: ProgressRecord = { ...logs, numTensors: agent.liveTensors() };
       appendFileSync(progressPath, `${JSON.stringify(rec)}\n`);
       records.push(rec);
