@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
-import { SupervisedMetaLearner, ownSupportSet, type SupervisedStepLogs } from './supervised-meta.ts';
+import { SupervisedMetaLearner, refuseShots, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
 import { dataMismatch, envDataIdentity, envFactory } from '../envs/factory.ts';
 import { MamlTrpo, type StepLogs } from './maml-trpo.ts';
@@ -192,10 +192,9 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
     throw new ConfigError('algo', 'protonet', `classifies by class prototypes, and ${config.env} is a regression env; use maml, fomaml, meta-sgd, anil, reptile or pretrained`);
   }
   // An env with its own support set (Omniglot's N-way K-shot tasks) fixes K and the queries: the config's would be recorded but unused.
-  const own = isSupervised(env) ? ownSupportSet(env) : null;
-  if (own !== null) {
+  if (isSupervised(env)) {
     for (const [key, def] of [['shots', DEFAULT_SUPERVISED_SHOTS], ['queries', DEFAULT_SUPERVISED_QUERIES]] as const) {
-      if (config.supervised[key] !== def) throw new ConfigError(`supervised.${key}`, config.supervised[key], `does not apply to ${config.env}: its tasks fix their support set (K = ${own.shots} per class, ${own.queries} queries per class); register a variant of the env for another K`);
+      if (config.supervised[key] !== def) refuseShots(env, `supervised.${key}`, config.supervised[key]);
     }
   }
   const stepped = ['maml', 'fomaml', 'meta-sgd', 'anil'];
