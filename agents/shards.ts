@@ -5,7 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../src/backend.ts';
 import type { Task } from '../src/types.ts';
-import { EnvContractError } from '../src/env-contract.ts';
 import type { WorkerFailedError } from '../src/worker-pool.ts';
 
 /** A failure while working on one task: names the task (index in the meta-batch and its JSON). */
@@ -25,11 +24,6 @@ export class TaskFailedError extends Error {
   ) {
     super(`task ${item} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
     this.name = 'TaskFailedError';
-  }
-
-  /** Whether the env broke the env contract (an {@link EnvContractError}: metarl found the fault, the env did not throw). */
-  get envContract(): boolean {
-    return this.causeName === EnvContractError.name;
   }
 }
 

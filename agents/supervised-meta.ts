@@ -205,14 +205,6 @@ export interface SupervisedMetaOptions {
 }
 
 /**
- * Meta-learning on horizon-1 tasks with a differentiable loss: each iteration samples tasks,
- * draws K support and query examples per task, adapts on the support set and takes an Adam step
- * on the mean query loss (MAML, FOMAML, Meta-SGD, ANIL), on θ − θ′ (Reptile), on the
- * prototypical loss (ProtoNets) or on the plain loss without adaptation (pretrained).
- * The per-task gradients are summed in task order in float64, so the step does not depend on
- * how many worker threads computed them.
- */
-/**
  * The support set of an env that fixes it itself (Omniglot's N-way K-shot tasks name their images:
  * `supportBatch`, `queryBatch`): its K and queries per class; null for an env that draws K and Q
  * examples as the config says (`supervised.shots`, `supervised.queries`).
@@ -233,6 +225,14 @@ export function refuseShots(env: SupervisedMetaEnv, field: string, value: unknow
   throw new ConfigError(field, value, `does not apply to ${env.id}: its tasks fix their support set (K = ${own.shots} per class, ${own.queries} queries per class); register a variant of the env for another K`);
 }
 
+/**
+ * Meta-learning on horizon-1 tasks with a differentiable loss: each iteration samples tasks,
+ * draws K support and query examples per task, adapts on the support set and takes an Adam step
+ * on the mean query loss (MAML, FOMAML, Meta-SGD, ANIL), on θ − θ′ (Reptile), on the
+ * prototypical loss (ProtoNets) or on the plain loss without adaptation (pretrained).
+ * The per-task gradients are summed in task order in float64, so the step does not depend on
+ * how many worker threads computed them.
+ */
 export class SupervisedMetaLearner {
   readonly work: SupervisedTaskWork;
   rootRng!: Rng;

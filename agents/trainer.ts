@@ -178,9 +178,10 @@ export function presetFor(env: MetaEnv): string {
  * Rejects an algorithm that does not fit the env's kind (RL vs horizon-1 supervised),
  * `supervised.multiStepLoss` with an algorithm that has no inner steps to average over, the
  * RL-only adaptation keys where they would have no effect (among them a pre-update term outside
- * `maml-trpo`), and multi-step weights that do not fit the inner steps.
+ * `maml-trpo`), and multi-step weights that do not fit the inner steps. A new run (not `resume`) on
+ * an env that fixes its own support set (Omniglot) may not set `supervised.shots` or `queries`.
  */
-export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
+export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = false): void {
   const allowed = isSupervised(env) ? SUPERVISED_ALGOS : RL_ALGOS;
   if (!allowed.includes(config.algo)) {
     // maml-trpo on a supervised env most likely came from an RL preset (cheetah, tiny's RL part), not from --algo.
@@ -192,7 +193,8 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv): void {
     throw new ConfigError('algo', 'protonet', `classifies by class prototypes, and ${config.env} is a regression env; use maml, fomaml, meta-sgd, anil, reptile or pretrained`);
   }
   // An env with its own support set (Omniglot's N-way K-shot tasks) fixes K and the queries: the config's would be recorded but unused.
-  if (isSupervised(env)) {
+  // Not on a resume: a run trained before this check keeps the config it has.
+  if (isSupervised(env) && !resume) {
     for (const [key, def] of [['shots', DEFAULT_SUPERVISED_SHOTS], ['queries', DEFAULT_SUPERVISED_QUERIES]] as const) {
       if (config.supervised[key] !== def) refuseShots(env, `supervised.${key}`, config.supervised[key]);
     }
@@ -377,7 +379,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   const progressPath = join(opts.out, 'progress.jsonl');
   const makeEnv = envFactory(config);
   const env = makeEnv();
-  checkAlgoForEnv(config, env);
+  checkAlgoForEnv(config, env, opts.resume === true);
   const supervised = isSupervised(env);
   const root = createRng(config.seed);
   let start = 0;

@@ -10,7 +10,7 @@ import { TaskObservationWrapper } from './oracle.ts';
  */
 export function envDataIdentity(env: MetaEnv): { source: string; sha256: string } | null {
   const f = (env as { dataIdentity?: unknown }).dataIdentity;
-  return typeof f === 'function' ? (f.call(env) as { source: string; sha256: string }) : null;
+  return typeof f === 'function' ? ((f.call(env) as { source: string; sha256: string } | null) ?? null) : null;
 }
 
 /**

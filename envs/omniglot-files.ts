@@ -3,7 +3,7 @@
  * See ./omniglot.ts for the data layout (28 × 28, ink = 1, background = 0).
  */
 import { areaResize, decodePngLuminance, groupByFolder, listFiles, type FileEntry } from './image-folder.ts';
-import { OMNIGLOT_IMAGE_SIZE, OmniglotDataset, OmniglotError, type CharacterSource, type OneShotRun } from './omniglot.ts';
+import { OMNIGLOT_IMAGE_SIZE, OmniglotDataset, OmniglotDataFault, OmniglotError, type CharacterSource, type OneShotRun } from './omniglot.ts';
 
 /** Options of {@link loadOmniglot}. */
 export interface LoadOmniglotOptions {
@@ -48,7 +48,7 @@ export function loadOmniglot(source: string | Uint8Array, opts: LoadOmniglotOpti
   const size = opts.size ?? OMNIGLOT_IMAGE_SIZE;
   let groups = groupByFolder(listFiles(source, isPng));
   const where = typeof source === 'string' ? source : '<zip bytes>';
-  if (groups.length === 0) throw new OmniglotError(`no PNG images found in ${where}`);
+  if (groups.length === 0) throw new OmniglotDataFault(`no PNG images found in ${where}`);
   if (opts.limitClasses !== undefined) {
     if (!Number.isInteger(opts.limitClasses) || opts.limitClasses < 1) {
       throw new OmniglotError(`limitClasses must be a positive integer, got ${opts.limitClasses}`);
@@ -77,14 +77,14 @@ export function loadOneShotRuns(source: string | Uint8Array, opts: { size?: numb
   const where = typeof source === 'string' ? source : '<zip bytes>';
   // Runs are keyed by the folder holding class_labels.txt (the archive may add a top folder).
   const labelFiles = files.filter((f) => f.path.endsWith('class_labels.txt'));
-  if (labelFiles.length === 0) throw new OmniglotError(`no runNN/class_labels.txt found in ${where}`);
+  if (labelFiles.length === 0) throw new OmniglotDataFault(`no runNN/class_labels.txt found in ${where}`);
   return labelFiles.map((lf) => {
     const dir = lf.path.slice(0, lf.path.length - 'class_labels.txt'.length); // '' or 'x/run01/'
     const name = dir.replace(/\/$/, '').split('/').pop() || '<root>';
     const under = (sub: string): FileEntry[] => files.filter((f) => f.path.startsWith(dir + sub) && isPng(f.path) && !f.path.slice(dir.length + sub.length).includes('/'));
     const training = under('training/');
     const test = under('test/');
-    if (training.length === 0 || test.length === 0) throw new OmniglotError(`${name}: no training/ or test/ images in ${where}`);
+    if (training.length === 0 || test.length === 0) throw new OmniglotDataFault(`${name}: no training/ or test/ images in ${where}`);
     const classIndex = new Map(training.map((f, i) => [f.path.slice(dir.length), i]));
     const answers = new Map<string, number>();
     const text = new TextDecoder().decode(lf.read());
@@ -95,12 +95,12 @@ export function loadOneShotRuns(source: string | Uint8Array, opts: { size?: numb
       const parts = line.trim().split(/\s+/);
       const [item, cls] = parts.map((s) => (s.startsWith(runPrefix) ? s.slice(runPrefix.length) : s));
       const label = cls === undefined ? undefined : classIndex.get(cls);
-      if (parts.length !== 2 || label === undefined) throw new OmniglotError(`${lf.path}: cannot parse line ${JSON.stringify(line)}`);
+      if (parts.length !== 2 || label === undefined) throw new OmniglotDataFault(`${lf.path}: cannot parse line ${JSON.stringify(line)}`);
       answers.set(item!, label);
     }
     const y = Int32Array.from(test, (f) => {
       const label = answers.get(f.path.slice(dir.length));
-      if (label === undefined) throw new OmniglotError(`${lf.path} gives no class for ${f.path}`);
+      if (label === undefined) throw new OmniglotDataFault(`${lf.path} gives no class for ${f.path}`);
       return label;
     });
     return {

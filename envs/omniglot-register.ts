@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { register, envSpec } from './registry.ts';
-import { OmniglotEnv, OmniglotError, type OmniglotDataset, type OmniglotTask } from './omniglot.ts';
+import { OmniglotDataFault, OmniglotEnv, OmniglotError, type OmniglotDataset, type OmniglotTask } from './omniglot.ts';
 import { loadOmniglot } from './omniglot-files.ts';
 import type { Rng } from '../src/rng.ts';
 
@@ -24,38 +24,51 @@ export class OmniglotDataError extends Error {
   override name = 'OmniglotDataError';
 }
 
-let cached: { path: string; data: OmniglotDataset; identity?: DataIdentity } | null = null;
+let cached: { path: string; data: OmniglotDataset } | null = null;
+const identities = new Map<string, DataIdentity>();
 
 /** Which data an env read: where from, and a digest of it (runs record it; see `dataIdentity`). */
 export interface DataIdentity {
   /** The file or folder, as an absolute path. */
   source: string;
-  /** SHA-256 of the file's bytes; for a folder, of its files' relative paths and sizes. */
+  /** SHA-256 of the file's bytes; for a folder, of its files' relative paths and bytes (hidden files aside). */
   sha256: string;
 }
 
-/** The {@link DataIdentity} of `path` (a file, or a folder walked recursively in name order). */
+/**
+ * The {@link DataIdentity} of `path`: a file, or a folder walked recursively in name order, skipping
+ * names that start with a dot (`.DS_Store` and the like). Computed once per path and process.
+ */
 export function dataIdentityOf(path: string): DataIdentity {
+  const known = identities.get(path);
+  if (known) return known;
   const hash = createHash('sha256');
   if (statSync(path).isDirectory()) {
     const walk = (dir: string, rel: string): void => {
       for (const name of readdirSync(dir).sort()) {
+        if (name.startsWith('.')) continue;
         const full = join(dir, name);
-        const st = statSync(full);
-        if (st.isDirectory()) walk(full, `${rel}${name}/`);
-        else hash.update(`${rel}${name}\t${st.size}\n`);
+        if (statSync(full).isDirectory()) {
+          walk(full, `${rel}${name}/`);
+        } else {
+          const bytes = readFileSync(full);
+          hash.update(`${rel}${name}\t${bytes.length}\n`);
+          hash.update(bytes);
+        }
       }
     };
     walk(path, '');
   } else {
     hash.update(readFileSync(path));
   }
-  return { source: path, sha256: hash.digest('hex') };
+  const id = { source: path, sha256: hash.digest('hex') };
+  identities.set(path, id);
+  return id;
 }
 
-function dataset(): OmniglotDataset {
+function dataset(): { path: string; data: OmniglotDataset } {
   const path = omniglotPath();
-  if (cached?.path === path) return cached.data;
+  if (cached?.path === path) return cached;
   if (!existsSync(path)) {
     throw new OmniglotDataError(`Omniglot data not found at ${path}; set METARL_OMNIGLOT to images_background.zip or its folder`);
   }
@@ -64,25 +77,27 @@ function dataset(): OmniglotDataset {
   } catch (e) {
     // A folder that holds the zip rather than the images (METARL_OMNIGLOT set one level too high): say which file to name.
     const zips = e instanceof OmniglotError && statSync(path).isDirectory() ? readdirSync(path).filter((f) => f.toLowerCase().endsWith('.zip')) : [];
-    if (zips.length > 0) throw new OmniglotError(`${(e as Error).message}; it holds ${zips.join(', ')}: set METARL_OMNIGLOT to ${join(path, zips.includes('images_background.zip') ? 'images_background.zip' : zips[0]!)}`);
+    if (zips.length > 0) throw new OmniglotDataFault(`${(e as Error).message}; it holds ${zips.join(', ')}: set METARL_OMNIGLOT to ${join(path, zips.includes('images_background.zip') ? 'images_background.zip' : zips[0]!)}`);
     throw e;
   }
-  return cached.data;
+  return cached;
 }
 
 /** Omniglot whose held-out tasks come from the test characters (never seen in training). */
 export class RegisteredOmniglotEnv extends OmniglotEnv {
   override readonly id: string;
-  constructor(id: string, data: OmniglotDataset, ways: number, shots: number) {
+  /**
+   * @param source The file or folder `data` was loaded from (the registered envs: {@link omniglotPath});
+   *   without it, {@link dataIdentity} is null and runs record no data.
+   */
+  constructor(id: string, data: OmniglotDataset, ways: number, shots: number, private readonly source?: string) {
     super(data, { ways, shots, queries: 15 });
     this.id = id;
   }
 
-  /** The data this env reads ({@link omniglotPath}): a training run records it in its checkpoints. */
-  dataIdentity(): DataIdentity {
-    const path = omniglotPath();
-    if (cached?.path === path) return (cached.identity ??= dataIdentityOf(path));
-    return dataIdentityOf(path);
+  /** The data this env was built from (path and digest), which a training run records in its checkpoints; null when not known. */
+  dataIdentity(): DataIdentity | null {
+    return this.source === undefined ? null : dataIdentityOf(this.source);
   }
 
   /** Tasks for evaluation: from the test split of characters. */
@@ -102,6 +117,9 @@ export const OMNIGLOT_VARIANTS: ReadonlyArray<[number, number]> = [
 for (const [ways, shots] of OMNIGLOT_VARIANTS) {
   const id = `Omniglot${ways}Way${shots}Shot-v0`;
   if (!envSpec(id)) {
-    register({ id, factory: () => new RegisteredOmniglotEnv(id, dataset(), ways, shots), description: `Omniglot ${ways}-way ${shots}-shot (rotations as classes; data from METARL_OMNIGLOT)` });
+    register({ id, factory: () => {
+      const { path, data } = dataset();
+      return new RegisteredOmniglotEnv(id, data, ways, shots, path);
+    }, description: `Omniglot ${ways}-way ${shots}-shot (rotations as classes; data from METARL_OMNIGLOT)` });
   }
 }

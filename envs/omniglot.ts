@@ -39,6 +39,18 @@ export class OmniglotError extends Error {
   }
 }
 
+/**
+ * Omniglot data that cannot be used as it is (no images, an image set that does not parse, too few
+ * characters or images for the tasks asked): the data is to fix, not the code. The command line
+ * reports it as bad input (exit 2).
+ */
+export class OmniglotDataFault extends OmniglotError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OmniglotDataFault';
+  }
+}
+
 /** One character's images, decoded on demand. */
 export interface CharacterSource {
   /** Folder path relative to the dataset root, e.g. `images_background/character0001`. */
@@ -72,7 +84,7 @@ export class OmniglotDataset {
     return new OmniglotDataset(
       characters.map(({ name, images }) => {
         if (images.length === 0 || images.length % pixels !== 0) {
-          throw new OmniglotError(`character ${name}: ${images.length} values is not a whole number of ${size}×${size} images`);
+          throw new OmniglotDataFault(`character ${name}: ${images.length} values is not a whole number of ${size}×${size} images`);
         }
         return { name, numImages: images.length / pixels, load: () => images };
       }),
@@ -107,7 +119,7 @@ export class OmniglotDataset {
       const src = this.source(c);
       v = src.load();
       if (v.length !== src.numImages * this.pixels) {
-        throw new OmniglotError(`character ${src.name}: loaded ${v.length} values, expected ${src.numImages}×${this.pixels}`);
+        throw new OmniglotDataFault(`character ${src.name}: loaded ${v.length} values, expected ${src.numImages}×${this.pixels}`);
       }
       this.cache[c] = v;
     }
@@ -226,7 +238,7 @@ export function splitCharacters(numCharacters: number, rng: Rng, sizes: SplitSiz
   }
   const total = sizes.train + sizes.validation + sizes.test;
   if (total > numCharacters) {
-    throw new OmniglotError(
+    throw new OmniglotDataFault(
       `split sizes ${sizes.train}/${sizes.validation}/${sizes.test} need ${total} characters, the dataset has ${numCharacters}`,
     );
   }
@@ -331,7 +343,7 @@ export function sampleOmniglotTasks(
   const perChar = config.rotations ? ROTATIONS.length : 1;
   const numClasses = characters.length * perChar;
   if (ways > numClasses) {
-    throw new OmniglotError(`${ways}-way tasks need ${ways} classes, split ${split} has ${numClasses}`);
+    throw new OmniglotDataFault(`${ways}-way tasks need ${ways} classes, split ${split} has ${numClasses}`);
   }
   const tasks: OmniglotTask[] = [];
   for (let t = 0; t < n; t++) {
@@ -343,7 +355,7 @@ export function sampleOmniglotTasks(
       const rotation = ROTATIONS[k % perChar]!;
       const m = dataset.numImages(character);
       if (shots + queries > m) {
-        throw new OmniglotError(`shots + queries = ${shots + queries} exceeds the ${m} images of character ${dataset.characterName(character)}`);
+        throw new OmniglotDataFault(`shots + queries = ${shots + queries} exceeds the ${m} images of character ${dataset.characterName(character)}`);
       }
       const idx = sampleDistinct(m, shots + queries, rng);
       classes.push({ character, rotation });
@@ -531,7 +543,7 @@ export class OmniglotEnv implements SupervisedMetaEnv<OmniglotTask> {
     if (!Number.isInteger(count) || count < 0) throw new OmniglotError(`sampleBatch: count must be a non-negative integer, got ${count}`);
     const lists = task.classes.map((c) => {
       const m = this.dataset.numImages(c.character);
-      if (count > m) throw new OmniglotError(`sampleBatch: count ${count} exceeds the ${m} images of character ${this.dataset.characterName(c.character)}`);
+      if (count > m) throw new OmniglotDataFault(`sampleBatch: count ${count} exceeds the ${m} images of character ${this.dataset.characterName(c.character)}`);
       return sampleDistinct(m, count, rng);
     });
     return batch(this.dataset, { ...task, support: lists }, 'support');

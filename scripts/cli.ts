@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 /** Errors of image data that cannot be used (the Omniglot loaders'). */
-const DATA_ERRORS = ['OmniglotError', 'ImageFolderError', 'OmniglotDataError'];
+const DATA_ERRORS = ['OmniglotDataFault', 'ImageFolderError', 'OmniglotDataError'];
 
 /**
  * What `e`, or an error it was caused by (also inside a task's failure), says is at fault: the env's

@@ -243,8 +243,9 @@ const SCHEMA: Record<string, Kind> = {
 /** Default of `adaptation.learnedLrGain`. */
 export const DEFAULT_LEARNED_LR_GAIN = 10;
 
-/** Defaults of `supervised.shots` and `supervised.queries` (K and Q examples per task for envs that draw them). */
+/** Default of `supervised.shots`: K examples per task to adapt on (envs that draw them). */
 export const DEFAULT_SUPERVISED_SHOTS = 10;
+/** Default of `supervised.queries`: Q examples per task to score (envs that draw them). */
 export const DEFAULT_SUPERVISED_QUERIES = 10;
 
 /** Reference hyperparameters of MAML-TRPO (reference.md, "public consensus"). */

@@ -78,6 +78,8 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
       const b = alive[i]!;
       const k = t * B + b;
       for (let d = 0; d < ad; d++) act[d] = mu[i * ad + d]! + std[d]! * noise[b]!.normal();
+      // The policy's fault, not the env's: a NaN action would come back as a NaN observation blamed on the env.
+      for (let d = 0; d < ad; d++) if (!Number.isFinite(act[d]!)) throw new RangeError(`sampleEpisodes: the policy's action ${d} is ${act[d]} at t = ${t} (its parameters or its input are not finite)`);
       obs.set(cur.subarray(b * od, b * od + od), k * od);
       actions.set(act, k * ad);
       const r = envs[b]!.step(act);

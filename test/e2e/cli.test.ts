@@ -157,7 +157,7 @@ describe('metarl CLI', () => {
     const wide = join(dir, 'wide.json');
     writeFileSync(wide, JSON.stringify({ policy: { hiddenSizes: [8] } }));
     expectUserError(metarl('train', '--preset', 'tiny', '--config', wide, '--init-from', run, '--out', join(dir, 'r1')), '--init-from', run, 'sizes');
-    expectUserError(metarl('train', '--env', 'SineRegression-v0', '--algo', 'maml', '--preset', 'tiny', '--init-from', run, '--out', join(dir, 'r2')), '--init-from', 'Navigation2D-v0 checkpoint', 'SineRegression-v0');
+    expectUserError(metarl('train', '--env', 'SineRegression-v0', '--algo', 'maml', '--preset', 'tiny', '--init-from', run, '--out', join(dir, 'r2')), '--init-from', 'holds a checkpoint of Navigation2D-v0', 'SineRegression-v0');
     expectUserError(metarl('train', '--preset', 'tiny', '--init-from', join(dir, 'none'), '--out', join(dir, 'r3')), '--init-from', 'none', 'not found');
     expectUserError(metarl('train', '--resume', '--init-from', run, '--out', ft), '--init-from', 'cannot be given with --resume');
     for (const r of ['r1', 'r2', 'r3']) expect(existsSync(join(dir, r)), r).toBe(false);

@@ -201,6 +201,8 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
       [{ methods: [{ name: 'random' }, { name: 'random' }] }, 'methods[1].name: is given twice (got "random")'],
       [{ methods: [{ name: 'random', lr: -1 }] }, 'methods[0].lr: must be > 0 (got -1)'],
       [{ methods: [{ name: 'oracle' }] }, 'methods[0].run: is needed for oracle'],
+      [{ methods: [{ name: 'pretrained' }] }, 'methods[0].run: is needed for pretrained: the name stands for a trained run'],
+      [{ methods: [{ name: 'random' }, { name: 'maml' }] }, 'methods[1].run: is needed for maml'],
       [{ tasks: 0 }, 'tasks: must be a positive integer (got 0)'],
       [{ steps: -1 }, 'steps: must be an integer ≥ 0 (got -1)'],
       [{ steps: 1.5 }, 'steps: must be an integer ≥ 0 (got 1.5)'],

@@ -77,6 +77,7 @@ describe('sampleEpisodes and values that are not finite', () => {
       [new NotFinite('reward', NaN), 'Navigation2D-v0: step() at t = 3 returned the reward NaN, not a finite number'],
       [new NotFinite('reward', -Infinity), 'Navigation2D-v0: step() at t = 3 returned the reward -Infinity, not a finite number'],
       [new NotFinite('obs', NaN), 'Navigation2D-v0: step() at t = 3 returned an observation whose entry 1 is NaN, not a finite number'],
+      [new NotFinite('obs', Infinity), 'Navigation2D-v0: step() at t = 3 returned an observation whose entry 1 is Infinity, not a finite number'],
     ];
     for (const [env, message] of cases) {
       let error: unknown;
@@ -88,6 +89,30 @@ describe('sampleEpisodes and values that are not finite', () => {
       expect(error).toBeInstanceOf(EnvContractError);
       expect((error as Error).message).toBe(message);
     }
+  });
+});
+
+describe('sampleEpisodes: a reset observation that is not finite, and a policy that is not', () => {
+  it('blames the env for its reset observation, and the policy (a RangeError, not an EnvContractError) for its action', () => {
+    class NanReset extends Navigation2DEnv {
+      override reset(opts?: { seed?: number }): { obs: Float32Array } {
+        super.reset(opts);
+        return { obs: Float32Array.of(0, NaN) };
+      }
+    }
+    expect(() => sample([new NanReset()])).toThrow(EnvContractError);
+    expect(() => sample([new NanReset()])).toThrow('Navigation2D-v0: reset() returned an observation whose entry 1 is NaN, not a finite number');
+    const params = policy.init(createRng(1));
+    params[0]![0] = NaN;
+    let error: unknown;
+    try {
+      sampleEpisodes([new Navigation2DEnv()], policy, { task: { goal: [0.3, 0.3] }, params, numEpisodes: 1, rng: createRng(2) });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).not.toBeInstanceOf(EnvContractError);
+    expect((error as Error).message).toMatch(/^sampleEpisodes: the policy's action \d is NaN at t = \d+ /);
   });
 });
 
