@@ -5,7 +5,7 @@ import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
-import { evaluateAdaptation, formatFigure, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
+import { evaluateAdaptation, formatFigureLike, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
 import type { TEST_SEED } from '../src/rng.ts';
 import { ConfigError } from '../src/config.ts';
 import { versions } from '../src/versions.ts';
@@ -380,7 +380,7 @@ export function comparisonMarkdown(c: Comparison): string {
     `|---|---|${Array.from({ length: K + 1 }, () => '---').join('|')}|`,
   ];
   for (const m of c.methods) {
-    const cell = (s: StepStat) => formatStepStat(s, formatFigure);
+    const cell = (s: StepStat) => formatStepStat(s, formatFigureLike);
     const cells = Array.from({ length: K + 1 }, (_, k) => (m.steps[k] ? cell(m.steps[k]) : ''));
     // The oracle is not adapted, and ProtoNets classify by prototypes without a step: no α.
     lines.push(`| ${m.name} | ${m.algo === 'oracle' || m.algo === 'protonet' ? '–' : m.lr} | ${cells.join(' | ')} |`);

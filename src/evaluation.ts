@@ -134,21 +134,29 @@ export function evaluateAdaptation(
  * (no s.e.m. to give); and for a step whose mean is not finite (an adaptation that diverged on some
  * task), how many tasks diverged instead of NaN.
  */
-export function formatStepStat(s: StepStat, fmt: (v: number) => string): string {
+export function formatStepStat(s: StepStat, fmt: (v: number, like: number) => string): string {
   if (!Number.isFinite(s.mean)) return `diverged (${s.perTask.filter((v) => !Number.isFinite(v)).length} of ${s.perTask.length} tasks non-finite)`;
-  if (s.perTask.length < 2) return `${fmt(s.mean)} (1 task, no s.e.m.)`;
-  return `${fmt(s.mean)} ± ${fmt(s.sem)}`;
+  if (s.perTask.length < 2) return `${fmt(s.mean, s.mean)} (1 task, no s.e.m.)`;
+  return `${fmt(s.mean, s.mean)} ± ${fmt(s.sem, s.mean)}`;
 }
 
 /** A figure of an evaluation table: 3 decimals below 10 in magnitude, else 2 (`evaluate` and `compare` alike). */
 export function formatFigure(v: number): string {
-  return Math.abs(v) < 10 ? v.toFixed(3) : v.toFixed(2);
+  return formatFigureLike(v, v);
+}
+
+/**
+ * `v` with the decimals {@link formatFigure} gives `like`: an s.e.m. with its mean's, so that both
+ * have as many ("17.80 ± 1.07", not "17.80 ± 1.074").
+ */
+export function formatFigureLike(v: number, like: number): string {
+  return Math.abs(like) < 10 ? v.toFixed(3) : v.toFixed(2);
 }
 
 /** A markdown table of {@link StepStat}s. */
 export function formatStepTable(title: string, stats: readonly StepStat[], rowLabel = 'return (mean ± s.e.m.)'): string {
   const head = `| ${title} | ${stats.map((s) => `step ${s.step}`).join(' | ')} |`;
   const sep = `|---|${stats.map(() => '---').join('|')}|`;
-  const row = `| ${rowLabel} | ${stats.map((s) => formatStepStat(s, formatFigure)).join(' | ')} |`;
+  const row = `| ${rowLabel} | ${stats.map((s) => formatStepStat(s, formatFigureLike)).join(' | ')} |`;
   return [head, sep, row].join('\n');
 }

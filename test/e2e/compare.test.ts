@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import { formatFigure } from '../../src/evaluation.ts';
+import { formatFigure, formatFigureLike } from '../../src/evaluation.ts';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,7 +47,7 @@ it('compare writes results.json, results.md, figure.svg and figure.png that agre
   for (const m of res.methods) {
     const row = md.split('\n').find((l) => l.startsWith(`| ${m.name} |`));
     expect(row, m.name).toBeDefined();
-    for (const s of m.steps) expect(row).toContain(`${formatFigure(s.mean)} ± ${formatFigure(s.sem)}`); // as evaluate prints them
+    for (const s of m.steps) expect(row).toContain(`${formatFigure(s.mean)} ± ${formatFigureLike(s.sem, s.mean)}`); // as evaluate prints them
   }
   expect(md).toContain(`Gap closed after one step`);
   expect(md).toContain(res.gapClosedAfterOneStep!.toFixed(3));
