@@ -428,8 +428,17 @@ export async function cmdPlot(argv: string[]): Promise<void> {
     const supervised = !('lineSearchSteps' in (JSON.parse(text.split('\n', 1)[0]!) as object));
     // Two runs of the same folder name (runs/a/seed1, runs/b/seed1) are told apart by their path.
     const name = names.filter((n) => n === names[i]).length > 1 ? dir : names[i]!;
-    return { name, points, supervised };
+    let env: string | undefined;
+    try {
+      env = (JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { config?: { env?: string } }).config?.env;
+    } catch {
+      env = undefined; // a run without its config.json: nothing to compare
+    }
+    return { name, points, supervised, env };
   });
+  // One axis for all: returns of different envs (or an MSE beside a cross-entropy) are not on one scale.
+  const envs = [...new Set(runs.map((r) => r.env).filter((e): e is string => e !== undefined))];
+  if (envs.length > 1) log(`plot: note: the runs are of ${envs.length} envs (${envs.join(', ')}), drawn on one return axis (check that their returns compare)`);
   const longest = Math.max(...runs.map((r) => r.points.length));
   const smooth = intOpt('smooth', o.smooth, 1) ?? Math.max(1, Math.round(longest / 50));
   const svg = lineChartSvg(trainingCurvesSpec(runs, smooth));

@@ -130,6 +130,15 @@ describe('metarl CLI', () => {
     expect(metarl('train', '--algo', 'pretrained', '--preset', 'tiny', '--iterations', '1', '--out', pre).code).toBe(0);
     expect(metarl('plot', '--run', pre, '--out', join(pre, 'c.svg')).code).toBe(0);
     expect(readFileSync(join(pre, 'c.svg'), 'utf8')).toMatch(/>mean return</);
+    // Runs of one env share an axis quietly; runs of two envs get a note (their returns are not on one scale).
+    const same = metarl('plot', '--run', run, '--run', pre, '--out', join(pre, 'd.svg'));
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stderr).not.toContain('note:');
+    const sine = join(tmp(), 'sine');
+    expect(metarl('train', '--env', 'SineRegression-v0', '--preset', 'tiny', '--out', sine).code).toBe(0);
+    const mixed = metarl('plot', '--run', run, '--run', sine, '--out', join(pre, 'e.svg'));
+    expect(mixed.code, mixed.stderr).toBe(0);
+    expect(mixed.stderr).toContain('plot: note: the runs are of 2 envs (Navigation2D-v0, SineRegression-v0), drawn on one return axis (check that their returns compare)');
     expectUserError(metarl('plot', '--run', run), '--out', 'is required');
     expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), 'c.png')), '--out', 'must be a file name ending in .svg');
     expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), '.svg')), '--out', 'must be a file name ending in .svg');
