@@ -4,7 +4,7 @@
  * does not load tfjs.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { isBackendName } from '../src/backend-names.ts';
@@ -92,6 +92,8 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     assertNoRun(out);
   }
   await initBackend(backend, { log });
+  // What a new run will have made, for a stop at once before its first checkpoint: the directory, or its two files.
+  const outExisted = existsSync(out);
   // Ctrl-C (or SIGTERM): finish the iteration under way and checkpoint it; a second one quits at once.
   const stop = new AbortController();
   const exitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143); // 128 + the signal's number, as shells report it
@@ -100,13 +102,22 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     if (stop.signal.aborted) {
       // `npm run train` passes the terminal's Ctrl-C on, so one keypress can arrive twice: only a later one quits.
       if (performance.now() - firstSignalAt > 1500) {
-        let kept = 'it has no checkpoint yet';
+        let at: number | null = null;
         try {
-          kept = `its checkpoint of iteration ${loadCheckpoint(out).meta.iteration} is kept`;
+          at = loadCheckpoint(out).meta.iteration;
         } catch {
           // none yet (or none readable)
         }
-        log(`metarl: ${signal} again: stopped at once, losing the iteration under way; ${kept}`);
+        if (at !== null) {
+          log(`metarl: ${signal} again: stopped at once; ${out} goes back to its checkpoint of iteration ${at} (the iterations after it are lost), from which \`${resumeCommand(out, config.iterations)}\` continues`);
+        } else if (!o.resume) {
+          // Nothing trained yet: leave --out as it was, so that the same command can be run again.
+          if (!outExisted) rmSync(out, { recursive: true, force: true });
+          else for (const f of readdirSync(out).filter((f) => f === 'config.json' || f === 'progress.jsonl' || f.startsWith('checkpoint.tmp-'))) rmSync(join(out, f), { recursive: true, force: true });
+          log(`metarl: ${signal} again: stopped at once, before the first checkpoint: nothing had been trained, and ${out} is left as it was: run the same command again`);
+        } else {
+          log(`metarl: ${signal} again: stopped at once; ${out} has no checkpoint`);
+        }
         process.exit(exitCode(signal));
       }
       return;

@@ -231,6 +231,37 @@ describe('metarl CLI', () => {
     expect({ ...json(again, 'config.json').config, iterations: 2 }).toEqual(json(run, 'config.json').config);
   }, 120_000);
 
+  it('a second Ctrl-C stops at once: a new run without a checkpoint leaves --out as it was; a run with one goes back to it and says how to go on', async () => {
+    const dir = tmp();
+    const out = join(dir, 'slow');
+    // Iterations of a few seconds, so that the second signal (1.5 s after the first at least) comes during one, with
+    // workers (with one, an iteration holds the event loop, and both signals are handled after it).
+    const args = ['train', '--preset', 'tiny', '--meta-batch-size', '8', '--fast-batch-size', '300', '--workers', '2', '--out', out];
+    const hardStop = async (argv: string[]) => {
+      const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'metarl.mjs'), ...argv]);
+      let stderr = '';
+      const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+      await new Promise<void>((res) => child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (/^training /m.test(stderr)) res();
+      }));
+      child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 1700));
+      child.kill('SIGINT');
+      return { code: await exited, stderr };
+    };
+    const first = await hardStop([...args, '--iterations', '3']);
+    expect(first.code).toBe(130);
+    expect(first.stderr).toContain(`metarl: SIGINT again: stopped at once, before the first checkpoint: nothing had been trained, and ${out} is left as it was: run the same command again`);
+    expect(existsSync(out)).toBe(false);
+    // With a checkpoint (iteration 1), a hard stop in iteration 2 goes back to it.
+    expect(metarl(...args, '--iterations', '1').code).toBe(0);
+    const second = await hardStop(['train', '--resume', '--iterations', '3', '--workers', '2', '--out', out]);
+    expect(second.code).toBe(130);
+    expect(second.stderr).toContain(`metarl: SIGINT again: stopped at once; ${out} goes back to its checkpoint of iteration 1 (the iterations after it are lost), from which \`metarl train --resume --iterations 3 --out ${out}\` continues`);
+    expect(loadCheckpoint(out).meta.iteration).toBe(1);
+  }, 120_000);
+
   // One worker too: its iterations never wait on anything, and the signal handler must still run.
   it.each(['1', '2'])('Ctrl-C stops training after the iteration under way with a checkpoint of it, and --resume goes on as if unbroken (%s workers)', async (workers) => {
     const dir = tmp();
