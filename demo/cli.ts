@@ -14,7 +14,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadCheckpoint } from '../src/checkpoint.ts';
+import { CheckpointError, loadCheckpoint } from '../src/checkpoint.ts';
 import { ConfigError } from '../src/config.ts';
 import { envSpec, make } from '../envs/index.ts';
 import { loadEnvModules, recordedEnvModules, unknownEnvHint } from '../scripts/args.ts';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   const err = e as Error;
-  const user = e instanceof UsageError || e instanceof ConfigError || e instanceof EnvModuleBuildError || err.name === 'CheckpointError' || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  const user = e instanceof UsageError || e instanceof ConfigError || e instanceof EnvModuleBuildError || e instanceof CheckpointError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   process.stderr.write(`demo: ${user ? '' : 'error: '}${user ? err.message : (err.stack ?? String(e))}\n`);
   process.exit(user ? 2 : 1);
 });

@@ -216,6 +216,11 @@ describe('metarl CLI', () => {
     expectUserError(metarl('render', '--run', run, '--out', join(dir, 'nav.svg')), '--run', 'Navigation2D-v0', 'half-cheetah');
     expectUserError(metarl('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
     expect(existsSync(join(dir, 'r')) || existsSync(join(dir, 'c'))).toBe(false);
+    // The demo too: a checkpoint folder given for its run is one line and exit 2, not a stack.
+    const demo = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'demo', 'cli.ts'), '--run', join(run, 'checkpoint'), '--build-only'], { encoding: 'utf8', timeout: 60_000 });
+    expect(demo.status).toBe(2);
+    expect(demo.stderr.trim().split('\n')).toHaveLength(1);
+    expect(demo.stderr).toContain('is a checkpoint folder; pass the run directory that holds it (its parent)');
   }, 120_000);
 
   it('train: a config file\'s env is used, and one that differs from --env is refused; a run\'s config.json is a config', () => {
