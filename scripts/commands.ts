@@ -142,7 +142,10 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     process.exitCode = exitCode(stop.signal.reason as NodeJS.Signals);
     return;
   }
-  const last = records.slice(-10);
+  // The run's last 10 iterations, from its log: a resumed run's include those before the resume.
+  const logged = readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as (typeof records)[number]);
+  const last = (logged.length >= records.length ? logged : records).slice(-10);
+  const lastN = `last ${last.length} iteration${last.length === 1 ? '' : 's'}`;
   if (last.length > 0) {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;
     const n = config.adaptation.numInnerSteps;
@@ -150,11 +153,11 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     const label = isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return';
     // The baselines do not adapt in training: one column.
     const table = ['pretrained', 'oracle'].includes(config.algo)
-      ? `| ${config.env}, last ${last.length} iterations | ${config.algo} (no adaptation) |\n|---|---|\n| ${label} | ${avg((r) => r.returnsBefore).toFixed(2)} |`
+      ? `| ${config.env}, ${lastN} | ${config.algo} (no adaptation) |\n|---|---|\n| ${label} | ${avg((r) => r.returnsBefore).toFixed(2)} |`
       : (() => {
           // ProtoNets classify by prototypes: "before" is the loss of the linear head they do not use.
           const [before, after] = config.algo === 'protonet' ? ['linear head (unused)', 'nearest prototype'] : ['before adaptation', `after ${n} inner step${n === 1 ? '' : 's'}`];
-          return `| ${config.env}, last ${last.length} iterations | ${before} | ${after} |\n|---|---|---|\n| ${label} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |`;
+          return `| ${config.env}, ${lastN} | ${before} | ${after} |\n|---|---|---|\n| ${label} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |`;
         })();
     process.stdout.write(`\n${table}\n\nrun: ${out} (evaluate with: metarl evaluate --run ${shellQuote(out)}${envModuleFlags() ? ` ${envModuleFlags()}` : ''})\n`);
   }

@@ -24,7 +24,7 @@ describe('metarl CLI', () => {
     // A baseline does not adapt in training: one column, not two equal ones.
     const p = metarl('train', '--algo', 'pretrained', '--preset', 'tiny', '--iterations', '1', '--out', join(tmp(), 'pretrained'));
     expect(p.code, p.stderr).toBe(0);
-    expect(p.stdout).toMatch(/\| Navigation2D-v0, last 1 iterations \| pretrained \(no adaptation\) \|\n\|---\|---\|\n\| mean return \| -?\d+\.\d\d \|\n/);
+    expect(p.stdout).toMatch(/\| Navigation2D-v0, last 1 iteration \| pretrained \(no adaptation\) \|\n\|---\|---\|\n\| mean return \| -?\d+\.\d\d \|\n/);
     const progress = readFileSync(join(run, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(progress).toHaveLength(2);
     for (const k of ['iteration', 'returnsBefore', 'returnsAfter', 'kl', 'lineSearchAccepted', 'time']) expect(progress[0]).toHaveProperty(k);
@@ -290,7 +290,10 @@ describe('metarl CLI', () => {
     expect(stderr).toContain('metarl: SIGINT: stopping after the iteration under way, with a checkpoint');
     expect(stderr).toContain(`metarl: stopped at iteration ${at} of 400; the checkpoint is in ${join(out, 'checkpoint')}, and \`metarl train --resume --iterations 400 --out ${out}\` goes on from it`);
     // Resumed for two more, the log is that of a run never stopped.
-    expect(metarl('train', '--resume', '--iterations', String(at + 2), '--out', out).code).toBe(0);
+    const resumed = metarl('train', '--resume', '--iterations', String(at + 2), '--out', out);
+    expect(resumed.code).toBe(0);
+    // Its closing table covers the run's last iterations, not only the two of this command.
+    expect(resumed.stdout).toContain(`| Navigation2D-v0, last ${Math.min(10, at + 2)} iterations |`);
     const whole = join(dir, 'whole');
     expect(metarl('train', '--preset', 'tiny', '--iterations', String(at + 2), '--out', whole).code).toBe(0);
     const strip = (run: string) => readFileSync(join(run, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => ({ ...JSON.parse(l), time: null }));
