@@ -89,20 +89,22 @@ function keepSnapshot(out: string, iteration: number): void {
 /**
  * The snapshot interval of a resumed run: `given` if set (recorded in `out/config.json` for later
  * resumes), else the one recorded when the run was started or last resumed (none if the file is
- * missing, as in runs made before it was recorded).
+ * missing, as in runs made before it was recorded). `out/config.json` also gets the resumed run's
+ * `iterations`, so that it stays the config the run is trained to.
  */
-function resumeKeepEvery(out: string, given: number | undefined): number | undefined {
+function resumeKeepEvery(out: string, given: number | undefined, iterations: number): number | undefined {
   const path = join(out, 'config.json');
   if (!existsSync(path)) return given;
-  const recorded = JSON.parse(readFileSync(path, 'utf8')) as { keepEvery?: number };
-  if (given === undefined) return recorded.keepEvery;
-  if (recorded.keepEvery !== given) {
+  const recorded = JSON.parse(readFileSync(path, 'utf8')) as { keepEvery?: number; config?: { iterations?: number } };
+  const keepEvery = given ?? recorded.keepEvery;
+  if (recorded.keepEvery !== keepEvery || (recorded.config !== undefined && recorded.config.iterations !== iterations)) {
     // Written aside and renamed, so that a crash leaves the old file whole.
     const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify({ ...recorded, keepEvery: given }, null, 2));
+    const config = recorded.config !== undefined ? { ...recorded.config, iterations } : undefined;
+    writeFileSync(tmp, JSON.stringify({ ...recorded, ...(config && { config }), ...(keepEvery !== undefined && { keepEvery }) }, null, 2));
     renameSync(tmp, path);
   }
-  return given;
+  return keepEvery;
 }
 
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
@@ -414,7 +416,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
         .filter((l) => (JSON.parse(l) as ProgressRecord).iteration < start);
       writeFileSync(progressPath, kept.map((l) => `${l}\n`).join(''));
     }
-    keepEvery = resumeKeepEvery(opts.out, keepEvery);
+    keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
     log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery === 1 ? 'iteration' : `${keepEvery} iterations`}` : ''}`);
   } else {
     assertNoRun(opts.out);

@@ -294,6 +294,8 @@ describe('metarl CLI', () => {
     expect(resumed.code).toBe(0);
     // Its closing table covers the run's last iterations, not only the two of this command.
     expect(resumed.stdout).toContain(`| Navigation2D-v0, last ${Math.min(10, at + 2)} iterations |`);
+    // config.json says what the run is trained to now (400 when it was started).
+    expect(json(out, 'config.json').config.iterations).toBe(at + 2);
     const whole = join(dir, 'whole');
     expect(metarl('train', '--preset', 'tiny', '--iterations', String(at + 2), '--out', whole).code).toBe(0);
     const strip = (run: string) => readFileSync(join(run, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => ({ ...JSON.parse(l), time: null }));
