@@ -14,7 +14,7 @@ import { envModuleFaultHint, envModuleFlags, resumeCommand, unknownEnvHint, user
 import { BACKENDS, COMMAND_OPTIONS, COMMANDS, flagHelp, USAGE_COMMANDS } from './options.ts';
 
 /** Where the help text points for what each flag does. */
-const MORE_HELP = 'more on each command and flag: README.md, "Command line" (presets and config keys: "Configuration")';
+const MORE_HELP = 'one command\'s flags: metarl <command> --help; more on each command and flag: README.md, "Command line" (presets and config keys: "Configuration")';
 
 const USAGE = `${USAGE_COMMANDS}
 envs: ${listEnvs().join(', ')}
