@@ -12,6 +12,9 @@ export interface SampleRequest {
   rng: Rng;
 }
 
+/** The env call that returned step `t`'s observation, as messages name it (−1: `reset`). */
+const callAt = (t: number) => (t < 0 ? 'reset()' : `step() at t = ${t}`);
+
 /**
  * Throws an {@link EnvContractError}, naming the env, when an observation `obs` that its `reset` or
  * `step` (at step `t`; −1: `reset`) returned does not have the policy's `od` entries (an env whose observations
@@ -19,16 +22,15 @@ export interface SampleRequest {
  * or holds a value that is not finite (the policy's actions would be NaN from then on).
  */
 function checkObs(env: MetaEnv, obs: Float32Array, od: number, t: number): void {
-  const where = () => (t < 0 ? 'reset()' : `step() at t = ${t}`);
   if (obs?.length !== od) {
     const space = env.observationSpace.shape[0];
     throw new EnvContractError(env.id, [
-      `${where()} returned an observation of length ${obs?.length}, but the policy takes ${od} inputs` +
+      `${callAt(t)} returned an observation of length ${obs?.length}, but the policy takes ${od} inputs` +
         (space === od ? ` (observationSpace.shape is [${space}])` : ` and observationSpace.shape is [${space}]`),
     ]);
   }
   for (let i = 0; i < od; i++) {
-    if (!Number.isFinite(obs[i]!)) throw new EnvContractError(env.id, [`${where()} returned an observation whose entry ${i} is ${obs[i]}, not a finite number`]);
+    if (!Number.isFinite(obs[i]!)) throw new EnvContractError(env.id, [`${callAt(t)} returned an observation whose entry ${i} is ${obs[i]}, not a finite number`]);
   }
 }
 
