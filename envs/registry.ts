@@ -1,5 +1,6 @@
 import { EnvContractError, envShapeProblems } from '../src/env-contract.ts';
 import type { MetaEnv } from '../src/types.ts';
+import { didYouMean } from '../src/suggest.ts';
 
 /** Builds a fresh env instance. */
 export type EnvFactory = () => MetaEnv;
@@ -21,7 +22,7 @@ export class UnknownEnvError extends Error {
     readonly id: string,
     readonly known: string[],
   ) {
-    super(`unknown env id ${JSON.stringify(id)}; known: ${known.join(', ')}`);
+    super(`unknown env id ${JSON.stringify(id)}${didYouMean(id, known)}; known: ${known.join(', ')}`);
     this.name = 'UnknownEnvError';
   }
 }

@@ -12,6 +12,7 @@ import { EnvContractError } from '../src/env-contract.ts';
 import { OmniglotDataError } from '../envs/omniglot-register.ts';
 import { envModuleFaultHint, envModuleFlags, resumeCommand, unknownEnvHint, userFrames } from './args.ts';
 import { BACKENDS, COMMAND_OPTIONS, COMMANDS, flagHelp, USAGE_COMMANDS } from './options.ts';
+import { didYouMean } from '../src/suggest.ts';
 
 /** Where the help text points for what each flag does. */
 const MORE_HELP = 'one command\'s flags: metarl <command> --help; more on each command and flag: README.md, "Command line" (presets and config keys: "Configuration")';
@@ -93,8 +94,18 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${USAGE}\n`);
       return;
     default:
-      throw new UsageError(`unknown command ${JSON.stringify(cmd)}: expected one of ${COMMANDS.join(', ')} (metarl --help lists their options)`);
+      throw new UsageError(`unknown command ${JSON.stringify(cmd)}${didYouMean(cmd, COMMANDS)}: expected one of ${COMMANDS.join(', ')} (metarl --help lists their options)`);
   }
+}
+
+/**
+ * For `parseArgs`'s "Unknown option '--tsks'" in command `cmd`: the flag it most plausibly misspells
+ * (" (did you mean --tasks?)"), or the empty string.
+ */
+function flagSuggestion(cmd: string | undefined, message: string): string {
+  const flag = /Unknown option '--([^'=]+)/.exec(message)?.[1];
+  if (cmd === undefined || flag === undefined || !COMMANDS.includes(cmd)) return '';
+  return didYouMean(flag, Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]), (f) => `--${f}`);
 }
 
 /** Errors of image data that cannot be used (the Omniglot loaders'). */
@@ -125,7 +136,7 @@ main(process.argv.slice(2)).catch(async (e: unknown) => {
     e instanceof ConfigError || e instanceof UsageError || e instanceof UnknownEnvError || e instanceof CheckpointError || e instanceof OmniglotDataError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
   if (userError) {
     // An env of one's own is registered by a module the command must be told about.
-    const hint = e instanceof UnknownEnvError ? unknownEnvHint() : '';
+    const hint = e instanceof UnknownEnvError ? unknownEnvHint() : err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? flagSuggestion(process.argv[2], err.message) : '';
     process.stderr.write(`metarl: ${e instanceof UsageError ? err.message : err.message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
     process.exit(2);
   }

@@ -9,6 +9,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { isBackendName } from '../src/backend-names.ts';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
+import { didYouMean } from '../src/suggest.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
 import { parseProgress } from '../src/progress.ts';
 import { trainingCurvesSpec } from '../agents/curves.ts';
@@ -45,7 +46,7 @@ const DEFAULT_ENV = 'Navigation2D-v0';
 /** The value of `--backend`, checked. */
 export function backendOpt(v: string | undefined): BackendName {
   const b = v ?? 'auto';
-  if (!isBackendName(b)) throw new ConfigError('--backend', b, `must be one of ${BACKENDS.join(', ')}`);
+  if (!isBackendName(b)) throw new ConfigError('--backend', b, `must be one of ${BACKENDS.join(', ')}${didYouMean(b, BACKENDS)}`);
   return b;
 }
 

@@ -14,6 +14,7 @@
  */
 import { BACKEND_NAMES, isBackendName, type BackendName } from './backend-names.ts';
 import { ConfigError, opt } from './config.ts';
+import { didYouMean } from './suggest.ts';
 import * as tf from '@tensorflow/tfjs';
 import {
   checkSecondOrderGradients,
@@ -224,7 +225,7 @@ function applyFixes(resolved: ConcreteBackend, secondOrderFix: boolean, wasmKern
  * or other options it switches backend / toggles the fixes and logs again.
  */
 export function initBackend(name: BackendName = 'auto', opts: InitBackendOptions = {}): Promise<{ backend: string }> {
-  if (!isBackendName(name)) return Promise.reject(new ConfigError(opt('backend'), name, `must be one of ${BACKEND_NAMES.join(', ')}`));
+  if (!isBackendName(name)) return Promise.reject(new ConfigError(opt('backend'), name, `must be one of ${BACKEND_NAMES.join(', ')}${typeof name === 'string' ? didYouMean(name, BACKEND_NAMES) : ''}`));
   const run = queue.then(() => initBackendNow(name, opts));
   queue = run.catch(() => undefined);
   return run;

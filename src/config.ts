@@ -1,6 +1,7 @@
 import type { PolicyConfig } from './policy.ts';
 import type { TrpoConfig } from './trpo.ts';
 import type { FvpMode, InnerLoss } from './maml.ts';
+import { didYouMean } from './suggest.ts';
 
 /** A value as a message shows it: JSON, but NaN and ±Infinity as themselves (JSON would print null). */
 function showValue(value: unknown): string {
@@ -341,7 +342,7 @@ function checkLeaf(path: string, kind: Kind, v: unknown): void {
     throw new ConfigError(path, v, reason);
   };
   if (typeof kind === 'object') {
-    if (typeof v !== 'string' || !kind.oneOf.includes(v)) fail(`must be one of ${kind.oneOf.join(', ')}`);
+    if (typeof v !== 'string' || !kind.oneOf.includes(v)) fail(`must be one of ${kind.oneOf.join(', ')}${typeof v === 'string' ? didYouMean(v, kind.oneOf) : ''}`);
     return;
   }
   switch (kind) {
@@ -389,7 +390,7 @@ export function applyOverrides(cfg: TrainConfig, overrides: unknown, prefix = ''
       applyOverrides(cfg, v, path);
     } else {
       const known = [...new Set(Object.keys(SCHEMA).filter((p) => p.startsWith(prefix ? `${prefix}.` : '')).map((p) => p.slice(prefix ? prefix.length + 1 : 0).split('.')[0]))];
-      throw new ConfigError(path, v, `unknown config key; known keys${prefix ? ` of ${prefix}` : ''}: ${known.join(', ')}`);
+      throw new ConfigError(path, v, `unknown config key${didYouMean(k, known, (n) => (prefix ? `${prefix}.${n}` : n))}; known keys${prefix ? ` of ${prefix}` : ''}: ${known.join(', ')}`);
     }
   }
   return cfg;
@@ -414,7 +415,7 @@ export function validateConfig(cfg: TrainConfig): TrainConfig {
 export function resolveConfig(env: string, presetName: string | undefined, ...overrides: unknown[]): TrainConfig {
   const name = presetName ?? defaultPreset(env);
   const preset = PRESETS[name];
-  if (!preset) throw new ConfigError('preset', name, `unknown preset; known: ${Object.keys(PRESETS).join(', ')}`);
+  if (!preset) throw new ConfigError('preset', name, `unknown preset${didYouMean(name, Object.keys(PRESETS))}; known: ${Object.keys(PRESETS).join(', ')}`);
   let cfg = preset(env);
   for (const o of overrides) cfg = applyOverrides(cfg, o);
   // The preset was made for `env`: an override naming another env would get the wrong settings.

@@ -178,11 +178,18 @@ describe('metarl CLI', () => {
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--fast-batch-size', '-3'), '--fast-batch-size');
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--backend', 'gpu9'), '--backend', 'gpu9');
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--bogus'), '--bogus');
+    // A misspelt name gets the one it most plausibly stands for; nothing when none is close.
+    expect(metarl('train', '--env', 'Navigation2D-v0', '--bogus').stderr).not.toContain('did you mean');
+    expectUserError(metarl('evaluate', '--tsks', '3'), "'--tsks'", '(did you mean --tasks?)');
+    expectUserError(metarl('compare', '--run', 'x'), '(did you mean --runs?)');
+    expectUserError(metarl('trian'), '"trian" (did you mean train?)');
+    expectUserError(metarl('train', '--env', 'navigation2d-v0'), '(did you mean Navigation2D-v0?)');
+    expectUserError(metarl('train', '--preset', 'cheeta'), '(did you mean cheetah?)');
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--keep-every', '15', '--out', join(tmp(), 'r0')), '--keep-every', 'multiple of checkpointEvery (10)');
     const dir = tmp();
     const unknownKey = join(dir, 'a.json');
     writeFileSync(unknownKey, JSON.stringify({ trpo: { maxKL: 0.01 } }));
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', unknownKey, '--out', join(dir, 'r1')), 'trpo.maxKL', 'maxKl');
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', unknownKey, '--out', join(dir, 'r1')), 'trpo.maxKL', '(did you mean trpo.maxKl?)');
     const badType = join(dir, 'b.json');
     writeFileSync(badType, JSON.stringify({ adaptation: { fastLr: -0.1 } }));
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', badType, '--out', join(dir, 'r2')), 'adaptation.fastLr', '-0.1');

@@ -237,7 +237,7 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
     expect(e.message).toContain('env: differs from the env the config is resolved for ("Navigation2D-v0")');
     expect(resolveConfig('Navigation2D-v0', undefined, { env: 'Navigation2D-v0' }).env).toBe('Navigation2D-v0');
     const b = await configError(() => initBackend('gpu' as 'cpu'));
-    expect(b.message).toBe('backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu (got "gpu")');
+    expect(b.message).toBe('backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu (did you mean tensorflow-gpu?) (got "gpu")');
   });
 });
 

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { closestName, didYouMean, editDistance } from '../../src/suggest.ts';
+
+describe('did you mean', () => {
+  it('counts insertions, deletions, substitutions and swaps of neighbours as one edit each', () => {
+    expect(editDistance('', '')).toBe(0);
+    expect(editDistance('tasks', 'tasks')).toBe(0);
+    expect(editDistance('tsks', 'tasks')).toBe(1); // insertion
+    expect(editDistance('taskss', 'tasks')).toBe(1); // deletion
+    expect(editDistance('tasts', 'tasks')).toBe(1); // substitution
+    expect(editDistance('takss', 'tasks')).toBe(1); // swap
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('abc', '')).toBe(3);
+  });
+
+  it('suggests a name equal but for case and separators, a unique prefix, or the unique nearest', () => {
+    const flags = ['env', 'tasks', 'steps', 'seed', 'iterations', 'meta-batch-size', 'fast-batch-size', 'runs'];
+    expect(closestName('maxKL', ['maxKl', 'cgIters'])).toBe('maxKl');
+    expect(closestName('meta_batch_size', flags)).toBe('meta-batch-size');
+    expect(closestName('iter', flags)).toBe('iterations');
+    expect(closestName('tsks', flags)).toBe('tasks');
+    expect(closestName('itrations', flags)).toBe('iterations');
+    expect(closestName('run', flags)).toBe('runs');
+    expect(closestName('gpu', ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])).toBe('tensorflow-gpu'); // not cpu, one edit away
+    // Too far from every name, or as near to two: no guess.
+    expect(closestName('bogus', flags)).toBeUndefined();
+    expect(closestName('batch-size', flags)).toBeUndefined(); // meta- or fast-
+    expect(closestName('sted', ['seed', 'step'])).toBeUndefined();
+    expect(closestName('', flags)).toBeUndefined();
+    // Short names allow one edit only.
+    expect(closestName('ab', ['env'])).toBeUndefined();
+  });
+
+  it('writes the suggestion as a parenthesis to append, shown as asked', () => {
+    expect(didYouMean('tsks', ['tasks'], (f) => `--${f}`)).toBe(' (did you mean --tasks?)');
+    expect(didYouMean('zzz', ['tasks'])).toBe('');
+  });
+});
