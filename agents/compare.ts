@@ -186,8 +186,8 @@ export interface CompareOptions {
   /** Gradient steps of fine-tuning after step 0 (the paper's figure: 3); 0 = no adaptation. */
   steps: number;
   /**
-   * Episodes per task and step (the paper: 40): required on RL envs. Supervised envs adapt on the
-   * runs' K support examples (or `shots`) and ignore it.
+   * Episodes per task and step (the paper: 40): required on RL envs, and refused (a
+   * {@link ConfigError}) on supervised envs, which adapt on the runs' K support examples (or `shots`).
    */
   episodes?: number;
   /** When set, every batch is measured in env steps (`evaluateAdaptation`'s `batchTimesteps`), from `episodes` env slots. */
@@ -241,6 +241,10 @@ function checkCompareOptions(opts: CompareOptions): void {
  * Evaluates every method on the same held-out tasks with the same protocol (Finn et al. 2017,
  * Fig. 5): sample, one VPG step of α, then α/2, … The oracle sees the task and is evaluated
  * without adaptation (step 0 only).
+ * @throws ConfigError naming the option before evaluating: bad counts, `episodes` missing on an RL
+ *   env or given on a supervised one, duplicate or unknown method names, a run of another env,
+ *   a `pretrained` entry that is no pretrained run; UnknownEnvError for an unregistered env;
+ *   CheckpointError for a run whose checkpoint cannot be read.
  */
 export function compareMethods(opts: CompareOptions): Comparison {
   checkCompareOptions(opts);

@@ -8,7 +8,7 @@
 export { omniglotPath, OmniglotDataError, OMNIGLOT_VARIANTS } from '../envs/omniglot-register.ts';
 export { train, trainingStop, presetFor, envFactory, type TrainOptions, type TrainingStop, type ProgressRecord } from './trainer.ts';
 export { MamlTrpo, type MamlTrpoOptions, type StepLogs } from './maml-trpo.ts';
-export { SupervisedMetaLearner, evaluateSupervised, heldOutTasks, type SupervisedStepLogs } from './supervised-meta.ts';
-export { compareMethods, comparisonMarkdown, type CompareOptions, type Comparison, type MethodSpec, type MethodResult } from './compare.ts';
-export { selectCheckpoint, selectionMarkdown, type SelectOptions, type Selection } from './select.ts';
-export { inspectCheckpoint, inspectionMarkdown, type Inspection } from './inspect.ts';
+export { SupervisedMetaLearner, evaluateSupervised, heldOutTasks, type SupervisedStepLogs, type SupervisedEvalOptions } from './supervised-meta.ts';
+export { compareMethods, comparisonMarkdown, type CompareOptions, type Comparison, type MethodSpec, type MethodResult, type PairedStep, type GroupGap } from './compare.ts';
+export { selectCheckpoint, selectionMarkdown, selectionScore, type SelectOptions, type Selection, type Candidate, type ScoredCandidate } from './select.ts';
+export { inspectCheckpoint, inspectionMarkdown, type Inspection, type TensorStats } from './inspect.ts';

@@ -63,6 +63,12 @@ export class MamlShard {
   private objectives: TaskObjective[] = [];
   private readonly like: ParamValues;
 
+  /**
+   * @param config the run's config.
+   * @param makeEnv makes the env of `config.env`: one now (to size the policy), more as a call
+   *   needs one per task at once.
+   * @param onTask called with a task's index before work on it starts.
+   */
   constructor(
     readonly config: TrainConfig,
     private readonly makeEnv: () => MetaEnv,

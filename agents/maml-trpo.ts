@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../src/config.ts';
 import type { MetaEnv, Task } from '../src/types.ts';
-import type { Rng } from '../src/rng.ts';
+import { createRng, type Rng } from '../src/rng.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { flattenValues, unflattenValues } from '../src/params.ts';
 import { trpoStep, type TrpoResult } from '../src/trpo.ts';
@@ -144,6 +144,17 @@ export class MamlTrpo {
   /** Env control steps sampled in the last {@link step}. */
   lastEnvSteps = 0;
 
+  /**
+   * @param config the run's resolved config (`resolveConfig`), complete.
+   * @param makeEnv makes a fresh env of `config.env` (`envFactory(config)`, or the env's constructor):
+   *   the agent makes one to size the policy, and one per shard when it runs in-process.
+   * @param params the meta-parameters to start from: {@link MamlTrpo.initParams} for a new run, a
+   *   checkpoint's for a resumed one.
+   * @param options worker threads and the modules they import ({@link MamlTrpoOptions}).
+   * @throws RangeError when `params` do not fit the policy `config` describes, or `workers` is not a
+   *   positive integer; Error when second-order MAML is asked for before `initBackend()` installed the
+   *   tfjs gradient fix.
+   */
   constructor(
     readonly config: TrainConfig,
     private readonly makeEnv: () => MetaEnv,
@@ -158,6 +169,7 @@ export class MamlTrpo {
     const workers = options.workers ?? 1;
     if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`MamlTrpo: workers must be a positive integer, got ${workers}`);
     this.workers = workers;
+    this.rootRng = createRng(config.seed);
     const env = makeEnv();
     this.policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
     const expected = this.policy.numParams * (config.adaptation.learnedLr ? 2 : 1);
@@ -181,8 +193,11 @@ export class MamlTrpo {
     return config.adaptation.learnedLr ? [...theta, ...initialLrScale(policy)] : theta;
   }
 
-  /** The run's root stream; set by the trainer before {@link step}. */
-  rootRng!: Rng;
+  /**
+   * The run's root stream, from which each iteration's tasks and episodes are forked by iteration
+   * number: `createRng(config.seed)` unless replaced (the trainer sets the same stream).
+   */
+  rootRng: Rng;
 
   /** Starts the shards (the worker pool) on first use. */
   private shardRunners(): Promise<ShardRunner[]> {

@@ -165,7 +165,9 @@ export function selectCacheDir(opts: Pick<SelectOptions, 'run' | 'seed' | 'tasks
  * {@link listCandidates}) is
  * evaluated with the paper's protocol on the same `tasks` tasks and episode streams drawn from
  * `seed` (the numbers `metarl evaluate --seed` gives for each one), and the one with the best
- * {@link selectionScore} wins. The test tasks are never looked at.
+ * score ({@link selectionScore}: the sum of the mean returns after steps `fromStep`…`steps`) wins. The test tasks are never looked at.
+ * @throws ConfigError naming the option: the test seed, bad counts, a supervised or oracle run,
+ *   fewer than two checkpoints; CheckpointError for a checkpoint that cannot be read.
  */
 export function selectCheckpoint(opts: SelectOptions): Selection {
   checkIntOption('seed', opts.seed, 0);

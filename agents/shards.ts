@@ -12,6 +12,7 @@ export class TaskFailedError extends Error {
   constructor(
     /** Index of the task in the meta-batch. */
     readonly item: number,
+    /** The task itself (its JSON is in the message), or undefined when not known. */
     readonly task: Task | undefined,
     /** What was being done: sampling, metaGradient, fvp, evaluate, … */
     readonly phase: string,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, checkIntOption, type TrainConfig } from '../src/config.ts';
 import type { LabelledBatch, SupervisedMetaEnv, Task } from '../src/types.ts';
 import { meanSem, type StepStat } from '../src/evaluation.ts';
-import type { Rng } from '../src/rng.ts';
+import { createRng, type Rng } from '../src/rng.ts';
 import type { ParamValues } from '../src/policy.ts';
 import { MlpRegressor, SupervisedObjective, batchTensors, protoLoss, type BatchTensors, type SupervisedModel } from '../src/supervised.ts';
 import { flattenValues, readFlat, unflattenValues } from '../src/params.ts';
@@ -69,6 +69,10 @@ export interface TaskGradients {
 export class SupervisedTaskWork {
   readonly model: SupervisedModel;
 
+  /**
+   * @param config the run's config (algo, model, inner loop).
+   * @param shape the env's example and label shapes, from which the model is sized.
+   */
   constructor(
     readonly config: TrainConfig,
     readonly shape: SupervisedShape,
@@ -235,7 +239,11 @@ export function refuseShots(env: SupervisedMetaEnv, field: string, value: unknow
  */
 export class SupervisedMetaLearner {
   readonly work: SupervisedTaskWork;
-  rootRng!: Rng;
+  /**
+   * The run's root stream, from which each iteration's tasks and examples are forked by iteration
+   * number: `createRng(config.seed)` unless replaced (the trainer sets the same stream).
+   */
+  rootRng: Rng;
   readonly adam: AdamState;
   /** Number of blocks the meta-batch is split into (worker threads, or 1 in-process). */
   readonly workers: number;
@@ -243,6 +251,16 @@ export class SupervisedMetaLearner {
   private starting: Promise<WorkerPool> | null = null;
   private workerTensors = 0;
 
+  /**
+   * @param config the run's resolved config (`resolveConfig`), with a supervised `algo`.
+   * @param env the supervised env of `config.env` (sine regression, Omniglot).
+   * @param params the meta-parameters to start from: {@link SupervisedMetaLearner.initParams} for a
+   *   new run, a checkpoint's for a resumed one.
+   * @param adam Adam's moments to go on from (a resumed run's); fresh ones when not given.
+   * @param options worker threads and the modules they import ({@link SupervisedMetaOptions}).
+   * @throws RangeError when `params` do not fit the model or `workers` is not a positive integer;
+   *   Error when MAML or Meta-SGD is asked for before `initBackend()` installed the tfjs gradient fix.
+   */
   constructor(
     readonly config: TrainConfig,
     readonly env: SupervisedMetaEnv,
@@ -261,6 +279,7 @@ export class SupervisedMetaLearner {
     const workers = options.workers ?? 1;
     if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`SupervisedMetaLearner: workers must be a positive integer, got ${workers}`);
     this.workers = workers;
+    this.rootRng = createRng(config.seed);
     this.adam = adam ?? adamInit(n);
   }
 
@@ -364,7 +383,10 @@ export class SupervisedMetaLearner {
     }
   }
 
-  /** Runs meta-iteration `it`. */
+  /**
+   * Runs meta-iteration `it` (its tasks and examples are drawn from {@link rootRng} by `it`). The
+   * first argument is not used: it keeps the call the same as {@link MamlTrpo.step}'s.
+   */
   async step(_env: unknown, it: number): Promise<SupervisedStepLogs> {
     const c = this.config;
     const start = now();

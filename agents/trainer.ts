@@ -28,7 +28,7 @@ export interface TrainOptions {
   /**
    * Worker threads for the per-task work (default 1: in-process). A run-time resource like the
    * backend, not part of the config: results are identical for any value, so it may change on resume.
-   * `'auto'`: see {@link defaultWorkers}.
+   * `'auto'`: one per core, but 1 on a regression env (MSE loss), whose iterations take milliseconds.
    */
   workers?: number | 'auto';
   /**
@@ -371,6 +371,12 @@ function checkResumedConfig(config: TrainConfig, run: TrainConfig, out: string):
  * `out/progress.jsonl`, and an atomic checkpoint every `checkpointEvery` iterations and at the end.
  * A new run refuses a directory that already holds a run; `resume` continues one; `initFrom`
  * starts a new one from another run's parameters. `interrupted`: stopped early by `signal`.
+ * @throws ConfigError (before anything is written) naming the field or option: an incomplete or
+ *   bad config, an algo that does not apply to the env, `out` holding a run without `resume`, a
+ *   resumed run whose config differs; UnknownEnvError for an env id not registered (pass
+ *   `envModules` for one's own). A failure during training (an EnvContractError for an env that
+ *   breaks the contract, an env's own error) is rethrown; `trainingStop(e)` tells which iteration
+ *   and what the run kept, and a new run that fails in its first iteration removes what it wrote.
  */
 export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
   checkTrainOptions(opts);

@@ -27,6 +27,9 @@ export function dataMismatch(recorded: { source: string; sha256: string } | unde
 /**
  * The env factory a config trains and evaluates on: the registered env, with actions in [−1, 1]
  * when `policy.normalizeActions` is set, seen through the task for the oracle. Browser-safe.
+ * The returned function throws (when called) what `make` throws, and a ConfigError when the config
+ * does not fit the env: an RL preset on a supervised env, normalised actions on an env with
+ * unbounded ones, the oracle on an env without `taskVector`.
  */
 export function envFactory(config: TrainConfig): () => MetaEnv {
   return () => {

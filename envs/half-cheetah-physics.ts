@@ -1,12 +1,12 @@
 /**
- * Planar half-cheetah (the MuJoCo `half_cheetah.xml` model, see design/reference.md) on matter-js.
+ * Planar half-cheetah (the MuJoCo `half_cheetah.xml` model) on matter-js.
  *
  * matter-js supplies the bodies (capsules as convex polygons, the torso a compound of torso and head),
  * the narrow-phase collision test (SAT) and the persistent contact pairs (which also hold this solver's
  * warm-start impulses). The broad phase is this module's: only part–ground pairs are ever tested, in
  * the order matter's own detector would report them (the parts also share one negative collision group,
  * so matter itself would never pair them either). The dynamics are not matter's: stock `Engine.update` lets the cheetah creep forever and
- * blows up with stiff joint limits (design/pitfalls.md, matter-js 4–5).
+ * blows up with stiff joint limits (measured while building this env).
  *
  * Each 10 ms substep runs, in the Box2D order:
  * 1. forces → velocities: gravity, Coriolis/centripetal terms, motor torques and hinge springs, with

@@ -1,5 +1,5 @@
 /**
- * Planar half-cheetah environments (design/reference.md, "Planar half-cheetah"): the running base
+ * Planar half-cheetah environments (the MAML paper's, on a planar model of MuJoCo's): the running base
  * {@link HalfCheetahEnv} and the two MAML task families, {@link HalfCheetahVelEnv} (target velocity)
  * and {@link HalfCheetahDirEnv} (direction).
  *
@@ -65,6 +65,11 @@ export class HalfCheetahEnv implements Env {
   private readonly qpos = new Float64Array(NQ);
   private readonly qvel = new Float64Array(NQ);
 
+  /**
+   * @param id the registered id of the variant (used in its messages).
+   * @param options `maxEpisodeSteps` (default {@link HALF_CHEETAH_HORIZON}, 100 steps).
+   * @throws RangeError when `maxEpisodeSteps` is not a positive integer.
+   */
   constructor(id = 'HalfCheetah-v0', options: HalfCheetahOptions = {}) {
     const horizon = options.maxEpisodeSteps ?? HALF_CHEETAH_HORIZON;
     if (!Number.isInteger(horizon) || horizon < 1) {
@@ -184,6 +189,10 @@ export class HalfCheetahVelEnv extends HalfCheetahEnv implements MetaEnv<HalfChe
   readonly taskDim = 1;
   private goal = 1;
 
+  /**
+   * @param options `maxEpisodeSteps` (default {@link HALF_CHEETAH_HORIZON}, 100 steps).
+   * @throws RangeError when `maxEpisodeSteps` is not a positive integer.
+   */
   constructor(options: HalfCheetahOptions = {}) {
     super(HalfCheetahVelEnv.ID, options);
   }
@@ -219,6 +228,10 @@ export class HalfCheetahDirEnv extends HalfCheetahEnv implements MetaEnv<HalfChe
   readonly taskDim = 1;
   private direction: 1 | -1 = 1;
 
+  /**
+   * @param options `maxEpisodeSteps` (default {@link HALF_CHEETAH_HORIZON}, 100 steps).
+   * @throws RangeError when `maxEpisodeSteps` is not a positive integer.
+   */
   constructor(options: HalfCheetahOptions = {}) {
     super(HalfCheetahDirEnv.ID, options);
   }

@@ -27,6 +27,10 @@ export interface FileEntry {
 
 /** Thrown for unreadable sources and malformed images; `source` names the offending file. */
 export class ImageFolderError extends Error {
+  /**
+   * @param message what is wrong.
+   * @param source the file or folder at fault (appended to the message).
+   */
   constructor(
     message: string,
     readonly source: string,

@@ -14,6 +14,6 @@ export { EnvContractError, envShapeProblems } from '../src/env-contract.ts';
 // The built-in envs, for variants that reuse their dynamics (examples/navigation-ring.ts).
 export { Navigation2DEnv, type NavigationTask } from './navigation-2d.ts';
 export { SineRegressionEnv, type SineTask } from './sine-regression.ts';
-export { HalfCheetahVelEnv, HalfCheetahDirEnv, type HalfCheetahVelTask, type HalfCheetahDirTask } from './half-cheetah.ts';
+export { HalfCheetahVelEnv, HalfCheetahDirEnv, type HalfCheetahVelTask, type HalfCheetahDirTask, type HalfCheetahOptions } from './half-cheetah.ts';
 export { TaskObservationWrapper } from './oracle.ts';
 export { checkEnv, type CheckEnvOptions } from './check.ts';

@@ -18,6 +18,10 @@ export class NormalizedActionWrapper implements MetaEnv {
   private readonly high: Float32Array;
   private readonly scaled: Float32Array;
 
+  /**
+   * @param inner the env whose actions are rescaled from [−1, 1] to its own bounds.
+   * @throws RangeError for an action bound that is not finite or with low ≥ high.
+   */
   constructor(private readonly inner: MetaEnv) {
     const { low, high, shape } = inner.actionSpace;
     for (let i = 0; i < low.length; i++) {

@@ -1,6 +1,6 @@
 /**
  * Omniglot few-shot classification (Lake et al. 2015; the N-way K-shot protocol of Vinyals et al.
- * 2016 and Finn et al. 2017, design/reference.md "Few-shot classification (Omniglot)").
+ * 2016 and Finn et al. 2017).
  *
  * Data layout (what every array here means):
  * - An image is `size × size` floats (default 28 × 28), row-major, **ink = 1, background = 0**
@@ -33,6 +33,7 @@ export type Rotation = (typeof ROTATIONS)[number];
 
 /** Thrown for invalid Omniglot options and tasks; carries the offending value in its message. */
 export class OmniglotError extends Error {
+  /** @param message what is wrong, with the offending value. */
   constructor(message: string) {
     super(message);
     this.name = 'OmniglotError';
@@ -45,6 +46,7 @@ export class OmniglotError extends Error {
  * reports it as bad input (exit 2).
  */
 export class OmniglotDataFault extends OmniglotError {
+  /** @param message what is wrong with the data, naming the file, character or count. */
   constructor(message: string) {
     super(message);
     this.name = 'OmniglotDataFault';
@@ -439,8 +441,7 @@ export interface OmniglotEnvConfig extends OmniglotTaskConfig {
 export const DEFAULT_OMNIGLOT_ENV_CONFIG: OmniglotEnvConfig = { ...DEFAULT_TASK_CONFIG, split: 'train', splitSeed: 0 };
 
 /**
- * N-way K-shot Omniglot as a horizon-1 {@link MetaEnv} (architecture.md "Supervised tasks are
- * horizon-1 MDPs"): one episode is one labelled image of the current task.
+ * N-way K-shot Omniglot as a horizon-1 {@link MetaEnv} (a supervised task as a horizon-1 MDP): one episode is one labelled image of the current task.
  *
  * - Observation: the image, flattened (`size²` values in [0, 1], ink = 1).
  * - Action: N class logits (any real numbers).
@@ -481,6 +482,14 @@ export class OmniglotEnv implements SupervisedMetaEnv<OmniglotTask> {
   private cursor = 0;
   private current = -1;
 
+  /**
+   * @param dataset the images (`loadOmniglot`, or `OmniglotDataset.fromArrays`).
+   * @param config ways, shots, queries, split, split seed and sizes, rotations; what is not given
+   *   comes from {@link DEFAULT_OMNIGLOT_ENV_CONFIG} (5-way 1-shot, 15 queries, the training split).
+   * @throws OmniglotError for a bad count, split size or an unknown split; OmniglotDataFault when
+   *   the split sizes need more characters than the dataset has (too few images or classes for a
+   *   task are found when tasks are drawn).
+   */
   constructor(
     readonly dataset: OmniglotDataset,
     config: Partial<OmniglotEnvConfig> = {},

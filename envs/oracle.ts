@@ -13,6 +13,11 @@ export class TaskObservationWrapper implements MetaEnv {
   readonly maxEpisodeSteps: number;
   private taskVec: Float32Array;
 
+  /**
+   * @param inner the env whose task is appended to the observation (it must define `taskVector`
+   *   and `taskDim`).
+   * @throws TypeError when it does not.
+   */
   constructor(private readonly inner: MetaEnv) {
     if (!inner.taskVector || inner.taskDim === undefined) {
       throw new TypeError(`${inner.id} does not expose taskVector/taskDim, so it has no oracle view`);

@@ -18,6 +18,11 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*-v\d+$/;
 
 /** Thrown for an unknown env id; `known` lists what is registered. */
 export class UnknownEnvError extends Error {
+  /**
+   * @param id the id asked for.
+   * @param known the registered ids, listed in the message (with the one `id` most plausibly
+   *   misspells, when one does).
+   */
   constructor(
     readonly id: string,
     readonly known: string[],
@@ -30,6 +35,7 @@ export class UnknownEnvError extends Error {
 /**
  * Registers an env under a versioned id. Changing an env's dynamics, reward or task
  * distribution must bump its version, so a registered id always means one MDP family.
+ * @throws RangeError for an id not of the form `Name-v0`, or one already registered.
  */
 export function register(spec: EnvSpec): void {
   if (!ID_PATTERN.test(spec.id)) {

@@ -133,12 +133,12 @@ export const BACKENDS: readonly string[] = BACKEND_NAMES;
 export const USAGE_COMMANDS = `usage:
   metarl train [--env ID] [--env-module FILE] [--config FILE.json] [--preset NAME] [--seed N] [--iterations N]
                [--meta-batch-size N] [--fast-batch-size N] [--first-order] [--algo A] [--backend B] [--out DIR] [--resume]
-               [--workers N] [--keep-every N] [--init-from RUN_DIR]
+               [--workers N|auto] [--keep-every N] [--init-from RUN_DIR]
   metarl evaluate --run DIR [--env-module FILE] [--tasks 40 | --task-file FILE.json] [--steps 3] [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--json FILE] [--backend B]
   metarl compare [--env ID] [--env-module FILE] --runs maml=DIR,pretrained=DIR,oracle=DIR [--random] [--tasks 40 | --task-file FILE.json] [--steps 3]
                  [--episodes 40] [--batch-timesteps N] [--shots K] [--seed N] [--lr name=α,…] [--backend B] --out DIR
   metarl select --run DIR [--env-module FILE] [--seed 777] [--tasks 40] [--steps 3] [--episodes 40] [--batch-timesteps N] [--since ITER] [--from-step 0|1] [--json FILE] [--backend B]
-  metarl bench [--env ID] [--env-module FILE] [--config FILE.json] [--iterations N] [--workers N] [--backend B] [--env-only] [--json FILE]
+  metarl bench [--env ID] [--env-module FILE] [--config FILE.json] [--iterations N] [--workers N|auto] [--backend B] [--env-only] [--json FILE]
   metarl render --run DIR [--env-module FILE] [--task JSON] [--steps 1] [--episodes 20] [--seed N] [--backend B] --out FILE.svg
   metarl oneshot --run DIR [--env-module FILE] [--data one_shot_runs.zip] [--steps K] [--json FILE] [--backend B]
   metarl inspect --run DIR [--json FILE]

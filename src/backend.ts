@@ -223,6 +223,10 @@ function applyFixes(resolved: ConcreteBackend, secondOrderFix: boolean, wasmKern
  *
  * Calling again with the same name and options is a no-op. With another name
  * or other options it switches backend / toggles the fixes and logs again.
+ *
+ * `opts`: `log` receives the one line naming the backend (default `console.error`);
+ * `secondOrderFix` (default true) installs the fix without which tfjs's second-order gradients
+ * are silently wrong (MAML needs it); `wasmKernelFixes` (default true) the faster wasm kernels.
  */
 export function initBackend(name: BackendName = 'auto', opts: InitBackendOptions = {}): Promise<{ backend: string }> {
   if (!isBackendName(name)) return Promise.reject(new ConfigError(opt('backend'), name, `must be one of ${BACKEND_NAMES.join(', ')}${typeof name === 'string' ? didYouMean(name, BACKEND_NAMES) : ''}`));

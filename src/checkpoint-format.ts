@@ -11,6 +11,10 @@ import type { ParamValues } from './policy.ts';
 
 /** A checkpoint that cannot be parsed or fails verification; names the file and what is wrong. */
 export class CheckpointFormatError extends Error {
+  /**
+   * @param path the checkpoint file (or directory) at fault.
+   * @param reason what is wrong with it, as the message shows it after the path.
+   */
   constructor(
     readonly path: string,
     reason: string,
@@ -120,7 +124,12 @@ export function decodeCheckpointWeights(meta: CheckpointMeta, bytes: Uint8Array,
   return params;
 }
 
-/** A checkpoint from the contents of its two files. */
+/**
+ * A checkpoint from the contents of its two files (`model.json`'s text, `weights.bin`'s bytes);
+ * `paths` name them in messages.
+ * @throws CheckpointFormatError naming the file: JSON that does not parse, an unknown format,
+ *   missing fields, weights of the wrong length or whose SHA-256 differs from the recorded one.
+ */
 export function parseCheckpoint(modelJson: string, weights: Uint8Array, paths: { model?: string; weights?: string } = {}): Checkpoint {
   const meta = parseCheckpointMeta(modelJson, paths.model);
   return { meta, params: decodeCheckpointWeights(meta, weights, paths.weights) };

@@ -51,6 +51,7 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
  * Writes `dir/checkpoint/{model.json, weights.bin}` atomically: the files go to a temporary
  * folder that then replaces the previous checkpoint by rename, so a crash leaves either the old
  * or the new checkpoint, never a mix.
+ * @throws RangeError when `params` do not have the sizes `meta.shapes` describe (nothing is written).
  */
 export function saveCheckpoint(
   runDir: string,
@@ -99,7 +100,6 @@ export function saveCheckpoint(
   rmSync(old, { recursive: true, force: true });
 }
 
-/** Reads and verifies a checkpoint (falls back to `checkpoint.old` if a crash interrupted a save). */
 /**
  * Why `runDir` is not a directory {@link loadCheckpoint} can read, for a message naming the flag it
  * came from; null when it is one.

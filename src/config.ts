@@ -10,6 +10,13 @@ function showValue(value: unknown): string {
 
 /** Thrown for invalid user input; carries the field path and the offending value. */
 export class ConfigError extends Error {
+  /**
+   * @param field the field as the caller names it: a config path (`trpo.maxKl`), an option of a
+   *   library function (`episodes`) or a flag (`--tasks`).
+   * @param value the offending value, shown as JSON after "got" (undefined: not shown, for a field
+   *   that is missing).
+   * @param reason what is wrong with it, e.g. "must be a positive integer".
+   */
   constructor(
     readonly field: string,
     readonly value: unknown,
@@ -249,7 +256,7 @@ export const DEFAULT_SUPERVISED_SHOTS = 10;
 /** Default of `supervised.queries`: Q examples per task to score (envs that draw them). */
 export const DEFAULT_SUPERVISED_QUERIES = 10;
 
-/** Reference hyperparameters of MAML-TRPO (reference.md, "public consensus"). */
+/** Reference hyperparameters of MAML-TRPO: the settings the paper and the public MAML-RL ports share (README, "Configuration"). */
 function base(env: string): TrainConfig {
   return {
     env,
@@ -267,7 +274,7 @@ function base(env: string): TrainConfig {
   };
 }
 
-/** Named presets. `navigation` and `cheetah` follow reference.md; `tiny` is for smoke tests. */
+/** Named presets. `navigation` and `cheetah` follow the reference settings (README, "Configuration"); `tiny` is for smoke tests. */
 export const PRESETS: Record<string, (env: string) => TrainConfig> = {
   /**
    * Actions in [−1, 1] mapped onto the env's box (the original MAML code's `normalize` wrapper): with the
@@ -403,7 +410,13 @@ function setPath(obj: object, path: string, v: unknown): void {
   o[parts[parts.length - 1]!] = v;
 }
 
-/** Checks a complete config (for example one read back from a checkpoint). */
+/**
+ * Checks a config read back from a run (its checkpoint or `config.json`) and returns a new, complete
+ * one. Fields it lacks (a run written before they existed) take the plain reference values (the
+ * settings every preset starts from), not the env preset's (`policy.normalizeActions` is false there): to build a config for a
+ * new run, use {@link resolveConfig}, and `train` refuses an incomplete one.
+ * @throws ConfigError naming the first unknown key or bad value.
+ */
 export function validateConfig(cfg: TrainConfig): TrainConfig {
   // Missing fields take the plain reference values (a config written before `policy.normalizeActions`
   // existed ran with the env's own action units).
@@ -411,7 +424,13 @@ export function validateConfig(cfg: TrainConfig): TrainConfig {
   return applyOverrides(fresh, cfg);
 }
 
-/** Builds a config: preset for the env, then a config file's overrides, then CLI overrides. */
+/**
+ * Builds a config: the preset `presetName` (by default the env's: {@link defaultPreset}) for env id
+ * `env`, then each override in turn (a config file's, then the command line's), nested like
+ * {@link TrainConfig}. The env id itself is not looked up here (`train` and `make` do that).
+ * @throws ConfigError for an unknown preset, an unknown key or bad value in an override (naming its
+ *   path), or an override whose `env` differs from `env`.
+ */
 export function resolveConfig(env: string, presetName: string | undefined, ...overrides: unknown[]): TrainConfig {
   const name = presetName ?? defaultPreset(env);
   const preset = PRESETS[name];

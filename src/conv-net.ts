@@ -2,7 +2,7 @@
  * The few-shot classification conv net of Finn et al. (2017) / Vinyals et al. (2016) as a pure
  * function of explicit parameters, differentiable to second order on every tfjs backend.
  *
- * Architecture (design/reference.md "Few-shot classification (Omniglot)"): `numBlocks` blocks of
+ * Architecture (the paper's, for Omniglot): `numBlocks` blocks of
  *   3×3 conv (`filters` channels, stride 2, 'same' padding, no bias)
  *   → batch norm with the statistics of the current batch (training mode, as MAML's reference
  *     implementation; transductive: a query batch is normalised with its own statistics),
@@ -193,6 +193,12 @@ export class ConvNet {
   /** Features entering the head. */
   readonly featureSize: number;
 
+  /**
+   * @param config the architecture: `numClasses` is required, the rest defaults to
+   *   {@link DEFAULT_CONV_NET_CONFIG} (the paper's four 3×3 blocks of 64 filters on 28×28 inputs).
+   * @throws RangeError naming the field for a size that is not a positive integer, a stride larger
+   *   than the kernel, an unknown pooling or a non-positive `bnEpsilon`.
+   */
   constructor(config: Partial<ConvNetConfig> & { numClasses: number }) {
     const c = { ...DEFAULT_CONV_NET_CONFIG, ...config };
     for (const key of ['inputSize', 'inputChannels', 'numBlocks', 'filters', 'kernelSize', 'stride', 'numClasses'] as const) {

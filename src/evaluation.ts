@@ -67,6 +67,9 @@ export function meanSem(xs: readonly number[]): { mean: number; sem: number } {
  * `makeEnv` must make the env as the run was trained on it: `envFactory(config)` (`metarl/agents`)
  * wraps it as the config says (`policy.normalizeActions`: actions in [−1, 1]; `algo: 'oracle'`:
  * the task in the observation), which a bare `make(id)` does not.
+ * @throws ConfigError naming the option for no tasks, a bad count or step size, or parameters that
+ *   do not fit the policy; an Error naming the task and step when the env fails (the env's error
+ *   as its `cause`).
  */
 export function evaluateAdaptation(
   policy: GaussianMlpPolicy,

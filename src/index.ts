@@ -2,4 +2,4 @@
 export * from './core.ts';
 // Node only: files.
 export { readTaskFile } from './task-file.ts';
-export { saveCheckpoint, loadCheckpoint, CheckpointError, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';
+export { saveCheckpoint, loadCheckpoint, CheckpointError, type Checkpoint, type CheckpointMeta, type OptimizerState } from './checkpoint.ts';

@@ -52,6 +52,12 @@ export class LinearFeatureBaseline implements Baseline {
   private w: Float64Array | null = null;
   private usedReg: number | null = null;
 
+  /**
+   * @param opts the ridge coefficient (default 1e-5), the number of solves before giving up
+   *   (default 5) and the time scale of the features (default 100 steps).
+   * @throws RangeError naming the option for a negative or non-finite `regCoeff`, a `maxTries` that
+   *   is not a positive integer, or a `timeScale` that is not finite and positive.
+   */
   constructor(opts: LinearFeatureBaselineOptions = {}) {
     const { regCoeff = 1e-5, maxTries = 5, timeScale = 100 } = opts;
     if (!(regCoeff >= 0 && Number.isFinite(regCoeff))) {
@@ -84,7 +90,7 @@ export class LinearFeatureBaseline implements Baseline {
    * @param ep episodes `[T, B]`; only steps with `mask` ≠ 0 are used
    * @param returns `[T, B]` regression targets (discounted returns)
    * @throws LinearBaselineFitError when every ridge coefficient tried fails; the previous weights are kept
-   * @throws RangeError on bad shapes or non-finite observations/returns on real steps
+   * @throws RangeError on bad shapes, or a NaN observation or non-finite return on a real step (±Infinity in an observation is clipped to ±10)
    */
   fit(ep: Episodes, returns: Float32Array): void {
     const { T, B, obsDim } = ep;

@@ -290,6 +290,20 @@ export class TaskObjective {
   /** {@link chainPoint}'s inner path and gradients, with the θ values they were computed at. */
   private chainCache: { key: Float32Array[]; path: tf.Tensor[][]; grads: tf.Tensor[][] } | null = null;
 
+  /**
+   * @param policy the policy whose parameters are adapted.
+   * @param trains one batch per inner step (`toTensors` of the episodes sampled with θ, then with
+   *   each adapted θ′ in turn); their number is the number of inner steps.
+   * @param valid the post-adaptation batch (`validTensors`, with the adapted policy's old
+   *   log-probabilities): the surrogate and KL are scored on it.
+   * @param opts step sizes, learned step sizes, first-order, inner loss, term weights.
+   * @param intermediate with more than one inner step, a validation batch after each step but the
+   *   last (K − 1 of them) to score the intermediate θ′ too; none (default) scores the last only.
+   * @param preUpdate the first inner step's batch as a validation batch, to score θ itself (weight
+   *   `opts.preUpdateWeight`); null (default) for none.
+   * @throws RangeError for a count of `intermediate` batches other than 0 or K − 1, or learned step
+   *   sizes with `firstOrder`.
+   */
   constructor(
     readonly policy: GaussianMlpPolicy,
     readonly trains: readonly PgTensors[],

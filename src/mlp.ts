@@ -14,6 +14,11 @@ export class Mlp {
   readonly shapes: number[][];
   readonly numParams: number;
 
+  /**
+   * @param sizes the layer widths from input to output, e.g. `[2, 100, 100, 2]`.
+   * @param activation the hidden layers' nonlinearity (the output is linear).
+   * @throws RangeError for fewer than two sizes or a size that is not a positive integer.
+   */
   constructor(
     readonly sizes: readonly number[],
     readonly activation: Activation,

@@ -7,7 +7,7 @@ export type { Activation } from './mlp.ts';
 
 /** Shape of a Gaussian MLP policy. */
 export interface PolicyConfig {
-  /** Hidden layer widths. Default [64, 64] (reference.md; the paper used [100, 100]). */
+  /** Hidden layer widths. Default [64, 64] (the public MAML-RL ports'; the paper used [100, 100]). */
   hiddenSizes: number[];
   /** Default 'tanh'. */
   activation: Activation;
@@ -39,6 +39,13 @@ export class GaussianMlpPolicy {
   /** The mean network μ_θ. */
   readonly net: Mlp;
 
+  /**
+   * @param obsDim observation size (the env's `observationSpace.shape[0]`).
+   * @param actDim action size (the env's `actionSpace.shape[0]`).
+   * @param config hidden sizes, activation, initial σ (`TrainConfig.policy`).
+   * @throws ConfigError naming the field for sizes that are not positive integers, an unknown
+   *   activation, or an `initStd` that is not positive and finite.
+   */
   constructor(
     readonly obsDim: number,
     readonly actDim: number,

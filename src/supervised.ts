@@ -29,6 +29,13 @@ export class MlpRegressor implements SupervisedModel {
   readonly inputShape: readonly number[];
   readonly headIndices: readonly number[];
 
+  /**
+   * @param inputDim input size (1 for sine).
+   * @param hiddenSizes hidden layer widths (`[40, 40]` in the paper).
+   * @param outputDim output size (1 for sine).
+   * @param activation hidden nonlinearity (ReLU in the paper).
+   * @throws RangeError for a size that is not a positive integer.
+   */
   constructor(inputDim: number, hiddenSizes: readonly number[], outputDim: number, activation: Activation = 'relu') {
     this.net = new Mlp([inputDim, ...hiddenSizes, outputDim], activation);
     this.shapes = this.net.shapes;
@@ -93,6 +100,13 @@ export interface SupervisedAdaptation {
  * (MAML, Finn et al. 2017 §3.1; Meta-SGD; ANIL, Raghu et al. 2020). Borrows its tensors.
  */
 export class SupervisedObjective {
+  /**
+   * @param model the regressor or classifier whose parameters are adapted.
+   * @param kind the loss: mean squared error (regression) or softmax cross-entropy (classification).
+   * @param support the examples the inner steps adapt on (borrowed, not freed).
+   * @param query the examples the adapted parameters are scored on (borrowed, not freed).
+   * @param adaptation the inner loop: steps, step size, first-order, learned rates, ANIL's head only.
+   */
   constructor(
     readonly model: SupervisedModel,
     readonly kind: 'mse' | 'cross-entropy',

@@ -107,8 +107,7 @@ export interface LabelledBatch {
 }
 
 /**
- * A horizon-1 MetaEnv whose loss is differentiable (architecture.md "Supervised tasks are
- * horizon-1 MDPs"): one episode is one labelled example (observation = input, action =
+ * A horizon-1 MetaEnv whose loss is differentiable (a supervised task as a horizon-1 MDP): one episode is one labelled example (observation = input, action =
  * prediction, reward = −loss, terminated after one step). {@link sampleBatch} draws many such
  * one-step episodes at once, with their labels, for the differentiable inner and outer losses.
  */

@@ -24,6 +24,11 @@ export type WorkerOps = Record<string, WorkerOp>;
 
 /** A result together with the buffers to move (not copy) to the main thread. */
 export class Transfer<T> {
+  /**
+   * @param value what the operation returns.
+   * @param transfer the buffers inside `value` to move to the main thread (they are unusable in the
+   *   worker after).
+   */
   constructor(
     readonly value: T,
     readonly transfer: TransferListItem[],

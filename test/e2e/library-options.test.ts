@@ -263,6 +263,30 @@ describe('supervised envs and the lower-level pieces from code', () => {
     expect(oracle.message).toMatch(/^algo: applies to RL envs, and SineRegression-v0 is a supervised env/);
   });
 
+  it('an agent made from code steps as the trainer does without being given the root stream', async () => {
+    const { MamlTrpo } = await import('../../agents/maml-trpo.ts');
+    const { SupervisedMetaLearner } = await import('../../agents/supervised-meta.ts');
+    for (const cfg of [tiny(), resolveConfig('SineRegression-v0', 'tiny', { iterations: 1 })]) {
+      const out = join(tmp(), 'run');
+      await train(cfg, { out, log: () => {} });
+      const makeEnv = envFactory(cfg);
+      const env = makeEnv();
+      const supervised = cfg.env.startsWith('Sine');
+      const stepped = async (root?: number) => {
+        const agent = supervised
+          ? new SupervisedMetaLearner(cfg, env as SupervisedMetaEnv, SupervisedMetaLearner.initParams(cfg, env as SupervisedMetaEnv, createRng(cfg.seed)))
+          : new MamlTrpo(cfg, makeEnv, MamlTrpo.initParams(cfg, makeEnv, createRng(cfg.seed)));
+        if (root !== undefined) agent.rootRng = createRng(root);
+        await agent.step(env, 0);
+        return agent.params.map((p) => Array.from(Float32Array.from(p)));
+      };
+      const trained = loadCheckpoint(out).params.map((p) => Array.from(p));
+      expect(await stepped(), cfg.env).toEqual(trained);
+      // Another root stream draws other tasks: other parameters (the stream is what the step depends on).
+      expect(await stepped(cfg.seed + 1), cfg.env).not.toEqual(trained);
+    }
+  }, 120_000);
+
   it("compareMethods' lr scales a Meta-SGD run's learned rates, as it scales an RL run's multipliers", async () => {
     const cfg = resolveConfig('SineRegression-v0', 'sine', { algo: 'meta-sgd', iterations: 2, checkpointEvery: 1, policy: { hiddenSizes: [8, 8] }, sampling: { metaBatchSize: 4 } });
     const out = join(tmp(), 'meta-sgd');

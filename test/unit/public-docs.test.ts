@@ -73,6 +73,11 @@ function undocumented(files: readonly string[], sources?: ReadonlyMap<string, st
       if (ts.getJSDocCommentsAndTags(st).length === 0) missing.push(`${where}: ${statementName(st, sf)}`);
       if (!ts.isClassDeclaration(st)) continue;
       for (const m of st.members) {
+        // A public constructor that takes arguments says what they are: in its doc comment, or in one on each parameter.
+        const paramsDocumented = (c: ts.ConstructorDeclaration) => c.parameters.every((p) => ts.getJSDocCommentsAndTags(p).some((d) => ts.isJSDoc(d)));
+        if (ts.isConstructorDeclaration(m) && m.parameters.length > 0 && !(ts.getModifiers(m) ?? []).some((x) => x.kind === ts.SyntaxKind.PrivateKeyword) && ts.getJSDocCommentsAndTags(m).length === 0 && !paramsDocumented(m)) {
+          missing.push(`${where}: ${st.name?.text ?? '<class>'} constructor`);
+        }
         if (!isPublicMember(m)) continue;
         const sym = checker.getSymbolAtLocation(m.name!);
         if (!sym || sym.getDocumentationComment(checker).length === 0) {
@@ -85,13 +90,13 @@ function undocumented(files: readonly string[], sources?: ReadonlyMap<string, st
 }
 
 describe('public API docs', () => {
-  it('every exported declaration and public class method of src/, envs/ and agents/ has a doc comment', () => {
+  it('every exported declaration, public class method and public constructor with arguments of src/, envs/ and agents/ has a doc comment', () => {
     const files = libraryFiles();
     expect(files.length).toBeGreaterThan(40);
     expect(undocumented(files)).toEqual([]);
   }, 60_000);
 
-  it('reports a function, a constant and a class method without one, and accepts an inherited doc', () => {
+  it('reports a function, a constant, a class method and a constructor without one, and accepts an inherited doc', () => {
     const file = join(ROOT, 'src', '__docs_probe__.ts');
     const source = [
       '/** Documented. */',
@@ -109,11 +114,39 @@ describe('public API docs', () => {
       '  perimeter(): number { return 4; }',
       '  private hidden(): number { return 0; }',
       '}',
+      '/** A circle. */',
+      'export class Circle {',
+      '  constructor(readonly r: number) {}',
+      '}',
+      '/** A point. */',
+      'export class Point {',
+      '  /** @param x metres east */',
+      '  constructor(readonly x: number) {}',
+      '}',
+      '/** A segment. */',
+      'export class Segment {',
+      '  constructor(',
+      '    /** Start, metres east. */',
+      '    readonly a: number,',
+      '    /** End, metres east. */',
+      '    readonly b: number,',
+      '  ) {}',
+      '}',
+      '/** A box. */',
+      'export class Box {',
+      '  constructor(',
+      '    /** Width. */',
+      '    readonly w: number,',
+      '    readonly h: number,',
+      '  ) {}',
+      '}',
     ].join('\n');
     expect(undocumented([file], new Map([[file, source]]))).toEqual([
       'src/__docs_probe__.ts: bare',
       'src/__docs_probe__.ts: BARE',
       'src/__docs_probe__.ts: Square.perimeter',
+      'src/__docs_probe__.ts: Circle constructor',
+      'src/__docs_probe__.ts: Box constructor',
     ]);
   }, 60_000);
 });
