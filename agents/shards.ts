@@ -7,10 +7,13 @@ import type { BackendName } from '../src/backend.ts';
 import type { Task } from '../src/types.ts';
 import type { WorkerFailedError } from '../src/worker-pool.ts';
 
-/** A failure while working on one task: names the task (index in the meta-batch and its JSON). */
+/**
+ * A failure while working on one task: names the task, counting from 1 as people do ("task 3 of 20",
+ * with its JSON), while {@link item} is its 0-based index in the meta-batch.
+ */
 export class TaskFailedError extends Error {
   constructor(
-    /** Index of the task in the meta-batch. */
+    /** Index of the task in the meta-batch (from 0; the message counts from 1). */
     readonly item: number,
     /** The task itself (its JSON is in the message), or undefined when not known. */
     readonly task: Task | undefined,
@@ -22,8 +25,10 @@ export class TaskFailedError extends Error {
     readonly threw: 'error' | 'value' = 'error',
     /** The `name` of the Error thrown (`RangeError`, `EnvContractError`, `OmniglotError`, …); `Error` for a value that is not one. */
     readonly causeName = 'Error',
+    /** How many tasks the meta-batch has, when known ("task 3 of 20"). */
+    readonly total?: number,
   ) {
-    super(`task ${item} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
+    super(`task ${item + 1}${total !== undefined ? ` of ${total}` : ''} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
     this.name = 'TaskFailedError';
   }
 }
@@ -60,7 +65,13 @@ export function fvpTaskIndices(n: number, fraction: number): number[] {
  * `who` names the learner in the last case.
  */
 export function shardFailure(e: unknown, tasks: readonly Task[], blocks: ReadonlyArray<[number, number]>, who: string): Error {
-  if (e instanceof TaskFailedError) return e;
+  if (e instanceof TaskFailedError) {
+    if (e.total !== undefined) return e;
+    // Made where the meta-batch's size was not known: the same failure, counted against it.
+    const err = new TaskFailedError(e.item, e.task, e.phase, e.reason, e.threw, e.causeName, tasks.length);
+    err.stack = `${err.name}: ${err.message}\n${(e.stack ?? '').split('\n').slice(1).join('\n')}`;
+    return err;
+  }
   const wf = e as Partial<WorkerFailedError>;
   if (e instanceof Error && wf.name === 'WorkerFailedError' && typeof wf.worker === 'number') {
     const details = wf.details ?? {};
@@ -69,13 +80,13 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
     if (item !== null && item >= 0 && item < tasks.length) {
       const phase = typeof details.phase === 'string' ? details.phase : (wf.op ?? 'unknown');
       const reason = typeof details.reason === 'string' ? `${details.reason} (${where})` : `${where}: ${wf.reason}`;
-      const err = new TaskFailedError(item, tasks[item], phase, reason, details.threw === 'value' ? 'value' : 'error', typeof details.causeName === 'string' ? details.causeName : 'Error');
+      const err = new TaskFailedError(item, tasks[item], phase, reason, details.threw === 'value' ? 'value' : 'error', typeof details.causeName === 'string' ? details.causeName : 'Error', tasks.length);
       if (wf.workerStack) err.stack = `${err.name}: ${err.message}\n[worker stack] ${wf.workerStack}`;
       return err;
     }
     const [b0, b1] = blocks[wf.worker] ?? [0, 0];
     const ids = Array.from({ length: b1 - b0 }, (_, i) => b0 + i);
-    return new Error(`${who}: worker ${wf.worker} (tasks ${ids.map((i) => `${i} ${JSON.stringify(tasks[i])}`).join(', ')}) failed${wf.op ? ` during ${wf.op}` : ''}: ${wf.reason}`, { cause: e });
+    return new Error(`${who}: worker ${wf.worker} (tasks ${ids.map((i) => `${i + 1} ${JSON.stringify(tasks[i])}`).join(', ')} of ${tasks.length}) failed${wf.op ? ` during ${wf.op}` : ''}: ${wf.reason}`, { cause: e });
   }
   return e instanceof Error ? e : new Error(String(e));
 }

@@ -369,7 +369,13 @@ export class SupervisedMetaLearner {
 
   /** Per-task results of every block, in block order (in-process for one worker). */
   private async blockGradients(x: Float64Array, data: TaskData[], tasks: Task[]): Promise<TaskGradients[]> {
-    if (this.workers === 1) return [this.work.gradients(x, data, tasks, 0)];
+    if (this.workers === 1) {
+      try {
+        return [this.work.gradients(x, data, tasks, 0)];
+      } catch (e) {
+        throw shardFailure(e, tasks, [[0, tasks.length]], 'SupervisedMetaLearner');
+      }
+    }
     const blocks = contiguousBlocks(tasks.length, this.workers);
     const pool = await this.workerPool();
     try {

@@ -116,15 +116,15 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
     });
   }
   for (const [k, t] of tasks.entries()) {
-    attempt(`setTask/getTask of task ${k}`, () => {
+    attempt(`setTask/getTask of task ${k + 1}`, () => {
       const json = JSON.stringify(t);
       e.setTask(JSON.parse(json) as Task);
-      if (canonical(e.getTask()) !== canonical(t)) problems.push(`task ${k} does not round-trip through JSON, setTask and getTask: ${json} came back as ${JSON.stringify(e.getTask())}`);
+      if (canonical(e.getTask()) !== canonical(t)) problems.push(`task ${k + 1} does not round-trip through JSON, setTask and getTask: ${json} came back as ${JSON.stringify(e.getTask())}`);
     });
     if (e.taskVector) {
-      attempt(`taskVector of task ${k}`, () => {
+      attempt(`taskVector of task ${k + 1}`, () => {
         const v = e.taskVector!(t);
-        if (e.taskDim === undefined || v.length !== e.taskDim || !Array.from(v).every(Number.isFinite)) problems.push(`taskVector(task ${k}) must have taskDim (${e.taskDim}) finite entries, got ${JSON.stringify(Array.from(v))}`);
+        if (e.taskDim === undefined || v.length !== e.taskDim || !Array.from(v).every(Number.isFinite)) problems.push(`taskVector(task ${k + 1}) must have taskDim (${e.taskDim}) finite entries, got ${JSON.stringify(Array.from(v))}`);
       });
     }
   }
@@ -156,31 +156,31 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
       const c = make();
       c.setTask(tasks[k]!);
       const rc = rollout(c, 123, act(1), []);
-      if (same(ra.obs, rc.obs) && same([ra.rewards], [rc.rewards])) problems.push(`tasks 0 and ${k} differ but gave the same observations and rewards from the same reset seed and actions: setTask seems to have no effect`);
+      if (same(ra.obs, rc.obs) && same([ra.rewards], [rc.rewards])) problems.push(`tasks 1 and ${k + 1} differ but gave the same observations and rewards from the same reset seed and actions: setTask seems to have no effect`);
     }
   });
 
   const { low, high } = e.observationSpace;
   for (const [k, task] of tasks.entries()) {
-    attempt(`the episode of task ${k}`, () => {
+    attempt(`the episode of task ${k + 1}`, () => {
       e.setTask(task);
       const rng = createRng(3).fork(k);
       const r = rollout(e, k, () => randomAction(e.actionSpace, rng), problems);
       for (const [t, o] of r.obs.entries()) {
         const where = t === 0 ? 'reset' : `step ${t - 1}`;
         if (o.length !== low.length) {
-          problems.push(`task ${k}, ${where}: observation of length ${o.length}, observationSpace.shape is [${low.length}]`);
+          problems.push(`task ${k + 1}, ${where}: observation of length ${o.length}, observationSpace.shape is [${low.length}]`);
           return;
         }
         const bad = Array.from(o).findIndex((x, i) => !Number.isFinite(x) || x < low[i]! || x > high[i]!);
         if (bad >= 0) {
           const x = o[bad]!;
-          problems.push(`task ${k}, ${where}: observation[${bad}] = ${Number.isFinite(x) ? `${x} is outside [${bound(low[bad]!)}, ${bound(high[bad]!)}]` : `${x} is not finite`}`);
+          problems.push(`task ${k + 1}, ${where}: observation[${bad}] = ${Number.isFinite(x) ? `${x} is outside [${bound(low[bad]!)}, ${bound(high[bad]!)}]` : `${x} is not finite`}`);
           return;
         }
       }
       const t = r.rewards.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
-      if (t >= 0) problems.push(`task ${k}, step ${t}: reward ${r.rewards[t]} is not a finite number`);
+      if (t >= 0) problems.push(`task ${k + 1}, step ${t}: reward ${r.rewards[t]} is not a finite number`);
     });
   }
 

@@ -96,7 +96,7 @@ export function evaluateAdaptation(
         evaluateStep(k);
       } catch (e) {
         // An env that throws (one's own, say): say which task and step, keeping the original as the cause.
-        throw new Error(`evaluation: task ${ti} ${JSON.stringify(task)} failed at step ${k}: ${(e as Error).message ?? String(e)}`, { cause: e });
+        throw new Error(`evaluation: task ${ti + 1} of ${opts.tasks.length} ${JSON.stringify(task)} failed at step ${k}: ${(e as Error).message ?? String(e)}`, { cause: e });
       }
     }
     opts.onTask?.(ti + 1, opts.tasks.length);

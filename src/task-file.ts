@@ -33,12 +33,12 @@ export function readTaskFile(path: string, env: MetaEnv, flag = '--task-file'): 
   }
   return list.map((task, i) => {
     if (task === null || typeof task !== 'object' || Array.isArray(task)) {
-      throw new ConfigError(`${flag} ${path} task ${i}`, task, 'must be an object such as the env\'s getTask() returns');
+      throw new ConfigError(`${flag} ${path} task ${i + 1} of ${list.length}`, task, 'must be an object such as the env\'s getTask() returns');
     }
     try {
       env.setTask(task as Task);
     } catch (e) {
-      throw new ConfigError(`${flag} ${path} task ${i}`, task, (e as Error).message);
+      throw new ConfigError(`${flag} ${path} task ${i + 1} of ${list.length}`, task, (e as Error).message);
     }
     return task as Task;
   });

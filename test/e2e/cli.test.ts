@@ -197,7 +197,7 @@ describe('metarl CLI', () => {
     expectUserError(metarl('evaluate', '--run', run, '--tasks', '0'), '--tasks', '"0"');
     const tasks = join(dir, 'tasks.json');
     writeFileSync(tasks, JSON.stringify([{ goal: [0.1, 0.2] }, { goal: [0.1] }]));
-    expectUserError(metarl('evaluate', '--run', run, '--task-file', tasks), '--task-file', 'task 1', 'task.goal', '[0.1]');
+    expectUserError(metarl('evaluate', '--run', run, '--task-file', tasks), '--task-file', 'task 2 of 2', 'task.goal', '[0.1]');
     expectUserError(metarl('evaluate', '--run', run, '--task-file', tasks, '--tasks', '5'), '--tasks', 'cannot be combined with --task-file');
     expectUserError(metarl('evaluate', '--run', run, '--task-file', join(dir, 'none.json')), '--task-file', 'none.json', 'not found');
   }, 120_000);

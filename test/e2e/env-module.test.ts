@@ -102,7 +102,7 @@ describe('--env-module', () => {
     const t = metarl(...args);
     expect(t.code).toBe(1);
     // The env's own code threw: its message and line, not metarl's stack; nothing to resume from yet.
-    expect(t.stderr).toContain('metarl: the env failed: task 2 ');
+    expect(t.stderr).toContain('metarl: the env failed: task 3 of 4 ');
     expect(t.stderr).toContain('failed during sampling: injected fault');
     expect(t.stderr).toMatch(new RegExp(`\\n {4}at FaultyNavigation\\.setTask \\(${faulty.replace(/[.]/g, '\\.')}:\\d+:\\d+\\)\\n`));
     expect(t.stderr).toContain(`metarl: training stopped in iteration 1; nothing had been trained, and ${out} is left as it was: run the same command again once the cause is fixed\n`);
@@ -113,7 +113,7 @@ describe('--env-module', () => {
     const stringy = envModule('stringy', "class Stringy extends Navigation2DEnv { override readonly id = 'Stringy-v0'; override reset(): never { throw 'not an Error'; } }", "register({ id: 'Stringy-v0', factory: () => new Stringy() });");
     const st = metarl('train', '--env-module', stringy, '--preset', 'tiny', '--iterations', '1', '--workers', '1', '--out', join(dir, 'stringy'));
     expect(st.code).toBe(1);
-    expect(st.stderr).toMatch(/metarl: the env failed: task 0 .* failed during sampling: not an Error\n {4}\(it threw a value that is not an Error, which has no stack/);
+    expect(st.stderr).toMatch(/metarl: the env failed: task 1 of 4 .* failed during sampling: not an Error\n {4}\(it threw a value that is not an Error, which has no stack/);
     expect(st.stderr).not.toContain('internal error');
     // The same command fails the same way (it is not refused as a run already there).
     const again = metarl(...args);
@@ -231,7 +231,7 @@ describe('--env-module', () => {
     const bad = metarl('check', '--env-module', leaky, '--tasks', '2');
     expect(bad.code).toBe(1);
     // The same fault in both tasks is said once, naming them.
-    expect(bad.stdout).toBe('Leaky-v0: 1 problem\n  - tasks 0, 1, step 0: reward NaN is not a finite number\n');
+    expect(bad.stdout).toBe('Leaky-v0: 1 problem\n  - tasks 1, 2, step 0: reward NaN is not a finite number\n');
     expectUserError(metarl('check', '--env', 'Nope-v0'), 'unknown env id "Nope-v0"');
     // Every registered env, with the Omniglot ones skipped when their data is missing (not failed).
     const all = spawnSync(process.execPath, [join(ROOT, 'bin', 'metarl.mjs'), 'check', '--tasks', '2'], { encoding: 'utf8', env: { ...process.env, METARL_OMNIGLOT: join(dir, 'no-such.zip') } });
@@ -250,7 +250,7 @@ describe('--env-module', () => {
     // Training on the faulty env: the sampler refuses the NaN reward, and the message points to check.
     const t = metarl('train', '--env-module', leaky, '--preset', 'tiny', '--iterations', '1', '--workers', '1', '--out', join(dir, 'leaky-run'));
     expect(t.code).toBe(1);
-    expect(t.stderr).toContain('metarl: the env does not keep the env contract: task 0 ');
+    expect(t.stderr).toContain('metarl: the env does not keep the env contract: task 1 of 4 ');
     expect(t.stderr).toContain(`metarl: \`metarl check --env-module ${leaky}\` checks it`);
   }, 60_000);
 

@@ -60,7 +60,7 @@ describe('supervised meta-learning with worker threads', () => {
     const e = err as TaskFailedError;
     expect(e.item).toBe(FAULTY_TASK);
     expect(e.phase).toBe('metaGradient');
-    expect(e.message).toContain(`task ${FAULTY_TASK} ${task}`);
+    expect(e.message).toContain(`task ${FAULTY_TASK + 1} of 4 ${task}`); // counted from 1
     expect(e.message).toMatch(/should have 10 values but has 9|shape/);
     if (workers > 1) expect(e.message).toContain('worker 1');
   }, 60_000);

@@ -60,7 +60,7 @@ describe('MAML-TRPO with worker threads', () => {
     const e = err as TaskFailedError;
     expect(e.item).toBe(FAULTY_TASK);
     expect(e.phase).toBe('sampling');
-    expect(e.message).toContain(`task ${FAULTY_TASK} ${faultyTask('FaultyThrow-v0')}`);
+    expect(e.message).toContain(`task ${FAULTY_TASK + 1} of 4 ${faultyTask('FaultyThrow-v0')}`); // counted from 1
     expect(e.message).toContain('injected fault');
     if (workers > 1) expect(e.message).toContain('worker 1');
   }, 30_000);
@@ -72,7 +72,7 @@ describe('MAML-TRPO with worker threads', () => {
     expect(err).toBeInstanceOf(TaskFailedError);
     const e = err as TaskFailedError;
     expect(e.item).toBe(FAULTY_TASK);
-    expect(e.message).toContain(`task ${FAULTY_TASK} ${faultyTask('FaultyExit-v0')}`);
+    expect(e.message).toContain(`task ${FAULTY_TASK + 1} of 4 ${faultyTask('FaultyExit-v0')}`);
     expect(e.message).toMatch(/worker 1.*exited unexpectedly with code 7/);
     // Nothing trained: the files the run wrote are removed (the directory was there before).
     expect(readdirSync(out)).toEqual([]);

@@ -40,9 +40,9 @@ const faults: [string, () => Navigation2DEnv, string][] = [
           return super.sampleTasks(n, rng).map((t) => ({ ...t, speed: 1 }));
         }
       })(),
-    'task 0 does not round-trip through JSON, setTask and getTask',
+    'task 1 does not round-trip through JSON, setTask and getTask',
   ],
-  ['a taskVector of the wrong length', () => Object.assign(new Sound(), { taskDim: 3 }), 'taskVector(task 0) must have taskDim (3) finite entries'],
+  ['a taskVector of the wrong length', () => Object.assign(new Sound(), { taskDim: 3 }), 'taskVector(task 1) must have taskDim (3) finite entries'],
   [
     'state shared between instances',
     () =>
@@ -165,7 +165,7 @@ const faults: [string, () => Navigation2DEnv, string][] = [
           return this.task;
         }
       })(),
-    'tasks 0 and 1 differ but gave the same observations and rewards from the same reset seed and actions',
+    'tasks 1 and 2 differ but gave the same observations and rewards from the same reset seed and actions',
   ],
   [
     'one task only',
@@ -219,7 +219,7 @@ describe('checkEnv', () => {
     expect(checkEnv(endless, { id: 'Check-v0' })).toEqual([
       'an episode ran past maxEpisodeSteps (100) without being truncated (5 times)',
       // True of this env too: its steps ignore the task.
-      'tasks 0 and 1 differ but gave the same observations and rewards from the same reset seed and actions: setTask seems to have no effect',
+      'tasks 1 and 2 differ but gave the same observations and rewards from the same reset seed and actions: setTask seems to have no effect',
     ]);
   });
 
@@ -230,7 +230,7 @@ describe('checkEnv', () => {
           return { ...super.step(action), obs: new Float32Array(3) };
         }
       })();
-    expect(checkEnv(wide, { id: 'Check-v0', tasks: 3 })).toEqual(['tasks 0, 1, 2, step 0: observation of length 3, observationSpace.shape is [2]']);
+    expect(checkEnv(wide, { id: 'Check-v0', tasks: 3 })).toEqual(['tasks 1, 2, 3, step 0: observation of length 3, observationSpace.shape is [2]']);
   });
 
   it('lists what make(id) refuses (a missing method, a malformed space) as problems, and refuses an env given instead of a factory', () => {

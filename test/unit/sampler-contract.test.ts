@@ -133,7 +133,7 @@ describe('evaluateAdaptation and a failing env', () => {
     } catch (e) {
       error = e as Error;
     }
-    expect(error?.message).toBe('evaluation: task 1 {"goal":[0.45,0]} failed at step 0: goal too far east');
+    expect(error?.message).toBe('evaluation: task 2 of 2 {"goal":[0.45,0]} failed at step 0: goal too far east');
     expect((error as { cause?: unknown }).cause).toBeInstanceOf(RangeError);
   });
 });

@@ -47,10 +47,10 @@ describe('readTaskFile', () => {
   it('names the task index and value of a task the env rejects', () => {
     const p = file('f.json', JSON.stringify([{ goal: [0, 0] }, { goal: [0, 0] }, { goal: ['x', 0] }]));
     const e = configError(() => readTaskFile(p, env, '--tasks-from'));
-    expect(e.field).toBe(`--tasks-from ${p} task 2`);
+    expect(e.field).toBe(`--tasks-from ${p} task 3 of 3`); // counted from 1, as people count
     expect(e.message).toContain('task.goal must be two finite numbers');
     expect(e.message).toContain('["x",0]');
-    expect(configError(() => readTaskFile(file('g.json', '[3]'), env)).field).toMatch(/task 0$/);
+    expect(configError(() => readTaskFile(file('g.json', '[3]'), env)).field).toMatch(/task 1 of 1$/);
   });
 
   it('the shipped navigation test goals are 40 valid tasks inside the task distribution', () => {
