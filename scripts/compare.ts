@@ -20,7 +20,24 @@ import { svgToPng } from '../src/png-node.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { readTaskFile } from '../src/task-file.ts';
 
-const LABELS: Record<string, string> = { maml: 'MAML', pretrained: 'pretrained', random: 'random init', oracle: 'oracle' };
+/** The figure's legend for the method names a user is likely to give (any case); other names are shown as given. */
+const LABELS: Record<string, string> = {
+  maml: 'MAML',
+  'maml-trpo': 'MAML',
+  fomaml: 'FOMAML',
+  'meta-sgd': 'Meta-SGD',
+  anil: 'ANIL',
+  reptile: 'Reptile',
+  protonet: 'ProtoNets',
+  pretrained: 'pretrained',
+  random: 'random init',
+  oracle: 'oracle',
+};
+
+/** A method's name in the figure's legend: the usual spelling of a known algorithm or baseline (`meta-sgd` → `Meta-SGD`), else the name as given. */
+export function methodLabel(name: string): string {
+  return LABELS[name.toLowerCase()] ?? name;
+}
 
 function pairs(flag: string, v: string): [string, string][] {
   return v.split(',').map((p) => {
@@ -125,7 +142,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     yLabel: yRange ? `${metricLabel(result)} (clipped; results.md has every value)` : metricLabel(result),
     ...(yRange ? { yRange } : {}),
     series: result.methods.map((m) => ({
-      label: LABELS[m.name] ?? m.name,
+      label: methodLabel(m.name),
       x: m.steps.map((s) => s.step),
       y: m.steps.map((s) => s.mean),
       err: m.steps.map((s) => s.sem),

@@ -13,6 +13,7 @@ import { train } from '../../agents/trainer.ts';
 import { compareMethods, gapByTaskGroup, pairedDifference, type Comparison } from '../../agents/compare.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { createRng } from '../../src/rng.ts';
+import { methodLabel } from '../../scripts/compare.ts';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'metarl-compare-'));
@@ -273,4 +274,8 @@ it('the compare command keeps partial results while it runs and removes them whe
   expect(r.stderr).not.toContain('random: reusing');
   expect(existsSync(join(out, 'partial'))).toBe(false);
   expect(existsSync(join(out, 'results.json'))).toBe(true);
+});
+
+it('the figure legend spells known methods as usual, whatever the case given, and other names as given', () => {
+  expect(['maml', 'Meta-sgd', 'FOMAML', 'protonet', 'random', 'my-variant'].map(methodLabel)).toEqual(['MAML', 'Meta-SGD', 'FOMAML', 'ProtoNets', 'random init', 'my-variant']);
 });
