@@ -33,7 +33,13 @@ function commandUsage(cmd: string): string {
   if (start < 0) return USAGE;
   let end = start + 1;
   while (end < lines.length && /^ {4,}/.test(lines[end]!)) end++;
-  const flags = Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]);
+  // The options in the order the usage line names them (those it does not name last).
+  const usageText = lines.slice(start, end).join(' ');
+  const at = (f: string) => {
+    const i = usageText.search(new RegExp(`--${f}(?![\\w-])`));
+    return i < 0 ? Infinity : i;
+  };
+  const flags = Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]).sort((a, b) => at(a) - at(b));
   const width = Math.max(...flags.map((f) => f.length)) + 2;
   const options = flags.map((f) => `  ${`--${f}`.padEnd(width + 2)}${flagHelp(cmd, f) ?? ''}`);
   // The lists that apply: env ids where --env is taken, backends where --backend is, algos for train.

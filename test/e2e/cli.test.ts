@@ -98,6 +98,11 @@ describe('metarl CLI', () => {
       else expect(r.stdout).not.toMatch(/^envs: /m);
       expect(r.stdout).toMatch(/^options:\n {2}--[a-z-]+ +\S/m); // the options, one line each
       if (cmd === 'train') expect(r.stdout).toMatch(/^ {2}--backend +auto \(default/m);
+      // The options are listed in the order the usage line names them.
+      const usage = r.stdout.slice(0, r.stdout.indexOf('\noptions:'));
+      const listed = [...r.stdout.slice(r.stdout.indexOf('\noptions:')).matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!);
+      const named = [...new Set([...usage.matchAll(/--[a-z-]+/g)].map((m) => m[0]))];
+      expect(listed, cmd).toEqual(named);
     }
     expectUserError(metarl('bogus', '--help'), 'bogus');
   }, 60_000);
