@@ -1,5 +1,5 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
@@ -69,6 +69,14 @@ export { envFactory } from '../envs/factory.ts';
  */
 export function defaultWorkers(env: MetaEnv): number {
   return isSupervised(env) && env.loss === 'mse' ? 1 : availableParallelism();
+}
+
+/** The run directory `dir` is a snapshot of (`RUN/snapshots/it<N>` of a run with a `config.json`), else null. */
+export function snapshotParent(dir: string): string | null {
+  const full = resolve(dir);
+  if (!/^it\d+$/.test(basename(full)) || basename(dirname(full)) !== 'snapshots') return null;
+  const run = dirname(dirname(full));
+  return existsSync(join(run, 'config.json')) ? join(dir, '..', '..') : null;
 }
 
 /** Where {@link TrainOptions.keepEvery} keeps the checkpoint of iteration `iteration`. */
@@ -403,6 +411,11 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   if (opts.resume) {
     const problem = runDirProblem(opts.out);
     if (problem !== null) throw new ConfigError(opt('out'), opts.out, `${problem} (there is nothing to resume)`);
+    // A snapshot is a copy kept so that earlier parameters survive: training on in it would replace them.
+    const parent = snapshotParent(opts.out);
+    if (parent !== null) {
+      throw new ConfigError(opt('out'), opts.out, `is a snapshot of the run ${parent}, kept as it is: resume the run itself, or start a new run from the snapshot with ${opt('initFrom', opts.out)}`);
+    }
     const ck = loadCheckpoint(opts.out);
     checkResumedConfig(config, ck.meta.config, opts.out);
     // Data files (Omniglot): resumed iterations on other data would not be the run's.

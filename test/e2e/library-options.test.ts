@@ -104,6 +104,15 @@ describe('train from code', () => {
     expect((await configError(() => train(cfg, { out }))).message).toContain('out: already holds a run; resume it (resume: true) or choose another directory');
     const none = join(tmp(), 'none');
     expect((await configError(() => train(cfg, { out: none, resume: true }))).message).toBe(`out: run directory not found (there is nothing to resume) (got ${JSON.stringify(none)})`);
+    // A snapshot is kept as it is: resuming in it would replace the parameters it keeps.
+    const snapped = join(tmp(), 'snapped');
+    await train({ ...cfg, iterations: 2 }, { out: snapped, keepEvery: 1 });
+    const snap = join(snapped, 'snapshots', 'it1');
+    const weights = readFileSync(join(snap, 'checkpoint', 'weights.bin'));
+    const s = await configError(() => train({ ...cfg, iterations: 3 }, { out: snap, resume: true }));
+    expect(s.message).toBe(`out: is a snapshot of the run ${snapped}, kept as it is: resume the run itself, or start a new run from the snapshot with initFrom: ${JSON.stringify(snap)} (got ${JSON.stringify(snap)})`);
+    expect(readFileSync(join(snap, 'checkpoint', 'weights.bin'))).toEqual(weights);
+    expect(existsSync(join(snap, 'progress.jsonl'))).toBe(false);
   }, 60_000);
 
   it('a new run that fails in its first iteration removes what it wrote, so the same call can be made again', async () => {
