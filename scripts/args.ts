@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
+import { fileOnTheWay, runFileOwner } from '../src/out-paths.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
 /**
@@ -109,12 +110,31 @@ export function recordedEnvModules(runDir: string): string[] {
 
 /**
  * Checks, before any work is done, that an output file `path` given with `flag` can be written:
- * its directory exists and it is not itself a directory. Nothing to check when it is undefined.
+ * it names a file (not a directory, no trailing slash), no file stands where a directory above it
+ * should be, it is not a file of a run (a checkpoint's, a run's `config.json` or `progress.jsonl`),
+ * and its directory exists, unless `createDirs` (the command makes it). Nothing to check when it is
+ * undefined.
  */
-export function checkOutFile(flag: string, path: string | undefined): void {
+export function checkOutFile(flag: string, path: string | undefined, createDirs = false): void {
   if (path === undefined) return;
-  if (!existsSync(dirname(path))) throw new ConfigError(flag, path, 'its directory does not exist');
+  if (/[/\\]$/.test(path)) throw new ConfigError(flag, path, 'ends in a slash, which names a directory; give a file name');
   if (existsSync(path) && statSync(path).isDirectory()) throw new ConfigError(flag, path, 'is a directory; give a file name');
+  const blocking = fileOnTheWay(path);
+  if (blocking !== null) throw new ConfigError(flag, path, `cannot be written: ${blocking} is a file, not a directory`);
+  const run = runFileOwner(path);
+  if (run !== null) throw new ConfigError(flag, path, `is a file of the run ${run}, which only metarl train writes; write the results elsewhere`);
+  if (!createDirs && !existsSync(dirname(path))) throw new ConfigError(flag, path, 'its directory does not exist');
+}
+
+/**
+ * Checks, before any work is done, that an output directory `path` given with `flag` can be made
+ * or used: it is not a file, and no file stands where a directory above it should be.
+ */
+export function checkOutDir(flag: string, path: string | undefined): void {
+  if (path === undefined) return;
+  if (existsSync(path) && !statSync(path).isDirectory()) throw new ConfigError(flag, path, 'is a file; give a directory');
+  const blocking = fileOnTheWay(path);
+  if (blocking !== null) throw new ConfigError(flag, path, `cannot be made: ${blocking} is a file, not a directory`);
 }
 
 /**

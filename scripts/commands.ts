@@ -305,6 +305,7 @@ export async function cmdRender(argv: string[]): Promise<void> {
   if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png filmstrip is written beside it)');
   if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give an .svg file name');
   if (!/\.svg$/i.test(o.out)) throw new ConfigError('--out', o.out, 'must be a file name ending in .svg (the .png filmstrip is written beside it)');
+  checkOutFile('--out', o.out, true);
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   const makeEnv = envFactory(cfg);
@@ -427,6 +428,7 @@ export async function cmdPlot(argv: string[]): Promise<void> {
   if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png is written beside it)');
   if (!/[^/\\]\.svg$/i.test(o.out)) throw new ConfigError('--out', o.out, 'must be a file name ending in .svg');
   if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give a file name');
+  checkOutFile('--out', o.out, true);
   const names = dirs.map((d) => basename(resolve(d)));
   const runs = dirs.map((dir, i) => {
     const path = join(dir, 'progress.jsonl');

@@ -5,12 +5,12 @@
  */
 import { parseArgs } from 'node:util';
 import { COMPARE_OPTIONS } from './options.ts';
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { TEST_SEED } from '../src/rng.ts';
-import { intOpt, loadEnvModules, requireRunDir, taskProgress } from './args.ts';
+import { checkOutDir, intOpt, loadEnvModules, requireRunDir, taskProgress } from './args.ts';
 import { make } from '../envs/index.ts';
 import { compareMethods, comparisonMarkdown, metricLabel, type Comparison, type MethodSpec } from '../agents/compare.ts';
 import { isSupervised } from '../agents/trainer.ts';
@@ -77,8 +77,11 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const taskEnv = make(env);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required');
   if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a file; compare writes a directory of results');
-  // Like train, never overwrite earlier results (a cheetah comparison takes hours).
-  if (existsSync(join(o.out, 'results.json'))) throw new ConfigError('--out', o.out, 'already holds the results of a comparison; choose another directory');
+  checkOutDir('--out', o.out);
+  // Like train, never overwrite earlier results (a cheetah comparison takes hours). results.json is
+  // written last and partial/ removed after it: with partial/ still there, the comparison did not
+  // finish writing, and the same command completes it.
+  if (existsSync(join(o.out, 'results.json')) && !existsSync(join(o.out, 'partial'))) throw new ConfigError('--out', o.out, 'already holds the results of a comparison; choose another directory');
   const methods: MethodSpec[] = [];
   for (const [name, dir] of runPairs) {
     if (methods.some((m) => m.name === name)) throw new ConfigError('--runs', name, 'is given twice');
@@ -133,7 +136,6 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   });
   mkdirSync(o.out, { recursive: true });
   const md = comparisonMarkdown(result);
-  writeFileSync(join(o.out, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(join(o.out, 'results.md'), md);
   const yRange = mseChartRange(result);
   const svg = lineChartSvg({
@@ -151,6 +153,9 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   });
   writeFileSync(join(o.out, 'figure.svg'), svg);
   writeFileSync(join(o.out, 'figure.png'), await svgToPng(svg));
+  // Last, and whole or not at all (renamed into place): its presence says the comparison is written.
+  writeFileSync(join(o.out, 'results.json.tmp'), `${JSON.stringify(result, null, 2)}\n`);
+  renameSync(join(o.out, 'results.json.tmp'), join(o.out, 'results.json'));
   rmSync(join(o.out, 'partial'), { recursive: true, force: true });
   process.stdout.write(`${md}\nwrote ${['results.json', 'results.md', 'figure.svg', 'figure.png'].map((f) => join(o.out!, f)).join(', ')}\n`);
 }

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
@@ -222,9 +222,30 @@ describe('metarl CLI', () => {
     const file = join(dir, 'f.txt');
     writeFileSync(file, 'x');
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', file), '--out', 'is a file');
+    // A path through a file, a trailing slash, a file of a run: refused before any work, naming the flag.
+    const through = join(file, 'x.json');
+    expectUserError(metarl('evaluate', '--run', run, '--json', through), '--json', `${file} is a file, not a directory`);
+    expectUserError(metarl('inspect', '--run', run, '--json', through), '--json', `${file} is a file, not a directory`);
+    expectUserError(metarl('evaluate', '--run', run, '--json', `${join(dir, 'new')}/`), '--json', 'ends in a slash');
+    expectUserError(metarl('plot', '--run', run, '--out', join(file, 'c.svg')), '--out', `${file} is a file, not a directory`);
+    expectUserError(metarl('train', '--preset', 'tiny', '--out', file), '--out', 'is a file; a run is a directory');
+    expectUserError(metarl('train', '--preset', 'tiny', '--out', join(file, 'r')), '--out', `cannot be made: ${file} is a file`);
+    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', join(file, 'c')), '--out', `cannot be made: ${file} is a file`);
+    const checkpointBytes = readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8');
+    for (const f of [join(run, 'checkpoint', 'model.json'), join(run, 'config.json'), join(run, 'progress.jsonl')]) {
+      expectUserError(metarl('evaluate', '--run', run, '--tasks', '1', '--json', f), '--json', `is a file of the run ${run}`);
+    }
+    expect(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).toBe(checkpointBytes);
     writeFileSync(join(dir, 'results.json'), '{}');
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', dir), '--out', 'already holds the results');
     expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe('{}');
+    // With partial/ beside it, the comparison was stopped while writing its files: the same command completes it.
+    mkdirSync(join(dir, 'partial'));
+    const done = metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--tasks', '1', '--episodes', '2', '--steps', '0', '--out', dir);
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).methods[0].name).toBe('maml');
+    expect(existsSync(join(dir, 'partial'))).toBe(false);
+    for (const f of ['results.md', 'figure.svg', 'figure.png']) expect(existsSync(join(dir, f)), f).toBe(true);
     expectUserError(metarl('render', '--run', run, '--out', join(dir, 'nav.svg')), '--run', 'Navigation2D-v0', 'half-cheetah');
     expectUserError(metarl('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
     expect(existsSync(join(dir, 'r')) || existsSync(join(dir, 'c'))).toBe(false);
