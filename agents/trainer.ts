@@ -448,7 +448,8 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     if (opts.initFrom !== undefined) {
       const ck = loadInitCheckpoint(opts.initFrom, config, params);
       params = ck.params;
-      initFrom = { run: opts.initFrom, iteration: ck.meta.iteration, weightsSha256: ck.meta.weightsSha256 };
+      // An absolute path: select finds the start again from any directory.
+      initFrom = { run: resolve(opts.initFrom), iteration: ck.meta.iteration, weightsSha256: ck.meta.weightsSha256 };
       log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
     }
     created = { files: [join(opts.out, 'config.json'), progressPath], dir: firstMissingDir(opts.out) };

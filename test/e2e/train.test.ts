@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { snapshotDir, train } from '../../agents/trainer.ts';
@@ -75,6 +75,10 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     const b = tmp();
     await train({ ...cfg, iterations: 1 }, { out: b, initFrom: a });
     expect(JSON.parse(readFileSync(join(b, 'config.json'), 'utf8')).initFrom.iteration).toBe(2);
+    // Given as a relative path, recorded as an absolute one: select finds the start from any directory.
+    const c = tmp();
+    await train({ ...cfg, iterations: 1 }, { out: c, initFrom: relative(process.cwd(), a) });
+    expect(JSON.parse(readFileSync(join(c, 'config.json'), 'utf8')).initFrom.run).toBe(a);
   }, 60_000);
 
   it('keepEvery keeps the checkpoints of earlier iterations, equal to a shorter run', async () => {
