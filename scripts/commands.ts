@@ -75,9 +75,28 @@ export async function cmdTrain(argv: string[]): Promise<void> {
   let config;
   if (o.resume) {
     requireRunDir('--out', out);
-    const given = ['env', 'config', 'preset', 'seed', 'algo', 'meta-batch-size', 'fast-batch-size', 'first-order'].filter((k) => (o as Record<string, unknown>)[k] !== undefined);
-    if (given.length > 0) throw new ConfigError(`--${given[0]}`, (o as Record<string, unknown>)[given[0]!], 'cannot be changed when resuming (the run keeps its config; only --iterations, --backend, --workers and --keep-every may be given)');
-    config = validateConfig(loadCheckpoint(out).meta.config);
+    const ck = loadCheckpoint(out).meta;
+    config = validateConfig(ck.config);
+    const keeps = 'a resumed run keeps its config; only --iterations, --backend, --workers and --keep-every may be given';
+    for (const k of ['config', 'preset'] as const) if (o[k] !== undefined) throw new ConfigError(`--${k}`, o[k], `cannot be given when resuming (${keeps})`);
+    // A flag that repeats the run's own value (the first command with --resume added) changes nothing.
+    const runValue: Record<string, unknown> = {
+      env: config.env,
+      seed: config.seed,
+      algo: config.algo,
+      'meta-batch-size': config.sampling.metaBatchSize,
+      'fast-batch-size': config.sampling.fastBatchSize,
+      'first-order': config.adaptation.firstOrder,
+    };
+    for (const [k, theirs] of Object.entries(runValue)) {
+      const v = (o as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      const mine = typeof theirs === 'number' ? Number(v) : v;
+      if (mine !== theirs) throw new ConfigError(`--${k}`, v, `differs from the run's ${JSON.stringify(theirs)} (${keeps})`);
+    }
+    if (iterations === undefined && ck.iteration >= config.iterations) {
+      throw new ConfigError('--iterations', undefined, `is needed: the run in ${out} has trained the ${config.iterations} iterations it was given; give --iterations with a larger number to train on`);
+    }
     if (iterations !== undefined) config.iterations = iterations;
   } else {
     const cli: Record<string, unknown> = {};

@@ -335,9 +335,17 @@ describe('metarl CLI', () => {
     expect(strip(out)).toEqual(strip(whole));
   }, 120_000);
 
-  it('train --resume with nothing left to do says so instead of exiting silently', () => {
-    expectUserError(metarl('train', '--resume', '--out', run), '--iterations', 'already at iteration 2');
+  it('train --resume with nothing left to do says so instead of exiting silently; flags that repeat the run\'s values are taken', () => {
+    const none = metarl('train', '--resume', '--out', run);
+    expectUserError(none, '--iterations: is needed', 'has trained the 2 iterations it was given');
+    expect(none.stderr).not.toContain('(got');
     expectUserError(metarl('train', '--resume', '--iterations', '1', '--out', run), '--iterations', 'already at iteration 2');
+    // The first command with --resume added: its flags equal the run's, so only --iterations counts.
+    expectUserError(metarl('train', '--resume', '--env', 'Navigation2D-v0', '--seed', '1', '--meta-batch-size', '4', '--out', run), '--iterations: is needed');
+    expectUserError(metarl('train', '--resume', '--seed', '2', '--iterations', '3', '--out', run), '--seed: differs from the run\'s 1', '(got "2")');
+    expectUserError(metarl('train', '--resume', '--first-order', '--iterations', '3', '--out', run), '--first-order: differs from the run\'s false');
+    expectUserError(metarl('train', '--resume', '--preset', 'tiny', '--iterations', '3', '--out', run), '--preset: cannot be given when resuming');
+    expect(JSON.parse(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).iteration).toBe(2);
   }, 60_000);
 
   it('evaluate scores an oracle run without adaptation, as compare does', () => {
