@@ -108,6 +108,10 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
     if (o['first-order']) cli.adaptation = { firstOrder: true };
     if (o.algo !== undefined) cli.algo = o.algo;
+    // A supervised preset on an RL env: the preset is at fault, not the algo it sets.
+    if ((o.preset === 'sine' || o.preset === 'omniglot') && !isSupervised(make(envId!))) {
+      throw new ConfigError('--preset', o.preset, `is for the supervised envs, and ${envId} is an RL env: use ${presetFor(make(envId!))} (its own), or tiny for a quick run`);
+    }
     config = resolveConfig(envId!, o.preset ?? presetFor(make(envId!)), fileCfg, cli);
     assertNoRun(out);
   }

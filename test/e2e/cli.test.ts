@@ -190,6 +190,7 @@ describe('metarl CLI', () => {
     expectUserError(metarl('trian'), '"trian" (did you mean train?)');
     expectUserError(metarl('train', '--env', 'navigation2d-v0'), '(did you mean Navigation2D-v0?)');
     expectUserError(metarl('train', '--preset', 'cheeta'), '(did you mean cheetah?)');
+    expectUserError(metarl('train', '--env', 'HalfCheetahVel-v0', '--preset', 'sine'), '--preset: is for the supervised envs, and HalfCheetahVel-v0 is an RL env: use cheetah');
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--keep-every', '15', '--out', join(tmp(), 'r0')), '--keep-every', 'multiple of checkpointEvery (10)');
     const dir = tmp();
     const unknownKey = join(dir, 'a.json');
