@@ -1,6 +1,6 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileOnTheWay } from '../src/out-paths.ts';
+import { fileOnTheWay, firstMissingDir } from '../src/out-paths.ts';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
@@ -300,13 +300,6 @@ const stops = new WeakMap<object, TrainingStop>();
  */
 export function trainingStop(e: unknown): TrainingStop | undefined {
   return typeof e === 'object' && e !== null ? stops.get(e) : undefined;
-}
-
-/** The highest directory on the way to `dir` that does not exist (`dir` itself, or one of its parents); null if `dir` exists. */
-function firstMissingDir(dir: string): string | null {
-  let missing: string | null = null;
-  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing = d;
-  return missing;
 }
 
 /** Checks {@link TrainOptions} (a ConfigError naming the option and its value). */

@@ -33,6 +33,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 export { cmdBench } from './bench.ts';
+import { firstMissingDir } from '../src/out-paths.ts';
 import { checkOutFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, PLOT_OPTIONS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS,
@@ -116,8 +117,9 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     assertNoRun(out);
   }
   await initBackend(backend, { log });
-  // What a new run will have made, for a stop at once before its first checkpoint: the directory, or its two files.
-  const outExisted = existsSync(out);
+  // What a new run will have made, for a stop at once before its first checkpoint: the directories of
+  // its path it created (from the highest one that did not exist), or its two files.
+  const madeDir = firstMissingDir(out);
   // Ctrl-C (or SIGTERM): finish the iteration under way and checkpoint it; a second one quits at once.
   const stop = new AbortController();
   const exitCode = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? 130 : 143); // 128 + the signal's number, as shells report it
@@ -136,7 +138,7 @@ export async function cmdTrain(argv: string[]): Promise<void> {
           log(`metarl: ${signal} again: stopped at once; ${out} goes back to its checkpoint of iteration ${at} (the iterations after it are lost), from which \`${resumeCommand(out, config.iterations)}\` continues`);
         } else if (!o.resume) {
           // Nothing trained yet: leave --out as it was, so that the same command can be run again.
-          if (!outExisted) rmSync(out, { recursive: true, force: true });
+          if (madeDir !== null) rmSync(madeDir, { recursive: true, force: true });
           else for (const f of readdirSync(out).filter((f) => f === 'config.json' || f === 'progress.jsonl' || f.startsWith('checkpoint.tmp-'))) rmSync(join(out, f), { recursive: true, force: true });
           log(`metarl: ${signal} again: stopped at once, before the first checkpoint: nothing had been trained, and ${out} is left as it was: run the same command again`);
         } else {

@@ -40,3 +40,10 @@ export function runFileOwner(path: string): string | null {
   if (CHECKPOINT_FILES.includes(name) && existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'weights.bin'))) return dirname(dir);
   return null;
 }
+
+/** The highest directory of `dir`'s path that does not exist (what making `dir` creates, to remove again), or null when `dir` exists. */
+export function firstMissingDir(dir: string): string | null {
+  let missing: string | null = null;
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing = d;
+  return missing;
+}

@@ -293,6 +293,11 @@ describe('metarl CLI', () => {
     expect(first.code).toBe(130);
     expect(first.stderr).toContain(`metarl: SIGINT again: stopped at once, before the first checkpoint: nothing had been trained, and ${out} is left as it was: run the same command again`);
     expect(existsSync(out)).toBe(false);
+    // The folders made on the way to a deeper --out go too.
+    const deep = join(dir, 'a', 'b', 'run');
+    const third = await hardStop([...args.slice(0, -1), deep, '--iterations', '3']);
+    expect(third.code).toBe(130);
+    expect(existsSync(join(dir, 'a'))).toBe(false);
     // With a checkpoint (iteration 1), a hard stop in iteration 2 goes back to it.
     expect(metarl(...args, '--iterations', '1').code).toBe(0);
     const second = await hardStop(['train', '--resume', '--iterations', '3', '--workers', '2', '--out', out]);
