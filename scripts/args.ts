@@ -13,7 +13,8 @@ import { listEnvs, make } from '../envs/index.ts';
 export function intArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return fallback;
-  const value = Number(process.argv[i + 1]);
+  const given = process.argv[i + 1] ?? '';
+  const value = /^\d+$/.test(given) ? Number(given) : NaN;
   if (!Number.isInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${process.argv[i + 1]}`);
   return value;
 }
@@ -23,10 +24,12 @@ export function intArg(name: string, fallback: number): number {
  * Parses the value of the integer option `--name` of a CLI subcommand: undefined when the option is
  * absent, else an integer ≥ `min`; anything else throws a {@link ConfigError} naming `--name` and the
  * value ("must be a positive integer" for min ≥ 1, "must be a non-negative integer" for min 0).
+ * Only decimal digits are taken (not `0x10`, `1e3` or `2.0`).
  */
 export function intOpt(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  // Digits only: Number() would also take 0x10, 1e3 or an empty string.
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`--${name}`, v, min > 0 ? 'must be a positive integer' : 'must be a non-negative integer');
   return n;
 }

@@ -17,6 +17,12 @@ describe('intOpt', () => {
       ['2.5', 1, /^--tasks: must be a positive integer \(got "2\.5"\)$/],
       ['ten', 1, /^--tasks: must be a positive integer \(got "ten"\)$/],
       ['9007199254740993', 1, /^--tasks: must be a positive integer/],
+      // Digits only: other ways Number() reads a string are not integers a user means.
+      ['0x10', 1, /^--tasks: must be a positive integer \(got "0x10"\)$/],
+      ['1e3', 1, /^--tasks: must be a positive integer \(got "1e3"\)$/],
+      ['2.0', 1, /^--tasks: must be a positive integer/],
+      ['', 0, /^--tasks: must be a non-negative integer/],
+      [' 5', 1, /^--tasks: must be a positive integer/],
     ];
     for (const [v, min, msg] of cases) {
       let err: unknown;
