@@ -47,6 +47,27 @@ function commandUsage(cmd: string): string {
   return ['usage:', ...lines.slice(start, end), '', 'options:', ...options, '', ...lists, MORE_HELP].join('\n');
 }
 
+/**
+ * Refuses a flag given twice that takes one value (`--tasks 3 … --tasks 5`: the parser would keep
+ * the last silently). Flags that may repeat (`--env-module`, plot's `--run`) are left alone.
+ */
+function refuseRepeatedFlags(cmd: string, args: readonly string[]): void {
+  const options = COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS] as Record<string, { multiple?: boolean }>;
+  const seen = new Map<string, string[]>();
+  for (let i = 0; i < args.length && args[i] !== '--'; i++) {
+    const m = /^--([^=]+)(?:=(.*))?$/.exec(args[i]!);
+    const opt = m ? options[m[1]!] : undefined;
+    if (!m || !opt || opt.multiple) continue;
+    const value = m[2] ?? ((opt as { type?: string }).type === 'string' ? (args[i + 1] ?? '') : null);
+    seen.set(m[1]!, [...(seen.get(m[1]!) ?? []), value]);
+  }
+  for (const [flag, values] of seen) {
+    if (values.length < 2) continue;
+    const shown = values.every((v) => v === null) ? '' : ` (${values.map((v) => JSON.stringify(v ?? '')).join(', ')})`;
+    throw new UsageError(`--${flag} is given ${values.length} times${shown}; give it once`);
+  }
+}
+
 /** Runs command `cmd` (one of COMMANDS) with its arguments, loading the commands' modules (and tfjs) only now. */
 async function runCommand(cmd: string, rest: string[]): Promise<void> {
   const c = await import('./commands.ts');
@@ -84,7 +105,10 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${commandUsage(cmd)}\n`);
     return;
   }
-  if (cmd !== undefined && COMMANDS.includes(cmd)) return runCommand(cmd, rest);
+  if (cmd !== undefined && COMMANDS.includes(cmd)) {
+    refuseRepeatedFlags(cmd, rest);
+    return runCommand(cmd, rest);
+  }
   switch (cmd) {
     case '--version':
     case '-v': {

@@ -188,6 +188,9 @@ describe('metarl CLI', () => {
     expectUserError(metarl('evaluate', '--tsks', '3'), "'--tsks'", '(did you mean --tasks?)');
     expectUserError(metarl('compare', '--run', 'x'), '(did you mean --runs?)');
     expectUserError(metarl('trian'), '"trian" (did you mean train?)');
+    // A flag given twice is refused (the parser would keep the last one silently); --env-module may repeat.
+    expectUserError(metarl('evaluate', '--tasks', '3', '--run', run, '--tasks=5'), '--tasks is given 2 times ("3", "5"); give it once');
+    expectUserError(metarl('train', '--resume', '--resume', '--out', run), '--resume is given 2 times; give it once');
     expectUserError(metarl('train', '--env', 'navigation2d-v0'), '(did you mean Navigation2D-v0?)');
     expectUserError(metarl('train', '--preset', 'cheeta'), '(did you mean cheetah?)');
     expectUserError(metarl('train', '--env', 'HalfCheetahVel-v0', '--preset', 'sine'), '--preset: is for the supervised envs, and HalfCheetahVel-v0 is an RL env: use cheetah');
