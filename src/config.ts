@@ -377,6 +377,17 @@ function checkLeaf(path: string, kind: Kind, v: unknown): void {
   if (kind === 'fraction' && !(x > 0 && x <= 1)) fail('must be in (0, 1]');
 }
 
+/** Options of `train` (and their flags) that a config file might hold by mistake, e.g. copied from a run's `config.json`. */
+const RUN_OPTIONS: Record<string, string> = {
+  keepEvery: '--keep-every',
+  workers: '--workers',
+  backend: '--backend',
+  initFrom: '--init-from',
+  envModules: '--env-module',
+  resume: '--resume',
+  out: '--out',
+};
+
 /**
  * Applies `overrides` (parsed JSON, nested like {@link TrainConfig}) onto `cfg`, checking every
  * key against the schema. Unknown keys and bad values throw {@link ConfigError} naming the path.
@@ -395,6 +406,9 @@ export function applyOverrides(cfg: TrainConfig, overrides: unknown, prefix = ''
       setPath(cfg, path, Array.isArray(v) ? [...v] : v);
     } else if (Object.keys(SCHEMA).some((p) => p.startsWith(`${path}.`))) {
       applyOverrides(cfg, v, path);
+    } else if (!prefix && RUN_OPTIONS[k] !== undefined) {
+      // A run's config.json has these beside its config: they are how a run is made, not what it learns.
+      throw new ConfigError(path, v, `is an option of train, not part of the config: give ${opt(k, undefined, RUN_OPTIONS[k])} ${optionStyle === 'cli' ? 'on the command line' : "in train's options"} instead`);
     } else {
       const known = [...new Set(Object.keys(SCHEMA).filter((p) => p.startsWith(prefix ? `${prefix}.` : '')).map((p) => p.slice(prefix ? prefix.length + 1 : 0).split('.')[0]))];
       throw new ConfigError(path, v, `unknown config key${didYouMean(k, known, (n) => (prefix ? `${prefix}.${n}` : n))}; known keys${prefix ? ` of ${prefix}` : ''}: ${known.join(', ')}`);

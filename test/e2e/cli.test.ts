@@ -199,6 +199,9 @@ describe('metarl CLI', () => {
     const unknownKey = join(dir, 'a.json');
     writeFileSync(unknownKey, JSON.stringify({ trpo: { maxKL: 0.01 } }));
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', unknownKey, '--out', join(dir, 'r1')), 'trpo.maxKL', '(did you mean trpo.maxKl?)');
+    const runOption = join(dir, 'k.json');
+    writeFileSync(runOption, JSON.stringify({ keepEvery: 10 }));
+    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', runOption, '--out', join(dir, 'r1')), 'keepEvery: is an option of train, not part of the config: give --keep-every on the command line instead');
     const badType = join(dir, 'b.json');
     writeFileSync(badType, JSON.stringify({ adaptation: { fastLr: -0.1 } }));
     expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', badType, '--out', join(dir, 'r2')), 'adaptation.fastLr', '-0.1');

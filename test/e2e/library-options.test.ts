@@ -53,6 +53,7 @@ describe('train from code', () => {
       [{ ...tiny(), iterations: -1 }, {}, 'iterations: must be a positive integer (got -1)', ''],
       [{ ...tiny(), sampling: { ...tiny().sampling, metaBatchSize: 0 } }, {}, 'sampling.metaBatchSize: must be a positive integer (got 0)', ''],
       [{ ...tiny(), bogus: 1 } as TrainConfig, {}, 'bogus: unknown config key', ''],
+      [{ ...tiny(), workers: 2 } as TrainConfig, {}, "workers: is an option of train, not part of the config: give workers in train's options instead (got 2)", ''],
       [tiny(), { envModules: ['no/such/env-module.mts'] }, 'envModules[0]: not found (', 'a relative path is from the current directory'],
       // A partial config would train with the plain reference values, not the preset's (normalizeActions false for navigation).
       [{ env: 'Navigation2D-v0', iterations: 1 } as TrainConfig, {}, 'is missing from the config (and ', 'build it with resolveConfig(env, preset, overrides)'],
