@@ -389,8 +389,13 @@ export function comparisonMarkdown(c: Comparison): string {
     // The oracle is not adapted, and ProtoNets classify by prototypes without a step: no α.
     lines.push(`| ${m.name} | ${m.algo === 'oracle' || m.algo === 'protonet' ? '–' : m.lr} | ${cells.join(' | ')} |`);
   }
+  // The ratio measures a gap only when the oracle does better than the pretrained policy after one step.
+  const noGap = (oracle: number, pretrained1: number) => (oracle <= pretrained1 ? ' (the oracle does not beat pretrained₁ here, so there is no gap to close: train the oracle longer)' : '');
   if (c.gapClosedAfterOneStep !== null) {
-    lines.push('', `Gap closed after one step, (MAML₁ − pretrained₁)/(oracle − pretrained₁): ${c.gapClosedAfterOneStep.toFixed(3)}`);
+    const oracle = c.methods.find((m) => m.name === 'oracle')?.steps[0]?.mean;
+    const pretrained1 = c.methods.find((m) => m.name === 'pretrained')?.steps[1]?.mean;
+    const caveat = oracle !== undefined && pretrained1 !== undefined ? noGap(oracle, pretrained1) : '';
+    lines.push('', `Gap closed after one step, (MAML₁ − pretrained₁)/(oracle − pretrained₁): ${c.gapClosedAfterOneStep.toFixed(3)}${caveat}`);
   }
   if (c.mamlMinusPretrained) {
     const d = c.metric === 'mse' ? 3 : 2;
@@ -400,7 +405,7 @@ export function comparisonMarkdown(c: Comparison): string {
   }
   if (c.gapByTask) {
     const parts = c.gapByTask.map(
-      (g) => `${JSON.stringify(g.task)} (${g.tasks} tasks): MAML₁ ${g.maml1.toFixed(2)}, pretrained₁ ${g.pretrained1.toFixed(2)}, oracle ${g.oracle.toFixed(2)}, gap ${g.gap === null ? '–' : g.gap.toFixed(3)}`,
+      (g) => `${JSON.stringify(g.task)} (${g.tasks} task${g.tasks === 1 ? '' : 's'}): MAML₁ ${g.maml1.toFixed(2)}, pretrained₁ ${g.pretrained1.toFixed(2)}, oracle ${g.oracle.toFixed(2)}, gap ${g.gap === null ? '–' : `${g.gap.toFixed(3)}${g.oracle <= g.pretrained1 ? ' (oracle not above pretrained₁: no gap)' : ''}`}`,
     );
     lines.push('', `Gap closed after one step by task: ${parts.join('; ')}`);
   }

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { train } from '../../agents/trainer.ts';
-import { compareMethods, gapByTaskGroup, pairedDifference, type Comparison } from '../../agents/compare.ts';
+import { compareMethods, comparisonMarkdown, gapByTaskGroup, pairedDifference, type Comparison } from '../../agents/compare.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { createRng } from '../../src/rng.ts';
 import { methodLabel } from '../../scripts/compare.ts';
@@ -278,4 +278,16 @@ it('the compare command keeps partial results while it runs and removes them whe
 
 it('the figure legend spells known methods as usual, whatever the case given, and other names as given', () => {
   expect(['maml', 'Meta-sgd', 'FOMAML', 'protonet', 'random', 'my-variant'].map(methodLabel)).toEqual(['MAML', 'Meta-SGD', 'FOMAML', 'ProtoNets', 'random init', 'my-variant']);
+});
+
+it('the table says when the oracle does not beat the pretrained policy, where the gap closed measures no gap', () => {
+  const s = (step: number, mean: number) => ({ step, mean, sem: 0, perTask: [mean, mean] });
+  const method = (name: string, algo: string, means: number[]) => ({ name, run: `/r/${name}`, algo, lr: 0.1, iteration: 1, steps: means.map((m, k) => s(k, m)) });
+  const base = { env: 'HalfCheetahDir-v0', tasks: 2, episodes: 20, seed: 1, mamlMinusPretrained: null, taskList: [{ direction: 1 }, { direction: -1 }], gapByTask: null, metric: 'return' as const };
+  const weak: Comparison = { ...base, methods: [method('maml', 'maml-trpo', [0, 30]), method('pretrained', 'pretrained', [0, 10]), method('oracle', 'oracle', [5])], gapClosedAfterOneStep: (30 - 10) / (5 - 10) };
+  expect(comparisonMarkdown(weak)).toContain('Gap closed after one step, (MAML₁ − pretrained₁)/(oracle − pretrained₁): -4.000 (the oracle does not beat pretrained₁ here, so there is no gap to close: train the oracle longer)');
+  const fine: Comparison = { ...weak, methods: [weak.methods[0]!, weak.methods[1]!, method('oracle', 'oracle', [50])], gapClosedAfterOneStep: 0.5 };
+  expect(comparisonMarkdown(fine)).toContain('(oracle − pretrained₁): 0.500\n');
+  const grouped: Comparison = { ...fine, gapByTask: [{ task: { direction: 1 }, tasks: 1, maml1: 3, pretrained1: 2, oracle: 1, gap: -1 }] };
+  expect(comparisonMarkdown(grouped)).toContain('{"direction":1} (1 task): MAML₁ 3.00, pretrained₁ 2.00, oracle 1.00, gap -1.000 (oracle not above pretrained₁: no gap)');
 });
