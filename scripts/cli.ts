@@ -138,6 +138,17 @@ function flagSuggestion(cmd: string | undefined, message: string): string {
   return didYouMean(flag, Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]), (f) => `--${f}`);
 }
 
+/**
+ * For `parseArgs`'s "Option '--seed' argument is ambiguous" (a value starting with a dash, such as
+ * `--seed -3`): the flag and the value in metarl's form, or undefined for another message.
+ */
+function dashValueMessage(args: readonly string[], message: string): string | undefined {
+  const flag = /^Option '(--[^']+)' argument is ambiguous/.exec(message)?.[1];
+  if (flag === undefined) return undefined;
+  const value = args[args.indexOf(flag) + 1];
+  return `${flag}: takes a value, and the next argument ${JSON.stringify(value ?? '')} starts with a dash, so it is read as an option (no metarl flag takes a negative number)`;
+}
+
 /** Errors of image data that cannot be used (the Omniglot loaders'). */
 const DATA_ERRORS = ['OmniglotDataFault', 'ImageFolderError', 'OmniglotDataError'];
 
@@ -167,7 +178,8 @@ main(process.argv.slice(2)).catch(async (e: unknown) => {
   if (userError) {
     // An env of one's own is registered by a module the command must be told about.
     const hint = e instanceof UnknownEnvError ? unknownEnvHint() : err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? flagSuggestion(process.argv[2], err.message) : '';
-    process.stderr.write(`metarl: ${e instanceof UsageError ? err.message : err.message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
+    const message = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? (dashValueMessage(process.argv.slice(3), err.message) ?? err.message) : err.message;
+    process.stderr.write(`metarl: ${e instanceof UsageError ? message : message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
     process.exit(2);
   }
   // Not a user error: the command's modules are loaded (so these imports take no time).

@@ -188,6 +188,7 @@ describe('metarl CLI', () => {
     expectUserError(metarl('evaluate', '--tsks', '3'), "'--tsks'", '(did you mean --tasks?)');
     expectUserError(metarl('compare', '--run', 'x'), '(did you mean --runs?)');
     expectUserError(metarl('trian'), '"trian" (did you mean train?)');
+    expectUserError(metarl('train', '--workers', '-1'), '--workers: takes a value, and the next argument "-1" starts with a dash');
     // A flag given twice is refused (the parser would keep the last one silently); --env-module may repeat.
     expectUserError(metarl('evaluate', '--tasks', '3', '--run', run, '--tasks=5'), '--tasks is given 2 times ("3", "5"); give it once');
     expectUserError(metarl('train', '--resume', '--resume', '--out', run), '--resume is given 2 times; give it once');
