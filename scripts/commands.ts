@@ -76,8 +76,7 @@ export async function cmdTrain(argv: string[]): Promise<void> {
   let config;
   if (o.resume) {
     requireRunDir('--out', out);
-    const ck = loadCheckpoint(out).meta;
-    config = validateConfig(ck.config);
+    config = validateConfig(loadCheckpoint(out).meta.config);
     const keeps = 'a resumed run keeps its config; only --iterations, --backend, --workers and --keep-every may be given';
     for (const k of ['config', 'preset'] as const) if (o[k] !== undefined) throw new ConfigError(`--${k}`, o[k], `cannot be given when resuming (${keeps})`);
     // A flag that repeats the run's own value (the first command with --resume added) changes nothing.
@@ -94,9 +93,6 @@ export async function cmdTrain(argv: string[]): Promise<void> {
       if (v === undefined) continue;
       const mine = typeof theirs === 'number' ? Number(v) : v;
       if (mine !== theirs) throw new ConfigError(`--${k}`, v, `differs from the run's ${JSON.stringify(theirs)} (${keeps})`);
-    }
-    if (iterations === undefined && ck.iteration >= config.iterations) {
-      throw new ConfigError('--iterations', undefined, `is needed: the run in ${out} has trained the ${config.iterations} iterations it was given; give --iterations with a larger number to train on`);
     }
     if (iterations !== undefined) config.iterations = iterations;
   } else {
@@ -157,6 +153,12 @@ export async function cmdTrain(argv: string[]): Promise<void> {
   let result;
   try {
     result = await train(config, { out, resume: o.resume, log, workers, keepEvery, initFrom: o['init-from'], envModules, signal: stop.signal });
+  } catch (e) {
+    // A finished run resumed without --iterations: the flag is what is missing (the library names the value it was given).
+    if (o.resume && iterations === undefined && e instanceof ConfigError && e.field === '--iterations') {
+      throw new ConfigError('--iterations', undefined, `is needed: the run in ${out} has trained the ${config.iterations} iterations it was given; give --iterations with a larger number to train on`);
+    }
+    throw e;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
