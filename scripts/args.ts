@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
@@ -114,11 +114,11 @@ export function recordedEnvModules(runDir: string): string[] {
 /**
  * Checks, before any work is done, that an output file `path` given with `flag` can be written:
  * it names a file (not a directory, no trailing slash), no file stands where a directory above it
- * should be, it is not a file of a run (a checkpoint's, a run's `config.json` or `progress.jsonl`),
- * and its directory exists, unless `createDirs` (the command makes it). Nothing to check when it is
- * undefined.
+ * should be (the directories that do not exist yet are made when it is written), and it is not a
+ * file of a run (a checkpoint's, a run's `config.json` or `progress.jsonl`). Nothing to check when
+ * it is undefined.
  */
-export function checkOutFile(flag: string, path: string | undefined, createDirs = false): void {
+export function checkOutFile(flag: string, path: string | undefined): void {
   if (path === undefined) return;
   if (/[/\\]$/.test(path)) throw new ConfigError(flag, path, 'ends in a slash, which names a directory; give a file name');
   if (existsSync(path) && statSync(path).isDirectory()) throw new ConfigError(flag, path, 'is a directory; give a file name');
@@ -126,7 +126,12 @@ export function checkOutFile(flag: string, path: string | undefined, createDirs 
   if (blocking !== null) throw new ConfigError(flag, path, `cannot be written: ${blocking} is a file, not a directory`);
   const run = runFileOwner(path);
   if (run !== null) throw new ConfigError(flag, path, `is a file of the run ${run}, which only metarl train writes; write the results elsewhere`);
-  if (!createDirs && !existsSync(dirname(path))) throw new ConfigError(flag, path, 'its directory does not exist');
+}
+
+/** Writes `doc` as indented JSON to `path` (a `--json` file checked by {@link checkOutFile}), making its directory if needed. */
+export function writeJsonFile(path: string, doc: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /**

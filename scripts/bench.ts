@@ -9,10 +9,9 @@
  */
 import { parseArgs } from 'node:util';
 import { BENCH_OPTIONS } from './options.ts';
-import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { ConfigError, resolveConfig } from '../src/config.ts';
-import { checkOutFile, chooseEnv, envModuleIds, intOpt, loadEnvModules, readConfigFile } from './args.ts';
+import { checkOutFile, writeJsonFile, chooseEnv, envModuleIds, intOpt, loadEnvModules, readConfigFile } from './args.ts';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { listEnvs, make } from '../envs/index.ts';
 import { OmniglotDataError } from '../envs/omniglot-register.ts';
@@ -55,7 +54,7 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
   if (o['env-only']) {
     const rows = benchEnvSteps(envs, { log });
     process.stdout.write(`${formatEnvBench(rows)}\n`);
-    if (o.json) writeFileSync(o.json, `${JSON.stringify({ kind: 'env-steps', node: process.version, envs: rows }, null, 2)}\n`);
+    if (o.json) writeJsonFile(o.json, { kind: 'env-steps', node: process.version, envs: rows });
     return;
   }
   // The meta-iterations timed are MAML-TRPO's: a supervised env trains with another learner.
@@ -69,5 +68,5 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
   log(`bench: ${envs[0]}, ${what}, ${workers} worker${workers === 1 ? '' : 's'}, 1 warm-up + ${iterations} iteration${iterations === 1 ? '' : 's'}`);
   const report = await benchMetaIterations({ env: envs[0]!, config, iterations, workers, envModules, log });
   process.stdout.write(`${formatBenchReport(report)}\n`);
-  if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (o.json) writeJsonFile(o.json, report);
 }

@@ -34,7 +34,7 @@ import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 export { cmdBench } from './bench.ts';
 import { firstMissingDir } from '../src/out-paths.ts';
-import { checkOutFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
+import { checkOutFile, writeJsonFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, PLOT_OPTIONS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS,
 } from './options.ts';
@@ -241,7 +241,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
     process.stdout.write(`${formatStepTable(cfg.env, stats, metric === 'mse' ? 'query MSE (mean ± s.e.m.)' : 'query accuracy % (mean ± s.e.m.)')}\n`);
     if (o.json) {
       const doc = { env: cfg.env, run: o.run, algo: cfg.algo, iteration: ck.meta.iteration, seed, metric, shots: K, tasks: n, steps: stats.map(({ step, mean, sem }) => ({ step, mean, sem })), perTask: stats.map((s) => s.perTask), taskList: tasks };
-      writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
+      writeJsonFile(o.json, doc);
     }
     return;
   }
@@ -277,7 +277,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
   if (o.json) {
     const steps = stats.map(({ step, mean, sem, episodes: n, firstEpisodes: f }) => ({ step, mean, sem, ...(n !== undefined ? { episodes: n } : {}), ...(f !== undefined ? { firstEpisodes: { mean: f.mean, sem: f.sem } } : {}) }));
     const doc = { env: cfg.env, run: o.run, iteration: ck.meta.iteration, seed, tasks: tasks.length, ...(taskFile !== undefined ? { taskFile } : {}), episodes, ...(batchTimesteps !== undefined ? { batchTimesteps } : {}), steps, perTask: stats.map((s) => s.perTask), taskList: tasks };
-    writeFileSync(o.json, `${JSON.stringify(doc, null, 2)}\n`);
+    writeJsonFile(o.json, doc);
   }
 }
 
@@ -321,7 +321,7 @@ export async function cmdSelect(argv: string[]): Promise<void> {
     onReuse: (name, file) => log(`${name}: scored before with these weights and this protocol, read back from ${file}`),
   });
   process.stdout.write(`${selectionMarkdown(sel)}\n`);
-  if (o.json) writeFileSync(o.json, `${JSON.stringify(sel, null, 2)}\n`);
+  if (o.json) writeJsonFile(o.json, sel);
 }
 
 /** `metarl render --run DIR --task JSON [--steps 1] [--episodes 20] [--seed N] --out FILE.svg`: an animated SVG (+ PNG filmstrip). */
@@ -332,7 +332,7 @@ export async function cmdRender(argv: string[]): Promise<void> {
   if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png filmstrip is written beside it)');
   if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give an .svg file name');
   if (!/\.svg$/i.test(o.out)) throw new ConfigError('--out', o.out, 'must be a file name ending in .svg (the .png filmstrip is written beside it)');
-  checkOutFile('--out', o.out, true);
+  checkOutFile('--out', o.out);
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   const makeEnv = envFactory(cfg);
@@ -390,7 +390,7 @@ export async function cmdOneShot(argv: string[]): Promise<void> {
   const res = await evaluateOneShotRuns(runs, fewShotClassifier(cfg, env, ck.params, steps));
   const how = protonet ? 'nearest prototype' : `${steps} step${steps === 1 ? '' : 's'}`;
   process.stdout.write(`official one-shot runs (20-way 1-shot, ${res.perRun.length} runs, ${res.total} queries): error rate ${(100 * res.errorRate).toFixed(2)} % (${res.errors}/${res.total}); ${cfg.algo}, ${how}\n`);
-  if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, algo: cfg.algo, steps: protonet ? 0 : steps, ...res }, null, 2)}\n`);
+  if (o.json) writeJsonFile(o.json, { run: o.run, algo: cfg.algo, steps: protonet ? 0 : steps, ...res });
 }
 
 /**
@@ -403,7 +403,7 @@ export function cmdInspect(argv: string[]): void {
   checkOutFile('--json', o.json);
   const report = inspectCheckpoint(loadCheckpoint(o.run));
   process.stdout.write(`${inspectionMarkdown(report, o.run)}\n`);
-  if (o.json) writeFileSync(o.json, `${JSON.stringify({ run: o.run, ...report }, null, 2)}\n`);
+  if (o.json) writeJsonFile(o.json, { run: o.run, ...report });
 }
 
 /**
@@ -455,7 +455,7 @@ export async function cmdPlot(argv: string[]): Promise<void> {
   if (!o.out) throw new ConfigError('--out', undefined, 'is required (an .svg file; a .png is written beside it)');
   if (!/[^/\\]\.svg$/i.test(o.out)) throw new ConfigError('--out', o.out, 'must be a file name ending in .svg');
   if (existsSync(o.out) && statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a directory; give a file name');
-  checkOutFile('--out', o.out, true);
+  checkOutFile('--out', o.out);
   const names = dirs.map((d) => basename(resolve(d)));
   const runs = dirs.map((dir, i) => {
     const path = join(dir, 'progress.jsonl');

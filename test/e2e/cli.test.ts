@@ -223,8 +223,11 @@ describe('metarl CLI', () => {
     expectUserError(metarl('train', '--resume', '--out', dir), '--out', 'is not a run directory');
     expectUserError(metarl('train', '--preset', 'tiny', '--init-from', dir, '--out', join(dir, 'r')), '--init-from', 'is not a run directory');
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${dir}`, '--out', join(dir, 'c')), '--runs maml', 'is not a run directory');
-    // Checked before any work: a finished evaluation is not lost to a bad --json path.
-    expectUserError(metarl('evaluate', '--run', run, '--json', join(dir, 'no', 'e.json')), '--json', 'its directory does not exist');
+    // Checked before any work: a finished evaluation is not lost to a bad --json path. A --json in
+    // folders that do not exist yet is written there, as train, compare, plot and render make theirs.
+    const nested = join(dir, 'no', 'such', 'e.json');
+    expect(metarl('evaluate', '--run', run, '--tasks', '1', '--episodes', '2', '--steps', '0', '--json', nested).code).toBe(0);
+    expect(json(nested).tasks).toBe(1);
     expectUserError(metarl('evaluate', '--run', run, '--json', dir), '--json', 'is a directory');
     expectUserError(metarl('evaluate', '--run', run, '--shots', '5'), '--shots', 'supervised');
     const file = join(dir, 'f.txt');
