@@ -7,7 +7,8 @@
 // `train` and the others know their ids from code as the command line does.
 export { omniglotPath, OmniglotDataError, OMNIGLOT_VARIANTS } from '../envs/omniglot-register.ts';
 export { train, trainingStop, presetFor, envFactory, type TrainOptions, type TrainingStop, type ProgressRecord } from './trainer.ts';
-export { MamlTrpo, type MamlTrpoOptions, type StepLogs } from './maml-trpo.ts';
+export { MamlTrpo, type MamlTrpoOptions, type StepLogs, type PhaseTimes } from './maml-trpo.ts';
+export { TaskFailedError } from './shards.ts';
 export { SupervisedMetaLearner, evaluateSupervised, heldOutTasks, type SupervisedStepLogs, type SupervisedEvalOptions } from './supervised-meta.ts';
 export { compareMethods, comparisonMarkdown, type CompareOptions, type Comparison, type MethodSpec, type MethodResult, type PairedStep, type GroupGap } from './compare.ts';
 export { selectCheckpoint, selectionMarkdown, selectionScore, type SelectOptions, type Selection, type Candidate, type ScoredCandidate } from './select.ts';

@@ -172,9 +172,13 @@ export class MamlTrpo {
     this.rootRng = createRng(config.seed);
     const env = makeEnv();
     this.policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
+    const n = this.policy.shapes.length;
     const expected = this.policy.numParams * (config.adaptation.learnedLr ? 2 : 1);
-    const got = params.reduce((s, p) => s + p.length, 0);
+    const got = Array.isArray(params) ? params.reduce((s, p) => s + p.length, 0) : NaN;
     if (got !== expected) throw new RangeError(`MamlTrpo: parameters have ${got} entries, the policy${config.adaptation.learnedLr ? ' and its learned step sizes need' : ' needs'} ${expected}`);
+    // Tensor by tensor: the right total in the wrong shapes would be read with the wrong layer widths.
+    this.policy.checkParams(params.slice(0, n));
+    if (config.adaptation.learnedLr) this.policy.checkParams(params.slice(n), 'params (learned step sizes)');
   }
 
   /** Shapes of the meta-parameters in checkpoint order: the policy's, then the learned step-size multipliers' ({@link splitMeta}). */
@@ -260,7 +264,11 @@ export class MamlTrpo {
     if (pool) await pool.close();
   }
 
-  /** Runs meta-iteration `it` (tasks and samples are drawn from streams keyed by `it`). */
+  /**
+   * Runs meta-iteration `it` (tasks and samples are drawn from streams keyed by `it`).
+   * @param env an env of the run's `config.env`, used only to draw the iteration's tasks
+   *   (`sampleTasks`); the episodes are sampled on the envs of the constructor's `makeEnv`.
+   */
   async step(env: MetaEnv, it: number): Promise<StepLogs> {
     const c = this.config;
     const t: PhaseTimes = { sampling: 0, baseline: 0, adaptation: 0, metaGradient: 0, cg: 0, lineSearch: 0, total: 0 };

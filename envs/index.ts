@@ -16,4 +16,5 @@ export { Navigation2DEnv, type NavigationTask } from './navigation-2d.ts';
 export { SineRegressionEnv, type SineTask } from './sine-regression.ts';
 export { HalfCheetahVelEnv, HalfCheetahDirEnv, type HalfCheetahVelTask, type HalfCheetahDirTask, type HalfCheetahOptions } from './half-cheetah.ts';
 export { TaskObservationWrapper } from './oracle.ts';
+export { NormalizedActionWrapper } from './normalized-actions.ts';
 export { checkEnv, type CheckEnvOptions } from './check.ts';

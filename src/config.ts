@@ -5,6 +5,7 @@ import { didYouMean } from './suggest.ts';
 
 /** A value as a message shows it: JSON, but NaN and ±Infinity as themselves (JSON would print null). */
 function showValue(value: unknown): string {
+  if (typeof value === 'function') return 'a function';
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
 }
 
@@ -446,6 +447,8 @@ export function validateConfig(cfg: TrainConfig): TrainConfig {
  *   path), or an override whose `env` differs from `env`.
  */
 export function resolveConfig(env: string, presetName: string | undefined, ...overrides: unknown[]): TrainConfig {
+  if (typeof env !== 'string') throw new ConfigError('env', env, "must be an env id, resolveConfig's first argument");
+  if (presetName !== undefined && typeof presetName !== 'string') throw new ConfigError('preset', presetName, `must be a preset name (${Object.keys(PRESETS).join(', ')}) or undefined, resolveConfig's second argument; the overrides come after it`);
   const name = presetName ?? defaultPreset(env);
   const preset = PRESETS[name];
   if (!preset) throw new ConfigError('preset', name, `unknown preset${didYouMean(name, Object.keys(PRESETS))}; known: ${Object.keys(PRESETS).join(', ')}`);

@@ -36,6 +36,7 @@ export {
   type FvpMode,
 } from './maml.ts';
 export { trpoStep, type TrpoConfig, type TrpoResult, type TrpoProblem } from './trpo.ts';
+export { flattenValues, unflattenValues } from './params.ts';
 export { ConfigError, resolveConfig, applyOverrides, validateConfig, PRESETS, type TrainConfig } from './config.ts';
 export { evaluateAdaptation, meanSem, formatStepTable, type StepStat, type EvaluationOptions } from './evaluation.ts';
 export { parseCheckpoint, CheckpointFormatError } from './checkpoint-format.ts';

@@ -82,9 +82,14 @@ export function evaluateAdaptation(
   checkIntOption('batchTimesteps', opts.batchTimesteps, 1, true);
   if (!Array.isArray(opts.tasks) || opts.tasks.length === 0) throw new ConfigError('tasks', opts.tasks, 'must hold at least one task');
   if (!(opts.fastLr > 0 && Number.isFinite(opts.fastLr))) throw new ConfigError('fastLr', opts.fastLr, 'must be > 0');
-  if (!Array.isArray(params) || params.length !== policy.shapes.length) {
-    throw new ConfigError('params', Array.isArray(params) ? `${params.length} tensors` : params, `must hold the policy's ${policy.shapes.length} parameter tensors`);
+  policy.checkParams(params);
+  if (typeof makeEnv !== 'function') throw new ConfigError('makeEnv', typeof makeEnv === 'object' && makeEnv !== null ? 'an object' : makeEnv, 'must be a function that makes the env (envFactory(config))');
+  const adv = opts.advantages as Partial<AdvantageConfig> | undefined;
+  if (adv === null || typeof adv !== 'object' || typeof adv.gamma !== 'number' || typeof adv.gaeLambda !== 'number') {
+    throw new ConfigError('advantages', adv, 'must be { gamma, gaeLambda, normalize, regCoeff } (training uses { ...config.advantages, regCoeff: config.baseline.regCoeff })');
   }
+  if (opts.rng === null || typeof opts.rng !== 'object' || typeof (opts.rng as { fork?: unknown }).fork !== 'function') throw new ConfigError('rng', opts.rng, 'must be an Rng (createRng(seed))');
+  if (opts.lrScale) policy.checkParams(opts.lrScale, 'lrScale');
   const envs = Array.from({ length: opts.episodes }, makeEnv);
   const perStep: number[][] = Array.from({ length: opts.steps + 1 }, () => []);
   const firstPerStep: number[][] = Array.from({ length: opts.steps + 1 }, () => []);

@@ -3,6 +3,7 @@ import type { Episodes } from './types.ts';
 import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import { gaussianKl, gaussianLogProb } from './distributions.ts';
 import { readFlat } from './params.ts';
+import { ConfigError } from './config.ts';
 
 /** Policy-gradient data of one batch, real steps only (padding dropped), row-major. */
 export interface PgData {
@@ -17,6 +18,7 @@ export interface PgData {
 
 /** Collects the real steps of `ep` with their advantages (`[T, B]`, time-major) into rows. */
 export function pgData(ep: Episodes, advantages: Float32Array): PgData {
+  if (advantages?.length !== ep.T * ep.B) throw new ConfigError('advantages', advantages?.length, `must hold one value per step of the batch, T·B = ${ep.T * ep.B} (estimateAdvantages(ep, …) gives them)`);
   let n = 0;
   for (let k = 0; k < ep.T * ep.B; k++) if (ep.mask[k]) n++;
   const obs = new Float32Array(n * ep.obsDim);
@@ -143,6 +145,8 @@ export function adaptPath(
 
 /**
  * Inner-loop adaptation: the last iterate of {@link adaptPath} (θ itself when `trains` is empty).
+ * It returns tensors and leaves the gradients' intermediates to the caller's scope: call it inside
+ * `tf.tidy` (as {@link adaptValues} does, which takes and returns plain arrays) or dispose them.
  *
  * @param fastLr one step size for every step, or one per step.
  */
@@ -301,8 +305,8 @@ export class TaskObjective {
    *   last (K − 1 of them) to score the intermediate θ′ too; none (default) scores the last only.
    * @param preUpdate the first inner step's batch as a validation batch, to score θ itself (weight
    *   `opts.preUpdateWeight`); null (default) for none.
-   * @throws RangeError for a count of `intermediate` batches other than 0 or K − 1, or learned step
-   *   sizes with `firstOrder`.
+   * @throws RangeError for a count of `intermediate` batches other than 0 or K − 1, learned step
+   *   sizes with `firstOrder`, or an `opts.fastLr` that is missing or not a finite number ≥ 0.
    */
   constructor(
     readonly policy: GaussianMlpPolicy,
@@ -317,6 +321,7 @@ export class TaskObjective {
       throw new RangeError(`TaskObjective: ${K} inner steps need ${K - 1} intermediate validation batches, got ${intermediate.length}`);
     }
     if (opts.learnedLr && opts.firstOrder) throw new RangeError('TaskObjective: learned step sizes need the second-order meta-gradient (firstOrder is set)');
+    if (!(Number.isFinite(opts.fastLr) && opts.fastLr >= 0)) throw new RangeError(`TaskObjective: opts.fastLr must be a finite step size ≥ 0, got ${opts.fastLr}`);
     if (preUpdate && K === 0) throw new RangeError('TaskObjective: a pre-update term needs at least one inner step');
     const w0 = opts.preUpdateWeight ?? 1;
     if (preUpdate && !(Number.isFinite(w0) && w0 >= 0)) throw new RangeError(`TaskObjective: preUpdateWeight must be finite and ≥ 0, got ${w0}`);
@@ -591,6 +596,9 @@ export function validTensors(policy: GaussianMlpPolicy, d: PgData, adaptedOld: P
  * no meta-gradient flows.
  */
 export function adaptValues(policy: GaussianMlpPolicy, values: ParamValues, d: PgData, lr: number, lrScale: ParamValues | null = null): ParamValues {
+  policy.checkParams(values, 'values');
+  if (lrScale) policy.checkParams(lrScale, 'lrScale');
+  if (!(Number.isFinite(lr) && lr >= 0)) throw new ConfigError('lr', lr, 'must be a finite step size ≥ 0');
   const batch = toTensors(d, policy.obsDim, policy.actDim);
   const out = tf.tidy(() => adapt(policy, policy.toTensors(values), [batch], lr, lrScale && policy.toTensors(lrScale)));
   disposeBatch(batch);

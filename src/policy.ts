@@ -15,7 +15,10 @@ export interface PolicyConfig {
   initStd: number;
   /**
    * Act in [−1, 1]^d, mapped onto the env's action box (`NormalizedActionWrapper` in envs/, rllab's
-   * `normalize` as in the original MAML code). Default false (the env's own action units).
+   * `normalize` as in the original MAML code). Default false (the env's own action units). The
+   * policy itself does not read it: the env does the mapping, so make envs with `envFactory(config)`
+   * (or wrap them in `NormalizedActionWrapper`); `sampleEpisodes` on a bare `make(id)` env gives
+   * other returns.
    */
   normalizeActions?: boolean;
 }
@@ -69,6 +72,25 @@ export class GaussianMlpPolicy {
   /** Tensors holding `values` (caller disposes). */
   toTensors(values: ParamValues): tf.Tensor[] {
     return values.map((v, i) => tf.tensor(v, this.shapes[i]));
+  }
+
+  /**
+   * Checks that `values` are parameters of this policy: one array per tensor of {@link shapes}, each
+   * of its size (parameters of another policy, or with a tensor left out, would otherwise be read
+   * with the wrong layer widths).
+   * @param name how the caller names the parameters in the error (`params`).
+   * @throws ConfigError naming `name`, the tensor and both sizes.
+   */
+  checkParams(values: unknown, name = 'params'): asserts values is ParamValues {
+    if (!Array.isArray(values) || values.length !== this.shapes.length) {
+      throw new ConfigError(name, Array.isArray(values) ? `${values.length} tensors` : values, `must hold the policy's ${this.shapes.length} parameter tensors (shapes ${JSON.stringify(this.shapes)})`);
+    }
+    values.forEach((v: unknown, i) => {
+      const size = this.shapes[i]!.reduce((a, b) => a * b, 1);
+      if (!(v instanceof Float32Array || v instanceof Float64Array || Array.isArray(v)) || v.length !== size) {
+        throw new ConfigError(`${name}[${i}]`, v && typeof (v as { length?: unknown }).length === 'number' ? `${(v as { length: number }).length} values` : v, `must hold the ${size} values of the policy's tensor of shape ${JSON.stringify(this.shapes[i])}`);
+      }
+    });
   }
 
   /** μ_θ(s): `obs [N, obsDim]` → `[N, actDim]`. */

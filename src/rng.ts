@@ -97,7 +97,7 @@ export class Rng {
 /** The root stream of a run. `seed` must be a non-negative safe integer. */
 export function createRng(seed: number): Rng {
   if (!Number.isSafeInteger(seed) || seed < 0) {
-    throw new RangeError(`seed must be a non-negative integer, got ${seed}`);
+    throw new RangeError(`seed must be a non-negative integer, got ${typeof seed === 'string' ? `the string ${JSON.stringify(seed)}` : seed}`);
   }
   return new Rng(`metarl:${seed}`);
 }

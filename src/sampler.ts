@@ -2,6 +2,7 @@ import { EnvContractError } from './env-contract.ts';
 import type { Episodes, MetaEnv, Task } from './types.ts';
 import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';
+import { checkIntOption } from './config.ts';
 
 /** What to sample: `numEpisodes` episodes of one task with one parameter set. */
 export interface SampleRequest {
@@ -44,6 +45,8 @@ function checkObs(env: MetaEnv, obs: Float32Array, od: number, t: number): void 
  */
 export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPolicy, req: SampleRequest): Episodes {
   const B = req.numEpisodes;
+  checkIntOption('numEpisodes', B, 1);
+  policy.checkParams(req.params);
   if (envs.length < B) throw new RangeError(`sampleEpisodes: need ${B} env instances, got ${envs.length}`);
   const T = envs[0]!.maxEpisodeSteps;
   const od = policy.obsDim;

@@ -1,0 +1,89 @@
+/**
+ * The lower-level functions a user calls from code refuse wrong input where it is given, naming the
+ * argument (and the tensor) and the value, instead of failing later in tfjs or in the env with a
+ * message that names neither, or going on silently with parameters read in the wrong shapes.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/backend.ts';
+import { ConfigError, resolveConfig } from '../../src/config.ts';
+import { GaussianMlpPolicy, type ParamValues } from '../../src/policy.ts';
+import { sampleEpisodes } from '../../src/sampler.ts';
+import { evaluateAdaptation } from '../../src/evaluation.ts';
+import { estimateAdvantages } from '../../src/advantages.ts';
+import { adaptValues, pgData, TaskObjective, toTensors, validTensors } from '../../src/maml.ts';
+import { createRng } from '../../src/rng.ts';
+import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
+import { MamlTrpo } from '../../agents/maml-trpo.ts';
+import { envFactory } from '../../envs/factory.ts';
+
+const policy = new GaussianMlpPolicy(2, 2, { hiddenSizes: [8], activation: 'tanh', initStd: 1 });
+const params = policy.init(createRng(1));
+const task = { goal: [0.2, 0.1] as [number, number] };
+const advantages = { gamma: 0.99, gaeLambda: 1, normalize: true, regCoeff: 1e-5 };
+const evalOpts = { tasks: [task], steps: 1, episodes: 2, fastLr: 0.1, advantages, rng: createRng(2) };
+
+/** The error `f` throws; fails the test when it throws none. */
+function thrown(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('expected an error; nothing was thrown');
+}
+
+beforeAll(async () => {
+  await initBackend('wasm', { log: () => {} });
+});
+
+describe('input checks of the lower-level API', () => {
+  it('evaluateAdaptation names swapped arguments, missing options and parameters of another shape', () => {
+    const swapped = thrown(() => evaluateAdaptation(policy, (() => new Navigation2DEnv()) as unknown as ParamValues, params as unknown as () => Navigation2DEnv, evalOpts));
+    expect(swapped).toBeInstanceOf(ConfigError);
+    expect(swapped.message).toBe('params: must hold the policy\'s 5 parameter tensors (shapes [[2,8],[8],[8,2],[2],[2]]) (got a function)');
+    const noAdv = thrown(() => evaluateAdaptation(policy, params, () => new Navigation2DEnv(), { ...evalOpts, advantages: undefined as never }));
+    expect(noAdv.message).toMatch(/^advantages: must be \{ gamma, gaeLambda, normalize, regCoeff \}/);
+    const noRng = thrown(() => evaluateAdaptation(policy, params, () => new Navigation2DEnv(), { ...evalOpts, rng: undefined as never }));
+    expect(noRng.message).toBe('rng: must be an Rng (createRng(seed))');
+    const other = new GaussianMlpPolicy(2, 2, { hiddenSizes: [4], activation: 'tanh', initStd: 1 }).init(createRng(1));
+    const shaped = thrown(() => evaluateAdaptation(policy, other, () => new Navigation2DEnv(), evalOpts));
+    expect(shaped.message).toBe("params[0]: must hold the 16 values of the policy's tensor of shape [2,8] (got \"8 values\")");
+    // Right input still evaluates.
+    expect(evaluateAdaptation(policy, params, () => new Navigation2DEnv(), evalOpts)).toHaveLength(2);
+  });
+
+  it('sampleEpisodes, pgData and adaptValues refuse a bad count, another policy\'s parameters, a short advantage array and a NaN step size', () => {
+    const envs = [new Navigation2DEnv(), new Navigation2DEnv()];
+    expect(thrown(() => sampleEpisodes(envs, policy, { task, params, numEpisodes: 1.5, rng: createRng(3) })).message).toBe('numEpisodes: must be a positive integer (got 1.5)');
+    expect(thrown(() => sampleEpisodes(envs, policy, { task, params: params.slice(0, 4), numEpisodes: 2, rng: createRng(3) })).message).toMatch(/^params: must hold the policy's 5 parameter tensors .* \(got "4 tensors"\)$/);
+    const ep = sampleEpisodes(envs, policy, { task, params, numEpisodes: 2, rng: createRng(3) });
+    const adv = estimateAdvantages(ep, advantages);
+    expect(thrown(() => pgData(ep, adv.slice(0, 10))).message).toBe(`advantages: must hold one value per step of the batch, T·B = ${ep.T * ep.B} (estimateAdvantages(ep, …) gives them) (got 10)`);
+    const d = pgData(ep, adv);
+    expect(thrown(() => adaptValues(policy, params, d, NaN)).message).toBe('lr: must be a finite step size ≥ 0 (got NaN)');
+    expect(thrown(() => adaptValues(policy, params.slice(1), d, 0.1)).message).toMatch(/^values: must hold the policy's 5 parameter tensors/);
+    expect(adaptValues(policy, params, d, 0.1).map((p) => p.length)).toEqual(params.map((p) => p.length));
+  });
+
+  it('TaskObjective needs fastLr; MamlTrpo checks the shape of every tensor, not only the total', () => {
+    const envs = [new Navigation2DEnv(), new Navigation2DEnv()];
+    const ep = sampleEpisodes(envs, policy, { task, params, numEpisodes: 2, rng: createRng(3) });
+    const d = pgData(ep, estimateAdvantages(ep, advantages));
+    const train = toTensors(d, 2, 2);
+    const valid = validTensors(policy, d, params);
+    expect(() => new TaskObjective(policy, [train], valid, { firstOrder: false } as never)).toThrow('TaskObjective: opts.fastLr must be a finite step size ≥ 0, got undefined');
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1 });
+    const good = MamlTrpo.initParams(cfg, envFactory(cfg), createRng(1));
+    // The first two tensors swapped: the same number of values, read with the wrong layer widths.
+    const swapped = [good[1]!, good[0]!, ...good.slice(2)];
+    const e = thrown(() => new MamlTrpo(cfg, envFactory(cfg), swapped));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toMatch(/^params\[0\]: must hold the \d+ values of the policy's tensor of shape \[2,\d+\]/);
+  });
+
+  it('resolveConfig refuses overrides given as the preset; createRng says it got a string', () => {
+    const e = thrown(() => resolveConfig('Navigation2D-v0', { seed: 1 } as never));
+    expect(e.message).toMatch(/^preset: must be a preset name \(navigation, .*\) or undefined, resolveConfig's second argument; the overrides come after it \(got \{"seed":1\}\)$/);
+    expect(() => createRng('7' as never)).toThrow('seed must be a non-negative integer, got the string "7"');
+  });
+});
