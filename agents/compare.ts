@@ -242,8 +242,9 @@ function checkCompareOptions(opts: CompareOptions): void {
  * Fig. 5): sample, one VPG step of α, then α/2, … The oracle sees the task and is evaluated
  * without adaptation (step 0 only).
  * @throws ConfigError naming the option before evaluating: bad counts, `episodes` missing on an RL
- *   env or given on a supervised one, duplicate or unknown method names, a run of another env,
- *   a `pretrained` entry that is no pretrained run; UnknownEnvError for an unregistered env;
+ *   env or given on a supervised one, an empty or repeated method name, `maml`, `pretrained` or
+ *   `oracle` without a run or with a run of the wrong algo, a run of another env; UnknownEnvError
+ *   for an unregistered env;
  *   CheckpointError for a run whose checkpoint cannot be read.
  */
 export function compareMethods(opts: CompareOptions): Comparison {

@@ -1,6 +1,6 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileOnTheWay, firstMissingDir } from '../src/out-paths.ts';
+import { fileOnTheWay, firstMissingDir, realPath } from '../src/out-paths.ts';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
@@ -72,12 +72,12 @@ export function defaultWorkers(env: MetaEnv): number {
   return isSupervised(env) && env.loss === 'mse' ? 1 : availableParallelism();
 }
 
-/** The run directory `dir` is a snapshot of (`RUN/snapshots/it<N>` of a run with a `config.json`), else null. */
+/** The run directory `dir` is a snapshot of (`RUN/snapshots/it<N>` of a run with a `config.json`, links followed), as an absolute path; else null. */
 export function snapshotParent(dir: string): string | null {
-  const full = resolve(dir);
+  const full = realPath(dir);
   if (!/^it\d+$/.test(basename(full)) || basename(dirname(full)) !== 'snapshots') return null;
   const run = dirname(dirname(full));
-  return existsSync(join(run, 'config.json')) ? join(dir, '..', '..') : null;
+  return existsSync(join(run, 'config.json')) ? run : null;
 }
 
 /** Where {@link TrainOptions.keepEvery} keeps the checkpoint of iteration `iteration`. */

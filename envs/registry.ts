@@ -16,6 +16,13 @@ export interface EnvSpec {
 const registry = new Map<string, EnvSpec>();
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*-v\d+$/;
 
+/** For `Name-v1` when `Name` is registered under other versions: ` (Name is registered as Name-v0 only)`, else ''. */
+function otherVersions(id: string, known: readonly string[]): string {
+  const name = /^(.*)-v\d+$/.exec(id)?.[1];
+  const versions = name === undefined ? [] : known.filter((k) => k.startsWith(`${name}-v`) && /^-v\d+$/.test(k.slice(name.length)));
+  return versions.length > 0 ? ` (${name} is registered as ${versions.join(', ')} only)` : '';
+}
+
 /** Thrown for an unknown env id; `known` lists what is registered. */
 export class UnknownEnvError extends Error {
   /**
@@ -27,7 +34,7 @@ export class UnknownEnvError extends Error {
     readonly id: string,
     readonly known: string[],
   ) {
-    super(`unknown env id ${JSON.stringify(id)}${didYouMean(id, known)}; known: ${known.join(', ')}`);
+    super(`unknown env id ${JSON.stringify(id)}${otherVersions(id, known) || didYouMean(id, known)}; known: ${known.join(', ')}`);
     this.name = 'UnknownEnvError';
   }
 }

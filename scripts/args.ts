@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
-import { fileOnTheWay, runFileOwner } from '../src/out-paths.ts';
+import { fileOnTheWay, runFileProblem } from '../src/out-paths.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
 /**
@@ -124,8 +124,8 @@ export function checkOutFile(flag: string, path: string | undefined): void {
   if (existsSync(path) && statSync(path).isDirectory()) throw new ConfigError(flag, path, 'is a directory; give a file name');
   const blocking = fileOnTheWay(path);
   if (blocking !== null) throw new ConfigError(flag, path, `cannot be written: ${blocking} is a file, not a directory`);
-  const run = runFileOwner(path);
-  if (run !== null) throw new ConfigError(flag, path, `is a file of the run ${run}, which only metarl train writes; write the results elsewhere`);
+  const harm = runFileProblem(path);
+  if (harm !== null) throw new ConfigError(flag, path, `${harm}; write the results elsewhere`);
 }
 
 /** Writes `doc` as indented JSON to `path` (a `--json` file checked by {@link checkOutFile}), making its directory if needed. */

@@ -48,7 +48,7 @@ function commandUsage(cmd: string): string {
 }
 
 /**
- * Refuses a flag given twice that takes one value (`--tasks 3 … --tasks 5`: the parser would keep
+ * Refuses a flag given twice with different values (`--tasks 3 … --tasks 5`: the parser would keep
  * the last silently). Flags that may repeat (`--env-module`, plot's `--run`) are left alone.
  */
 function refuseRepeatedFlags(cmd: string, args: readonly string[]): void {
@@ -58,13 +58,14 @@ function refuseRepeatedFlags(cmd: string, args: readonly string[]): void {
     const m = /^--([^=]+)(?:=(.*))?$/.exec(args[i]!);
     const opt = m ? options[m[1]!] : undefined;
     if (!m || !opt || opt.multiple) continue;
-    const value = m[2] ?? ((opt as { type?: string }).type === 'string' ? (args[i + 1] ?? '') : null);
+    // A boolean flag has no value: repeating it changes nothing.
+    if ((opt as { type?: string }).type !== 'string') continue;
+    const value = m[2] ?? args[i + 1] ?? '';
     seen.set(m[1]!, [...(seen.get(m[1]!) ?? []), value]);
   }
   for (const [flag, values] of seen) {
-    if (values.length < 2) continue;
-    const shown = values.every((v) => v === null) ? '' : ` (${values.map((v) => JSON.stringify(v ?? '')).join(', ')})`;
-    throw new UsageError(`--${flag} is given ${values.length} times${shown}; give it once`);
+    if (values.length < 2 || values.every((v) => v === values[0])) continue;
+    throw new UsageError(`--${flag} is given ${values.length} times (${values.map((v) => JSON.stringify(v)).join(', ')}); give it once`);
   }
 }
 
@@ -145,8 +146,11 @@ function flagSuggestion(cmd: string | undefined, message: string): string {
 function dashValueMessage(args: readonly string[], message: string): string | undefined {
   const flag = /^Option '(--[^']+)' argument is ambiguous/.exec(message)?.[1];
   if (flag === undefined) return undefined;
-  const value = args[args.indexOf(flag) + 1];
-  return `${flag}: takes a value, and the next argument ${JSON.stringify(value ?? '')} starts with a dash, so it is read as an option (no metarl flag takes a negative number)`;
+  // The occurrence the parser stopped at: the one followed by an argument starting with a dash.
+  const i = args.findIndex((a, j) => a === flag && (args[j + 1] ?? '').startsWith('-'));
+  const value = args[i + 1] ?? '';
+  if (value.startsWith('--')) return `${flag}: needs a value, and the next argument is the flag ${value.split('=')[0]}`;
+  return `${flag}: takes a value, and the next argument ${JSON.stringify(value)} starts with a dash, so it is read as an option (no metarl flag takes a negative number; for a path starting with a dash write ${flag}=${value})`;
 }
 
 /** Errors of image data that cannot be used (the Omniglot loaders'). */

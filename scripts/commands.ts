@@ -77,7 +77,7 @@ export async function cmdTrain(argv: string[]): Promise<void> {
   if (o.resume) {
     requireRunDir('--out', out);
     config = validateConfig(loadCheckpoint(out).meta.config);
-    const keeps = 'a resumed run keeps its config; only --iterations, --backend, --workers and --keep-every may be given';
+    const keeps = 'a resumed run keeps its config; only --iterations, --backend, --workers, --keep-every and --env-module may be given';
     for (const k of ['config', 'preset'] as const) if (o[k] !== undefined) throw new ConfigError(`--${k}`, o[k], `cannot be given when resuming (${keeps})`);
     // A flag that repeats the run's own value (the first command with --resume added) changes nothing.
     const runValue: Record<string, unknown> = {
@@ -91,7 +91,8 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     for (const [k, theirs] of Object.entries(runValue)) {
       const v = (o as Record<string, unknown>)[k];
       if (v === undefined) continue;
-      const mine = typeof theirs === 'number' ? Number(v) : v;
+      // Numbers read as a new run reads them (digits only), so a bad value is named as such.
+      const mine = typeof theirs === 'number' ? intOpt(k, v as string, k === 'seed' ? 0 : 1) : v;
       if (mine !== theirs) throw new ConfigError(`--${k}`, v, `differs from the run's ${JSON.stringify(theirs)} (${keeps})`);
     }
     if (iterations !== undefined) config.iterations = iterations;

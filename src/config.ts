@@ -409,7 +409,8 @@ export function applyOverrides(cfg: TrainConfig, overrides: unknown, prefix = ''
       applyOverrides(cfg, v, path);
     } else if (!prefix && RUN_OPTIONS[k] !== undefined) {
       // A run's config.json has these beside its config: they are how a run is made, not what it learns.
-      throw new ConfigError(path, v, `is an option of train, not part of the config: give ${opt(k, undefined, RUN_OPTIONS[k])} ${optionStyle === 'cli' ? 'on the command line' : "in train's options"} instead`);
+      const where = optionStyle === 'cli' ? `give ${RUN_OPTIONS[k]} on the command line` : k === 'backend' ? 'call initBackend(name) before train' : `give ${k} in train's options`;
+      throw new ConfigError(path, v, `is an option of train, not part of the config: ${where} instead`);
     } else {
       const known = [...new Set(Object.keys(SCHEMA).filter((p) => p.startsWith(prefix ? `${prefix}.` : '')).map((p) => p.slice(prefix ? prefix.length + 1 : 0).split('.')[0]))];
       throw new ConfigError(path, v, `unknown config key${didYouMean(k, known, (n) => (prefix ? `${prefix}.${n}` : n))}; known keys${prefix ? ` of ${prefix}` : ''}: ${known.join(', ')}`);

@@ -3,8 +3,20 @@
  * runs through a file, and a file that belongs to a run (a checkpoint's, or a run's `config.json`
  * and `progress.jsonl`), which a results file must never replace.
  */
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+
+/**
+ * `path` made absolute with symbolic links followed as far as it exists (the part below the nearest
+ * existing directory is kept as given): where a write to it really goes.
+ */
+export function realPath(path: string): string {
+  const full = resolve(path);
+  for (let d = full; ; d = dirname(d)) {
+    if (existsSync(d)) return join(realpathSync(d), relative(d, full));
+    if (dirname(d) === d) return full;
+  }
+}
 
 /**
  * The nearest existing path above `path` (not `path` itself) when it is a file rather than a
@@ -23,21 +35,20 @@ export function fileOnTheWay(path: string): string | null {
 
 /** The files of a run that only `metarl train` writes. */
 const RUN_FILES = ['config.json', 'progress.jsonl'];
-/** The files of a checkpoint folder. */
-const CHECKPOINT_FILES = ['model.json', 'weights.bin', 'optimizer.bin'];
+/** A run's checkpoint folders: the checkpoint, the one a save replaces, and one being written. */
+const isCheckpointFolder = (name: string) => name === 'checkpoint' || name === 'checkpoint.old' || name.startsWith('checkpoint.tmp-');
 
 /**
- * When writing the file `path` would replace a file of a run: the run directory (the directory
- * holding `checkpoint/`); else null. A checkpoint's own files, and a run's `config.json` and
- * `progress.jsonl`, count.
+ * Why writing the file `path` would harm a run, for a message: it would replace the run's
+ * `config.json` or `progress.jsonl`, or it would go into one of its checkpoint folders (a save
+ * replaces them whole); null when it would not. Symbolic links are followed.
  */
-export function runFileOwner(path: string): string | null {
-  const full = resolve(path);
+export function runFileProblem(path: string): string | null {
+  const full = realPath(path);
   const dir = dirname(full);
-  const name = basename(full);
   const isRun = (d: string) => existsSync(join(d, 'checkpoint', 'model.json')) || existsSync(join(d, 'checkpoint.old', 'model.json'));
-  if (RUN_FILES.includes(name) && isRun(dir)) return dir;
-  if (CHECKPOINT_FILES.includes(name) && existsSync(join(dir, 'model.json')) && existsSync(join(dir, 'weights.bin'))) return dirname(dir);
+  if (RUN_FILES.includes(basename(full)) && isRun(dir)) return `is a file of the run ${dir}, which only metarl train writes`;
+  if (isCheckpointFolder(basename(dir)) && isRun(dirname(dir))) return `is in the checkpoint folder of the run ${dirname(dir)}, which each checkpoint replaces whole`;
   return null;
 }
 

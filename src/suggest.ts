@@ -29,19 +29,28 @@ export function editDistance(a: string, b: string): number {
 /**
  * The known name that `given` most plausibly stands for, or undefined when none stands out. In order:
  * a name equal to it but for case, `-` and `_` (`maxKL` → `maxKl`); the only name it begins
- * (`--iter` → `--iterations`), else the only name it is part of (`gpu` → `tensorflow-gpu`, not
- * `cpu`), both for 3 characters or more; the only name closest to it within an
+ * (`--iter` → `--iterations`; none when it begins several), else the only name it is part of
+ * (`gpu` → `tensorflow-gpu`, not `cpu`), both for 3 characters or more; the only name closest to it within an
  * edit distance of 1 for names up to 4 characters, 2 up to 8, else 3 (`--tsks` → `--tasks`), compared
- * without case. A tie gives undefined: a guess between two names would mislead.
+ * without case. A tie gives undefined: a guess between two names would mislead. So do a `no-` form
+ * of a known name (the opposite meaning) and another version of a versioned id (`Name-v1` for
+ * `Name-v0`, another MDP).
  */
 export function closestName(given: string, known: readonly string[]): string | undefined {
   const g = fold(given);
   if (g.length === 0) return undefined;
   const same = known.filter((k) => fold(k) === g);
   if (same.length === 1) return same[0];
+  // `--no-first-order` is not a misspelt `--first-order`: it means the opposite.
+  if (g.startsWith('no') && known.some((k) => fold(k) === g.slice(2))) return undefined;
+  // Another version of a versioned id (Navigation2D-v1) is another MDP, not a typo of v0.
+  const version = /^(.*)v\d+$/;
+  if (version.test(g) && known.some((k) => version.test(fold(k)) && version.exec(fold(k))![1] === version.exec(g)![1])) return undefined;
   if (g.length >= 3) {
     const prefixed = known.filter((k) => fold(k).startsWith(g));
     if (prefixed.length === 1) return prefixed[0];
+    // The beginning of several names (`--task`: `--tasks` or `--task-file`): no guess.
+    if (prefixed.length > 1) return undefined;
     const containing = known.filter((k) => fold(k).includes(g));
     if (containing.length === 1) return containing[0];
   }

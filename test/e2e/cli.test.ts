@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
@@ -191,7 +191,11 @@ describe('metarl CLI', () => {
     expectUserError(metarl('train', '--workers', '-1'), '--workers: takes a value, and the next argument "-1" starts with a dash');
     // A flag given twice is refused (the parser would keep the last one silently); --env-module may repeat.
     expectUserError(metarl('evaluate', '--tasks', '3', '--run', run, '--tasks=5'), '--tasks is given 2 times ("3", "5"); give it once');
-    expectUserError(metarl('train', '--resume', '--resume', '--out', run), '--resume is given 2 times; give it once');
+    // The same value twice, or a boolean flag twice, changes nothing: not refused.
+    expectUserError(metarl('train', '--resume', '--resume', '--seed', '1', '--seed=1', '--out', run), '--iterations: is needed');
+    expectUserError(metarl('evaluate', '--run', run, '--seed', '-2'), '--seed: takes a value, and the next argument "-2" starts with a dash');
+    expectUserError(metarl('evaluate', '--run', run, '--json', '--tasks', '3'), '--json: needs a value, and the next argument is the flag --tasks');
+    expectUserError(metarl('check', '--env-module', 'a.mts', '--env-module', '-b.mts'), '--env-module: takes a value, and the next argument "-b.mts"', 'write --env-module=-b.mts');
     expectUserError(metarl('train', '--env', 'navigation2d-v0'), '(did you mean Navigation2D-v0?)');
     expectUserError(metarl('train', '--preset', 'cheeta'), '(did you mean cheetah?)');
     expectUserError(metarl('train', '--env', 'HalfCheetahVel-v0', '--preset', 'sine'), '--preset: is for the supervised envs, and HalfCheetahVel-v0 is an RL env: use cheetah');
@@ -243,9 +247,15 @@ describe('metarl CLI', () => {
     expectUserError(metarl('train', '--preset', 'tiny', '--out', join(file, 'r')), '--out', `cannot be made: ${file} is a file`);
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', join(file, 'c')), '--out', `cannot be made: ${file} is a file`);
     const checkpointBytes = readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8');
-    for (const f of [join(run, 'checkpoint', 'model.json'), join(run, 'config.json'), join(run, 'progress.jsonl')]) {
+    for (const f of [join(run, 'config.json'), join(run, 'progress.jsonl')]) {
       expectUserError(metarl('evaluate', '--run', run, '--tasks', '1', '--json', f), '--json', `is a file of the run ${run}`);
     }
+    // Any file in the checkpoint folder: the next save replaces the folder whole. Links are followed.
+    for (const f of ['model.json', 'stats.json']) {
+      expectUserError(metarl('evaluate', '--run', run, '--tasks', '1', '--json', join(run, 'checkpoint', f)), '--json', `is in the checkpoint folder of the run ${run}`);
+    }
+    symlinkSync(join(run, 'config.json'), join(dir, 'link.json'));
+    expectUserError(metarl('inspect', '--run', run, '--json', join(dir, 'link.json')), '--json', `is a file of the run ${run}`);
     expect(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).toBe(checkpointBytes);
     writeFileSync(join(dir, 'results.json'), '{}');
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', dir), '--out', 'already holds the results');

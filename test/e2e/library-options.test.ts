@@ -4,7 +4,7 @@
  * value; a resumed run must be given the run's config; a new run that fails before its first
  * iteration ends leaves its directory as it found it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,10 @@ describe('train from code', () => {
     const weights = readFileSync(join(snap, 'checkpoint', 'weights.bin'));
     const s = await configError(() => train({ ...cfg, iterations: 3 }, { out: snap, resume: true }));
     expect(s.message).toBe(`out: is a snapshot of the run ${snapped}, kept as it is: resume the run itself, or start a new run from the snapshot with initFrom: ${JSON.stringify(snap)} (got ${JSON.stringify(snap)})`);
+    // Through a link to it too.
+    const best = join(tmp(), 'best');
+    symlinkSync(snap, best);
+    expect((await configError(() => train({ ...cfg, iterations: 3 }, { out: best, resume: true }))).message).toContain(`out: is a snapshot of the run ${snapped}`);
     expect(readFileSync(join(snap, 'checkpoint', 'weights.bin'))).toEqual(weights);
     expect(existsSync(join(snap, 'progress.jsonl'))).toBe(false);
   }, 60_000);
@@ -339,7 +343,7 @@ describe('supervised envs and the lower-level pieces from code', () => {
       [{ fastLr: -1 }, [], 'fastLr: must be > 0 (got -1)'],
       [{ fastLr: NaN }, [], 'fastLr: must be > 0 (got NaN)'],
       [{ tasks: [] }, [], 'tasks: must hold at least one task (got [])'],
-      [{}, params.slice(1), `params: must hold the policy's ${params.length} parameter tensors (got "${params.length - 1} tensors")`],
+      [{}, params.slice(1), `params: must hold the policy's ${params.length} parameter tensors (shapes ${JSON.stringify(policy.shapes)}) (got "${params.length - 1} tensors")`],
     ];
     for (const [o, p, message] of bad) {
       const e = await configError(() => evaluateAdaptation(policy, p.length > 0 ? (p as typeof params) : params, makeEnv, { ...opts, ...o }));

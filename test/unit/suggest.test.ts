@@ -24,11 +24,17 @@ describe('did you mean', () => {
     expect(closestName('gpu', ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])).toBe('tensorflow-gpu'); // not cpu, one edit away
     // Too far from every name, or as near to two: no guess.
     expect(closestName('bogus', flags)).toBeUndefined();
-    expect(closestName('batch-size', flags)).toBeUndefined(); // meta- or fast-
+    expect(closestName('batch-size', flags)).toBeUndefined(); // 4 edits from either
     expect(closestName('sted', ['seed', 'step'])).toBeUndefined();
     expect(closestName('', flags)).toBeUndefined();
     // Short names allow one edit only.
-    expect(closestName('ab', ['env'])).toBeUndefined();
+    expect(closestName('abc', ['abde'])).toBeUndefined(); // 2 edits
+    expect(closestName('abc', ['abd'])).toBe('abd');
+    // Not a typo: the beginning of several names, a no- form, another version of an id.
+    expect(closestName('task', ['tasks', 'task-file', 'steps'])).toBeUndefined();
+    expect(closestName('no-first-order', ['first-order', 'seed'])).toBeUndefined();
+    expect(closestName('Navigation2D-v1', ['Navigation2D-v0', 'SineRegression-v0'])).toBeUndefined();
+    expect(closestName('Navigaton2D-v0', ['Navigation2D-v0', 'SineRegression-v0'])).toBe('Navigation2D-v0');
   });
 
   it('writes the suggestion as a parenthesis to append, shown as asked', () => {
