@@ -2,7 +2,7 @@ import { EnvContractError } from './env-contract.ts';
 import type { Episodes, MetaEnv, Task } from './types.ts';
 import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';
-import { checkIntOption } from './config.ts';
+import { ConfigError, checkIntOption } from './config.ts';
 
 /** What to sample: `numEpisodes` episodes of one task with one parameter set. */
 export interface SampleRequest {
@@ -47,6 +47,11 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
   const B = req.numEpisodes;
   checkIntOption('numEpisodes', B, 1);
   policy.checkParams(req.params);
+  // A policy sized for another env is the caller's fault, not the env's (checkObs would blame the env).
+  const e0 = envs[0];
+  if (e0 !== undefined && (e0.observationSpace.shape[0] !== policy.obsDim || e0.actionSpace.shape[0] !== policy.actDim)) {
+    throw new ConfigError('policy', `${policy.obsDim} inputs, ${policy.actDim} actions`, `does not fit ${e0.id} (observations [${e0.observationSpace.shape[0]}], actions [${e0.actionSpace.shape[0]}]): make it with new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config)`);
+  }
   if (envs.length < B) throw new RangeError(`sampleEpisodes: need ${B} env instances, got ${envs.length}`);
   const T = envs[0]!.maxEpisodeSteps;
   const od = policy.obsDim;

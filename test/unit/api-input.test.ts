@@ -56,6 +56,10 @@ describe('input checks of the lower-level API', () => {
     const envs = [new Navigation2DEnv(), new Navigation2DEnv()];
     expect(thrown(() => sampleEpisodes(envs, policy, { task, params, numEpisodes: 1.5, rng: createRng(3) })).message).toBe('numEpisodes: must be a positive integer (got 1.5)');
     expect(thrown(() => sampleEpisodes(envs, policy, { task, params: params.slice(0, 4), numEpisodes: 2, rng: createRng(3) })).message).toMatch(/^params: must hold the policy's 5 parameter tensors .* \(got "4 tensors"\)$/);
+    const wide = new GaussianMlpPolicy(3, 2, { hiddenSizes: [8], activation: 'tanh', initStd: 1 });
+    const notFit = thrown(() => sampleEpisodes(envs, wide, { task, params: wide.init(createRng(1)), numEpisodes: 2, rng: createRng(3) }));
+    expect(notFit).toBeInstanceOf(ConfigError); // the policy's fault, not the env's (no EnvContractError)
+    expect(notFit.message).toBe('policy: does not fit Navigation2D-v0 (observations [2], actions [2]): make it with new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config) (got "3 inputs, 2 actions")');
     const ep = sampleEpisodes(envs, policy, { task, params, numEpisodes: 2, rng: createRng(3) });
     const adv = estimateAdvantages(ep, advantages);
     expect(thrown(() => pgData(ep, adv.slice(0, 10))).message).toBe(`advantages: must hold one value per step of the batch, T·B = ${ep.T * ep.B} (estimateAdvantages(ep, …) gives them) (got 10)`);
