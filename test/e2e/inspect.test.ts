@@ -120,7 +120,9 @@ describe('metarl inspect', () => {
     expectUserError(metarl('inspect'), '--run', 'required');
     expectUserError(metarl('inspect', '--run', '/nonexistent/run'), '--run', '/nonexistent/run');
     const run = learnedLrRun();
-    expectUserError(metarl('inspect', '--run', run, '--json', '/nonexistent/dir/x.json'), '--json', '/nonexistent/dir/x.json');
+    // A path through a file cannot be written (folders that do not exist yet would be made).
+    const through = join(run, 'checkpoint', 'model.json', 'x.json');
+    expectUserError(metarl('inspect', '--run', run, '--json', through), '--json', through, 'is a file, not a directory');
     writeFileSync(join(run, 'checkpoint', 'weights.bin'), 'garbage');
     expectUserError(metarl('inspect', '--run', run), 'weights.bin');
   });
