@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../src/config.ts';
+import type { BackendName } from '../src/backend-names.ts';
 import type { Episodes, MetaEnv, Task } from '../src/types.ts';
 import { Rng } from '../src/rng.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
@@ -8,6 +9,16 @@ import { estimateAdvantages } from '../src/advantages.ts';
 import { TaskObjective, adaptValues, innerStepSizes, metaShapes, metaTensors, pgData, splitMeta, toTensors, validTensors, type PgData, type ValidTensors } from '../src/maml.ts';
 import { unflattenValues } from '../src/params.ts';
 import { asTaskFailure } from './shards.ts';
+
+/** What every MAML worker is started with. */
+export interface MamlWorkerInit {
+  config: TrainConfig;
+  backend: BackendName;
+  secondOrderFix: boolean;
+  wasmKernelFixes: boolean;
+  /** Module URLs imported before the env is made (e.g. ones that `register` custom envs). */
+  envModules: string[];
+}
 
 export { TaskFailedError, contiguousBlocks } from './shards.ts';
 

@@ -8,10 +8,9 @@ import { trpoStep, type TrpoResult } from '../src/trpo.ts';
 import { initialLrScale, metaShapes } from '../src/maml.ts';
 import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
-import type { WorkerPool } from '../src/worker-pool.ts';
+import type { PoolHandle, WorkerPoolModule } from '../src/pool-types.ts';
 import { fvpTaskIndices, shardFailure, workerBackend } from './shards.ts';
-import { MamlShard, TaskFailedError, contiguousBlocks, type CollectRequest, type CollectResult, type ShardTask } from './maml-shard.ts';
-import type { MamlWorkerInit } from './maml-worker.ts';
+import { MamlShard, TaskFailedError, contiguousBlocks, type CollectRequest, type CollectResult, type MamlWorkerInit, type ShardTask } from './maml-shard.ts';
 
 export { TaskFailedError };
 
@@ -103,7 +102,7 @@ function localRunner(shard: MamlShard): ShardRunner {
   };
 }
 
-function workerRunner(pool: WorkerPool, w: number): ShardRunner {
+function workerRunner(pool: PoolHandle, w: number): ShardRunner {
   return {
     collect: (req) => pool.call(w, 'collect', req),
     metaGradient: (x) => pool.call(w, 'metaGradient', { x }),
@@ -138,7 +137,7 @@ export class MamlTrpo {
   /** Number of shards the meta-batch is split into (worker threads, or 1 in-process). */
   readonly workers: number;
   private runners: ShardRunner[] | null = null;
-  private pool: WorkerPool | null = null;
+  private pool: PoolHandle | null = null;
   private starting: Promise<ShardRunner[]> | null = null;
   private workerTensors = 0;
   /** Env control steps sampled in the last {@link step}. */
@@ -213,7 +212,7 @@ export class MamlTrpo {
         } else {
           // Loaded lazily: worker_threads exist only in Node, and one worker needs none of it.
           // (The path is joined so that a bundler does not take `new URL('…', import.meta.url)` for an asset to ship.)
-          const { WorkerPool } = await nodeOnly<typeof import('../src/worker-pool.ts')>(new URL(['..', 'src', 'worker-pool.ts'].join('/'), import.meta.url).href);
+          const { WorkerPool } = await nodeOnly<WorkerPoolModule>(new URL(['..', 'src', 'worker-pool.ts'].join('/'), import.meta.url).href);
           const init: MamlWorkerInit = {
             config: this.config,
             backend: this.options.backend ?? workerBackend('MamlTrpo'),
@@ -449,7 +448,8 @@ function lrScaleStats(s: ParamValues): { mean: number; min: number; max: number 
  * Node only (called when starting worker threads).
  */
 export async function moduleUrls(modules: ReadonlyArray<string | URL>): Promise<string[]> {
-  const { resolve } = await nodeOnly<typeof import('node:path')>('node:path');
-  const { pathToFileURL } = await nodeOnly<typeof import('node:url')>('node:url');
+  // Structural types: a page's type check has no Node types to name these modules by.
+  const { resolve } = await nodeOnly<{ resolve(...paths: string[]): string }>('node:path');
+  const { pathToFileURL } = await nodeOnly<{ pathToFileURL(path: string): URL }>('node:url');
   return modules.map((m) => (m instanceof URL ? m.href : /^[a-zA-Z][a-zA-Z\d+.-]+:/.test(m) ? m : pathToFileURL(resolve(m)).href));
 }

@@ -3,22 +3,10 @@
  * src/worker-pool.ts). Each worker initialises its own tfjs backend (same backend and fixes as the
  * main thread), builds its envs from the config, and serves the {@link MamlShard} operations.
  */
-import type { BackendName } from '../src/backend.ts';
 import { initBackend } from '../src/backend.ts';
-import type { TrainConfig } from '../src/config.ts';
 import { Transfer, markItem, serveWorker } from '../src/worker-pool.ts';
 import { envFactory } from './trainer.ts';
-import { MamlShard, type CollectRequest } from './maml-shard.ts';
-
-/** What every MAML worker is started with. */
-export interface MamlWorkerInit {
-  config: TrainConfig;
-  backend: BackendName;
-  secondOrderFix: boolean;
-  wasmKernelFixes: boolean;
-  /** Module URLs imported before the env is made (e.g. ones that `register` custom envs). */
-  envModules: string[];
-}
+import { MamlShard, type CollectRequest, type MamlWorkerInit } from './maml-shard.ts';
 
 serveWorker(async (init: MamlWorkerInit) => {
   for (const m of init.envModules) await import(m);

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../src/backend.ts';
 import type { Task } from '../src/types.ts';
-import type { WorkerFailedError } from '../src/worker-pool.ts';
+import type { WorkerFailure } from '../src/pool-types.ts';
 
 /**
  * A failure while working on one task: names the task, counting from 1 as people do ("task 3 of 20",
@@ -72,7 +72,7 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
     err.stack = `${err.name}: ${err.message}\n${(e.stack ?? '').split('\n').slice(1).join('\n')}`;
     return err;
   }
-  const wf = e as Partial<WorkerFailedError>;
+  const wf = e as Partial<WorkerFailure>;
   if (e instanceof Error && wf.name === 'WorkerFailedError' && typeof wf.worker === 'number') {
     const details = wf.details ?? {};
     const where = `in worker ${wf.worker}`;

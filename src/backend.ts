@@ -135,8 +135,9 @@ async function loadWasm(): Promise<void> {
     // In Node the emscripten loader reads the .wasm binaries from disk:
     // point it at the package's dist folder, wherever node_modules is.
     try {
-      const { createRequire } = await importOptional<typeof import('node:module')>('node:module');
-      const path = await importOptional<typeof import('node:path')>('node:path');
+      // Structural types: a page's type check has no Node types to name these modules by.
+      const { createRequire } = await importOptional<{ createRequire(url: string): { resolve(id: string): string } }>('node:module');
+      const path = await importOptional<{ dirname(p: string): string; sep: string }>('node:path');
       const require = createRequire(import.meta.url);
       const file = require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
       wasm.setWasmPaths(path.dirname(file) + path.sep);

@@ -6,8 +6,43 @@
  * is computed in plain JS (FIPS 180-4) so verification is synchronous and works on plain-http
  * pages too, where `crypto.subtle` is missing.
  */
-import type { Checkpoint, CheckpointMeta } from './checkpoint.ts';
+import type { TrainConfig } from './config.ts';
 import type { ParamValues } from './policy.ts';
+
+/** `model.json` of a checkpoint: everything but the weights, which are in `weights.bin`. */
+export interface CheckpointMeta {
+  format: 'metarl-checkpoint';
+  formatVersion: 1;
+  /** Completed meta-iterations; training resumes at this iteration index. */
+  iteration: number;
+  config: TrainConfig;
+  obsDim: number;
+  actDim: number;
+  /** Shape of each parameter tensor, in order; weights.bin holds them back to back as float32 LE. */
+  shapes: number[][];
+  /** Random state: every stream is derived from the root seed and the iteration, so these suffice. */
+  rng: { seed: number; nextIteration: number };
+  weightsSha256: string;
+  versions: Record<string, string>;
+  /** Present when `optimizer.bin` (float64 m then v) holds an optimizer's state. */
+  optimizer?: { t: number; size: number; sha256: string };
+  /** The data files the env read (envs that read some, such as Omniglot): where from, and their SHA-256. */
+  data?: { source: string; sha256: string };
+}
+
+/** Adam's state (supervised meta-learners), saved beside the weights so a resume is exact. */
+export interface OptimizerState {
+  t: number;
+  m: Float64Array;
+  v: Float64Array;
+}
+
+/** A loaded checkpoint. */
+export interface Checkpoint {
+  meta: CheckpointMeta;
+  params: ParamValues;
+  optimizer?: OptimizerState;
+}
 
 /** A checkpoint that cannot be parsed or fails verification; names the file and what is wrong. */
 export class CheckpointFormatError extends Error {

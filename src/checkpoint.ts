@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TrainConfig } from './config.ts';
 import type { ParamValues } from './policy.ts';
 import { CheckpointFormatError, decodeCheckpointWeights, parseCheckpointMeta } from './checkpoint-format.ts';
 
@@ -10,40 +9,8 @@ export const CheckpointError = CheckpointFormatError;
 /** The type of {@link CheckpointError}. */
 export type CheckpointError = CheckpointFormatError;
 
-/** `model.json` of a checkpoint: everything but the weights, which are in `weights.bin`. */
-export interface CheckpointMeta {
-  format: 'metarl-checkpoint';
-  formatVersion: 1;
-  /** Completed meta-iterations; training resumes at this iteration index. */
-  iteration: number;
-  config: TrainConfig;
-  obsDim: number;
-  actDim: number;
-  /** Shape of each parameter tensor, in order; weights.bin holds them back to back as float32 LE. */
-  shapes: number[][];
-  /** Random state: every stream is derived from the root seed and the iteration, so these suffice. */
-  rng: { seed: number; nextIteration: number };
-  weightsSha256: string;
-  versions: Record<string, string>;
-  /** Present when `optimizer.bin` (float64 m then v) holds an optimizer's state. */
-  optimizer?: { t: number; size: number; sha256: string };
-  /** The data files the env read (envs that read some, such as Omniglot): where from, and their SHA-256. */
-  data?: { source: string; sha256: string };
-}
-
-/** Adam's state (supervised meta-learners), saved beside the weights so a resume is exact. */
-export interface OptimizerState {
-  t: number;
-  m: Float64Array;
-  v: Float64Array;
-}
-
-/** A loaded checkpoint. */
-export interface Checkpoint {
-  meta: CheckpointMeta;
-  params: ParamValues;
-  optimizer?: OptimizerState;
-}
+export type { Checkpoint, CheckpointMeta, OptimizerState } from './checkpoint-format.ts';
+import type { Checkpoint, CheckpointMeta, OptimizerState } from './checkpoint-format.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 

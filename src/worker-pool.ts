@@ -16,6 +16,7 @@
  * Idle workers are `unref`'d, so a pool that was never closed does not keep the process alive.
  */
 import { Worker, isMainThread, parentPort, workerData, type TransferListItem } from 'node:worker_threads';
+import type { PoolHandle, WorkerPoolOptions } from './pool-types.ts';
 
 /** An operation a worker serves: takes the call's arguments, returns a result (optionally with buffers to transfer). */
 export type WorkerOp = (args: never) => unknown;
@@ -57,16 +58,7 @@ export class WorkerFailedError extends Error {
 }
 
 /** Options of {@link WorkerPool.start}. */
-export interface WorkerPoolOptions {
-  /** URL of the module every worker runs; it must call {@link serveWorker}. `.ts` is fine. */
-  entry: URL;
-  /** Number of workers (≥ 1). */
-  size: number;
-  /** Passed to every worker's init function (structured-cloned). */
-  init: (worker: number) => unknown;
-  /** Name used in errors. Default 'worker pool'. */
-  name?: string;
-}
+export type { WorkerPoolOptions } from './pool-types.ts';
 
 interface Pending {
   op: string;
@@ -97,7 +89,7 @@ interface SerialisedError {
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 
 /** A fixed set of worker threads; see the module comment. */
-export class WorkerPool {
+export class WorkerPool implements PoolHandle {
   private broken: WorkerFailedError | null = null;
   private closing = false;
   private nextId = 0;
