@@ -30,7 +30,7 @@ export { BACKEND_NAMES, type BackendName };
 
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
-  /** Receives the one summary line (default: console.error). */
+  /** Receives the one summary line (default: `console.error` in Node, on stderr with the logs; `console.info` in a page, where an error would be red). */
   log?: (line: string) => void;
   /** Install the tape-order fix for higher-order gradients (default true). */
   secondOrderFix?: boolean;
@@ -154,7 +154,11 @@ async function loadWasm(): Promise<void> {
   } finally {
     restoreHandlers();
   }
-  if (!ok) throw new Error("metarl: backend 'wasm' failed to initialise (tf.setBackend('wasm') returned false)");
+  if (!ok) {
+    // In a page the usual cause: the .wasm binaries were not found where tfjs looked for them.
+    const hint = isNode() ? '' : "; in a page, serve the .wasm files of @tensorflow/tfjs-backend-wasm (its dist/*.wasm) and call setWasmPaths('/their/url/') from that package before initBackend (the console shows which file was not found)";
+    throw new Error(`metarl: backend 'wasm' failed to initialise (tf.setBackend('wasm') returned false)${hint}`);
+  }
 }
 
 async function loadCpu(): Promise<void> {
@@ -225,7 +229,7 @@ function applyFixes(resolved: ConcreteBackend, secondOrderFix: boolean, wasmKern
  * Calling again with the same name and options is a no-op. With another name
  * or other options it switches backend / toggles the fixes and logs again.
  *
- * `opts`: `log` receives the one line naming the backend (default `console.error`);
+ * `opts`: `log` receives the one line naming the backend (default `console.error` in Node, `console.info` in a page);
  * `secondOrderFix` (default true) installs the fix without which tfjs's second-order gradients
  * are silently wrong (MAML needs it); `wasmKernelFixes` (default true) the faster wasm kernels.
  */
@@ -239,7 +243,7 @@ export function initBackend(name: BackendName = 'auto', opts: InitBackendOptions
 async function initBackendNow(name: BackendName, opts: InitBackendOptions): Promise<{ backend: string }> {
   const secondOrderFix = opts.secondOrderFix ?? true;
   const wasmKernelFixes = opts.wasmKernelFixes ?? true;
-  const log = opts.log ?? ((line: string) => console.error(line));
+  const log = opts.log ?? ((line: string) => (isNode() ? console.error(line) : console.info(line)));
 
   if (
     state != null &&
