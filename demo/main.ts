@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   const showRunInfo = () => {
     const here = current.iteration - ck.meta.iteration;
     $('run-info').textContent =
-      `${manifest.label} — ${cfg.env}, ${cfg.algo}, iteration ${current.iteration} of ${cfg.iterations}${here > 0 ? ` (the last ${here} trained in this page)` : ''}, ` +
+      `${manifest.label} — ${cfg.env}, ${cfg.algo}, iteration ${current.iteration}${here > 0 ? ` (${ck.meta.iteration} from the run, the last ${here} trained in this page)` : ` of ${cfg.iterations}`}, ` +
       `policy ${cfg.policy.hiddenSizes.join('×')} ${cfg.policy.activation}, α = ${cfg.adaptation.fastLr} · tfjs ${tf.version_core}, backend ${backend}`;
     document.body.dataset.iteration = String(current.iteration);
   };

@@ -112,7 +112,7 @@ describe.skipIf(!haveChromium)('browser demo, half-cheetah view (Chromium)', () 
     const seconds = (performance.now() - t0) / 1000;
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
     const inPage = JSON.parse((await page.getAttribute('#train-info', 'data-last'))!);
-    expect(await page.textContent('#run-info')).toMatch(/iteration 2 of 1 \(the last 1 trained in this page\)/);
+    expect(await page.textContent('#run-info')).toMatch(/iteration 2 \(1 from the run, the last 1 trained in this page\)/);
     const copy = join(tmp, 'resumed');
     cpSync(run, copy, { recursive: true });
     const r = spawnSync(process.execPath, [join(REPO, 'bin', 'metarl.mjs'), 'train', '--resume', '--iterations', '2', '--workers', '1', '--backend', 'wasm', '--out', copy], { encoding: 'utf8' });

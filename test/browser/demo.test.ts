@@ -98,7 +98,7 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     await page.waitForSelector('body[data-iteration="41"]', { timeout: 60_000 });
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
     const inPage = JSON.parse((await page.getAttribute('#train-info', 'data-last'))!);
-    expect(await page.textContent('#run-info')).toMatch(/iteration 41 of 40 \(the last 1 trained in this page\)/);
+    expect(await page.textContent('#run-info')).toMatch(/iteration 41 \(40 from the run, the last 1 trained in this page\)/);
     expect((await page.getAttribute('#curves path[data-series="returnsAfter"]', 'd'))?.split('L').length).toBe(41);
     const copy = join(tmp, 'resumed');
     cpSync(join(REPO, FIXTURE), copy, { recursive: true });
