@@ -177,7 +177,7 @@ export class MamlTrpo {
     if (got !== expected) throw new RangeError(`MamlTrpo: parameters have ${got} entries, the policy${config.adaptation.learnedLr ? ' and its learned step sizes need' : ' needs'} ${expected}`);
     // Tensor by tensor: the right total in the wrong shapes would be read with the wrong layer widths.
     this.policy.checkParams(params.slice(0, n));
-    if (config.adaptation.learnedLr) this.policy.checkParams(params.slice(n), 'params (learned step sizes)');
+    if (config.adaptation.learnedLr) this.policy.checkParams(params.slice(n), 'lrScale (params after the policy\'s)');
   }
 
   /** Shapes of the meta-parameters in checkpoint order: the policy's, then the learned step-size multipliers' ({@link splitMeta}). */

@@ -36,6 +36,8 @@ export interface AdaptationOptions {
   /** α; steps after the first use α/2. */
   fastLr: number;
   advantages: AdvantageConfig;
+  /** A run with learned step sizes: their multipliers s (or rates), the second half of its `[θ, s]` ({@link splitMeta}). */
+  lrScale?: ParamValues | null;
   /**
    * Stream of this session; step k samples with `rng.fork(k)`, so with `rng.fork('episodes', i)`
    * the episodes are those evaluateAdaptation samples for its task i.
@@ -73,7 +75,7 @@ export class AdaptationSession {
     if (k > 0) {
       const prev = this.steps[k - 1]!;
       lr = this.lrOf(k);
-      params = adaptValues(this.policy, prev.params, pgData(prev.episodes, estimateAdvantages(prev.episodes, this.opts.advantages)), lr);
+      params = adaptValues(this.policy, prev.params, pgData(prev.episodes, estimateAdvantages(prev.episodes, this.opts.advantages)), lr, this.opts.lrScale ?? null);
     }
     const episodes = sampleEpisodes(this.envs, this.policy, { task: this.opts.task, params, numEpisodes: this.opts.episodes, rng: this.opts.rng.fork(k) });
     const returns = Array.from(episodeReturns(episodes));

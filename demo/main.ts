@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // The library through its browser entry point, `metarl/browser` (the build fails if it pulls in Node).
-import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, parseCheckpoint, validateConfig } from '../agents/browser.ts';
+import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, parseCheckpoint, splitMeta, validateConfig } from '../agents/browser.ts';
 import type { BackendName, MetaEnv, ParamValues, StepLogs, Task, TrainConfig } from '../agents/browser.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { ProgressPoint } from '../src/progress.ts';
@@ -183,7 +183,10 @@ async function main(): Promise<void> {
     if (state.busy) return;
     task = t;
     const episodes = Math.max(1, Math.min(200, Math.round(Number(episodesInput.value)) || defaultEpisodes));
-    session = new AdaptationSession(policy, current.params, makeEnv, {
+    // A run with learned step sizes holds [θ, s]: the policy is θ, and s scales its inner steps.
+    const { theta, lrScale } = splitMeta(current.params, policy.shapes.length, cfg.adaptation.learnedLr === true);
+    session = new AdaptationSession(policy, theta, makeEnv, {
+      lrScale,
       task: t,
       episodes,
       fastLr: cfg.adaptation.fastLr,

@@ -100,6 +100,8 @@ export function evaluateAdaptation(
       try {
         evaluateStep(k);
       } catch (e) {
+        // The caller's input (a policy that does not fit the env): as it is, not as a task's failure.
+        if (e instanceof ConfigError) throw e;
         // An env that throws (one's own, say): say which task and step, keeping the original as the cause.
         throw new Error(`evaluation: task ${ti + 1} of ${opts.tasks.length} ${JSON.stringify(task)} failed at step ${k}: ${(e as Error).message ?? String(e)}`, { cause: e });
       }

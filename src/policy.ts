@@ -83,7 +83,9 @@ export class GaussianMlpPolicy {
    */
   checkParams(values: unknown, name = 'params'): asserts values is ParamValues {
     if (!Array.isArray(values) || values.length !== this.shapes.length) {
-      throw new ConfigError(name, Array.isArray(values) ? `${values.length} tensors` : values, `must hold the policy's ${this.shapes.length} parameter tensors (shapes ${JSON.stringify(this.shapes)})`);
+      // A flat vector (flattenValues's) or a tensor would print every value: say what it is instead.
+      const shown = Array.isArray(values) ? `${values.length} tensors` : ArrayBuffer.isView(values) ? `a flat ${values.constructor.name} (one array per tensor is needed)` : values !== null && typeof values === 'object' ? `a ${values.constructor?.name ?? 'object'}` : values;
+      throw new ConfigError(name, shown, `must hold the policy's ${this.shapes.length} parameter tensors (shapes ${JSON.stringify(this.shapes)})`);
     }
     values.forEach((v: unknown, i) => {
       const size = this.shapes[i]!.reduce((a, b) => a * b, 1);

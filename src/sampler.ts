@@ -206,6 +206,7 @@ export interface BudgetRequest {
  */
 export function sampleTimestepBudget(envs: readonly MetaEnv[], policy: GaussianMlpPolicy, req: BudgetRequest): BudgetBatch {
   if (!Number.isInteger(req.minSteps) || req.minSteps < 1) throw new RangeError(`sampleTimestepBudget: minSteps must be a positive integer, got ${req.minSteps}`);
+  if (!Number.isInteger(req.slots) || req.slots < 1) throw new RangeError(`sampleTimestepBudget: slots must be a positive integer, got ${req.slots}`);
   const S = req.slots;
   const rounds: Episodes[] = [];
   /** Per slot: the lockstep step at which each of its episodes so far ends. */

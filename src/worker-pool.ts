@@ -16,7 +16,7 @@
  * Idle workers are `unref`'d, so a pool that was never closed does not keep the process alive.
  */
 import { Worker, isMainThread, parentPort, workerData, type TransferListItem } from 'node:worker_threads';
-import type { PoolHandle, WorkerPoolOptions } from './pool-types.ts';
+import type { PoolHandle, WorkerPoolModule, WorkerPoolOptions } from './pool-types.ts';
 
 /** An operation a worker serves: takes the call's arguments, returns a result (optionally with buffers to transfer). */
 export type WorkerOp = (args: never) => unknown;
@@ -303,3 +303,6 @@ export function serveWorker(init: (data: never) => WorkerOps | Promise<WorkerOps
     });
   });
 }
+
+// The learners load this module as a WorkerPoolModule (pool-types.ts): keep the two in step.
+void (WorkerPool satisfies WorkerPoolModule['WorkerPool']);

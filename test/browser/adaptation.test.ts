@@ -40,4 +40,23 @@ describe('demo AdaptationSession', () => {
     expect(Array.from(steps[0]!.meanPath[0]!)).toEqual([0, 0]);
     expect(dist(steps[3]!.meanPath.at(-1)!)).toBeLessThan(dist(steps[0]!.meanPath.at(-1)!));
   }, 60_000);
+
+  it('with learned step sizes, scales its steps by them as evaluateAdaptation does', () => {
+    const ck = loadCheckpoint(FIXTURE);
+    const cfg = validateConfig(ck.meta.config);
+    const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
+    const makeEnv = () => make(cfg.env);
+    const advantages = { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff };
+    const task = { goal: [0.35, -0.3] };
+    const rng = createRng(7).fork('evaluate');
+    // Multipliers other than 1 (as a learned-step-size run's s): 3 on every entry.
+    const lrScale = ck.params.map((p) => new Float32Array(p.length).fill(3));
+    const stats = evaluateAdaptation(policy, ck.params, makeEnv, { tasks: [task], steps: 2, episodes: 20, fastLr: cfg.adaptation.fastLr, lrScale, advantages, rng });
+    const session = new AdaptationSession(policy, ck.params, makeEnv, { task, episodes: 20, fastLr: cfg.adaptation.fastLr, lrScale, advantages, rng: rng.fork('episodes', 0) });
+    const steps = [0, 1, 2].map(() => session.next());
+    expect(steps.map((s) => s.meanReturn)).toEqual(stats.map((s) => s.perTask[0]));
+    // …and not as the plain steps do.
+    const plain = new AdaptationSession(policy, ck.params, makeEnv, { task, episodes: 20, fastLr: cfg.adaptation.fastLr, advantages, rng: rng.fork('episodes', 0) });
+    expect([0, 1].map(() => plain.next().meanReturn)[1]).not.toBe(steps[1]!.meanReturn);
+  }, 60_000);
 });

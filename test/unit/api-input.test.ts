@@ -48,6 +48,13 @@ describe('input checks of the lower-level API', () => {
     const other = new GaussianMlpPolicy(2, 2, { hiddenSizes: [4], activation: 'tanh', initStd: 1 }).init(createRng(1));
     const shaped = thrown(() => evaluateAdaptation(policy, other, () => new Navigation2DEnv(), evalOpts));
     expect(shaped.message).toBe("params[0]: must hold the 16 values of the policy's tensor of shape [2,8] (got \"8 values\")");
+    // A flat vector is described, not printed value by value.
+    expect(thrown(() => evaluateAdaptation(policy, Float32Array.from({ length: 60 }) as unknown as ParamValues, () => new Navigation2DEnv(), evalOpts)).message).toMatch(/\(got "a flat Float32Array \(one array per tensor is needed\)"\)$/);
+    // A policy sized for another env is the caller's input, not a failure of the task.
+    const wide = new GaussianMlpPolicy(3, 2, { hiddenSizes: [8], activation: 'tanh', initStd: 1 });
+    const notFit = thrown(() => evaluateAdaptation(wide, wide.init(createRng(1)), () => new Navigation2DEnv(), evalOpts));
+    expect(notFit).toBeInstanceOf(ConfigError);
+    expect(notFit.message).toMatch(/^policy: does not fit Navigation2D-v0/);
     // Right input still evaluates.
     expect(evaluateAdaptation(policy, params, () => new Navigation2DEnv(), evalOpts)).toHaveLength(2);
   });
