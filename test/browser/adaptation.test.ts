@@ -20,15 +20,19 @@ beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
 });
 
+/** The fixture run, its policy and env factory, and one task with the evaluation's streams. */
+function fixture() {
+  const ck = loadCheckpoint(FIXTURE);
+  const cfg = validateConfig(ck.meta.config);
+  const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
+  const makeEnv = () => make(cfg.env);
+  const advantages = { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff };
+  return { ck, cfg, policy, makeEnv, advantages, task: { goal: [0.35, -0.3] }, rng: createRng(7).fork('evaluate') };
+}
+
 describe('demo AdaptationSession', () => {
   it('matches evaluateAdaptation step for step and improves the return', () => {
-    const ck = loadCheckpoint(FIXTURE);
-    const cfg = validateConfig(ck.meta.config);
-    const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
-    const makeEnv = () => make(cfg.env);
-    const advantages = { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff };
-    const task = { goal: [0.35, -0.3] };
-    const rng = createRng(7).fork('evaluate');
+    const { ck, cfg, policy, makeEnv, advantages, task, rng } = fixture();
     const stats = evaluateAdaptation(policy, ck.params, makeEnv, { tasks: [task], steps: 3, episodes: 20, fastLr: cfg.adaptation.fastLr, advantages, rng });
     const session = new AdaptationSession(policy, ck.params, makeEnv, { task, episodes: 20, fastLr: cfg.adaptation.fastLr, advantages, rng: rng.fork('episodes', 0) });
     const steps = [0, 1, 2, 3].map(() => session.next());
@@ -42,13 +46,7 @@ describe('demo AdaptationSession', () => {
   }, 60_000);
 
   it('with learned step sizes, scales its steps by them as evaluateAdaptation does', () => {
-    const ck = loadCheckpoint(FIXTURE);
-    const cfg = validateConfig(ck.meta.config);
-    const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
-    const makeEnv = () => make(cfg.env);
-    const advantages = { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff };
-    const task = { goal: [0.35, -0.3] };
-    const rng = createRng(7).fork('evaluate');
+    const { ck, cfg, policy, makeEnv, advantages, task, rng } = fixture();
     // Multipliers other than 1 (as a learned-step-size run's s): 3 on every entry.
     const lrScale = ck.params.map((p) => new Float32Array(p.length).fill(3));
     const stats = evaluateAdaptation(policy, ck.params, makeEnv, { tasks: [task], steps: 2, episodes: 20, fastLr: cfg.adaptation.fastLr, lrScale, advantages, rng });
