@@ -1,6 +1,9 @@
-/** The integer options shared by the CLI subcommands (`scripts/args.ts`). */
+/** The integer options and output-path checks shared by the CLI subcommands (`scripts/args.ts`). */
 import { describe, expect, it } from 'vitest';
-import { intOpt, taskProgress } from '../../scripts/args.ts';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkOutDir, checkOutFile, intOpt, taskProgress } from '../../scripts/args.ts';
 import { ConfigError } from '../../src/config.ts';
 
 describe('intOpt', () => {
@@ -56,5 +59,42 @@ describe('taskProgress', () => {
     const few = fake(false);
     for (let d = 1; d <= 3; d++) taskProgress(few.stream)('', d, 3);
     expect(few.writes).toEqual(['  task 1/3\n', '  task 2/3\n', '  task 3/3\n']);
+  });
+});
+
+describe('checkOutFile and checkOutDir', () => {
+  /** The message of the ConfigError `f` throws, or null when it throws none. */
+  const refusal = (f: () => void): string | null => {
+    try {
+      f();
+      return null;
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return (e as Error).message;
+    }
+  };
+
+  it('refuse a path through a file, a trailing slash, a directory and the files of a run (links followed); take a new file in new folders', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metarl-out-'));
+    const file = join(dir, 'f.txt');
+    writeFileSync(file, 'x');
+    // A run: checkpoint/model.json and weights.bin beside config.json and progress.jsonl.
+    const run = join(dir, 'run');
+    mkdirSync(join(run, 'checkpoint'), { recursive: true });
+    for (const f of ['checkpoint/model.json', 'checkpoint/weights.bin', 'config.json', 'progress.jsonl']) writeFileSync(join(run, f), '{}');
+    expect(refusal(() => checkOutFile('--json', join(file, 'x.json')))).toBe(`--json: cannot be written: ${file} is a file, not a directory (got ${JSON.stringify(join(file, 'x.json'))})`);
+    expect(refusal(() => checkOutFile('--json', `${join(dir, 'new')}/`))).toMatch(/^--json: ends in a slash, which names a directory; give a file name/);
+    expect(refusal(() => checkOutFile('--json', dir))).toMatch(/^--json: is a directory; give a file name/);
+    for (const f of ['config.json', 'progress.jsonl']) expect(refusal(() => checkOutFile('--json', join(run, f)))).toMatch(new RegExp(`^--json: is a file of the run ${run}, which only metarl train writes`));
+    for (const f of ['model.json', 'stats.json']) expect(refusal(() => checkOutFile('--json', join(run, 'checkpoint', f)))).toMatch(new RegExp(`^--json: is in the checkpoint folder of the run ${run}, which each checkpoint replaces whole`));
+    symlinkSync(join(run, 'config.json'), join(dir, 'link.json'));
+    expect(refusal(() => checkOutFile('--json', join(dir, 'link.json')))).toMatch(new RegExp(`^--json: is a file of the run ${run}`));
+    // Taken: a new name in a run's folder, a file in folders that do not exist yet.
+    expect(refusal(() => checkOutFile('--json', join(run, 'select.json')))).toBeNull();
+    expect(refusal(() => checkOutFile('--json', join(dir, 'a', 'b', 'e.json')))).toBeNull();
+    expect(refusal(() => checkOutFile('--json', undefined))).toBeNull();
+    expect(refusal(() => checkOutDir('--out', file))).toMatch(/^--out: is a file; give a directory/);
+    expect(refusal(() => checkOutDir('--out', join(file, 'r')))).toMatch(new RegExp(`^--out: cannot be made: ${file} is a file, not a directory`));
+    expect(refusal(() => checkOutDir('--out', join(dir, 'new', 'out')))).toBeNull();
   });
 });
