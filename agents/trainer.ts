@@ -1,6 +1,6 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileOnTheWay, firstMissingDir, realPath } from '../src/out-paths.ts';
+import { firstMissingDir, outDirProblem, realPath } from '../src/out-paths.ts';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
@@ -432,9 +432,8 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
     log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery === 1 ? 'iteration' : `${keepEvery} iterations`}` : ''}`);
   } else {
-    if (existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new ConfigError(opt('out'), opts.out, 'is a file; a run is a directory');
-    const blocking = fileOnTheWay(opts.out);
-    if (blocking !== null) throw new ConfigError(opt('out'), opts.out, `cannot be made: ${blocking} is a file, not a directory`);
+    const outProblem = outDirProblem(opts.out);
+    if (outProblem !== null) throw new ConfigError(opt('out'), opts.out, outProblem);
     assertNoRun(opts.out);
     params = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
     let initFrom: { run: string; iteration: number; weightsSha256: string } | undefined;

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
-import { fileOnTheWay, runFileProblem } from '../src/out-paths.ts';
+import { fileOnTheWay, outDirProblem, runFileProblem } from '../src/out-paths.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
 /**
@@ -140,9 +140,8 @@ export function writeJsonFile(path: string, doc: unknown): void {
  */
 export function checkOutDir(flag: string, path: string | undefined): void {
   if (path === undefined) return;
-  if (existsSync(path) && !statSync(path).isDirectory()) throw new ConfigError(flag, path, 'is a file; give a directory');
-  const blocking = fileOnTheWay(path);
-  if (blocking !== null) throw new ConfigError(flag, path, `cannot be made: ${blocking} is a file, not a directory`);
+  const problem = outDirProblem(path);
+  if (problem !== null) throw new ConfigError(flag, path, problem);
 }
 
 /**

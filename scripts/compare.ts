@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { COMPARE_OPTIONS } from './options.ts';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
@@ -76,7 +76,6 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   if (!env) throw new ConfigError('--env', undefined, 'is required when no --runs are given');
   const taskEnv = make(env);
   if (!o.out) throw new ConfigError('--out', undefined, 'is required');
-  if (existsSync(o.out) && !statSync(o.out).isDirectory()) throw new ConfigError('--out', o.out, 'is a file; compare writes a directory of results');
   checkOutDir('--out', o.out);
   // Like train, never overwrite earlier results (a cheetah comparison takes hours). results.json is
   // written last and partial/ removed after it: with partial/ still there, the comparison did not

@@ -1,7 +1,7 @@
 /**
  * Checks of the paths commands write to, made before any work is done (Node only): a path that
- * runs through a file, and a file that belongs to a run (a checkpoint's, or a run's `config.json`
- * and `progress.jsonl`), which a results file must never replace.
+ * runs through a file, and a file that belongs to a run (a run's `config.json` and
+ * `progress.jsonl`, anything in its checkpoint folders), which a results file must never replace.
  */
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -31,6 +31,16 @@ export function fileOnTheWay(path: string): string | null {
     if (up === dir) return null;
     dir = up;
   }
+}
+
+/**
+ * Why the directory `path` (a run's, a comparison's) cannot be made or used, for a message: it is a
+ * file, or a file stands where a directory above it should be; null when it can.
+ */
+export function outDirProblem(path: string): string | null {
+  if (existsSync(path) && !statSync(path).isDirectory()) return 'is a file, not a directory';
+  const blocking = fileOnTheWay(path);
+  return blocking === null ? null : `cannot be made: ${blocking} is a file, not a directory`;
 }
 
 /** The files of a run that only `metarl train` writes. */

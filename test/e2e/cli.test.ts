@@ -241,7 +241,7 @@ describe('metarl CLI', () => {
     // of the checks in test/unit/cli-args.test.ts; here each command's wiring).
     expectUserError(metarl('evaluate', '--run', run, '--json', join(file, 'x.json')), '--json', `${file} is a file, not a directory`);
     expectUserError(metarl('plot', '--run', run, '--out', join(file, 'c.svg')), '--out', `${file} is a file, not a directory`);
-    expectUserError(metarl('train', '--preset', 'tiny', '--out', file), '--out', 'is a file; a run is a directory');
+    expectUserError(metarl('train', '--preset', 'tiny', '--out', file), '--out', 'is a file, not a directory');
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', join(file, 'c')), '--out', `cannot be made: ${file} is a file`);
     const checkpointBytes = readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8');
     expectUserError(metarl('evaluate', '--run', run, '--tasks', '1', '--json', join(run, 'config.json')), '--json', `is a file of the run ${run}`);

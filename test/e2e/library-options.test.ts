@@ -75,7 +75,7 @@ describe('train from code', () => {
     // An out that is a file, or runs through one.
     const file = join(tmp(), 'f.txt');
     writeFileSync(file, 'x');
-    expect((await configError(() => train(tiny(), { out: file }))).message).toBe(`out: is a file; a run is a directory (got ${JSON.stringify(file)})`);
+    expect((await configError(() => train(tiny(), { out: file }))).message).toBe(`out: is a file, not a directory (got ${JSON.stringify(file)})`);
     expect((await configError(() => train(tiny(), { out: join(file, 'r') }))).message).toBe(`out: cannot be made: ${file} is a file, not a directory (got ${JSON.stringify(join(file, 'r'))})`);
     // A config.json that is not a run's is never overwritten.
     const mine = tmp();

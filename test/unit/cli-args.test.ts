@@ -93,7 +93,7 @@ describe('checkOutFile and checkOutDir', () => {
     expect(refusal(() => checkOutFile('--json', join(run, 'select.json')))).toBeNull();
     expect(refusal(() => checkOutFile('--json', join(dir, 'a', 'b', 'e.json')))).toBeNull();
     expect(refusal(() => checkOutFile('--json', undefined))).toBeNull();
-    expect(refusal(() => checkOutDir('--out', file))).toMatch(/^--out: is a file; give a directory/);
+    expect(refusal(() => checkOutDir('--out', file))).toMatch(/^--out: is a file, not a directory/);
     expect(refusal(() => checkOutDir('--out', join(file, 'r')))).toMatch(new RegExp(`^--out: cannot be made: ${file} is a file, not a directory`));
     expect(refusal(() => checkOutDir('--out', join(dir, 'new', 'out')))).toBeNull();
   });
