@@ -78,9 +78,10 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   if (!o.out) throw new ConfigError('--out', undefined, 'is required');
   checkOutDir('--out', o.out);
   // Like train, never overwrite earlier results (a cheetah comparison takes hours). results.json is
-  // written last and partial/ removed after it: with partial/ still there, the comparison did not
-  // finish writing, and the same command completes it.
-  if (existsSync(join(o.out, 'results.json')) && !existsSync(join(o.out, 'partial'))) throw new ConfigError('--out', o.out, 'already holds the results of a comparison; choose another directory');
+  // written last, renamed into place: without it the comparison did not finish writing, and the same
+  // command completes it; with it, the comparison is whole (a partial/ beside it is the cleanup a
+  // crash cut short).
+  if (existsSync(join(o.out, 'results.json'))) throw new ConfigError('--out', o.out, 'already holds the results of a comparison; choose another directory');
   const methods: MethodSpec[] = [];
   for (const [name, dir] of runPairs) {
     if (methods.some((m) => m.name === name)) throw new ConfigError('--runs', name, 'is given twice');

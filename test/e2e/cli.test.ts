@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
@@ -250,13 +250,19 @@ describe('metarl CLI', () => {
     writeFileSync(join(dir, 'results.json'), '{}');
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', dir), '--out', 'already holds the results');
     expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe('{}');
-    // With partial/ beside it, the comparison was stopped while writing its files: the same command completes it.
+    // Also with partial/ beside it: a crash between renaming results.json into place and removing partial/.
     mkdirSync(join(dir, 'partial'));
+    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', dir), '--out', 'already holds the results');
+    expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe('{}');
+    // Without results.json (written last), the comparison was stopped while writing its files: the same command completes it.
+    rmSync(join(dir, 'results.json'));
+    writeFileSync(join(dir, 'results.md'), 'cut off');
     const done = metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--tasks', '1', '--episodes', '2', '--steps', '0', '--out', dir);
     expect(done.code, done.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')).methods[0].name).toBe('maml');
     expect(existsSync(join(dir, 'partial'))).toBe(false);
     for (const f of ['results.md', 'figure.svg', 'figure.png']) expect(existsSync(join(dir, f)), f).toBe(true);
+    expect(readFileSync(join(dir, 'results.md'), 'utf8')).toContain('| maml');
     expectUserError(metarl('render', '--run', run, '--out', join(dir, 'nav.svg')), '--run', 'Navigation2D-v0', 'half-cheetah');
     expectUserError(metarl('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
     expect(existsSync(join(dir, 'r')) || existsSync(join(dir, 'c'))).toBe(false);
