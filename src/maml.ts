@@ -591,14 +591,35 @@ export function validTensors(policy: GaussianMlpPolicy, d: PgData, adaptedOld: P
 }
 
 /**
+ * Checks that `d` is a batch of `policy`'s sizes with finite values; throws a {@link ConfigError}
+ * naming `name`'s field and the first row at fault (a NaN advantage would make every adapted
+ * parameter NaN).
+ */
+function checkPgData(policy: GaussianMlpPolicy, d: PgData, name: string): void {
+  if (!(Number.isInteger(d?.n) && d.n >= 0)) throw new ConfigError(`${name}.n`, d?.n, 'must be the number of rows, an integer ≥ 0 (pgData(ep, advantages) makes the batch)');
+  const fields = [['obs', policy.obsDim], ['actions', policy.actDim], ['advantages', 1]] as const;
+  for (const [field, width] of fields) {
+    const a = d[field];
+    if (!(a instanceof Float32Array) || a.length !== d.n * width) throw new ConfigError(`${name}.${field}`, a instanceof Float32Array ? `length ${a.length}` : a, `must be a Float32Array of n·${width} = ${d.n * width} values`);
+    for (let i = 0; i < a.length; i++) {
+      if (!Number.isFinite(a[i])) throw new ConfigError(`${name}.${field}`, a[i], `must be finite; row ${Math.floor(i / width)} of ${d.n} is not`);
+    }
+  }
+}
+
+/**
  * One plain gradient step on a batch, values only: θ − lr ∇L(θ), or θ − lr s ⊙ ∇L(θ) with learned
  * step-size multipliers s ({@link splitMeta}). Used to adapt for sampling and in evaluation, where
  * no meta-gradient flows.
+ *
+ * @throws ConfigError when `values` or `lrScale` do not fit `policy`, `lr` is not a finite number
+ *   ≥ 0, or `d` is not a batch of the policy's sizes with finite values (naming the field and row).
  */
 export function adaptValues(policy: GaussianMlpPolicy, values: ParamValues, d: PgData, lr: number, lrScale: ParamValues | null = null): ParamValues {
   policy.checkParams(values, 'values');
   if (lrScale) policy.checkParams(lrScale, 'lrScale');
   if (!(Number.isFinite(lr) && lr >= 0)) throw new ConfigError('lr', lr, 'must be a finite step size ≥ 0');
+  checkPgData(policy, d, 'd');
   const batch = toTensors(d, policy.obsDim, policy.actDim);
   const out = tf.tidy(() => adapt(policy, policy.toTensors(values), [batch], lr, lrScale && policy.toTensors(lrScale)));
   disposeBatch(batch);

@@ -59,7 +59,7 @@ describe('input checks of the lower-level API', () => {
     expect(evaluateAdaptation(policy, params, () => new Navigation2DEnv(), evalOpts)).toHaveLength(2);
   });
 
-  it('sampleEpisodes, pgData and adaptValues refuse a bad count, another policy\'s parameters, a short advantage array and a NaN step size', () => {
+  it('sampleEpisodes, pgData and adaptValues refuse a bad count, another policy\'s parameters, a short advantage array, a NaN step size or advantage', () => {
     const envs = [new Navigation2DEnv(), new Navigation2DEnv()];
     expect(thrown(() => sampleEpisodes(envs, policy, { task, params, numEpisodes: 1.5, rng: createRng(3) })).message).toBe('numEpisodes: must be a positive integer (got 1.5)');
     expect(thrown(() => sampleEpisodes(envs, policy, { task, params: params.slice(0, 4), numEpisodes: 2, rng: createRng(3) })).message).toMatch(/^params: must hold the policy's 5 parameter tensors .* \(got "4 tensors"\)$/);
@@ -74,6 +74,12 @@ describe('input checks of the lower-level API', () => {
     expect(thrown(() => adaptValues(policy, params, d, NaN)).message).toBe('lr: must be a finite step size ≥ 0 (got NaN)');
     expect(thrown(() => adaptValues(policy, params.slice(1), d, 0.1)).message).toMatch(/^values: must hold the policy's 5 parameter tensors/);
     expect(adaptValues(policy, params, d, 0.1).map((p) => p.length)).toEqual(params.map((p) => p.length));
+    // A NaN advantage made every adapted parameter NaN; a batch of another env's widths was read as rows.
+    const nan = { ...d, advantages: d.advantages.slice() };
+    nan.advantages[3] = NaN;
+    expect(thrown(() => adaptValues(policy, params, nan, 0.1)).message).toBe(`d.advantages: must be finite; row 3 of ${d.n} is not (got NaN)`);
+    expect(thrown(() => adaptValues(policy, params, { ...d, obs: d.obs.slice(0, d.n) }, 0.1)).message).toBe(`d.obs: must be a Float32Array of n·2 = ${2 * d.n} values (got "length ${d.n}")`);
+    expect(thrown(() => adaptValues(policy, params, { ...d, n: 1.5 }, 0.1)).message).toMatch(/^d\.n: must be the number of rows/);
   });
 
   it('TaskObjective needs fastLr; MamlTrpo checks the shape of every tensor, not only the total', () => {
