@@ -68,17 +68,29 @@ export async function cmdTrain(argv: string[]): Promise<void> {
   // (default: one per core; one for regression, see defaultWorkers).
   const workers = o.workers === 'auto' ? 'auto' : (intOpt('workers', o.workers, 1) ?? 'auto');
   const iterations = intOpt('iterations', o.iterations, 1);
-  const fileCfg = o.config !== undefined && !o.resume ? readConfigFile(o.config) : {};
+  const fileCfg = o.config !== undefined ? readConfigFile(o.config) : {};
   // Resuming a given --out, the run's own config names the env; otherwise choose it (and the default --out from it).
   const envId = o.resume && o.out !== undefined ? undefined : chooseEnv(o.env, fileCfg, o.config, DEFAULT_ENV);
+  // The flags that set config values, as overrides of the preset and config file.
+  const cliOverrides = (): Record<string, unknown> => {
+    const cli: Record<string, unknown> = {};
+    const seed = intOpt('seed', o.seed, 0);
+    if (seed !== undefined) cli.seed = seed;
+    if (iterations !== undefined) cli.iterations = iterations;
+    const mbs = intOpt('meta-batch-size', o['meta-batch-size'], 1);
+    const fbs = intOpt('fast-batch-size', o['fast-batch-size'], 1);
+    if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
+    if (o['first-order']) cli.adaptation = { firstOrder: true };
+    if (o.algo !== undefined) cli.algo = o.algo;
+    return cli;
+  };
   const out = o.out ?? join('runs', `${envId}-seed${o.seed ?? 1}`);
   if (o['init-from'] !== undefined) requireRunDir('--init-from', o['init-from']);
   let config;
   if (o.resume) {
     requireRunDir('--out', out);
     config = validateConfig(loadCheckpoint(out).meta.config);
-    const keeps = 'a resumed run keeps its config; only --iterations, --backend, --workers, --keep-every and --env-module may be given';
-    for (const k of ['config', 'preset'] as const) if (o[k] !== undefined) throw new ConfigError(`--${k}`, o[k], `cannot be given when resuming (${keeps})`);
+    const keeps = 'a resumed run keeps its config; only --iterations, --backend, --workers, --keep-every and --env-module may change';
     // A flag that repeats the run's own value (the first command with --resume added) changes nothing.
     const runValue: Record<string, unknown> = {
       env: config.env,
@@ -95,17 +107,21 @@ export async function cmdTrain(argv: string[]): Promise<void> {
       const mine = typeof theirs === 'number' ? intOpt(k, v as string, k === 'seed' ? 0 : 1) : v;
       if (mine !== theirs) throw new ConfigError(`--${k}`, v, `differs from the run's ${JSON.stringify(theirs)} (${keeps})`);
     }
+    // So do --preset and --config (the first command with --resume added) when, with the other flags,
+    // they resolve to the run's config; iterations aside, which a resume may change.
+    if (o.preset !== undefined || o.config !== undefined) {
+      const env = chooseEnv(o.env, fileCfg, o.config, config.env);
+      const given = resolveConfig(env, o.preset ?? presetFor(make(env)), fileCfg, cliOverrides());
+      const at = firstDifference({ ...given, iterations: 0 }, { ...config, iterations: 0 });
+      if (at !== null) {
+        const [flag, value] = o.preset !== undefined ? ['--preset', o.preset] : ['--config', o.config];
+        const withFile = o.preset !== undefined && o.config !== undefined ? `with --config ${o.config} ` : '';
+        throw new ConfigError(flag, value, `${withFile}gives ${at.path} = ${JSON.stringify(at.a)} and the run has ${JSON.stringify(at.b)} (${keeps})`);
+      }
+    }
     if (iterations !== undefined) config.iterations = iterations;
   } else {
-    const cli: Record<string, unknown> = {};
-    const seed = intOpt('seed', o.seed, 0);
-    if (seed !== undefined) cli.seed = seed;
-    if (iterations !== undefined) cli.iterations = iterations;
-    const mbs = intOpt('meta-batch-size', o['meta-batch-size'], 1);
-    const fbs = intOpt('fast-batch-size', o['fast-batch-size'], 1);
-    if (mbs !== undefined || fbs !== undefined) cli.sampling = { ...(mbs !== undefined && { metaBatchSize: mbs }), ...(fbs !== undefined && { fastBatchSize: fbs }) };
-    if (o['first-order']) cli.adaptation = { firstOrder: true };
-    if (o.algo !== undefined) cli.algo = o.algo;
+    const cli = cliOverrides();
     // A supervised preset on an RL env: the preset is at fault, not the algo it sets.
     if ((o.preset === 'sine' || o.preset === 'omniglot') && !isSupervised(make(envId!))) {
       throw new ConfigError('--preset', o.preset, `is for the supervised envs, and ${envId} is an RL env: use ${presetFor(make(envId!))} (its own), or tiny for a quick run`);
@@ -193,6 +209,22 @@ export async function cmdTrain(argv: string[]): Promise<void> {
 }
 
 /** Checks `--run` is given and names a run directory. */
+/**
+ * The first place, in key order, where two JSON-like values differ: its dotted path and the two
+ * values there (undefined for a missing key), or null when they are equal.
+ */
+export function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: unknown; b: unknown } | null {
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (isObj(a) && isObj(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const d = firstDifference(a[k], b[k], path ? `${path}.${k}` : k);
+      if (d) return d;
+    }
+    return null;
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? null : { path, a, b };
+}
+
 function requireRun(run: string | undefined): asserts run is string {
   requireRunDir('--run', run);
 }

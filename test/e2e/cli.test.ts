@@ -357,7 +357,7 @@ describe('metarl CLI', () => {
     expect(strip(out)).toEqual(strip(whole));
   }, 120_000);
 
-  it('train --resume with nothing left to do says so instead of exiting silently; flags that repeat the run\'s values are taken', () => {
+  it('train --resume with nothing left to do says so instead of exiting silently; flags, a preset or a config file that repeat the run\'s values are taken', () => {
     const none = metarl('train', '--resume', '--out', run);
     expectUserError(none, '--iterations: is needed', 'has trained the 2 iterations it was given');
     expect(none.stderr).not.toContain('(got');
@@ -366,7 +366,9 @@ describe('metarl CLI', () => {
     expectUserError(metarl('train', '--resume', '--env', 'Navigation2D-v0', '--seed', '1', '--meta-batch-size', '4', '--out', run), '--iterations: is needed');
     expectUserError(metarl('train', '--resume', '--seed', '2', '--iterations', '3', '--out', run), '--seed: differs from the run\'s 1', '(got "2")');
     expectUserError(metarl('train', '--resume', '--first-order', '--iterations', '3', '--out', run), '--first-order: differs from the run\'s false');
-    expectUserError(metarl('train', '--resume', '--preset', 'tiny', '--iterations', '3', '--out', run), '--preset: cannot be given when resuming');
+    // So do a preset or config file that resolve to the run's config (iterations aside); not another.
+    expectUserError(metarl('train', '--resume', '--preset', 'tiny', '--config', join(run, 'config.json'), '--out', run), '--iterations: is needed');
+    expectUserError(metarl('train', '--resume', '--preset', 'navigation', '--iterations', '3', '--out', run), '--preset: gives checkpointEvery = 10 and the run has 1', '(got "navigation")');
     expect(JSON.parse(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).iteration).toBe(2);
   }, 60_000);
 
