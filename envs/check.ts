@@ -32,10 +32,10 @@ function rollout(env: MetaEnv, seed: number, act: (t: number) => Float32Array, p
     obs.push(Float32Array.from(r.obs));
     rewards.push(r.reward);
     if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
-      problems.push(`step ${t}: terminated and truncated must be booleans, got ${JSON.stringify(r.terminated)} and ${JSON.stringify(r.truncated)}`);
+      problems.push(`step() at t = ${t}: terminated and truncated must be booleans, got ${JSON.stringify(r.terminated)} and ${JSON.stringify(r.truncated)}`);
       return { obs, rewards, steps: t + 1, terminated: Boolean(r.terminated), truncated: Boolean(r.truncated), ended: false };
     }
-    if (r.terminated && r.truncated) problems.push(`step ${t}: terminated and truncated are both set (truncated is for the time limit of a step that is not terminal)`);
+    if (r.terminated && r.truncated) problems.push(`step() at t = ${t}: terminated and truncated are both set (truncated is for the time limit of a step that is not terminal)`);
     if ((r.terminated || r.truncated) && t + 1 > env.maxEpisodeSteps) problems.push(`an episode ended after ${t + 1} steps, past maxEpisodeSteps (${env.maxEpisodeSteps})`);
     if (r.terminated || r.truncated) return { obs, rewards, steps: t + 1, terminated: r.terminated, truncated: r.truncated, ended: true };
   }
@@ -167,7 +167,7 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
       const rng = createRng(3).fork(k);
       const r = rollout(e, k, () => randomAction(e.actionSpace, rng), problems);
       for (const [t, o] of r.obs.entries()) {
-        const where = t === 0 ? 'reset' : `step ${t - 1}`;
+        const where = t === 0 ? 'reset' : `step() at t = ${t - 1}`; // t counts from 0, as the sampler's messages do
         if (o.length !== low.length) {
           problems.push(`task ${k + 1}, ${where}: observation of length ${o.length}, observationSpace.shape is [${low.length}]`);
           return;
@@ -180,7 +180,7 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
         }
       }
       const t = r.rewards.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
-      if (t >= 0) problems.push(`task ${k + 1}, step ${t}: reward ${r.rewards[t]} is not a finite number`);
+      if (t >= 0) problems.push(`task ${k + 1}, step() at t = ${t}: reward ${r.rewards[t]} is not a finite number`);
     });
   }
 

@@ -231,7 +231,7 @@ describe('--env-module', () => {
     const bad = metarl('check', '--env-module', leaky, '--tasks', '2');
     expect(bad.code).toBe(1);
     // The same fault in both tasks is said once, naming them.
-    expect(bad.stdout).toBe('Leaky-v0: 1 problem\n  - tasks 1, 2, step 0: reward NaN is not a finite number\n');
+    expect(bad.stdout).toBe('Leaky-v0: 1 problem\n  - tasks 1, 2, step() at t = 0: reward NaN is not a finite number\n');
     expectUserError(metarl('check', '--env', 'Nope-v0'), 'unknown env id "Nope-v0"');
     // Every registered env, with the Omniglot ones skipped when their data is missing (not failed).
     const all = spawnSync(process.execPath, [join(ROOT, 'bin', 'metarl.mjs'), 'check', '--tasks', '2'], { encoding: 'utf8', env: { ...process.env, METARL_OMNIGLOT: join(dir, 'no-such.zip') } });

@@ -62,7 +62,7 @@ const faults: [string, () => Navigation2DEnv, string][] = [
           return { ...super.step(action), obs: new Float32Array(3) };
         }
       })(),
-    'step 0: observation of length 3, observationSpace.shape is [2]',
+    'step() at t = 0: observation of length 3, observationSpace.shape is [2]',
   ],
   ['an observation outside its space', () => Object.assign(new Sound(), { observationSpace: box([0.5, 0.5], [1, 1]) }), 'reset: observation[0] = 0 is outside [0.5, 1]'],
   [
@@ -73,7 +73,7 @@ const faults: [string, () => Navigation2DEnv, string][] = [
           return { ...super.step(action), reward: Number.NaN };
         }
       })(),
-    'step 0: reward NaN is not a finite number',
+    'step() at t = 0: reward NaN is not a finite number',
   ],
   [
     'no time limit',
@@ -230,7 +230,7 @@ describe('checkEnv', () => {
           return { ...super.step(action), obs: new Float32Array(3) };
         }
       })();
-    expect(checkEnv(wide, { id: 'Check-v0', tasks: 3 })).toEqual(['tasks 1, 2, 3, step 0: observation of length 3, observationSpace.shape is [2]']);
+    expect(checkEnv(wide, { id: 'Check-v0', tasks: 3 })).toEqual(['tasks 1, 2, 3, step() at t = 0: observation of length 3, observationSpace.shape is [2]']);
   });
 
   it('lists what make(id) refuses (a missing method, a malformed space) as problems, and refuses an env given instead of a factory', () => {
