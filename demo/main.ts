@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   showRunInfo();
   renderCurves($('curves') as unknown as SVGSVGElement, points);
   /** Set while the page samples, adapts or trains: one job at a time. */
-  const state = { busy: false, onIdle: () => {} };
+  const state = { busy: false, onIdle: () => {}, onTrained: () => {} };
   setUpTraining(cfg, makeEnv, current, points, state, showRunInfo);
 
   const view = viewFor(manifest.view ?? cfg.env);
@@ -135,6 +135,11 @@ async function main(): Promise<void> {
     resetButton.disabled = state.busy || !task;
   };
   state.onIdle = updateControls;
+  // New parameters: the table and trajectories were those of the old ones; the task stays, for "Same goal, new episodes".
+  state.onTrained = () => {
+    session = null;
+    renderResults();
+  };
 
   const renderResults = () => {
     const steps = session?.steps ?? [];
@@ -227,7 +232,7 @@ function setUpTraining(
   makeEnv: () => MetaEnv,
   current: { params: ParamValues; iteration: number },
   points: ProgressPoint[],
-  state: { busy: boolean; onIdle: () => void },
+  state: { busy: boolean; onIdle: () => void; onTrained: () => void },
   showRunInfo: () => void,
 ): void {
   const button = $<HTMLButtonElement>('train');
@@ -264,7 +269,8 @@ function setUpTraining(
           info.textContent = `Meta-iteration ${it + 1}: return before ${fmt(logs.returnsBefore)} → after one step ${fmt(logs.returnsAfter)}, KL ${logs.kl.toExponential(2)}, step ${logs.stepOutcome}, ${logs.time.total.toFixed(1)} s.`;
           document.body.dataset.numTensors = String(tf.memory().numTensors);
         }
-        setStatus('ready', `Meta-trained ${n} iteration${n === 1 ? '' : 's'} in this page; the playground now adapts the parameters of iteration ${current.iteration}.`);
+        state.onTrained();
+        setStatus('ready', `Meta-trained ${n} iteration${n === 1 ? '' : 's'} in this page; the playground now adapts the parameters of iteration ${current.iteration}: place a goal, or press "Same goal, new episodes", to adapt them.`);
       } finally {
         await agent.close();
         state.busy = false;

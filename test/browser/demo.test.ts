@@ -110,7 +110,10 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     expect(inNode.iteration).toBe(40);
     expect(Number.isFinite(inNode.returnsAfter) && inNode.kl > 0).toBe(true);
     console.info(`browser demo: meta-iteration 41 in the page ${JSON.stringify(fields(inPage))}; ${await page.textContent('#train-info')}`);
-    // The playground adapts the new parameters.
+    // The table of the old parameters' adaptation is cleared; the playground adapts the new parameters.
+    expect(await page.locator('#results tbody tr').count()).toBe(0);
+    expect(await page.getAttribute('#step-count', 'data-value')).toBe('0');
+    expect(await page.isDisabled('#next-step')).toBe(true);
     await svg.click({ position: { x: box.width * 0.3, y: box.height * 0.7 } });
     await waitForSteps(1);
     expect(Number.isFinite(await returnOf(1))).toBe(true);
