@@ -242,14 +242,16 @@ export class MamlShard {
 
   /**
    * Per task: finite-difference Fisher-vector product ∇KL(θ_old + εv) / ε, given the shifted
-   * point `xShifted` = θ_old + εv. `[k, n]`. With `only` (meta-batch indices), the other tasks'
-   * rows are left zero and not computed.
+   * point `xShifted` = θ_old + εv and θ_old = `x0` (first-order MAML holds its offsets fixed).
+   * `[k, n]`. With `only` (meta-batch indices), the other tasks' rows are left zero and not computed.
    */
-  fvpFiniteDifference(xShifted: Float64Array, eps: number, only?: readonly number[]): Float64Array {
+  fvpFiniteDifference(xShifted: Float64Array, eps: number, x0: Float64Array, only?: readonly number[]): Float64Array {
     this.requireObjectives('fvp');
     const n = this.numParams;
     const out = new Float64Array(this.tasks.length * n);
-    this.withTheta(xShifted, (theta) => this.eachOf(only, (i) => out.set(this.objectives[i]!.fvpFiniteDifference(theta, eps), i * n)));
+    const run = (thetaOld?: tf.Tensor[]) => this.withTheta(xShifted, (theta) => this.eachOf(only, (i) => out.set(this.objectives[i]!.fvpFiniteDifference(theta, eps, thetaOld), i * n)));
+    if (this.config.adaptation.firstOrder) this.withTheta(x0, run);
+    else run();
     return out;
   }
 

@@ -81,7 +81,7 @@ interface ShardRunner {
   collect(req: CollectRequest): Promise<CollectResult>;
   metaGradient(x: Float64Array): Promise<Float64Array>;
   /** `only`: meta-batch indices of the tasks to compute (the others' rows stay zero); all if absent. */
-  fvpFiniteDifference(x: Float64Array, eps: number, only?: number[]): Promise<Float64Array>;
+  fvpFiniteDifference(x: Float64Array, eps: number, x0: Float64Array, only?: number[]): Promise<Float64Array>;
   fvpExact(x: Float64Array, v: Float64Array, only?: number[], method?: 'exact' | 'chain'): Promise<Float64Array>;
   evaluate(x: Float64Array): Promise<Float64Array>;
   /** Frees the block's tensors; returns the runner's live tensor count (0 in-process: counted on this thread). */
@@ -92,7 +92,7 @@ function localRunner(shard: MamlShard): ShardRunner {
   return {
     collect: async (req) => shard.collect(req),
     metaGradient: async (x) => shard.metaGradient(x),
-    fvpFiniteDifference: async (x, eps, only) => shard.fvpFiniteDifference(x, eps, only),
+    fvpFiniteDifference: async (x, eps, x0, only) => shard.fvpFiniteDifference(x, eps, x0, only),
     fvpExact: async (x, v, only, method) => shard.fvpExact(x, v, only, method),
     evaluate: async (x) => shard.evaluate(x),
     release: async () => {
@@ -106,7 +106,7 @@ function workerRunner(pool: PoolHandle, w: number): ShardRunner {
   return {
     collect: (req) => pool.call(w, 'collect', req),
     metaGradient: (x) => pool.call(w, 'metaGradient', { x }),
-    fvpFiniteDifference: (x, eps, only) => pool.call(w, 'fvpFiniteDifference', { x, eps, only }),
+    fvpFiniteDifference: (x, eps, x0, only) => pool.call(w, 'fvpFiniteDifference', { x, eps, x0, only }),
     fvpExact: (x, v, only, method) => pool.call(w, 'fvpExact', { x, v, only, method }),
     evaluate: (x) => pool.call(w, 'evaluate', { x }),
     release: () => pool.call(w, 'release', null),
@@ -349,7 +349,7 @@ export class MamlTrpo {
           if (norm === 0) return out;
           const eps = c.trpo.fdShift / norm;
           const shifted = x0.map((a, i) => a + eps * v[i]!);
-          await perTask((r) => r.fvpFiniteDifference(shifted, eps, only), dim, add);
+          await perTask((r) => r.fvpFiniteDifference(shifted, eps, x0, only), dim, add);
         }
         t.cg += now() - t1;
         return out;

@@ -19,7 +19,7 @@ serveWorker(async (init: MamlWorkerInit) => {
       return new Transfer(r, [r.returnsBefore.buffer as ArrayBuffer, r.returnsAfter.buffer as ArrayBuffer]);
     },
     metaGradient: ({ x }: { x: Float64Array }) => out(shard.metaGradient(x)),
-    fvpFiniteDifference: ({ x, eps, only }: { x: Float64Array; eps: number; only?: number[] }) => out(shard.fvpFiniteDifference(x, eps, only)),
+    fvpFiniteDifference: ({ x, eps, x0, only }: { x: Float64Array; eps: number; x0: Float64Array; only?: number[] }) => out(shard.fvpFiniteDifference(x, eps, x0, only)),
     fvpExact: ({ x, v, only, method }: { x: Float64Array; v: Float64Array; only?: number[]; method?: 'exact' | 'chain' }) => out(shard.fvpExact(x, v, only, method)),
     evaluate: ({ x }: { x: Float64Array }) => out(shard.evaluate(x)),
     release: () => shard.release(),

@@ -293,6 +293,7 @@ export class TaskObjective {
   private readonly plainMean: boolean;
   /** {@link chainPoint}'s inner path and gradients, with the θ values they were computed at. */
   private chainCache: { key: Float32Array[]; path: tf.Tensor[][]; grads: tf.Tensor[][] } | null = null;
+  private offsetsCache: { key: Float32Array[]; offsets: tf.Tensor[][] } | null = null;
 
   /**
    * @param policy the policy whose parameters are adapted.
@@ -387,12 +388,20 @@ export class TaskObjective {
    */
   valueAndGrad(theta: readonly tf.Tensor[], objective: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar, innerLoss: InnerLoss = 'reinforce'): { value: number; grad: Float64Array } {
     const offsets = this.offsets(theta);
+    try {
+      return this.valueAndGradWith(theta, offsets, objective, innerLoss);
+    } finally {
+      if (offsets) tf.dispose(offsets);
+    }
+  }
+
+  /** {@link valueAndGrad} with the first-order offsets given (null: second order). */
+  private valueAndGradWith(theta: readonly tf.Tensor[], offsets: tf.Tensor[][] | null, objective: (adapted: tf.Tensor[], v: ValidTensors) => tf.Scalar, innerLoss: InnerLoss = 'reinforce'): { value: number; grad: Float64Array } {
     const f = (...th: tf.Tensor[]) => this.meanOver(th, offsets, objective, innerLoss);
     const { value, grads } = tf.valueAndGrads(f)(theta as tf.Tensor[]);
     const grad = readFlat(grads);
     const v = value.dataSync()[0]!;
     tf.dispose([value, ...grads]);
-    if (offsets) tf.dispose(offsets);
     return { value: v, grad };
   }
 
@@ -538,11 +547,40 @@ export class TaskObjective {
   /**
    * Finite-difference Fisher-vector product H v ≈ ∇KL(θ_old + εv) / ε. The KL is closed form, so
    * ∇KL(θ_old) = 0 and one gradient evaluation suffices (as in the original MAML code).
+   *
+   * First-order MAML (`opts.firstOrder`) needs `thetaOld`: its adapted parameters are θ + the
+   * offsets of θ_old, held fixed as in {@link fvpExact}. Offsets recomputed at the shifted point
+   * would make the product G J v (J the adaptation's Jacobian), which is not symmetric.
+   * @throws Error in first-order mode without `thetaOld`.
    */
-  fvpFiniteDifference(thetaShifted: readonly tf.Tensor[], eps: number): Float64Array {
-    const { grad } = this.klGradient(thetaShifted);
+  fvpFiniteDifference(thetaShifted: readonly tf.Tensor[], eps: number, thetaOld?: readonly tf.Tensor[]): Float64Array {
+    let grad: Float64Array;
+    if (this.opts.firstOrder) {
+      if (!thetaOld) throw new Error('TaskObjective.fvpFiniteDifference: first-order MAML needs thetaOld, whose offsets θ′ − θ the product holds fixed');
+      grad = this.valueAndGradWith(thetaShifted, this.oldOffsets(thetaOld), (a, v) => meanKl(this.policy, a, v)).grad;
+    } else {
+      grad = this.klGradient(thetaShifted).grad;
+    }
     for (let i = 0; i < grad.length; i++) grad[i]! /= eps;
     return grad;
+  }
+
+  /** First-order offsets at θ_old, kept for every product of a CG solve (recognised by θ's values, as in {@link chainPoint}). */
+  private oldOffsets(thetaOld: readonly tf.Tensor[]): tf.Tensor[][] {
+    const key = thetaOld.map((t) => t.dataSync() as Float32Array);
+    const c = this.offsetsCache;
+    if (c && c.key.length === key.length && c.key.every((a, i) => sameValues(a, key[i]!))) return c.offsets;
+    this.dropOffsetsCache();
+    const offsets = this.offsets(thetaOld)!;
+    this.offsetsCache = { key: key.map((a) => a.slice()), offsets };
+    return offsets;
+  }
+
+  /** Frees {@link oldOffsets}' kept tensors. */
+  private dropOffsetsCache(): void {
+    if (!this.offsetsCache) return;
+    tf.dispose(this.offsetsCache.offsets.flat());
+    this.offsetsCache = null;
   }
 
   /** Surrogate loss and mean KL at θ (values only, for the line search). */
@@ -559,6 +597,7 @@ export class TaskObjective {
   /** Frees the tensors of every batch this objective holds, and {@link fvpChain}'s kept inner path. */
   dispose(): void {
     this.dropChainCache();
+    this.dropOffsetsCache();
     for (const b of this.trains) disposeBatch(b);
     for (const b of this.terms) disposeBatch(b);
   }

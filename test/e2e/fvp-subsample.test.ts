@@ -89,7 +89,7 @@ describe('trpo.fvpSubsample', () => {
     const norm = Math.sqrt(probe.reduce((s, a) => s + a * a, 0));
     const eps = cfg.trpo.fdShift / norm;
     const fvp = cfg.trpo.fvp;
-    const rows = fvp === 'finite-difference' ? shard.fvpFiniteDifference(x0.map((a, i) => a + eps * probe[i]!), eps) : shard.fvpExact(x0, probe, undefined, fvp);
+    const rows = fvp === 'finite-difference' ? shard.fvpFiniteDifference(x0.map((a, i) => a + eps * probe[i]!), eps, x0) : shard.fvpExact(x0, probe, undefined, fvp);
     // The third-derivative product at the same point, for comparing the chain-rule one with it.
     const exactRows = fvp === 'chain' ? shard.fvpExact(x0, probe) : null;
     shard.release();

@@ -14,8 +14,9 @@ import { createRng } from '../../src/rng.ts';
 import { sampleEpisodes } from '../../src/sampler.ts';
 import { estimateAdvantages } from '../../src/advantages.ts';
 import { TaskObjective, adaptValues, pgData, toTensors, validTensors } from '../../src/maml.ts';
-import { flattenValues, unflattenValues, type ParamValues } from '../../src/params.ts';
-import type { Episodes } from '../../src/sampler.ts';
+import { flattenValues, unflattenValues } from '../../src/params.ts';
+import type { ParamValues } from '../../src/policy.ts';
+import type { Episodes } from '../../src/types.ts';
 import * as tf from '@tensorflow/tfjs';
 import { relErr, unitDirection } from './maml-fixture.ts';
 

@@ -4,7 +4,7 @@ import { initBackend } from '../../src/backend.ts';
 import { TaskObjective, reinforceLoss, validTensors } from '../../src/maml.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { dot, flattenValues, unflattenValues } from '../../src/params.ts';
-import { at, exactFvp, makeObjective, policy, unitDirection, worstDirectionalError, centralDifferenceFvp } from './maml-fixture.ts';
+import { at, exactFvp, makeObjective, policy, relErr, unitDirection, worstDirectionalError, centralDifferenceFvp } from './maml-fixture.ts';
 
 beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
@@ -90,6 +90,25 @@ describe('Fisher-vector product through the adaptation', () => {
     const a = dot(u, hf);
     const b = dot(v, fvp(u, 'fd'));
     expect(Math.abs(a - b)).toBeLessThan(1e-2 * Math.max(Math.abs(a), Math.abs(b)));
+  });
+});
+
+describe('Fisher-vector product of first-order MAML', () => {
+  it('finite-difference mode holds θ_old\'s offsets: equal to the exact product and symmetric', () => {
+    const { obj, theta, rng } = makeObjective(31, true);
+    const n = policy.numParams;
+    const eps = 1e-3;
+    const fd = (v: Float64Array) => at(theta, null, 0, (old) => at(theta, v, eps, (t) => obj.fvpFiniteDifference(t, eps, old)));
+    const u = unitDirection(rng.fork('u'), n);
+    const v = unitDirection(rng.fork('v'), n);
+    const exact = exactFvp(obj, theta, v);
+    const hv = fd(v);
+    // With the offsets recomputed at the shifted point, the product was G J v: 145 % off here, and uᵀHv ≠ vᵀHu.
+    expect(relErr(hv, exact)).toBeLessThan(1e-2);
+    const a = dot(u, hv);
+    const b = dot(v, fd(u));
+    expect(Math.abs(a - b)).toBeLessThan(1e-2 * Math.max(Math.abs(a), Math.abs(b)));
+    expect(() => at(theta, v, eps, (t) => obj.fvpFiniteDifference(t, eps))).toThrow('first-order MAML needs thetaOld');
   });
 });
 
