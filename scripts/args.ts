@@ -61,7 +61,8 @@ function isRunConfigFile(doc: unknown): doc is { config: unknown } {
 /**
  * The env a command that takes `--env` and `--config` runs on: `--env` (`flag`); else the config
  * file's `env`; else, when the `--env-module` files registered exactly one env, that one (several:
- * an error asking for `--env`); else `fallback`. A config file's `env` that differs from `--env` is an error rather than a silent
+ * an error asking for `--env`; none, with a module that registered nothing: an error too, as its
+ * `register` call is likely missing); else `fallback`. A config file's `env` that differs from `--env` is an error rather than a silent
  * override (the preset and the default output directory follow the env). Unknown ids throw, listing
  * the known ones.
  */
@@ -72,6 +73,11 @@ export function chooseEnv(flag: string | undefined, fileCfg: unknown, file: stri
     throw new ConfigError('--env', flag, `differs from the env of ${file} (${JSON.stringify(fromFile)}); give one of them`);
   }
   const fromModules = envModuleIds();
+  // A module that registered nothing (its register(...) line forgotten) must not leave the default env to train.
+  const empty = emptyEnvModules();
+  if (flag === undefined && fromFile === undefined && fromModules.length === 0 && empty.length > 0) {
+    throw new ConfigError('--env-module', empty.join(' '), `registered no env (is its register({ id, factory }) call missing?), and without --env the command would run ${fallback}`);
+  }
   if (flag === undefined && fromFile === undefined && fromModules.length > 1) {
     throw new ConfigError('--env', undefined, `is required: the --env-module files register ${fromModules.join(', ')}`);
   }
@@ -167,6 +173,8 @@ export async function loadEnvModules(files: readonly string[] | undefined): Prom
   for (const file of files ?? []) {
     const before = new Set(listEnvs());
     const path = resolve(file);
+    // The same file again: imported once already (a second import registers nothing).
+    if (loadedEnvModules.some((m) => m.path === path)) continue;
     if (!existsSync(path)) throw new ConfigError('--env-module', file, 'file not found');
     if (statSync(path).isDirectory()) throw new ConfigError('--env-module', file, 'is a directory; give the file that registers the env');
     // As CommonJS it would fail to import metarl, or register into a second copy of the registry (no env).
