@@ -5,6 +5,7 @@ import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
+import { drawTasks } from '../src/env-contract.ts';
 import { evaluateAdaptation, formatFigureLike, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
 import type { TEST_SEED } from '../src/rng.ts';
 import { ConfigError } from '../src/config.ts';
@@ -272,7 +273,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
   if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);
   if (opts.episodes === undefined) throw new ConfigError(opt('episodes'), undefined, `is needed for ${opts.env}: episodes per task and step (the paper: 40)`);
   const episodes = opts.episodes;
-  const tasks = opts.taskList ?? taskEnv.sampleTasks(opts.tasks, rng.fork('tasks'));
+  const tasks = opts.taskList ?? drawTasks(taskEnv, opts.tasks, rng.fork('tasks'));
   for (const { m, cfg, params, iteration, weights } of loaded) {
     const c = cfg ?? base;
     const lr = m.lr ?? c.adaptation.fastLr;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../src/config.ts';
 import type { MetaEnv, Task } from '../src/types.ts';
 import { createRng, type Rng } from '../src/rng.ts';
+import { drawTasks } from '../src/env-contract.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { flattenValues, unflattenValues } from '../src/params.ts';
 import { trpoStep, type TrpoResult } from '../src/trpo.ts';
@@ -272,7 +273,7 @@ export class MamlTrpo {
     const c = this.config;
     const t: PhaseTimes = { sampling: 0, baseline: 0, adaptation: 0, metaGradient: 0, cg: 0, lineSearch: 0, total: 0 };
     const start = now();
-    const tasks = env.sampleTasks(c.sampling.metaBatchSize, this.rootRng.fork('tasks', it));
+    const tasks = drawTasks(env, c.sampling.metaBatchSize, this.rootRng.fork('tasks', it));
     const n = tasks.length;
     const runners = await this.shardRunners();
     const blocks = contiguousBlocks(n, runners.length);

@@ -3,6 +3,7 @@ import { ConfigError, checkIntOption, type TrainConfig } from '../src/config.ts'
 import type { LabelledBatch, SupervisedMetaEnv, Task } from '../src/types.ts';
 import { meanSem, type StepStat } from '../src/evaluation.ts';
 import { createRng, type Rng } from '../src/rng.ts';
+import { drawTasks } from '../src/env-contract.ts';
 import type { ParamValues } from '../src/policy.ts';
 import { MlpRegressor, SupervisedObjective, batchTensors, protoLoss, type BatchTensors, type SupervisedModel } from '../src/supervised.ts';
 import { flattenValues, readFlat, unflattenValues } from '../src/params.ts';
@@ -396,7 +397,7 @@ export class SupervisedMetaLearner {
   async step(_env: unknown, it: number): Promise<SupervisedStepLogs> {
     const c = this.config;
     const start = now();
-    const tasks = this.env.sampleTasks(c.sampling.metaBatchSize, this.rootRng.fork('tasks', it));
+    const tasks = drawTasks(this.env, c.sampling.metaBatchSize, this.rootRng.fork('tasks', it));
     const data = tasks.map((task, i) => this.taskData(task, this.rootRng.fork('sample', it, i)));
     const tSample = now() - start;
     const x = flattenValues(this.params);
@@ -442,8 +443,7 @@ export class SupervisedMetaLearner {
 
 /** Held-out tasks of a supervised env: its own test split when it has one (Omniglot), else fresh draws. */
 export function heldOutTasks(env: SupervisedMetaEnv, n: number, rng: Rng): Task[] {
-  const e = env as SupervisedMetaEnv & { heldOutTasks?: (n: number, rng: Rng) => Task[] };
-  return e.heldOutTasks ? e.heldOutTasks(n, rng) : env.sampleTasks(n, rng);
+  return drawTasks(env as SupervisedMetaEnv & { heldOutTasks?: (n: number, rng: Rng) => Task[] }, n, rng, true);
 }
 
 /** Options of {@link evaluateSupervised}. */

@@ -4,7 +4,7 @@
  * Used by `metarl check` and by the test suite on every registered env. Browser-safe.
  */
 import { ConfigError, checkIntOption } from '../src/config.ts';
-import { EnvContractError, envShapeProblems } from '../src/env-contract.ts';
+import { EnvContractError, envShapeProblems, taskListProblems } from '../src/env-contract.ts';
 import { createRng, type Rng } from '../src/rng.ts';
 import type { Box, MetaEnv, Task } from '../src/types.ts';
 
@@ -96,8 +96,10 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
   let tasks: Task[] = [];
   attempt('sampleTasks', () => {
     tasks = e.sampleTasks(n, createRng(7).fork('tasks'));
-    if (!Array.isArray(tasks) || tasks.length !== n) {
-      problems.push(`sampleTasks(${n}, rng) must return ${n} tasks, got ${Array.isArray(tasks) ? tasks.length : typeof tasks}`);
+    // An array of n task objects of plain JSON data (they reach the workers and the logs as JSON).
+    const bad = taskListProblems(tasks, n, `sampleTasks(${n}, rng)`);
+    if (bad.length > 0) {
+      problems.push(...bad);
       tasks = [];
       return;
     }
@@ -112,7 +114,7 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
   if (typeof held === 'function') {
     attempt('heldOutTasks (the test tasks evaluate and compare draw)', () => {
       const h = (held as (n: number, rng: Rng) => unknown).call(e, n, createRng(7).fork('held-out'));
-      if (!Array.isArray(h) || h.length !== n) problems.push(`heldOutTasks(${n}, rng) must return ${n} tasks, got ${Array.isArray(h) ? h.length : typeof h}`);
+      problems.push(...taskListProblems(h, n, `heldOutTasks(${n}, rng)`));
     });
   }
   for (const [k, t] of tasks.entries()) {

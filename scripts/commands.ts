@@ -25,6 +25,7 @@ import { evaluateOneShotRuns } from '../envs/omniglot.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng, TEST_SEED } from '../src/rng.ts';
+import { drawTasks } from '../src/env-contract.ts';
 import { readTaskFile } from '../src/task-file.ts';
 export { cmdCompare } from './compare.ts';
 import { selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
@@ -286,7 +287,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
   }
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const taskFile = o['task-file'];
-  const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : evalEnv.sampleTasks(nTasks, rng.fork('tasks'));
+  const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : drawTasks(evalEnv, nTasks, rng.fork('tasks'));
   log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} step${steps === 1 ? '' : 's'}, ${batchTimesteps !== undefined ? `batches of at least ${batchTimesteps} env steps from ${episodes} env slots in lockstep` : `${episodes} episodes per step`}`);
   const meta = splitMeta(ck.params, policy.shapes.length, cfg.adaptation.learnedLr);
   const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {

@@ -41,3 +41,71 @@ export function envShapeProblems(env: MetaEnv): string[] {
   if (!Number.isInteger(env.maxEpisodeSteps) || env.maxEpisodeSteps < 1) problems.push(`maxEpisodeSteps must be a positive integer, got ${JSON.stringify(env.maxEpisodeSteps)}`);
   return problems;
 }
+
+/**
+ * Why `value` is not plain JSON data (the form tasks take on their way to worker threads, into
+ * `progress.jsonl` and task files), naming the first offending field as a path from `path`; null
+ * when it is. Plain data: objects of the Object prototype, arrays, strings, booleans, null and
+ * finite numbers. A class instance loses its methods and a typed array becomes an object, so such a
+ * task would behave differently on a worker than in the main thread.
+ */
+export function jsonDataProblem(value: unknown, path: string, seen: Set<object> = new Set()): string | null {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `${path} is ${value}, not a finite number (JSON has no ${value})`;
+  if (typeof value !== 'object') return `${path} is ${typeof value === 'bigint' ? 'a BigInt' : typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, not JSON data`;
+  if (seen.has(value)) return `${path} refers back to an enclosing object (a cycle), which JSON cannot hold`;
+  if (ArrayBuffer.isView(value)) return `${path} is a ${value.constructor.name}, which JSON writes as an object of indices: use a plain array (Array.from)`;
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const p = jsonDataProblem(value[i], `${path}[${i}]`, seen);
+        if (p) return p;
+      }
+      return null;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return `${path} is an instance of ${proto?.constructor?.name ?? 'a class'}, which loses its class (and methods) as JSON: use a plain object`;
+    for (const [k, v] of Object.entries(value)) {
+      const p = jsonDataProblem(v, `${path}.${k}`, seen);
+      if (p) return p;
+    }
+    return null;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/**
+ * What is wrong with `tasks` as `n` tasks of plain JSON data: the first fault (with how many other
+ * tasks have one), or an empty list.
+ */
+export function taskListProblems(tasks: unknown, n: number, call: string): string[] {
+  if (!Array.isArray(tasks)) return [`${call} returned ${tasks === null ? 'null' : typeof tasks === 'object' ? 'an object' : typeof tasks}, not an array of ${n} tasks`];
+  if (tasks.length !== n) return [`${call} returned ${tasks.length} task${tasks.length === 1 ? '' : 's'}, not ${n}`];
+  const faults: string[] = [];
+  for (let i = 0; i < tasks.length; i++) {
+    const t: unknown = tasks[i];
+    if (t === null || typeof t !== 'object' || Array.isArray(t)) {
+      faults.push(`${call}: task ${i + 1} of ${n} is ${t === null ? 'null' : Array.isArray(t) ? 'an array' : `a ${typeof t} (${String(t)})`}, not a task object such as { goal: [x, y] }`);
+      continue;
+    }
+    const p = jsonDataProblem(t, 'task');
+    if (p) faults.push(`${call}: task ${i + 1} of ${n}: ${p}`);
+  }
+  if (faults.length === 0) return [];
+  return [faults.length === 1 ? faults[0]! : `${faults[0]} (and ${faults.length - 1} more of the ${n} tasks)`];
+}
+
+/**
+ * `env.sampleTasks(n, rng)` (or `heldOutTasks` with `heldOut`, when the env has it), checked: an
+ * array of `n` tasks of plain JSON data.
+ * @throws EnvContractError naming the env and the fault.
+ */
+export function drawTasks<T extends object>(env: { id: string; sampleTasks(n: number, rng: never): T[]; heldOutTasks?(n: number, rng: never): T[] }, n: number, rng: unknown, heldOut = false): T[] {
+  const method = heldOut && typeof env.heldOutTasks === 'function' ? 'heldOutTasks' : 'sampleTasks';
+  const tasks = (method === 'heldOutTasks' ? env.heldOutTasks!(n, rng as never) : env.sampleTasks(n, rng as never)) as unknown;
+  const problems = taskListProblems(tasks, n, `${method}(${n}, rng)`);
+  if (problems.length > 0) throw new EnvContractError(env.id, problems);
+  return tasks as T[];
+}

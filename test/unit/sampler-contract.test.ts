@@ -11,7 +11,7 @@ import { sampleEpisodes } from '../../src/sampler.ts';
 import { evaluateAdaptation } from '../../src/evaluation.ts';
 import { createRng } from '../../src/rng.ts';
 import type { StepResult } from '../../src/types.ts';
-import { EnvContractError } from '../../src/env-contract.ts';
+import { EnvContractError, drawTasks, jsonDataProblem } from '../../src/env-contract.ts';
 
 /** Navigation2D whose `reset` (or, from its third step on, `step`) returns `length` entries. */
 class WrongObs extends Navigation2DEnv {
@@ -135,5 +135,44 @@ describe('evaluateAdaptation and a failing env', () => {
     }
     expect(error?.message).toBe('evaluation: task 2 of 2 {"goal":[0.45,0]} failed at step 0: goal too far east');
     expect((error as { cause?: unknown }).cause).toBeInstanceOf(RangeError);
+  });
+});
+
+describe('tasks as sampleTasks gives them', () => {
+  class Velocity {
+    constructor(readonly v: number) {}
+  }
+  const cyclic: Record<string, unknown> = { v: 1 };
+  cyclic.self = cyclic;
+  const cases: [string, unknown, string][] = [
+    ['an object instead of an array', { goal: [0, 0] }, 'sampleTasks(3, rng) returned an object, not an array of 3 tasks'],
+    ['one task short', [{ v: 1 }, { v: 2 }], 'sampleTasks(3, rng) returned 2 tasks, not 3'],
+    ['numbers instead of tasks', [0.5, 0.1, 0.2], 'sampleTasks(3, rng): task 1 of 3 is a number (0.5), not a task object such as { goal: [x, y] } (and 2 more of the 3 tasks)'],
+    ['a class instance', [{ v: 1 }, new Velocity(2), { v: 3 }], 'sampleTasks(3, rng): task 2 of 3: task is an instance of Velocity, which loses its class (and methods) as JSON: use a plain object'],
+    ['a typed array', [{ goal: Float32Array.of(1, 2) }, { v: 2 }, { v: 3 }], 'sampleTasks(3, rng): task 1 of 3: task.goal is a Float32Array, which JSON writes as an object of indices: use a plain array (Array.from)'],
+    ['a NaN', [{ v: 1 }, { v: 2 }, { v: [0, NaN] }], 'sampleTasks(3, rng): task 3 of 3: task.v[1] is NaN, not a finite number (JSON has no NaN)'],
+    ['a BigInt', [{ id: 10n }, { v: 2 }, { v: 3 }], 'sampleTasks(3, rng): task 1 of 3: task.id is a BigInt, not JSON data'],
+    ['a cycle', [cyclic, { v: 2 }, { v: 3 }], 'sampleTasks(3, rng): task 1 of 3: task.self refers back to an enclosing object (a cycle), which JSON cannot hold'],
+  ];
+  it.each(cases)('%s is an EnvContractError naming the env and the task (they reach workers and logs as JSON)', (_, tasks, message) => {
+    const env = { id: 'Mine-v0', sampleTasks: () => tasks as never[] };
+    const e = (() => {
+      try {
+        drawTasks(env, 3, createRng(1));
+      } catch (err) {
+        return err;
+      }
+      return null;
+    })();
+    expect(e).toBeInstanceOf(EnvContractError);
+    expect((e as Error).message).toBe(`Mine-v0: ${message}`);
+  });
+
+  it('plain JSON tasks pass, shared (not cyclic) sub-objects included; heldOutTasks is used when asked for', () => {
+    const shared = { x: 1 };
+    const env = { id: 'Mine-v0', sampleTasks: () => [{ a: shared, b: shared, s: 'x', n: null, ok: true }], heldOutTasks: () => [{ held: 1 }] };
+    expect(drawTasks(env, 1, createRng(1))).toEqual([{ a: shared, b: shared, s: 'x', n: null, ok: true }]);
+    expect(drawTasks(env, 1, createRng(1), true)).toEqual([{ held: 1 }]);
+    expect(jsonDataProblem(Object.create(null), 'task')).toBeNull();
   });
 });
