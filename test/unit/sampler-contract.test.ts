@@ -170,7 +170,7 @@ describe('tasks as sampleTasks gives them', () => {
 
   it('plain JSON tasks pass, shared (not cyclic) sub-objects included; heldOutTasks is used when asked for', () => {
     const shared = { x: 1 };
-    const env = { id: 'Mine-v0', sampleTasks: () => [{ a: shared, b: shared, s: 'x', n: null, ok: true }], heldOutTasks: () => [{ held: 1 }] };
+    const env = { id: 'Mine-v0', sampleTasks: (): object[] => [{ a: shared, b: shared, s: 'x', n: null, ok: true }], heldOutTasks: (): object[] => [{ held: 1 }] };
     expect(drawTasks(env, 1, createRng(1))).toEqual([{ a: shared, b: shared, s: 'x', n: null, ok: true }]);
     expect(drawTasks(env, 1, createRng(1), true)).toEqual([{ held: 1 }]);
     expect(jsonDataProblem(Object.create(null), 'task')).toBeNull();
