@@ -412,6 +412,12 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     }
     const ck = loadCheckpoint(opts.out);
     checkResumedConfig(config, ck.meta.config, opts.out);
+    // The env's spaces size the policy: an env changed under the same id no longer fits the run.
+    const fresh = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
+    if (ck.params.length !== fresh.length || ck.params.some((p, i) => p.length !== fresh[i]!.length)) {
+      const sizes = (ps: Float32Array[]) => `[${ps.map((p) => p.length).join(', ')}]`;
+      throw new ConfigError(opt('out'), opts.out, `holds parameter tensors of sizes ${sizes(ck.params)}, and ${config.env} as registered now needs ${sizes(fresh)}: its observations or actions changed since the run was trained (a changed env needs a new id version, -vN, and a new run)`);
+    }
     // Data files (Omniglot): resumed iterations on other data would not be the run's.
     const mismatch = dataMismatch(ck.meta.data, env);
     if (mismatch !== null) throw new ConfigError(opt('out'), opts.out, `${mismatch}: a resumed run keeps its data (for Omniglot, set METARL_OMNIGLOT to ${ck.meta.data!.source})`);

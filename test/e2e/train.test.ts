@@ -7,6 +7,9 @@ import { resolveConfig } from '../../src/config.ts';
 import { snapshotDir, train } from '../../agents/trainer.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
 import { progressWithoutTime } from '../helpers/progress.ts';
+import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
+import { envSpec, register } from '../../envs/index.ts';
+import type { Box } from '../../src/types.ts';
 
 beforeAll(async () => {
   await initBackend('wasm', { log: () => {} });
@@ -61,6 +64,30 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     const pb = loadCheckpoint(split);
     expect(pb.meta.iteration).toBe(4);
     expect(pb.params).toEqual(pa.params);
+  }, 60_000);
+
+  it('a resume refuses an env whose spaces changed under the same id, before touching the run', async () => {
+    let extra = 0; // observation entries appended: the env "changes" between the two calls
+    class Resizable extends Navigation2DEnv {
+      override readonly id = 'Resizable-v0';
+      override readonly observationSpace: Box = { shape: [2 + extra], low: new Float32Array(2 + extra).fill(-Infinity), high: new Float32Array(2 + extra).fill(Infinity) };
+      override reset(o?: { seed?: number }) {
+        return { obs: Float32Array.from([...super.reset(o).obs, ...new Array(extra).fill(0)]) };
+      }
+      override step(a: Float32Array) {
+        const r = super.step(a);
+        return { ...r, obs: Float32Array.from([...r.obs, ...new Array(extra).fill(0)]) };
+      }
+    }
+    if (!envSpec('Resizable-v0')) register({ id: 'Resizable-v0', factory: () => new Resizable(), description: 'navigation with extra observation entries' });
+    const cfg = resolveConfig('Resizable-v0', 'tiny', { iterations: 2 });
+    const out = tmp();
+    await train(cfg, { out, workers: 1, stopAfter: 1 });
+    const progress = readFileSync(join(out, 'progress.jsonl'), 'utf8');
+    extra = 1;
+    // It failed inside the first iteration with "MamlTrpo: parameters have 338 entries, the policy needs 354".
+    await expect(train(cfg, { out, workers: 1, resume: true })).rejects.toThrow(/^out: holds parameter tensors of sizes \[32, 16, .*\], and Resizable-v0 as registered now needs \[48, 16, .*\]: its observations or actions changed since the run was trained/);
+    expect(readFileSync(join(out, 'progress.jsonl'), 'utf8')).toBe(progress);
   }, 60_000);
 
   it('initFrom starts a new run from another run\'s parameters and records where it started', async () => {
