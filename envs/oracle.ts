@@ -1,5 +1,6 @@
 import type { Box, MetaEnv, StepResult, Task } from '../src/types.ts';
 import type { Rng } from '../src/rng.ts';
+import { EnvContractError } from '../src/env-contract.ts';
 
 /**
  * The oracle's view of a parameterised MDP: the task parameters (`env.taskVector(task)`) are
@@ -54,7 +55,15 @@ export class TaskObservationWrapper implements MetaEnv {
 
   setTask(task: Task): void {
     this.inner.setTask(task);
-    this.taskVec = this.inner.taskVector!(this.inner.getTask());
+    const v: unknown = this.inner.taskVector!(this.inner.getTask());
+    const k = this.inner.taskDim!;
+    // Checked here: a wrong length would show as an observation of the wrong length from reset().
+    if (!(v instanceof Float32Array || Array.isArray(v)) || v.length !== k) {
+      throw new EnvContractError(this.id, [`taskVector(task) returned ${v instanceof Float32Array || Array.isArray(v) ? `${v.length} entries` : typeof v}, and taskDim is ${k}: the oracle appends taskDim entries to each observation`]);
+    }
+    const bad = Array.from(v as ArrayLike<unknown>).findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
+    if (bad >= 0) throw new EnvContractError(this.id, [`taskVector(task)[${bad}] is ${String((v as ArrayLike<unknown>)[bad])}, not a finite number`]);
+    this.taskVec = Float32Array.from(v as ArrayLike<number>);
   }
 
   getTask(): Task {

@@ -78,3 +78,15 @@ describe('Navigation2D-v0 dynamics (reference.md)', () => {
     expect(Math.abs(xs.reduce((a, b) => a + b) / xs.length)).toBeLessThan(0.02);
   });
 });
+
+describe('the oracle view of an env whose taskVector does not fit taskDim', () => {
+  it('names taskVector when the task is set (it showed as an observation of the wrong length from reset)', () => {
+    const env = make('Navigation2D-v0');
+    const wrong = Object.assign(env, { taskVector: () => Float32Array.of(1, 2, 3) });
+    const oracle = new TaskObservationWrapper(wrong);
+    const [task] = env.sampleTasks(1, createRng(1));
+    expect(() => oracle.setTask(task!)).toThrow('Navigation2D-v0: taskVector(task) returned 3 entries, and taskDim is 2: the oracle appends taskDim entries to each observation');
+    Object.assign(env, { taskVector: () => Float32Array.of(1, NaN) });
+    expect(() => oracle.setTask(task!)).toThrow('Navigation2D-v0: taskVector(task)[1] is NaN, not a finite number');
+  });
+});
