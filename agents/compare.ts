@@ -263,6 +263,14 @@ export function compareMethods(opts: CompareOptions): Comparison {
     // These names give the paired difference and the gap closed: swapped labels would turn them around.
     if (m.name === 'pretrained' && cfg.algo !== 'pretrained') throw new ConfigError(field, m.run, `is a run of algo ${cfg.algo}, not trained with ${opt('algo', 'pretrained', '--algo pretrained')}; give it another name`);
     if (m.name === 'maml' && cfg.algo === 'pretrained') throw new ConfigError(field, m.run, 'is a pretrained run; name it pretrained');
+    // The env each run is evaluated on (the oracle's view of it, for an oracle run), made before any
+    // method is evaluated: an env that cannot give it would stop the comparison part-way.
+    try {
+      envFactory(cfg)();
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(field, m.run, `cannot be evaluated: ${e.reason}`);
+      throw e;
+    }
     if (cfg.algo !== 'oracle') reference ??= cfg;
     return { m, cfg, params: ck.params, iteration: ck.meta.iteration, weights: ck.meta.weightsSha256 as string | null };
   });

@@ -21,7 +21,7 @@ export class ConfigError extends Error {
   constructor(
     readonly field: string,
     readonly value: unknown,
-    reason: string,
+    readonly reason: string,
   ) {
     super(value === undefined ? `${field}: ${reason}` : `${field}: ${reason} (got ${showValue(value)})`);
     this.name = 'ConfigError';

@@ -291,3 +291,26 @@ it('the table says when the oracle does not beat the pretrained policy, where th
   const grouped: Comparison = { ...fine, gapByTask: [{ task: { direction: 1 }, tasks: 1, maml1: 3, pretrained1: 2, oracle: 1, gap: -1 }] };
   expect(comparisonMarkdown(grouped)).toContain('{"direction":1} (1 task): MAML₁ 3.00, pretrained₁ 2.00, oracle 1.00, gap -1.000 (oracle not above pretrained₁: no gap)');
 });
+
+it('an oracle run whose env has no oracle view (any more) is refused before any method is evaluated', () => {
+  const proto = Navigation2DEnv.prototype as { taskVector?: unknown };
+  const saved = proto.taskVector;
+  delete proto.taskVector; // the env as an edited module might register it
+  const evaluated: string[] = [];
+  try {
+    expect(() =>
+      compareMethods({
+        env: 'Navigation2D-v0',
+        methods: [{ name: 'maml', run: join(dir, 'maml-trpo') }, { name: 'oracle', run: join(dir, 'oracle') }],
+        tasks: 2,
+        steps: 1,
+        episodes: 2,
+        seed: 1,
+        onProgress: (name) => evaluated.push(name),
+      }),
+    ).toThrow(`methods[1].run: cannot be evaluated: Navigation2D-v0 has no oracle view: the oracle sees the task through the env's taskVector(task) and taskDim, which it does not define (got "${join(dir, 'oracle')}")`);
+  } finally {
+    proto.taskVector = saved;
+  }
+  expect(evaluated).toEqual([]); // maml was evaluated first, then the comparison failed
+});
