@@ -259,7 +259,7 @@ export function unknownEnvHint(): string {
 export function envModuleFaultHint(threw = false): string {
   if (loadedEnvModules.length === 0) return '';
   const flags = envModuleFlags();
-  const check = `\`metarl check ${flags}\` checks it for the usual faults (observations, rewards, seeding, episode ends)`;
+  const check = `\`metarl check ${flags}\` checks it for the usual faults (observations, rewards, seeding, episode ends) on 3 tasks, or more with --tasks N (a fault of some tasks only may need 40)`;
   return threw ? `metarl: ${check}\n` : `metarl: the env may be at fault: it comes from ${flags}; ${check}\n`;
 }
 
