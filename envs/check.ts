@@ -5,6 +5,7 @@
  */
 import { ConfigError, checkIntOption } from '../src/config.ts';
 import { EnvContractError, envShapeProblems, taskListProblems } from '../src/env-contract.ts';
+import { checkedReset, checkedStep } from '../src/sampler.ts';
 import { createRng, type Rng } from '../src/rng.ts';
 import type { Box, MetaEnv, Task } from '../src/types.ts';
 
@@ -25,10 +26,10 @@ function randomAction(space: Box, rng: Rng): Float32Array {
 
 /** One episode's observations and rewards, and how it ended; `act(t)` gives the actions (default random). */
 function rollout(env: MetaEnv, seed: number, act: (t: number) => Float32Array, problems: string[]) {
-  const obs: Float32Array[] = [Float32Array.from(env.reset({ seed }).obs)];
+  const obs: Float32Array[] = [Float32Array.from(checkedReset(env, { seed }).obs)];
   const rewards: number[] = [];
   for (let t = 0; t < env.maxEpisodeSteps + 1; t++) {
-    const r = env.step(act(t));
+    const r = checkedStep(env, act(t), t);
     obs.push(Float32Array.from(r.obs));
     rewards.push(r.reward);
     if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
@@ -74,7 +75,9 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
     try {
       f();
     } catch (e) {
-      problems.push(`${what} threw: ${(e as Error).message ?? String(e)}`);
+      // A contract fault found on the way (reset returning the observation itself) is said as such.
+      if (e instanceof EnvContractError) problems.push(...e.problems);
+      else problems.push(`${what} threw: ${(e as Error).message ?? String(e)}`);
     }
   };
   let env: MetaEnv | undefined;

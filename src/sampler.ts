@@ -1,5 +1,5 @@
 import { EnvContractError } from './env-contract.ts';
-import type { Episodes, MetaEnv, Task } from './types.ts';
+import type { Episodes, MetaEnv, StepResult, Task } from './types.ts';
 import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';
 import { ConfigError, checkIntOption } from './config.ts';
@@ -15,6 +15,40 @@ export interface SampleRequest {
 
 /** The env call that returned step `t`'s observation, as messages name it (−1: `reset`). */
 const callAt = (t: number) => (t < 0 ? 'reset()' : `step() at t = ${t}`);
+
+/** What `v` is, for a message: "a Float32Array", "an array", "undefined", "a number (3)". */
+function kindOf(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return `an object without obs (keys: ${Object.keys(v).join(', ') || 'none'})`;
+  return `a ${typeof v} (${String(v)})`;
+}
+
+/**
+ * `env.reset(opts)`, with its result checked to be an object holding `obs` (an env that returns
+ * the observation itself is named as such, not as an observation of length undefined).
+ * @throws EnvContractError naming the env.
+ */
+export function checkedReset(env: MetaEnv, opts: { seed?: number }): { obs: Float32Array } {
+  const r: unknown = env.reset(opts);
+  if (r === null || typeof r !== 'object' || ArrayBuffer.isView(r) || Array.isArray(r) || !('obs' in r)) {
+    throw new EnvContractError(env.id, [`reset() must return { obs }, got ${kindOf(r)}`]);
+  }
+  return r as { obs: Float32Array };
+}
+
+/**
+ * `env.step(action)` at step `t`, with its result checked to be an object holding `obs`.
+ * @throws EnvContractError naming the env.
+ */
+export function checkedStep(env: MetaEnv, action: Float32Array, t: number): StepResult {
+  const r: unknown = env.step(action);
+  if (r === null || typeof r !== 'object' || ArrayBuffer.isView(r) || Array.isArray(r) || !('obs' in r)) {
+    throw new EnvContractError(env.id, [`step() at t = ${t} must return { obs, reward, terminated, truncated }, got ${kindOf(r)}`]);
+  }
+  return r as StepResult;
+}
 
 /**
  * Throws an {@link EnvContractError}, naming the env, when an observation `obs` that its `reset` or
@@ -71,7 +105,7 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
   for (let b = 0; b < B; b++) {
     const env = envs[b]!;
     env.setTask(req.task);
-    const { obs: o0 } = env.reset({ seed: req.rng.fork('reset', b).seed() });
+    const { obs: o0 } = checkedReset(env, { seed: req.rng.fork('reset', b).seed() });
     checkObs(env, o0, od, -1);
     cur.set(o0, b * od);
     noise.push(req.rng.fork('noise', b));
@@ -92,7 +126,7 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
       for (let d = 0; d < ad; d++) if (!Number.isFinite(act[d]!)) throw new RangeError(`sampleEpisodes: the policy's action ${d} is ${act[d]} at t = ${t} (its parameters or its input are not finite)`);
       obs.set(cur.subarray(b * od, b * od + od), k * od);
       actions.set(act, k * ad);
-      const r = envs[b]!.step(act);
+      const r = checkedStep(envs[b]!, act, t);
       checkObs(envs[b]!, r.obs, od, t);
       if (!Number.isFinite(r.reward)) throw new EnvContractError(envs[b]!.id, [`step() at t = ${t} returned the reward ${String(r.reward)}, not a finite number`]);
       rewards[k] = r.reward;

@@ -42,6 +42,7 @@ const faults: [string, () => Navigation2DEnv, string][] = [
       })(),
     'task 1 does not round-trip through JSON, setTask and getTask',
   ],
+  ['reset returning the observation itself', () => Object.assign(new Sound(), { reset: () => new Float32Array(2) }), 'reset() must return { obs }, got a Float32Array'],
   ['a taskVector of the wrong length', () => Object.assign(new Sound(), { taskDim: 3 }), 'taskVector(task 1) must have taskDim (3) finite entries'],
   [
     'state shared between instances',

@@ -47,6 +47,13 @@ describe('sampleEpisodes and observation lengths', () => {
     expect(() => sample([new WrongObs('reset', 3)])).toThrow('reset() returned an observation of length 3');
   });
 
+  it('reset or step returning the observation itself instead of { obs } is named as such', () => {
+    const bare = Object.assign(new Navigation2DEnv(), { reset: () => new Float32Array(2) });
+    expect(() => sample([bare])).toThrow('Navigation2D-v0: reset() must return { obs }, got a Float32Array');
+    const bareStep = Object.assign(new Navigation2DEnv(), { step: () => ({ observation: new Float32Array(2), reward: 0 }) });
+    expect(() => sample([bareStep])).toThrow('Navigation2D-v0: step() at t = 0 must return { obs, reward, terminated, truncated }, got an object without obs (keys: observation, reward)');
+  });
+
   it('so does a step observation; a correct env samples its full episodes', () => {
     expect(() => sample([new Navigation2DEnv(), new WrongObs('step', 3)])).toThrow('Navigation2D-v0: step() at t = 2 returned an observation of length 3');
     const ep = sample([new Navigation2DEnv(), new Navigation2DEnv()]);
