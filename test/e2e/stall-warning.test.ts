@@ -7,7 +7,7 @@ import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { initBackend } from '../../src/backend.ts';
 import type { StepResult } from '../../src/types.ts';
-import { STALL_STREAK, stalledWarning, train } from '../../agents/trainer.ts';
+import { STALL_STREAK, reluFiniteDifferenceNote, stalledWarning, train } from '../../agents/trainer.ts';
 
 /** Navigation whose rewards are all 0: every advantage and so every meta-gradient is 0, and no step can be taken. */
 class ZeroRewardNavigation extends Navigation2DEnv {
@@ -59,5 +59,16 @@ describe('warning when training stalls', () => {
     expect(warnings).toEqual([stalledWarning(outcomes.slice(0, STALL_STREAK), 0, config)]);
     // Right after the line of the iteration that completed the streak.
     expect(lines[lines.indexOf(warnings[0]!) - 1]).toMatch(new RegExp(`^it +${STALL_STREAK}/`));
+  });
+});
+
+describe('the note on a ReLU policy with the finite-difference Fisher-vector product', () => {
+  it('is given for second-order MAML-TRPO with that product only', () => {
+    const relu = resolveConfig('Navigation2D-v0', undefined, { policy: { activation: 'relu' } });
+    expect(reluFiniteDifferenceNote(relu)).toMatch(/^note: a ReLU policy with the finite-difference Fisher-vector product: .* "trpo": \{"fvp": "chain"\} computes it exactly/);
+    expect(reluFiniteDifferenceNote(resolveConfig('Navigation2D-v0', undefined))).toBeNull(); // tanh
+    expect(reluFiniteDifferenceNote(resolveConfig('Navigation2D-v0', undefined, { policy: { activation: 'relu' }, trpo: { fvp: 'chain' } }))).toBeNull();
+    expect(reluFiniteDifferenceNote(resolveConfig('Navigation2D-v0', undefined, { policy: { activation: 'relu' }, adaptation: { firstOrder: true } }))).toBeNull();
+    expect(reluFiniteDifferenceNote(resolveConfig('Navigation2D-v0', undefined, { policy: { activation: 'relu' }, algo: 'pretrained' }))).toBeNull(); // no inner step to difference through
   });
 });
