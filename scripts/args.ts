@@ -314,10 +314,11 @@ export function userFrames(e: unknown, extraPaths: readonly string[] = []): stri
 
 /**
  * Where in the user's code `e` was thrown while loading the module at `path`: its first frame in
- * the user's code ({@link userFrames}), else its first frame outside Node, `node_modules` and this file.
+ * the user's code ({@link userFrames}), else its first frame outside Node, `node_modules` and metarl.
  */
 function userFrame(e: unknown, path: string): string | undefined {
-  const frame = userFrames(e, [path])[0] ?? ((e as Error)?.stack ?? '').split('\n').find((l) => /^\s+at /.test(l) && !/node:|node_modules|\/scripts\/args\.ts/.test(l));
+  // Not metarl's own frames (the import call in scripts/): an error that names no place in the user's code names none.
+  const frame = userFrames(e, [path])[0] ?? ((e as Error)?.stack ?? '').split('\n').find((l) => /^\s+at /.test(l) && !/node:|node_modules/.test(l) && !l.includes(PACKAGE_ROOT));
   return frame ? frameLocation(frame.trim().replace(/^at /, ''))?.at : undefined;
 }
 

@@ -260,6 +260,12 @@ describe('--env-module', () => {
     const broken = join(dir, 'broken.mts');
     writeFileSync(broken, "throw new Error('this env module is broken');\n");
     expectUserError(metarl('compare', '--env-module', broken, '--env', 'Navigation2D-v0', '--out', join(dir, 'z')), '--env-module', 'failed to load', 'this env module is broken', `(at ${broken}:1:`);
+    // A misspelt import names no place in metarl (it pointed at the import call in scripts/commands.ts).
+    const typo = join(dir, 'typo.mts');
+    writeFileSync(typo, `import { registr } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};\nregistr();\n`);
+    const t = metarl('check', '--env-module', typo);
+    expectUserError(t, '--env-module', "does not provide an export named 'registr'");
+    expect(t.stderr).not.toContain('(at ');
     // A .ts file with no "type": "module" package.json above it is CommonJS to Node, which cannot import metarl.
     const cjs = join(dir, 'cjs.ts');
     writeFileSync(cjs, `import { register } from ${JSON.stringify(pathToFileURL(join(ROOT, 'envs', 'index.ts')).href)};\nexport const r = register;\n`);
