@@ -126,6 +126,9 @@ export function assertNoRun(dir: string): void {
   if (checkpointed) throw new ConfigError(opt('out'), dir, `already holds a run; resume it (${opt('resume', true)}) or choose another directory`);
   // A config.json without progress: not a run's (or one that crashed between its first two writes); never overwritten.
   if (existsSync(join(dir, 'config.json'))) throw new ConfigError(opt('out'), dir, 'holds a config.json but no run (no progress.jsonl); a new run would overwrite it: choose another directory, or remove the file');
+  // A comparison's folder (finished, or with the partial results of one stopped part-way): a run there would mix the two.
+  const comparison = ['results.json', 'partial'].find((f) => existsSync(join(dir, f)));
+  if (comparison) throw new ConfigError(opt('out'), dir, `holds a comparison's ${comparison}; a run beside it would mix the two: choose another directory`);
 }
 
 /** `seconds` as `45s`, `12m05s` or `3h07m`, for the estimate of the time left. */

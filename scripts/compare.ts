@@ -85,6 +85,9 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const methods: MethodSpec[] = [];
   for (const [name, dir] of runPairs) {
     if (methods.some((m) => m.name === name)) throw new ConfigError('--runs', name, 'is given twice');
+    // The gap closed and the paired difference look for these names as they are spelt.
+    const known = ['maml', 'pretrained', 'oracle', 'random'].find((k) => k === name.toLowerCase() && k !== name);
+    if (known) throw new ConfigError('--runs', name, `names are case-sensitive, and the table's gap closed and paired difference look for ${known}: name it ${known}`);
     methods.push({ name, run: dir });
   }
   // Other data than a run's (another Omniglot set) may be the point, but should not go unnoticed.

@@ -243,6 +243,8 @@ describe('metarl CLI', () => {
     expectUserError(metarl('plot', '--run', run, '--out', join(file, 'c.svg')), '--out', `${file} is a file, not a directory`);
     expectUserError(metarl('train', '--preset', 'tiny', '--out', file), '--out', 'is a file, not a directory');
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', join(file, 'c')), '--out', `cannot be made: ${file} is a file`);
+    // Known names in another case would silently lose the gap closed and the paired difference.
+    expectUserError(metarl('compare', '--runs', `MAML=${run}`, '--out', join(dir, 'cc')), '--runs', 'names are case-sensitive', 'name it maml', '(got "MAML")');
     const checkpointBytes = readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8');
     expectUserError(metarl('evaluate', '--run', run, '--tasks', '1', '--json', join(run, 'config.json')), '--json', `is a file of the run ${run}`);
     expectUserError(metarl('evaluate', '--run', run, '--tasks', '1', '--json', join(run, 'checkpoint', 'model.json')), '--json', `is in the checkpoint folder of the run ${run}`);

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { resolveConfig } from '../../src/config.ts';
-import { snapshotDir, train } from '../../agents/trainer.ts';
+import { assertNoRun, snapshotDir, train } from '../../agents/trainer.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
 import { progressWithoutTime } from '../helpers/progress.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
@@ -146,5 +146,12 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     const before = readFileSync(join(dir, 'progress.jsonl'), 'utf8');
     await expect(train(cfg, { out: dir })).rejects.toThrow(/already holds a run/);
     expect(readFileSync(join(dir, 'progress.jsonl'), 'utf8')).toBe(before);
+    // Nor in a comparison's folder, finished or stopped part-way (it trained into it, mixing the two).
+    for (const f of ['results.json', 'partial']) {
+      const cmp = tmp();
+      if (f === 'partial') mkdirSync(join(cmp, f));
+      else writeFileSync(join(cmp, f), '{}');
+      expect(() => assertNoRun(cmp)).toThrow(`out: holds a comparison's ${f}; a run beside it would mix the two: choose another directory`);
+    }
   }, 30_000);
 });
