@@ -1,6 +1,7 @@
 import type { TrainConfig } from '../src/config.ts';
 import { checkIntOption, opt, validateConfig, resolveConfig } from '../src/config.ts';
 import { UnknownEnvError, listEnvs } from '../envs/index.ts';
+import { spacesMismatch } from '../envs/factory.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
@@ -265,12 +266,15 @@ export function compareMethods(opts: CompareOptions): Comparison {
     if (m.name === 'maml' && cfg.algo === 'pretrained') throw new ConfigError(field, m.run, 'is a pretrained run; name it pretrained');
     // The env each run is evaluated on (the oracle's view of it, for an oracle run), made before any
     // method is evaluated: an env that cannot give it would stop the comparison part-way.
+    let env;
     try {
-      envFactory(cfg)();
+      env = envFactory(cfg)();
     } catch (e) {
       if (e instanceof ConfigError) throw new ConfigError(field, m.run, `cannot be evaluated: ${e.reason}`);
       throw e;
     }
+    const changed = isSupervised(env) ? null : spacesMismatch(ck.meta, env);
+    if (changed !== null) throw new ConfigError(field, m.run, changed);
     if (cfg.algo !== 'oracle') reference ??= cfg;
     return { m, cfg, params: ck.params, iteration: ck.meta.iteration, weights: ck.meta.weightsSha256 as string | null };
   });

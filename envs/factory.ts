@@ -25,6 +25,19 @@ export function dataMismatch(recorded: { source: string; sha256: string } | unde
 }
 
 /**
+ * Whether `env` (as a run is evaluated on it: the factory's env) still has the sizes a run's policy
+ * was made for (`recorded`, its checkpoint's `obsDim` and `actDim`): null when it does, else a
+ * sentence saying what changed. An env changed under the same id would feed the policy shifted or
+ * truncated inputs.
+ */
+export function spacesMismatch(recorded: { obsDim: number; actDim: number }, env: MetaEnv): string | null {
+  const od = env.observationSpace.shape[0];
+  const ad = env.actionSpace.shape[0];
+  if (od === recorded.obsDim && ad === recorded.actDim) return null;
+  return `was trained on ${env.id} with ${recorded.obsDim} observation and ${recorded.actDim} action entries, and ${env.id} as registered now has ${od} and ${ad}: its spaces changed since (a changed env needs a new id version, -vN, and a new run)`;
+}
+
+/**
  * The env factory a config trains and evaluates on: the registered env, with actions in [−1, 1]
  * when `policy.normalizeActions` is set, seen through the task for the oracle. Browser-safe.
  * The returned function throws (when called) what `make` throws, and a ConfigError when the config

@@ -17,7 +17,7 @@ import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, presetFor, train } from '../agents/trainer.ts';
-import { dataMismatch } from '../envs/factory.ts';
+import { dataMismatch, spacesMismatch } from '../envs/factory.ts';
 import { evaluateSupervised, fewShotClassifier, heldOutTasks, ownSupportSet, refuseShots } from '../agents/supervised-meta.ts';
 import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
 import { loadOneShotRuns } from '../envs/omniglot-files.ts';
@@ -285,6 +285,8 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
     log('oracle run: evaluated without adaptation (step 0 only)');
     steps = 0;
   }
+  const changed = spacesMismatch(ck.meta, makeEnv());
+  if (changed !== null) throw new ConfigError('--run', o.run, changed);
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const taskFile = o['task-file'];
   const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : drawTasks(evalEnv, nTasks, rng.fork('tasks'));

@@ -6,7 +6,7 @@ import { checkEnv, listEnvs, make } from '../../envs/index.ts';
 import '../../examples/navigation-ring.ts'; // an env registered from outside envs/, checked like the built-in ones
 import { TaskObservationWrapper } from '../../envs/oracle.ts';
 import { NormalizedActionWrapper } from '../../envs/normalized-actions.ts';
-import { envFactory } from '../../envs/factory.ts';
+import { envFactory, spacesMismatch } from '../../envs/factory.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { createRng } from '../../src/rng.ts';
 import type { MetaEnv } from '../../src/types.ts';
@@ -88,5 +88,15 @@ describe('the oracle view of an env whose taskVector does not fit taskDim', () =
     expect(() => oracle.setTask(task!)).toThrow('Navigation2D-v0: taskVector(task) returned 3 entries, and taskDim is 2: the oracle appends taskDim entries to each observation');
     Object.assign(env, { taskVector: () => Float32Array.of(1, NaN) });
     expect(() => oracle.setTask(task!)).toThrow('Navigation2D-v0: taskVector(task)[1] is NaN, not a finite number');
+  });
+});
+
+describe('spacesMismatch: a run against the env as registered now', () => {
+  it('is null for the sizes the run was made for, and names both sizes otherwise', () => {
+    const env = make('Navigation2D-v0');
+    expect(spacesMismatch({ obsDim: 2, actDim: 2 }, env)).toBeNull();
+    expect(spacesMismatch({ obsDim: 3, actDim: 2 }, env)).toBe('was trained on Navigation2D-v0 with 3 observation and 2 action entries, and Navigation2D-v0 as registered now has 2 and 2: its spaces changed since (a changed env needs a new id version, -vN, and a new run)');
+    // The oracle's view is what an oracle run was made for: the task's entries included.
+    expect(spacesMismatch({ obsDim: 4, actDim: 2 }, new TaskObservationWrapper(env))).toBeNull();
   });
 });
