@@ -62,9 +62,11 @@ export function make(id: string): MetaEnv {
   if (!spec) throw new UnknownEnvError(id, listEnvs());
   const env = spec.factory();
   // Messages, logs and runs name envs by `env.id`: it must be the id the env is registered under.
-  const problems = env?.id === id ? [] : [`its factory made an env whose id is ${JSON.stringify(env?.id)}; set the env's id to the id it is registered under`];
+  // Not an object at all: that alone is the fault (its id and shape follow from it).
+  if (env === null || typeof env !== 'object') throw new EnvContractError(id, [`its factory returned ${String(env)}, not an env`]);
+  const problems = env.id === id ? [] : [`its factory made an env whose id is ${JSON.stringify(env.id)}; set the env's id to the id it is registered under`];
   // A missing method or a malformed space would otherwise fail deep inside training.
-  problems.push(...(env !== null && typeof env === 'object' ? envShapeProblems(env) : [`its factory returned ${String(env)}, not an env`]));
+  problems.push(...envShapeProblems(env));
   if (problems.length > 0) throw new EnvContractError(id, problems);
   return env;
 }

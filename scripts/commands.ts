@@ -270,7 +270,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
     const K = own?.shots ?? cfg.supervised.shots;
     const protonet = cfg.algo === 'protonet';
     const how = protonet ? 'nearest prototype' : `${k} step${k === 1 ? '' : 's'}`;
-    log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out tasks, K = ${K} support example${K === 1 ? '' : 's'} per ${own ? 'class' : 'task'}, ${how}`);
+    log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out task${n === 1 ? '' : 's'}, K = ${K} support example${K === 1 ? '' : 's'} per ${own ? 'class' : 'task'}, ${how}`);
     const { metric, stats } = evaluateSupervised(cfg, evalEnv, ck.params, { tasks, steps: k, rng, onTask: (d, m) => progress('', d, m) });
     process.stdout.write(`${formatStepTable(cfg.env, stats, metric === 'mse' ? 'query MSE (mean ± s.e.m.)' : 'query accuracy % (mean ± s.e.m.)')}\n`);
     if (o.json) {
@@ -290,7 +290,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const taskFile = o['task-file'];
   const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : drawTasks(evalEnv, nTasks, rng.fork('tasks'));
-  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out tasks${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} step${steps === 1 ? '' : 's'}, ${batchTimesteps !== undefined ? `batches of at least ${batchTimesteps} env steps from ${episodes} env slots in lockstep` : `${episodes} episodes per step`}`);
+  log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out task${tasks.length === 1 ? '' : 's'}${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} step${steps === 1 ? '' : 's'}, ${batchTimesteps !== undefined ? `batches of at least ${batchTimesteps} env steps from ${episodes} env slots in lockstep` : `${episodes} episodes per step`}`);
   const meta = splitMeta(ck.params, policy.shapes.length, cfg.adaptation.learnedLr);
   const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {
     tasks,

@@ -30,7 +30,11 @@ export function envShapeProblems(env: MetaEnv): string[] {
   const missing = METHODS.filter((m) => typeof (env as unknown as Record<string, unknown>)[m] !== 'function');
   if (missing.length > 0) problems.push(`${missing.map((m) => `${m}()`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing (a MetaEnv has reset, step, sampleTasks, setTask and getTask)`);
   for (const [name, s] of [['observationSpace', env.observationSpace], ['actionSpace', env.actionSpace]] as const) {
-    const n = s?.shape?.[0];
+    if (s === undefined || s === null) {
+      problems.push(`${name} is missing (a Box: { shape: [n], low, high })`);
+      continue;
+    }
+    const n = s.shape?.[0];
     if (!Number.isInteger(n) || n! < 1 || s.shape.length !== 1) {
       problems.push(`${name}.shape must be [n] with n ≥ 1, got ${JSON.stringify(s?.shape)}`);
       continue;

@@ -239,9 +239,12 @@ describe('checkEnv', () => {
     register({ id: 'CheckBroken-v0', factory: broken, description: 'a broken env' });
     expect(checkEnv(() => make('CheckBroken-v0'), { id: 'CheckBroken-v0' })).toEqual([
       'sampleTasks() is missing (a MetaEnv has reset, step, sampleTasks, setTask and getTask)',
-      'observationSpace.shape must be [n] with n ≥ 1, got undefined',
+      'observationSpace is missing (a Box: { shape: [n], low, high })',
     ]);
     expect(() => make('CheckBroken-v0')).toThrow(EnvContractError);
+    // A factory that returns nothing: that alone, not also a wrong id.
+    register({ id: 'CheckNothing-v0', factory: () => undefined as unknown as Navigation2DEnv, description: 'returns nothing' });
+    expect(checkEnv(() => make('CheckNothing-v0'), { id: 'CheckNothing-v0' })).toEqual(['its factory returned undefined, not an env']);
     expect(() => checkEnv(new Sound() as unknown as () => Navigation2DEnv)).toThrow('make: must be a function returning a new env, e.g. () => make(id) (got "object")');
   });
 
