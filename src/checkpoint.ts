@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParamValues } from './policy.ts';
 import { CheckpointFormatError, decodeCheckpointWeights, parseCheckpointMeta } from './checkpoint-format.ts';
@@ -56,13 +56,18 @@ export function saveCheckpoint(
   const final = join(runDir, 'checkpoint');
   const tmp = join(runDir, `checkpoint.tmp-${process.pid}`);
   const old = join(runDir, 'checkpoint.old');
-  rmSync(tmp, { recursive: true, force: true });
+  // Temporary folders of earlier processes stopped while writing (one process trains a run at a time).
+  for (const f of readdirSync(runDir)) if (f.startsWith('checkpoint.tmp-')) rmSync(join(runDir, f), { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   writeFileSync(join(tmp, 'weights.bin'), bytes);
   if (optBytes) writeFileSync(join(tmp, 'optimizer.bin'), optBytes);
   writeFileSync(join(tmp, 'model.json'), JSON.stringify(full, null, 2));
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(final)) renameSync(final, old);
+  // Without checkpoint/, checkpoint.old/ is the run's only checkpoint (a crash between the two
+  // renames): it stays until the new one is in place.
+  if (existsSync(final)) {
+    rmSync(old, { recursive: true, force: true });
+    renameSync(final, old);
+  }
   renameSync(tmp, final);
   rmSync(old, { recursive: true, force: true });
 }
