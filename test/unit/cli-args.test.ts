@@ -1,9 +1,9 @@
 /** The integer options and output-path checks shared by the CLI subcommands (`scripts/args.ts`). */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOutDir, checkOutFile, intOpt, taskProgress } from '../../scripts/args.ts';
+import { checkOutDir, checkOutFile, intOpt, taskProgress, writeJsonFile } from '../../scripts/args.ts';
 import { ConfigError } from '../../src/config.ts';
 
 describe('intOpt', () => {
@@ -96,5 +96,21 @@ describe('checkOutFile and checkOutDir', () => {
     expect(refusal(() => checkOutDir('--out', file))).toMatch(/^--out: is a file, not a directory/);
     expect(refusal(() => checkOutDir('--out', join(file, 'r')))).toMatch(new RegExp(`^--out: cannot be made: ${file} is a file, not a directory`));
     expect(refusal(() => checkOutDir('--out', join(dir, 'new', 'out')))).toBeNull();
+  });
+});
+
+describe('writeJsonFile', () => {
+  it('replaces a file whole (through a link, the file it points to), leaving nothing beside it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metarl-json-'));
+    const real = join(dir, 'real.json');
+    writeFileSync(real, '{"old": true}\n');
+    const link = join(dir, 'link.json');
+    symlinkSync(real, link);
+    writeJsonFile(link, { steps: [1] });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(real, 'utf8'))).toEqual({ steps: [1] });
+    writeJsonFile(join(dir, 'new', 'e.json'), { a: 1 });
+    expect(readdirSync(dir).sort()).toEqual(['link.json', 'new', 'real.json']);
+    expect(readdirSync(join(dir, 'new'))).toEqual(['e.json']);
   });
 });
