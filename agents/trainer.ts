@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { firstMissingDir, outDirProblem, realPath } from '../src/out-paths.ts';
 import { availableParallelism } from 'node:os';
@@ -444,13 +444,36 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     }
     // Drop progress lines past the checkpoint: those iterations are run again, identically.
     if (existsSync(progressPath)) {
-      const kept = readFileSync(progressPath, 'utf8')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .filter((l) => (JSON.parse(l) as ProgressRecord).iteration < start);
-      writeFileSync(progressPath, kept.map((l) => `${l}\n`).join(''));
+      const kept: string[] = [];
+      let cut = 0;
+      for (const l of readFileSync(progressPath, 'utf8').split('\n')) {
+        if (l.trim() === '') continue;
+        let it: unknown;
+        try {
+          it = (JSON.parse(l) as ProgressRecord).iteration;
+        } catch {
+          cut++; // a line cut short by a crash (or a full disk) while it was written
+          continue;
+        }
+        if (typeof it === 'number' && it < start) kept.push(l);
+      }
+      const iterations = kept.map((l) => (JSON.parse(l) as ProgressRecord).iteration);
+      const whole = iterations.length === start && iterations.every((it, i) => it === i);
+      if (cut > 0 || !whole) {
+        log(`note: ${progressPath} ${cut > 0 ? `had ${cut} line${cut === 1 ? '' : 's'} cut short (dropped)${whole ? '' : ', and '}` : ''}${whole ? '' : `holds ${iterations.length} of the ${start} iterations before the checkpoint`}; the checkpoint is whole, and training goes on from it`);
+      }
+      // Whole or not at all: a stop while it is rewritten leaves the old log.
+      const tmp = `${progressPath}.tmp-${process.pid}`;
+      writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
+      renameSync(tmp, progressPath);
     }
     keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
+    // A snapshot due at the checkpoint's iteration that a stop kept from being made (the checkpoint
+    // was saved, the copy not yet renamed into place): made now, from that checkpoint.
+    if (keepEvery && start % keepEvery === 0 && !existsSync(snapshotDir(opts.out, start))) keepSnapshot(opts.out, start);
+    if (existsSync(join(opts.out, 'snapshots'))) {
+      for (const f of readdirSync(join(opts.out, 'snapshots'))) if (/^it\d+\.tmp-\d+$/.test(f)) rmSync(join(opts.out, 'snapshots', f), { recursive: true, force: true });
+    }
     log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery === 1 ? 'iteration' : `${keepEvery} iterations`}` : ''}`);
   } else {
     const outProblem = outDirProblem(opts.out);

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -137,6 +137,25 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     await train(cfg, { out, resume: true });
     expect(existsSync(snapshotDir(out, 5))).toBe(false);
     expect(loadCheckpoint(snapshotDir(out, 6)).meta.iteration).toBe(6);
+  }, 60_000);
+
+  it('a resume repairs what a crash left: a snapshot not yet renamed into place, a progress line cut short', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 4, checkpointEvery: 1 });
+    const full = tmp();
+    await train(cfg, { out: full, keepEvery: 2, workers: 1 });
+    const out = tmp();
+    await train(cfg, { out, keepEvery: 2, stopAfter: 2, workers: 1 });
+    // Killed after checkpoint 2 was saved and before its copy was renamed to snapshots/it2 (and while
+    // the next progress line was being written): the copy was never made again, and the resume
+    // stopped on the cut line with an internal error.
+    renameSync(snapshotDir(out, 2), `${snapshotDir(out, 2)}.tmp-4242`);
+    appendFileSync(join(out, 'progress.jsonl'), '{"iteration":2,"returnsBef');
+    const lines: string[] = [];
+    await train(cfg, { out, resume: true, workers: 1, log: (l) => lines.push(l) });
+    expect(lines.some((l) => l.includes('had 1 line cut short (dropped); the checkpoint is whole, and training goes on from it'))).toBe(true);
+    expect(progressWithoutTime(out)).toEqual(progressWithoutTime(full));
+    expect(loadCheckpoint(snapshotDir(out, 2)).params).toEqual(loadCheckpoint(snapshotDir(full, 2)).params);
+    expect(readdirSync(join(out, 'snapshots')).sort()).toEqual(['it2', 'it4']);
   }, 60_000);
 
   it('refuses to start a new run in a directory that holds one', async () => {
