@@ -1,6 +1,7 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { firstMissingDir, outDirProblem, realPath } from '../src/out-paths.ts';
+import { acquireLock, lockHolder } from '../src/run-lock.ts';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
@@ -118,6 +119,9 @@ function resumeKeepEvery(out: string, given: number | undefined, iterations: num
 
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
 export function assertNoRun(dir: string): void {
+  // Being trained right now: not a run to resume (a second process in it would double its iterations).
+  const holder = lockHolder(dir);
+  if (holder !== null) throw new ConfigError(opt('out'), dir, `is being trained by process ${holder}; wait for it to end, or choose another directory`);
   const checkpointed = existsSync(join(dir, 'checkpoint')) || existsSync(join(dir, 'checkpoint.old'));
   if (!checkpointed && existsSync(join(dir, 'progress.jsonl'))) {
     // Nothing to resume: the run stopped (or is still running) before writing its first checkpoint.
@@ -417,105 +421,113 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   // What this call made (the run's two files, or the highest directory of `out` that did not exist):
   // a failure before the first iteration ends removes it.
   let created: { files: string[]; dir: string | null } | null = null;
-  if (opts.resume) {
-    const problem = runDirProblem(opts.out);
-    if (problem !== null) throw new ConfigError(opt('out'), opts.out, `${problem} (there is nothing to resume)`);
-    // A snapshot is a copy kept so that earlier parameters survive: training on in it would replace them.
-    const parent = snapshotParent(opts.out);
-    if (parent !== null) {
-      throw new ConfigError(opt('out'), opts.out, `is a snapshot of the run ${parent}, kept as it is: resume the run itself, or start a new run from the snapshot with ${opt('initFrom', opts.out)}`);
-    }
-    const ck = loadCheckpoint(opts.out);
-    checkResumedConfig(config, ck.meta.config, opts.out);
-    // The env's spaces size the policy: an env changed under the same id no longer fits the run.
-    const fresh = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
-    if (ck.params.length !== fresh.length || ck.params.some((p, i) => p.length !== fresh[i]!.length)) {
-      const sizes = (ps: Float32Array[]) => `[${ps.map((p) => p.length).join(', ')}]`;
-      throw new ConfigError(opt('out'), opts.out, `holds parameter tensors of sizes ${sizes(ck.params)}, and ${config.env} as registered now needs ${sizes(fresh)}: its observations or actions changed since the run was trained (a changed env needs a new id version, -vN, and a new run)`);
-    }
-    // Data files (Omniglot): resumed iterations on other data would not be the run's.
-    const mismatch = dataMismatch(ck.meta.data, env);
-    if (mismatch !== null) throw new ConfigError(opt('out'), opts.out, `${mismatch}: a resumed run keeps its data (for Omniglot, set METARL_OMNIGLOT to ${ck.meta.data!.source})`);
-    params = ck.params;
-    optimizer = ck.optimizer;
-    start = ck.meta.iteration;
-    if (config.iterations <= start) {
-      throw new ConfigError(opt('iterations'), config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; give ${opt('iterations')} a larger value to train on`);
-    }
-    // Drop progress lines past the checkpoint: those iterations are run again, identically.
-    if (existsSync(progressPath)) {
-      const kept: string[] = [];
-      let cut = 0;
-      for (const l of readFileSync(progressPath, 'utf8').split('\n')) {
-        if (l.trim() === '') continue;
-        let it: unknown;
-        try {
-          it = (JSON.parse(l) as ProgressRecord).iteration;
-        } catch {
-          cut++; // a line cut short by a crash (or a full disk) while it was written
-          continue;
-        }
-        if (typeof it === 'number' && it < start) kept.push(l);
-      }
-      const iterations = kept.map((l) => (JSON.parse(l) as ProgressRecord).iteration);
-      const whole = iterations.length === start && iterations.every((it, i) => it === i);
-      if (cut > 0 || !whole) {
-        log(`note: ${progressPath} ${cut > 0 ? `had ${cut} line${cut === 1 ? '' : 's'} cut short (dropped)${whole ? '' : ', and '}` : ''}${whole ? '' : `holds ${iterations.length} of the ${start} iterations before the checkpoint`}; the checkpoint is whole, and training goes on from it`);
-      }
-      // Whole or not at all: a stop while it is rewritten leaves the old log.
-      const tmp = `${progressPath}.tmp-${process.pid}`;
-      writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
-      renameSync(tmp, progressPath);
-    }
-    keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
-    // A snapshot due at the checkpoint's iteration that a stop kept from being made (the checkpoint
-    // was saved, the copy not yet renamed into place): made now, from that checkpoint.
-    if (keepEvery && start % keepEvery === 0 && !existsSync(snapshotDir(opts.out, start))) keepSnapshot(opts.out, start);
-    if (existsSync(join(opts.out, 'snapshots'))) {
-      for (const f of readdirSync(join(opts.out, 'snapshots'))) if (/^it\d+\.tmp-\d+$/.test(f)) rmSync(join(opts.out, 'snapshots', f), { recursive: true, force: true });
-    }
-    log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery === 1 ? 'iteration' : `${keepEvery} iterations`}` : ''}`);
-  } else {
-    const outProblem = outDirProblem(opts.out);
-    if (outProblem !== null) throw new ConfigError(opt('out'), opts.out, outProblem);
-    assertNoRun(opts.out);
-    params = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
-    let initFrom: { run: string; iteration: number; weightsSha256: string } | undefined;
-    if (opts.initFrom !== undefined) {
-      const ck = loadInitCheckpoint(opts.initFrom, config, params);
-      params = ck.params;
-      // An absolute path: select finds the start again from any directory.
-      initFrom = { run: resolve(opts.initFrom), iteration: ck.meta.iteration, weightsSha256: ck.meta.weightsSha256 };
-      log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
-    }
-    created = { files: [join(opts.out, 'config.json'), progressPath], dir: firstMissingDir(opts.out) };
-    mkdirSync(opts.out, { recursive: true });
-    // The modules that register the env, so that a later command missing them can name them.
-    const envModules = opts.envModules?.map((m) => String(m));
-    writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), ...(envModules?.length && { envModules }), versions: versions() }, null, 2));
-    writeFileSync(progressPath, '');
-  }
+  let release: (() => void) | null = null;
   try {
-    return await trainFrom(config, opts, { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath });
-  } catch (e) {
-    // Failed before its first iteration ended (a worker that cannot start, a backend not initialised,
-    // an env that throws at once): remove what this call wrote, so that the same call can be made
-    // again once the cause is fixed. Nothing trained is lost.
-    // An error before the loop (the agent could not be made) stopped the run before its first iteration too.
-    if (typeof e === 'object' && e !== null && !trainingStop(e)) stops.set(e, { iteration: start + 1, out: opts.out, iterations: config.iterations, checkpoint: opts.resume ? start : null, removed: false });
-    const stop = trainingStop(e);
-    let untrained = false;
+    if (opts.resume) {
+      const problem = runDirProblem(opts.out);
+      if (problem !== null) throw new ConfigError(opt('out'), opts.out, `${problem} (there is nothing to resume)`);
+      // A snapshot is a copy kept so that earlier parameters survive: training on in it would replace them.
+      const parent = snapshotParent(opts.out);
+      if (parent !== null) {
+        throw new ConfigError(opt('out'), opts.out, `is a snapshot of the run ${parent}, kept as it is: resume the run itself, or start a new run from the snapshot with ${opt('initFrom', opts.out)}`);
+      }
+      // One process at a time: a second resume beside a running one doubled the run's iterations in its log.
+      release = acquireLock(opts.out, opt('out'), 'trained');
+      const ck = loadCheckpoint(opts.out);
+      checkResumedConfig(config, ck.meta.config, opts.out);
+      // The env's spaces size the policy: an env changed under the same id no longer fits the run.
+      const fresh = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
+      if (ck.params.length !== fresh.length || ck.params.some((p, i) => p.length !== fresh[i]!.length)) {
+        const sizes = (ps: Float32Array[]) => `[${ps.map((p) => p.length).join(', ')}]`;
+        throw new ConfigError(opt('out'), opts.out, `holds parameter tensors of sizes ${sizes(ck.params)}, and ${config.env} as registered now needs ${sizes(fresh)}: its observations or actions changed since the run was trained (a changed env needs a new id version, -vN, and a new run)`);
+      }
+      // Data files (Omniglot): resumed iterations on other data would not be the run's.
+      const mismatch = dataMismatch(ck.meta.data, env);
+      if (mismatch !== null) throw new ConfigError(opt('out'), opts.out, `${mismatch}: a resumed run keeps its data (for Omniglot, set METARL_OMNIGLOT to ${ck.meta.data!.source})`);
+      params = ck.params;
+      optimizer = ck.optimizer;
+      start = ck.meta.iteration;
+      if (config.iterations <= start) {
+        throw new ConfigError(opt('iterations'), config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; give ${opt('iterations')} a larger value to train on`);
+      }
+      // Drop progress lines past the checkpoint: those iterations are run again, identically.
+      if (existsSync(progressPath)) {
+        const kept: string[] = [];
+        let cut = 0;
+        for (const l of readFileSync(progressPath, 'utf8').split('\n')) {
+          if (l.trim() === '') continue;
+          let it: unknown;
+          try {
+            it = (JSON.parse(l) as ProgressRecord).iteration;
+          } catch {
+            cut++; // a line cut short by a crash (or a full disk) while it was written
+            continue;
+          }
+          if (typeof it === 'number' && it < start) kept.push(l);
+        }
+        const iterations = kept.map((l) => (JSON.parse(l) as ProgressRecord).iteration);
+        const whole = iterations.length === start && iterations.every((it, i) => it === i);
+        if (cut > 0 || !whole) {
+          log(`note: ${progressPath} ${cut > 0 ? `had ${cut} line${cut === 1 ? '' : 's'} cut short (dropped)${whole ? '' : ', and '}` : ''}${whole ? '' : `holds ${iterations.length} of the ${start} iterations before the checkpoint`}; the checkpoint is whole, and training goes on from it`);
+        }
+        // Whole or not at all: a stop while it is rewritten leaves the old log.
+        const tmp = `${progressPath}.tmp-${process.pid}`;
+        writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
+        renameSync(tmp, progressPath);
+      }
+      keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
+      // A snapshot due at the checkpoint's iteration that a stop kept from being made (the checkpoint
+      // was saved, the copy not yet renamed into place): made now, from that checkpoint.
+      if (keepEvery && start % keepEvery === 0 && !existsSync(snapshotDir(opts.out, start))) keepSnapshot(opts.out, start);
+      if (existsSync(join(opts.out, 'snapshots'))) {
+        for (const f of readdirSync(join(opts.out, 'snapshots'))) if (/^it\d+\.tmp-\d+$/.test(f)) rmSync(join(opts.out, 'snapshots', f), { recursive: true, force: true });
+      }
+      log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery === 1 ? 'iteration' : `${keepEvery} iterations`}` : ''}`);
+    } else {
+      const outProblem = outDirProblem(opts.out);
+      if (outProblem !== null) throw new ConfigError(opt('out'), opts.out, outProblem);
+      assertNoRun(opts.out);
+      params = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
+      let initFrom: { run: string; iteration: number; weightsSha256: string } | undefined;
+      if (opts.initFrom !== undefined) {
+        const ck = loadInitCheckpoint(opts.initFrom, config, params);
+        params = ck.params;
+        // An absolute path: select finds the start again from any directory.
+        initFrom = { run: resolve(opts.initFrom), iteration: ck.meta.iteration, weightsSha256: ck.meta.weightsSha256 };
+        log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
+      }
+      created = { files: [join(opts.out, 'config.json'), progressPath], dir: firstMissingDir(opts.out) };
+      mkdirSync(opts.out, { recursive: true });
+      release = acquireLock(opts.out, opt('out'), 'trained');
+      // The modules that register the env, so that a later command missing them can name them.
+      const envModules = opts.envModules?.map((m) => String(m));
+      writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), ...(envModules?.length && { envModules }), versions: versions() }, null, 2));
+      writeFileSync(progressPath, '');
+    }
     try {
-      untrained = created !== null && !existsSync(join(opts.out, 'checkpoint')) && readFileSync(progressPath, 'utf8') === '';
-    } catch {
-      // The files are gone already: nothing to remove.
+      return await trainFrom(config, opts, { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath });
+    } catch (e) {
+      // Failed before its first iteration ended (a worker that cannot start, a backend not initialised,
+      // an env that throws at once): remove what this call wrote, so that the same call can be made
+      // again once the cause is fixed. Nothing trained is lost.
+      // An error before the loop (the agent could not be made) stopped the run before its first iteration too.
+      if (typeof e === 'object' && e !== null && !trainingStop(e)) stops.set(e, { iteration: start + 1, out: opts.out, iterations: config.iterations, checkpoint: opts.resume ? start : null, removed: false });
+      const stop = trainingStop(e);
+      let untrained = false;
+      try {
+        untrained = created !== null && !existsSync(join(opts.out, 'checkpoint')) && readFileSync(progressPath, 'utf8') === '';
+      } catch {
+        // The files are gone already: nothing to remove.
+      }
+      if (created !== null && untrained) {
+        if (created.dir !== null) rmSync(created.dir, { recursive: true, force: true });
+        else for (const f of created.files) rmSync(f, { force: true });
+        if (stop) stop.removed = true;
+      }
+      throw e;
     }
-    if (created !== null && untrained) {
-      if (created.dir !== null) rmSync(created.dir, { recursive: true, force: true });
-      else for (const f of created.files) rmSync(f, { force: true });
-      if (stop) stop.removed = true;
-    }
-    throw e;
+  } finally {
+    release?.();
   }
 }
 

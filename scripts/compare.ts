@@ -5,7 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { COMPARE_OPTIONS } from './options.ts';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { acquireLock } from '../src/run-lock.ts';
+import { firstMissingDir } from '../src/out-paths.ts';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
@@ -121,44 +123,54 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   const seed = intOpt('seed', o.seed, 0) ?? TEST_SEED;
   await initBackend(backend(o.backend), { log });
-  const progress = taskProgress();
-  const result = compareMethods({
-    env,
-    methods,
-    tasks,
-    ...(taskList !== undefined ? { taskList, taskFile } : {}),
-    steps,
-    ...(supervised ? {} : { episodes }),
-    ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
-    seed,
-    ...(shots !== undefined ? { shots } : {}),
-    onProgress: (name, d, n) => progress(`${name}: `, d, n),
-    // Each method's result as soon as it is done: the same command after a crash picks up from there.
-    partialDir: join(o.out, 'partial'),
-    onReuse: (name, file) => log(`compare: ${name}: reusing the result in ${file} (same run, tasks and protocol)`),
-  });
-  mkdirSync(o.out, { recursive: true });
-  const md = comparisonMarkdown(result);
-  writeFileSync(join(o.out, 'results.md'), md);
-  const yRange = mseChartRange(result);
-  const svg = lineChartSvg({
-    title: `${env}: adaptation on ${tasks} held-out tasks`,
-    xLabel: 'number of gradient steps',
-    yLabel: yRange ? `${metricLabel(result)} (clipped; results.md has every value)` : metricLabel(result),
-    ...(yRange ? { yRange } : {}),
-    series: result.methods.map((m) => ({
-      label: methodLabel(m.name),
-      x: m.steps.map((s) => s.step),
-      y: m.steps.map((s) => s.mean),
-      err: m.steps.map((s) => s.sem),
-      reference: m.algo === 'oracle',
-    })),
-  });
-  writeFileSync(join(o.out, 'figure.svg'), svg);
-  writeFileSync(join(o.out, 'figure.png'), await svgToPng(svg));
-  // Last, and whole or not at all (renamed into place): its presence says the comparison is written.
-  writeFileSync(join(o.out, 'results.json.tmp'), `${JSON.stringify(result, null, 2)}\n`);
-  renameSync(join(o.out, 'results.json.tmp'), join(o.out, 'results.json'));
-  rmSync(join(o.out, 'partial'), { recursive: true, force: true });
-  process.stdout.write(`${md}\nwrote ${['results.json', 'results.md', 'figure.svg', 'figure.png'].map((f) => join(o.out!, f)).join(', ')}\n`);
+  // One compare at a time in --out: two at once wrote their results over each other.
+  const made = firstMissingDir(o.out);
+  const release = acquireLock(o.out, '--out', 'written by another compare');
+  try {
+    const progress = taskProgress();
+    const result = compareMethods({
+      env,
+      methods,
+      tasks,
+      ...(taskList !== undefined ? { taskList, taskFile } : {}),
+      steps,
+      ...(supervised ? {} : { episodes }),
+      ...(batchTimesteps !== undefined ? { batchTimesteps } : {}),
+      seed,
+      ...(shots !== undefined ? { shots } : {}),
+      onProgress: (name, d, n) => progress(`${name}: `, d, n),
+      // Each method's result as soon as it is done: the same command after a crash picks up from there.
+      partialDir: join(o.out, 'partial'),
+      onReuse: (name, file) => log(`compare: ${name}: reusing the result in ${file} (same run, tasks and protocol)`),
+    });
+    mkdirSync(o.out, { recursive: true });
+    const md = comparisonMarkdown(result);
+    writeFileSync(join(o.out, 'results.md'), md);
+    const yRange = mseChartRange(result);
+    const svg = lineChartSvg({
+      title: `${env}: adaptation on ${tasks} held-out tasks`,
+      xLabel: 'number of gradient steps',
+      yLabel: yRange ? `${metricLabel(result)} (clipped; results.md has every value)` : metricLabel(result),
+      ...(yRange ? { yRange } : {}),
+      series: result.methods.map((m) => ({
+        label: methodLabel(m.name),
+        x: m.steps.map((s) => s.step),
+        y: m.steps.map((s) => s.mean),
+        err: m.steps.map((s) => s.sem),
+        reference: m.algo === 'oracle',
+      })),
+    });
+    writeFileSync(join(o.out, 'figure.svg'), svg);
+    writeFileSync(join(o.out, 'figure.png'), await svgToPng(svg));
+    // Last, and whole or not at all (renamed into place): its presence says the comparison is written.
+    writeFileSync(join(o.out, 'results.json.tmp'), `${JSON.stringify(result, null, 2)}\n`);
+    renameSync(join(o.out, 'results.json.tmp'), join(o.out, 'results.json'));
+    rmSync(join(o.out, 'partial'), { recursive: true, force: true });
+    process.stdout.write(`${md}\nwrote ${['results.json', 'results.md', 'figure.svg', 'figure.png'].map((f) => join(o.out!, f)).join(', ')}\n`);
+
+  } finally {
+    release();
+    // Refused or failed before writing anything: the folder made for it goes too.
+    if (made !== null && existsSync(o.out) && readdirSync(o.out).length === 0) rmSync(made, { recursive: true, force: true });
+  }
 }

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl } from '../helpers/cli.ts';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
@@ -243,6 +243,15 @@ describe('metarl CLI', () => {
     expectUserError(metarl('plot', '--run', run, '--out', join(file, 'c.svg')), '--out', `${file} is a file, not a directory`);
     expectUserError(metarl('train', '--preset', 'tiny', '--out', file), '--out', 'is a file, not a directory');
     expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', join(file, 'c')), '--out', `cannot be made: ${file} is a file`);
+    // Another compare writing into --out (a stand-in process holding its lock): refused, nothing written.
+    const busy = join(dir, 'busy');
+    mkdirSync(busy);
+    const other = spawn('sleep', ['30']);
+    writeFileSync(join(busy, '.metarl-lock'), `${other.pid}\n`);
+    const locked = metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--tasks', '1', '--episodes', '2', '--steps', '0', '--out', busy);
+    other.kill();
+    expectUserError(locked, '--out', `is being written by another compare (process ${other.pid}`);
+    expect(readdirSync(busy)).toEqual(['.metarl-lock']);
     // Known names in another case would silently lose the gap closed and the paired difference.
     expectUserError(metarl('compare', '--runs', `MAML=${run}`, '--out', join(dir, 'cc')), '--runs', 'names are case-sensitive', 'name it maml', '(got "MAML")');
     const checkpointBytes = readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8');

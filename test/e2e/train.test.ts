@@ -7,6 +7,8 @@ import { resolveConfig } from '../../src/config.ts';
 import { assertNoRun, snapshotDir, train } from '../../agents/trainer.ts';
 import { loadCheckpoint } from '../../src/checkpoint.ts';
 import { progressWithoutTime } from '../helpers/progress.ts';
+import { spawn } from 'node:child_process';
+import { LOCK_FILE } from '../../src/run-lock.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { envSpec, register } from '../../envs/index.ts';
 import type { Box } from '../../src/types.ts';
@@ -156,6 +158,29 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     expect(progressWithoutTime(out)).toEqual(progressWithoutTime(full));
     expect(loadCheckpoint(snapshotDir(out, 2)).params).toEqual(loadCheckpoint(snapshotDir(full, 2)).params);
     expect(readdirSync(join(out, 'snapshots')).sort()).toEqual(['it2', 'it4']);
+  }, 60_000);
+
+  it('one process at a time trains a run: a second one is refused while the first runs, and a dead one\'s lock is taken over', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 2, checkpointEvery: 1 });
+    const out = tmp();
+    await train(cfg, { out, stopAfter: 1, workers: 1 });
+    expect(existsSync(join(out, LOCK_FILE))).toBe(false); // released
+    // Another process (a stand-in) holding the lock, as a training run in another terminal would.
+    const other = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(out, LOCK_FILE), `${other.pid}\n`);
+      const progress = readFileSync(join(out, 'progress.jsonl'), 'utf8');
+      await expect(train(cfg, { out, resume: true, workers: 1 })).rejects.toThrow(`out: is being trained (process ${other.pid}, its lock: ${join(out, LOCK_FILE)}); wait for it to end or stop it`);
+      expect(() => assertNoRun(out)).toThrow(`is being trained by process ${other.pid}; wait for it to end, or choose another directory`);
+      expect(readFileSync(join(out, 'progress.jsonl'), 'utf8')).toBe(progress);
+    } finally {
+      other.kill();
+      await new Promise((r) => other.once('exit', r));
+    }
+    // Its process gone (a crash), the lock is stale.
+    await train(cfg, { out, resume: true, workers: 1 });
+    expect(loadCheckpoint(out).meta.iteration).toBe(2);
+    expect(existsSync(join(out, LOCK_FILE))).toBe(false);
   }, 60_000);
 
   it('refuses to start a new run in a directory that holds one', async () => {

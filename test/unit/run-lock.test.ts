@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LOCK_FILE, acquireLock, lockHolder } from '../../src/run-lock.ts';
+
+describe('run directory locks', () => {
+  it('are taken by one process at a time, released by their holder, and taken over once their process is gone', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'metarl-lock-')), 'run');
+    const release = acquireLock(dir, '--out', 'trained');
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    expect(lockHolder(dir)).toBeNull(); // ours
+    release();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    const other = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(dir, LOCK_FILE), `${other.pid}\n`);
+      expect(lockHolder(dir)).toBe(other.pid);
+      expect(() => acquireLock(dir, '--out', 'written by another compare')).toThrow(`--out: is being written by another compare (process ${other.pid}, its lock: ${join(dir, LOCK_FILE)}); wait for it to end or stop it`);
+    } finally {
+      other.kill();
+      await new Promise((r) => other.once('exit', r));
+    }
+    expect(lockHolder(dir)).toBeNull(); // stale
+    const again = acquireLock(dir, '--out', 'trained');
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    again();
+  });
+});
