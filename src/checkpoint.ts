@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { lockHolder } from './run-lock.ts';
 import { join } from 'node:path';
 import type { ParamValues } from './policy.ts';
 import { CheckpointFormatError, decodeCheckpointWeights, parseCheckpointMeta } from './checkpoint-format.ts';
@@ -91,6 +92,22 @@ export function runDirProblem(runDir: string): string | null {
  * @throws CheckpointError naming the file and what is wrong (missing, truncated, checksum mismatch).
  */
 export function loadCheckpoint(runDir: string): Checkpoint {
+  // A run being trained replaces its checkpoint as it goes: a read that falls across a save may see
+  // files of two saves (a checksum mismatch) or none. Read again, a little later.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return readCheckpoint(runDir);
+    } catch (e) {
+      const holder = lockHolder(runDir);
+      if (holder === null || !(e instanceof CheckpointError || (e as NodeJS.ErrnoException).code === 'ENOENT')) throw e;
+      if (attempt >= 4) throw new CheckpointError(runDir, `could not be read while process ${holder} trains the run (its checkpoint changed while read: ${(e as Error).message}); try again`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+  }
+}
+
+/** {@link loadCheckpoint}'s one reading of the files. */
+function readCheckpoint(runDir: string): Checkpoint {
   let dir = join(runDir, 'checkpoint');
   if (!existsSync(join(dir, 'model.json')) && existsSync(join(runDir, 'checkpoint.old', 'model.json'))) dir = join(runDir, 'checkpoint.old');
   const metaPath = join(dir, 'model.json');

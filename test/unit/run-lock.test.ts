@@ -4,6 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE, acquireLock, lockHolder } from '../../src/run-lock.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint.ts';
+import { resolveConfig } from '../../src/config.ts';
 
 describe('run directory locks', () => {
   it('are taken by one process at a time, released by their holder, and taken over once their process is gone', async () => {
@@ -26,5 +28,24 @@ describe('run directory locks', () => {
     const again = acquireLock(dir, '--out', 'trained');
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
     again();
+  });
+});
+
+describe('loadCheckpoint of a run being trained', () => {
+  it('reads again when the files change under it, and says so when they stay unreadable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metarl-lockck-'));
+    const config = resolveConfig('Navigation2D-v0', 'tiny', {});
+    saveCheckpoint(dir, { iteration: 1, config, obsDim: 2, actDim: 1, shapes: [[2]], rng: { seed: 1, nextIteration: 1 }, versions: {} }, [Float32Array.of(1, 2)]);
+    const w = join(dir, 'checkpoint', 'weights.bin');
+    writeFileSync(w, Buffer.from(new Float32Array([1, 3]).buffer)); // another save's weights, as a read across a save sees them
+    expect(() => loadCheckpoint(dir)).toThrow('checksum mismatch'); // no one trains it: corrupt
+    const other = spawn('sleep', ['30']);
+    try {
+      writeFileSync(join(dir, LOCK_FILE), `${other.pid}\n`);
+      expect(() => loadCheckpoint(dir)).toThrow(`could not be read while process ${other.pid} trains the run (its checkpoint changed while read: `);
+    } finally {
+      other.kill();
+      await new Promise((r) => other.once('exit', r));
+    }
   });
 });
