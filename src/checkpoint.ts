@@ -58,7 +58,7 @@ export function saveCheckpoint(
   const tmp = join(runDir, `checkpoint.tmp-${process.pid}`);
   const old = join(runDir, 'checkpoint.old');
   // Temporary folders of earlier processes stopped while writing (one process trains a run at a time).
-  for (const f of readdirSync(runDir)) if (f.startsWith('checkpoint.tmp-')) rmSync(join(runDir, f), { recursive: true, force: true });
+  if (existsSync(runDir)) for (const f of readdirSync(runDir)) if (f.startsWith('checkpoint.tmp-')) rmSync(join(runDir, f), { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
   writeFileSync(join(tmp, 'weights.bin'), bytes);
   if (optBytes) writeFileSync(join(tmp, 'optimizer.bin'), optBytes);
