@@ -180,12 +180,13 @@ export function stalledWarning(outcomes: readonly string[], firstIteration: numb
  * A note for second-order MAML with a ReLU policy and the finite-difference Fisher-vector product,
  * null otherwise. Through the adaptation θ′ = θ − α∇L(θ), a ReLU policy's gradient jumps wherever a
  * unit's input crosses 0, so ∇KL(θ_old + εv) holds jumps of size O(1), not a difference of O(ε):
- * on the navigation config with a 100-100 ReLU policy, the product in a random direction was 28×
- * its size off at the default shift (3× at 0.01), where a tanh policy's was 0.3 % off.
+ * on the navigation config with a 100-100 ReLU policy, the product in a random direction was 16–28×
+ * its size off at the default shift (1.5–3× at 0.01), where a tanh policy's was 0.06–0.3 % off
+ * (`scripts/fvp-accuracy.ts`).
  */
 export function reluFiniteDifferenceNote(config: Pick<TrainConfig, 'algo' | 'trpo' | 'policy' | 'adaptation'>): string | null {
   if (config.algo !== 'maml-trpo' || config.adaptation.firstOrder || config.policy.activation !== 'relu' || config.trpo.fvp !== 'finite-difference') return null;
-  return 'note: a ReLU policy with the finite-difference Fisher-vector product: differenced through the inner step, its gradient jumps where a unit\'s input crosses 0, so the product is mostly those jumps (28× its size off in a test on navigation); "trpo": {"fvp": "chain"} computes it exactly (README, trpo.fvp)';
+  return 'note: a ReLU policy with the finite-difference Fisher-vector product: differenced through the inner step, its gradient jumps where a unit\'s input crosses 0, so the product is mostly those jumps (16–28× its size off in tests on navigation); "trpo": {"fvp": "chain"} computes it exactly (README, trpo.fvp)';
 }
 
 /** True for horizon-1 envs with a differentiable loss (they train with {@link SupervisedMetaLearner}). */
