@@ -8,7 +8,7 @@ import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISE
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, refuseShots, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
-import { dataMismatch, envDataIdentity, envFactory } from '../envs/factory.ts';
+import { dataMismatch, envDataIdentity, envFactory, spacesMismatch } from '../envs/factory.ts';
 import { MamlTrpo, type StepLogs } from './maml-trpo.ts';
 import { versions } from '../src/versions.ts';
 import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
@@ -180,13 +180,13 @@ export function stalledWarning(outcomes: readonly string[], firstIteration: numb
  * A note for second-order MAML with a ReLU policy and the finite-difference Fisher-vector product,
  * null otherwise. Through the adaptation θ′ = θ − α∇L(θ), a ReLU policy's gradient jumps wherever a
  * unit's input crosses 0, so ∇KL(θ_old + εv) holds jumps of size O(1), not a difference of O(ε):
- * on the navigation config with a 100-100 ReLU policy, the product in a random direction was 16–28×
- * its size off at the default shift (1.5–3× at 0.01), where a tanh policy's was 0.06–0.3 % off
+ * on the navigation config with a 100-100 ReLU policy, the product in a random direction was 16×
+ * its size off at the default shift (1.5× at 0.01), where a tanh policy's was 0.06 % off
  * (`scripts/fvp-accuracy.ts`).
  */
 export function reluFiniteDifferenceNote(config: Pick<TrainConfig, 'algo' | 'trpo' | 'policy' | 'adaptation'>): string | null {
   if (config.algo !== 'maml-trpo' || config.adaptation.firstOrder || config.policy.activation !== 'relu' || config.trpo.fvp !== 'finite-difference') return null;
-  return 'note: a ReLU policy with the finite-difference Fisher-vector product: differenced through the inner step, its gradient jumps where a unit\'s input crosses 0, so the product is mostly those jumps (16–28× its size off in tests on navigation); "trpo": {"fvp": "chain"} computes it exactly (README, trpo.fvp)';
+  return 'note: a ReLU policy with the finite-difference Fisher-vector product: differenced through the inner step, its gradient jumps where a unit\'s input crosses 0, so the product is mostly those jumps (16× its size off in a test on navigation); "trpo": {"fvp": "chain"} computes it exactly (README, trpo.fvp)';
 }
 
 /** True for horizon-1 envs with a differentiable loss (they train with {@link SupervisedMetaLearner}). */
@@ -437,11 +437,8 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       const ck = loadCheckpoint(opts.out);
       checkResumedConfig(config, ck.meta.config, opts.out);
       // The env's spaces size the policy: an env changed under the same id no longer fits the run.
-      const fresh = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
-      if (ck.params.length !== fresh.length || ck.params.some((p, i) => p.length !== fresh[i]!.length)) {
-        const sizes = (ps: Float32Array[]) => `[${ps.map((p) => p.length).join(', ')}]`;
-        throw new ConfigError(opt('out'), opts.out, `holds parameter tensors of sizes ${sizes(ck.params)}, and ${config.env} as registered now needs ${sizes(fresh)}: its observations or actions changed since the run was trained (a changed env needs a new id version, -vN, and a new run)`);
-      }
+      const changed = supervised ? null : spacesMismatch(ck.meta, makeEnv());
+      if (changed !== null) throw new ConfigError(opt('out'), opts.out, changed);
       // Data files (Omniglot): resumed iterations on other data would not be the run's.
       const mismatch = dataMismatch(ck.meta.data, env);
       if (mismatch !== null) throw new ConfigError(opt('out'), opts.out, `${mismatch}: a resumed run keeps its data (for Omniglot, set METARL_OMNIGLOT to ${ck.meta.data!.source})`);
