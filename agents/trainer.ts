@@ -17,14 +17,17 @@ import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
 export interface TrainOptions {
   /** Run directory: config.json, progress.jsonl, checkpoint/. */
   out: string;
-  /** Continue from `out/checkpoint` instead of starting a new run. */
+  /**
+   * Continue from `out/checkpoint` instead of starting a new run. A run that stopped before its
+   * first checkpoint is started over from iteration 0 with the config its `config.json` records.
+   */
   resume?: boolean;
   /** Progress output (one line per iteration). Default: none. */
   log?: (line: string) => void;
   /**
    * Stop after this many iterations of this call (for tests of resuming); default: run to the end.
    * 0 runs none and returns the initial parameters, leaving a new run's directory without a
-   * checkpoint (a new run there is then refused until it is deleted).
+   * checkpoint (a new run there is then refused; `resume` starts it over).
    */
   stopAfter?: number;
   /**
@@ -117,6 +120,9 @@ function resumeKeepEvery(out: string, given: number | undefined, iterations: num
   return keepEvery;
 }
 
+/** Why a run with neither a checkpoint nor a recorded config (made by an older metarl, or a config.json edited) cannot be resumed. */
+const NO_CONFIG_RUN = 'holds a run that has no checkpoint yet and no config recorded in its config.json: there is nothing to resume; delete the directory to start again, or choose another';
+
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
 export function assertNoRun(dir: string): void {
   // Being trained right now: not a run to resume (a second process in it would double its iterations).
@@ -124,8 +130,9 @@ export function assertNoRun(dir: string): void {
   if (holder !== null) throw new ConfigError(opt('out'), dir, `is being trained by process ${holder}; wait for it to end, or choose another directory`);
   const checkpointed = existsSync(join(dir, 'checkpoint')) || existsSync(join(dir, 'checkpoint.old'));
   if (!checkpointed && existsSync(join(dir, 'progress.jsonl'))) {
-    // Nothing to resume: the run stopped (or is still running) before writing its first checkpoint.
-    throw new ConfigError(opt('out'), dir, 'holds a run that has no checkpoint yet (it stopped before its first one, or is still running): there is nothing to resume; delete the directory to start again, or choose another');
+    // The run stopped before writing its first checkpoint: a resume starts it over, if its config is recorded.
+    if (uncheckpointedRun(dir) !== null) throw new ConfigError(opt('out'), dir, `holds a run that stopped before its first checkpoint; ${opt('resume', true)} starts it over from iteration 0 with its recorded config, or choose another directory`);
+    throw new ConfigError(opt('out'), dir, NO_CONFIG_RUN);
   }
   if (checkpointed) throw new ConfigError(opt('out'), dir, `already holds a run; resume it (${opt('resume', true)}) or choose another directory`);
   // A config.json without progress: not a run's (or one that crashed between its first two writes); never overwritten.
@@ -267,6 +274,59 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = fals
  * step sizes (`adaptation.learnedLr`, or a supervised `meta-sgd` run) may start from a plain run's
  * checkpoint: the step sizes then start at `fresh`'s (multipliers 1, rates `fastLr`: the plain step).
  */
+/** Where a run started from another's parameters (`initFrom` in its `config.json`). */
+interface RecordedStart {
+  /** The run (or snapshot) directory, as an absolute path. */
+  run: string;
+  /** The iteration of its checkpoint. */
+  iteration: number;
+  /** The SHA-256 of the checkpoint's weights, as its model.json gives it. */
+  weightsSha256: string;
+}
+
+/**
+ * What `out/config.json` records of a run that has no checkpoint (its training stopped before the
+ * first one: killed, or a machine that went down): its config and the run it started from, for a
+ * resume to start it over from iteration 0. Null when `out` holds no such run: it has a checkpoint,
+ * or no progress.jsonl, or a config.json without a valid `config`.
+ */
+export function uncheckpointedRun(out: string): { config: TrainConfig; initFrom?: RecordedStart } | null {
+  if (existsSync(join(out, 'checkpoint')) || existsSync(join(out, 'checkpoint.old')) || !existsSync(join(out, 'progress.jsonl'))) return null;
+  try {
+    const recorded = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { config?: unknown; initFrom?: RecordedStart };
+    if (typeof recorded !== 'object' || recorded === null || typeof recorded.config !== 'object' || recorded.config === null) return null;
+    return { config: validateConfig(recorded.config as TrainConfig), ...(recorded.initFrom && { initFrom: recorded.initFrom }) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Why a resume cannot go on with the run in `out` (for a message naming the flag that gave it); null
+ * when it can: it has a checkpoint, or stopped before its first with its config recorded.
+ */
+export function resumeProblem(out: string): string | null {
+  const problem = runDirProblem(out);
+  if (problem === null || uncheckpointedRun(out) !== null) return null;
+  if (existsSync(join(out, 'progress.jsonl'))) return NO_CONFIG_RUN;
+  return `${problem} (there is nothing to resume)`;
+}
+
+/**
+ * The parameters a run without a checkpoint (see {@link uncheckpointedRun}) starts over from: those
+ * `fresh` gives, from the run it was started from when it was, which must hold the same weights.
+ */
+function restartParams(out: string, run: { initFrom?: RecordedStart }, fresh: (initFrom: string | undefined) => { params: Float32Array[]; ck?: { meta: { weightsSha256: string; iteration: number } } }): Float32Array[] {
+  if (run.initFrom === undefined) return fresh(undefined).params;
+  const from = run.initFrom.run;
+  if (runDirProblem(from) !== null) throw new ConfigError(opt('out'), out, `was started from ${from} (${opt('initFrom')}), which no longer holds a checkpoint: it cannot be started over; choose another directory`);
+  const { params, ck } = fresh(from);
+  if (ck!.meta.weightsSha256 !== run.initFrom.weightsSha256) {
+    throw new ConfigError(opt('out'), out, `was started from ${from} at iteration ${run.initFrom.iteration}, which now holds other parameters (iteration ${ck!.meta.iteration}): it cannot be started over as it was; choose another directory`);
+  }
+  return params;
+}
+
 function loadInitCheckpoint(dir: string, config: TrainConfig, fresh: Float32Array[]) {
   const problem = runDirProblem(dir);
   if (problem !== null) throw new ConfigError(opt('initFrom'), dir, problem);
@@ -375,7 +435,7 @@ function checkComplete(given: TrainConfig, full: TrainConfig): void {
  * run's checkpointed config, field for field, or the resumed iterations would not be the ones an
  * unbroken run makes.
  */
-function checkResumedConfig(config: TrainConfig, run: TrainConfig, out: string): void {
+function checkResumedConfig(config: TrainConfig, run: TrainConfig, out: string, source = 'loadCheckpoint(out).meta.config'): void {
   const mine = configLeaves(config);
   const theirs = configLeaves(validateConfig(run));
   for (const path of new Set([...Object.keys(mine), ...Object.keys(theirs)])) {
@@ -383,7 +443,7 @@ function checkResumedConfig(config: TrainConfig, run: TrainConfig, out: string):
     throw new ConfigError(
       path,
       mine[path] === undefined ? undefined : JSON.parse(mine[path]!),
-      `differs from the config of the run being resumed in ${out} (${theirs[path] ?? 'not set'}): a resumed run keeps its config, and only iterations may change (start from loadCheckpoint(out).meta.config)`,
+      `differs from the config of the run being resumed in ${out} (${theirs[path] ?? 'not set'}): a resumed run keeps its config, and only iterations may change (start from ${source})`,
     );
   }
 }
@@ -423,10 +483,33 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   // a failure before the first iteration ends removes it.
   let created: { files: string[]; dir: string | null } | null = null;
   let release: (() => void) | null = null;
+  // The parameters of a new run: initialised from the seed, or those of the run it starts from.
+  const freshParams = (initFrom: string | undefined) => {
+    const init = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
+    if (initFrom === undefined) return { params: init };
+    const ck = loadInitCheckpoint(initFrom, config, init);
+    return { params: ck.params, ck };
+  };
+  // A resumed run that stopped before its first checkpoint starts over from iteration 0: no checkpoint to go on from.
+  const unsaved = opts.resume ? uncheckpointedRun(opts.out) : null;
   try {
-    if (opts.resume) {
-      const problem = runDirProblem(opts.out);
-      if (problem !== null) throw new ConfigError(opt('out'), opts.out, `${problem} (there is nothing to resume)`);
+    if (unsaved !== null) {
+      // One process at a time (a run still in its first iterations holds its lock).
+      release = acquireLock(opts.out, opt('out'), 'trained');
+      checkResumedConfig(config, unsaved.config, opts.out, "the config in out/config.json, as it has no checkpoint");
+      params = restartParams(opts.out, unsaved, (from) => freshParams(from));
+      const logged = readFileSync(progressPath, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+      // Whole or not at all, as a resume's rewrite of the log.
+      const tmp = `${progressPath}.tmp-${process.pid}`;
+      writeFileSync(tmp, '');
+      renameSync(tmp, progressPath);
+      keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
+      log(
+        `note: ${opts.out} has no checkpoint (its training stopped before the first one${logged > 0 ? `, after logging ${logged} iteration${logged === 1 ? '' : 's'}` : ''}): starting it over from iteration 0 with its recorded config${logged > 0 ? '; those iterations are run again and come out the same' : ''}`,
+      );
+    } else if (opts.resume) {
+      const problem = resumeProblem(opts.out);
+      if (problem !== null) throw new ConfigError(opt('out'), opts.out, problem);
       // A snapshot is a copy kept so that earlier parameters survive: training on in it would replace them.
       const parent = snapshotParent(opts.out);
       if (parent !== null) {
@@ -485,11 +568,11 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       const outProblem = outDirProblem(opts.out);
       if (outProblem !== null) throw new ConfigError(opt('out'), opts.out, outProblem);
       assertNoRun(opts.out);
-      params = supervised ? SupervisedMetaLearner.initParams(config, env as SupervisedMetaEnv, root) : MamlTrpo.initParams(config, makeEnv, root);
-      let initFrom: { run: string; iteration: number; weightsSha256: string } | undefined;
+      const fresh = freshParams(opts.initFrom);
+      params = fresh.params;
+      let initFrom: RecordedStart | undefined;
       if (opts.initFrom !== undefined) {
-        const ck = loadInitCheckpoint(opts.initFrom, config, params);
-        params = ck.params;
+        const ck = fresh.ck!;
         // An absolute path: select finds the start again from any directory.
         initFrom = { run: resolve(opts.initFrom), iteration: ck.meta.iteration, weightsSha256: ck.meta.weightsSha256 };
         log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
@@ -502,14 +585,16 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), ...(envModules?.length && { envModules }), versions: versions() }, null, 2));
       writeFileSync(progressPath, '');
     }
+    // Whether the run goes on from a checkpoint (of iteration `start`), which it keeps whatever happens next.
+    const fromCheckpoint = opts.resume === true && unsaved === null;
     try {
-      return await trainFrom(config, opts, { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath });
+      return await trainFrom(config, opts, { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath, fromCheckpoint });
     } catch (e) {
       // Failed before its first iteration ended (a worker that cannot start, a backend not initialised,
       // an env that throws at once): remove what this call wrote, so that the same call can be made
       // again once the cause is fixed. Nothing trained is lost.
       // An error before the loop (the agent could not be made) stopped the run before its first iteration too.
-      if (typeof e === 'object' && e !== null && !trainingStop(e)) stops.set(e, { iteration: start + 1, out: opts.out, iterations: config.iterations, checkpoint: opts.resume ? start : null, removed: false });
+      if (typeof e === 'object' && e !== null && !trainingStop(e)) stops.set(e, { iteration: start + 1, out: opts.out, iterations: config.iterations, checkpoint: fromCheckpoint ? start : null, removed: false });
       const stop = trainingStop(e);
       let untrained = false;
       try {
@@ -541,11 +626,13 @@ interface TrainStart {
   keepEvery: number | undefined;
   log: (line: string) => void;
   progressPath: string;
+  /** The run goes on from its checkpoint of iteration `start` (a resume of a run that has one). */
+  fromCheckpoint: boolean;
 }
 
 /** The meta-iterations of {@link train}, from `s.start` on. */
 async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
-  const { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath } = s;
+  const { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath, fromCheckpoint } = s;
   const workers = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;
   log(`training ${config.algo} on ${config.env} for ${config.iterations} iteration${config.iterations === 1 ? '' : 's'} → ${opts.out} (${workers ?? 1} worker${(workers ?? 1) === 1 ? '' : 's'})`);
   const fvpNote = reluFiniteDifferenceNote(config);
@@ -583,7 +670,7 @@ async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart)
   const outcomes: string[] = [];
   // For an iteration that throws: which one, and the last checkpoint on disk (a resumed run's start is one).
   let current = start;
-  let saved: number | null = opts.resume ? start : null;
+  let saved: number | null = fromCheckpoint ? start : null;
   try {
     for (let it = start; it < end; it++) {
       current = it;

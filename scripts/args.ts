@@ -88,12 +88,12 @@ export function chooseEnv(flag: string | undefined, fileCfg: unknown, file: stri
 
 /**
  * Checks that `path`, given with `flag`, names a run directory `loadCheckpoint` can read (a
- * directory `metarl train` wrote, or one of its `snapshots/itN`); throws a {@link ConfigError} naming
- * the flag otherwise, or when the flag is missing.
+ * directory `metarl train` wrote, or one of its `snapshots/itN`), or what `problemOf` accepts
+ * instead; throws a {@link ConfigError} naming the flag otherwise, or when the flag is missing.
  */
-export function requireRunDir(flag: string, path: string | undefined): asserts path is string {
+export function requireRunDir(flag: string, path: string | undefined, problemOf: (dir: string) => string | null = runDirProblem): asserts path is string {
   if (!path) throw new ConfigError(flag, undefined, 'is required');
-  const problem = runDirProblem(path);
+  const problem = problemOf(path);
   if (problem !== null) throw new ConfigError(flag, path, problem);
   runDirs.push(path);
 }

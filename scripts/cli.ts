@@ -198,7 +198,7 @@ main(process.argv.slice(2)).catch(async (e: unknown) => {
           ? `${stop.out} keeps its checkpoint of iteration ${stop.checkpoint}, from which \`${resumeCommand(stop.out, stop.iterations)}\` continues`
           : stop.removed
             ? `nothing had been trained, and ${stop.out} is left as it was: run the same command again once the cause is fixed`
-            : `${stop.out} has no checkpoint yet: delete it to start again`
+            : `${stop.out} has no checkpoint yet, and \`${resumeCommand(stop.out, stop.iterations)}\` starts it over from iteration 0`
       }\n`;
   // An env that breaks the contract (a missing method, a wrong-length or NaN observation, a NaN reward):
   // metarl found the fault, so its stack says nothing about where it is.

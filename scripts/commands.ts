@@ -16,7 +16,7 @@ import { trainingCurvesSpec } from '../agents/curves.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
-import { assertNoRun, envFactory, isSupervised, presetFor, train } from '../agents/trainer.ts';
+import { assertNoRun, envFactory, isSupervised, presetFor, resumeProblem, train, uncheckpointedRun } from '../agents/trainer.ts';
 import { dataMismatch, spacesMismatch } from '../envs/factory.ts';
 import { evaluateSupervised, fewShotClassifier, heldOutTasks, ownSupportSet, refuseShots } from '../agents/supervised-meta.ts';
 import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
@@ -89,8 +89,9 @@ export async function cmdTrain(argv: string[]): Promise<void> {
   if (o['init-from'] !== undefined) requireRunDir('--init-from', o['init-from']);
   let config;
   if (o.resume) {
-    requireRunDir('--out', out);
-    config = validateConfig(loadCheckpoint(out).meta.config);
+    // A run stopped before its first checkpoint is started over with the config its config.json records.
+    requireRunDir('--out', out, resumeProblem);
+    config = uncheckpointedRun(out)?.config ?? validateConfig(loadCheckpoint(out).meta.config);
     const keeps = 'a resumed run keeps its config; only --iterations, --backend, --workers, --keep-every and --env-module may change';
     // A flag that repeats the run's own value (the first command with --resume added) changes nothing.
     const runValue: Record<string, unknown> = {
@@ -156,7 +157,7 @@ export async function cmdTrain(argv: string[]): Promise<void> {
           else for (const f of readdirSync(out).filter((f) => f === 'config.json' || f === 'progress.jsonl' || f.startsWith('checkpoint.tmp-'))) rmSync(join(out, f), { recursive: true, force: true });
           log(`metarl: ${signal} again: stopped at once, before the first checkpoint: nothing had been trained, and ${out} is left as it was: run the same command again`);
         } else {
-          log(`metarl: ${signal} again: stopped at once; ${out} has no checkpoint`);
+          log(`metarl: ${signal} again: stopped at once; ${out} has no checkpoint yet, and \`${resumeCommand(out, config.iterations)}\` starts it over from iteration 0`);
         }
         process.exit(exitCode(signal));
       }

@@ -381,6 +381,16 @@ describe('metarl CLI', () => {
     expectUserError(metarl('train', '--resume', '--preset', 'tiny', '--config', join(run, 'config.json'), '--out', run), '--iterations: is needed');
     expectUserError(metarl('train', '--resume', '--preset', 'navigation', '--iterations', '3', '--out', run), '--preset: gives checkpointEvery = 10 and the run has 1', '(got "navigation")');
     expect(JSON.parse(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).iteration).toBe(2);
+    // A run killed before its first checkpoint (its config and log, no checkpoint): the same command
+    // is refused and points to --resume, which starts it over and ends as the unbroken run did.
+    const killed = join(tmp(), 'killed');
+    mkdirSync(killed);
+    for (const f of ['config.json', 'progress.jsonl']) writeFileSync(join(killed, f), readFileSync(join(run, f)));
+    expectUserError(metarl('train', '--preset', 'tiny', '--iterations', '2', '--out', killed), '--out', 'stopped before its first checkpoint; --resume starts it over from iteration 0');
+    const restarted = metarl('train', '--resume', '--out', killed);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(restarted.stderr).toContain(`note: ${killed} has no checkpoint (its training stopped before the first one, after logging 2 iterations): starting it over from iteration 0`);
+    expect(loadCheckpoint(killed).params).toEqual(loadCheckpoint(run).params);
   }, 60_000);
 
   it('evaluate scores an oracle run without adaptation, as compare does', () => {

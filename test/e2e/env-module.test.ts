@@ -95,7 +95,7 @@ describe('--env-module', () => {
     );
   }, 120_000);
 
-  it('a new run whose env fails in its first iteration leaves nothing behind; one stopped before its first checkpoint is to be deleted', () => {
+  it('a new run whose env fails in its first iteration leaves nothing behind; one stopped before its first checkpoint with no config recorded is to be deleted', () => {
     const faulty = join(ROOT, 'test', 'helpers', 'faulty-env.ts');
     const out = join(dir, 'faulty');
     const args = ['train', '--env-module', faulty, '--env', 'FaultyThrow-v0', '--preset', 'tiny', '--iterations', '2', '--workers', '1', '--out', out];
@@ -119,12 +119,12 @@ describe('--env-module', () => {
     const again = metarl(...args);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('failed during sampling: injected fault');
-    // A run stopped before its first checkpoint (killed in iteration 2 of 10, say) keeps its progress: to be deleted by hand.
+    // A run stopped before its first checkpoint whose config.json records no config (an older metarl's): to be deleted by hand.
     mkdirSync(out);
     writeFileSync(join(out, 'config.json'), '{}');
     writeFileSync(join(out, 'progress.jsonl'), '{"iteration":0}\n');
     expectUserError(metarl(...args), '--out', 'has no checkpoint yet', 'delete the directory');
-    expectUserError(metarl('train', '--env-module', faulty, '--resume', '--out', out), '--out', 'has no checkpoint yet', 'delete it');
+    expectUserError(metarl('train', '--env-module', faulty, '--resume', '--out', out), '--out', 'has no checkpoint yet and no config recorded', 'delete the directory');
     expectUserError(metarl('evaluate', '--env-module', faulty, '--run', out), '--run', 'has no checkpoint yet');
   }, 120_000);
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -158,6 +158,48 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     expect(progressWithoutTime(out)).toEqual(progressWithoutTime(full));
     expect(loadCheckpoint(snapshotDir(out, 2)).params).toEqual(loadCheckpoint(snapshotDir(full, 2)).params);
     expect(readdirSync(join(out, 'snapshots')).sort()).toEqual(['it2', 'it4']);
+  }, 60_000);
+
+  it('a run stopped before its first checkpoint is started over by a resume, with its recorded config and start', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 3, checkpointEvery: 10 });
+    const full = tmp();
+    await train(cfg, { out: full, workers: 1 });
+    // Killed in iteration 3, before the first checkpoint (due at 10, or at the end): two logged iterations and no checkpoint.
+    const out = tmp();
+    await train(cfg, { out, workers: 1, stopAfter: 2 });
+    rmSync(join(out, 'checkpoint'), { recursive: true });
+    expect(readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(() => assertNoRun(out)).toThrow('out: holds a run that stopped before its first checkpoint; resume: true starts it over from iteration 0 with its recorded config, or choose another directory');
+    // Another config is refused before the run is touched.
+    await expect(train({ ...cfg, seed: 2 }, { out, resume: true, workers: 1 })).rejects.toThrow(`seed: differs from the config of the run being resumed in ${out} (1): a resumed run keeps its config, and only iterations may change (start from the config in out/config.json, as it has no checkpoint) (got 2)`);
+    expect(readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    const lines: string[] = [];
+    await train(cfg, { out, resume: true, workers: 1, log: (l) => lines.push(l) });
+    expect(lines).toContain(`note: ${out} has no checkpoint (its training stopped before the first one, after logging 2 iterations): starting it over from iteration 0 with its recorded config; those iterations are run again and come out the same`);
+    expect(progressWithoutTime(out)).toEqual(progressWithoutTime(full));
+    expect(loadCheckpoint(out).params).toEqual(loadCheckpoint(full).params);
+
+    // Started from another run's parameters: started over from them again.
+    const one = { ...cfg, iterations: 1 };
+    const ref = tmp();
+    await train(one, { out: ref, initFrom: full, workers: 1 });
+    const started = tmp();
+    await train(one, { out: started, initFrom: full, workers: 1, stopAfter: 0 });
+    await train(one, { out: started, resume: true, workers: 1 });
+    expect(loadCheckpoint(started).params).toEqual(loadCheckpoint(ref).params);
+    // ... unless that run holds other parameters now.
+    const moved = tmp();
+    await train(one, { out: moved, initFrom: full, workers: 1, stopAfter: 0 });
+    const recorded = JSON.parse(readFileSync(join(moved, 'config.json'), 'utf8'));
+    writeFileSync(join(moved, 'config.json'), JSON.stringify({ ...recorded, initFrom: { ...recorded.initFrom, iteration: 2, weightsSha256: '0'.repeat(64) } }));
+    await expect(train(one, { out: moved, resume: true, workers: 1 })).rejects.toThrow(`out: was started from ${full} at iteration 2, which now holds other parameters (iteration 3): it cannot be started over as it was; choose another directory (got ${JSON.stringify(moved)})`);
+
+    // A config.json that records no config (an older metarl's): nothing to start over from.
+    const bare = tmp();
+    writeFileSync(join(bare, 'config.json'), '{}');
+    writeFileSync(join(bare, 'progress.jsonl'), '{"iteration":0}\n');
+    expect(() => assertNoRun(bare)).toThrow('no config recorded in its config.json: there is nothing to resume; delete the directory');
+    await expect(train(cfg, { out: bare, resume: true })).rejects.toThrow('out: holds a run that has no checkpoint yet and no config recorded');
   }, 60_000);
 
   it('one process at a time trains a run: a second one is refused while the first runs, and a dead one\'s lock is taken over', async () => {
