@@ -1,9 +1,9 @@
 /**
  * One process at a time in a run or comparison directory: a lock file holding the process id,
- * created exclusively. A lock whose process is gone (a crash, a second Ctrl-C) is stale and taken
+ * created exclusively (linked into place whole). A lock whose process is gone (a crash, a second Ctrl-C) is stale and taken
  * over. Node only.
  */
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from './config.ts';
 
@@ -31,32 +31,79 @@ export function lockHolder(dir: string): number | null {
   return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : null;
 }
 
+/** The process id a lock file holds; null when it holds none (unreadable, gone, or not a process id). */
+function readPid(path: string): number | null {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Takes `dir`'s lock (making `dir`), for `what` ("trained", "written by another compare"); returns the
- * function that releases it.
+ * function that releases it. Processes that start at the same moment get it one at a time: the lock
+ * file is written whole under a name of its own and linked into place (so it is never seen empty),
+ * and a stale lock is removed under a takeover file of its own, only if it is still the one seen stale.
  * @throws ConfigError naming `field` when another running process holds it.
  */
 export function acquireLock(dir: string, field: string, what: string): () => void {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e;
+  const mine = `${path}.${process.pid}`;
+  writeFileSync(mine, `${process.pid}\n`);
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(mine, path);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
       const holder = lockHolder(dir);
       if (holder !== null) throw new ConfigError(field, dir, `is being ${what} (process ${holder}, its lock: ${path}); wait for it to end or stop it`);
-      rmSync(path, { force: true }); // stale: its process is gone
+      if (attempt >= 50) throw new ConfigError(field, dir, `could not take its lock (${path}): other processes keep taking it over; try again`);
+      removeStale(path, mine);
     }
+  } finally {
+    rmSync(mine, { force: true });
   }
   return () => {
-    try {
-      if (Number(readFileSync(path, 'utf8').trim()) === process.pid) rmSync(path, { force: true });
-    } catch {
-      // already gone
-    }
+    if (readPid(path) === process.pid) rmSync(path, { force: true });
   };
+}
+
+/**
+ * Removes the stale lock at `path` (its process is gone, or it is this process's, or it holds no
+ * process id), under the takeover file `path.takeover` (linked from `mine`, this process's copy), so
+ * that of processes that saw it stale at the same moment one removes it, and none removes a lock
+ * another process has linked in since. Only a takeover file's holder removes a lock it does not own.
+ */
+function removeStale(path: string, mine: string): void {
+  const guard = `${path}.takeover`;
+  try {
+    linkSync(mine, guard);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    // Another process is taking it over: look again a moment later. A takeover file whose process
+    // is gone (it died in the few lines below) is removed.
+    const owner = readPid(guard);
+    if (owner === null || owner === process.pid || !alive(owner)) rmSync(guard, { force: true });
+    else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    return;
+  }
+  try {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return; // gone already: the next link takes it
+    }
+    const pid = Number(text.trim());
+    const held = Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid);
+    if (!held) rmSync(path, { force: true });
+  } finally {
+    rmSync(guard, { force: true });
+  }
 }
