@@ -268,12 +268,6 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = fals
   }
 }
 
-/**
- * Loads the checkpoint of {@link TrainOptions.initFrom} and checks it fits `config`: the same env,
- * and parameter tensors of the sizes of `fresh` (this config's initialisation). A run with learned
- * step sizes (`adaptation.learnedLr`, or a supervised `meta-sgd` run) may start from a plain run's
- * checkpoint: the step sizes then start at `fresh`'s (multipliers 1, rates `fastLr`: the plain step).
- */
 /** Where a run started from another's parameters (`initFrom` in its `config.json`). */
 interface RecordedStart {
   /** The run (or snapshot) directory, as an absolute path. */
@@ -327,6 +321,12 @@ function restartParams(out: string, run: { initFrom?: RecordedStart }, fresh: (i
   return params;
 }
 
+/**
+ * Loads the checkpoint of {@link TrainOptions.initFrom} and checks it fits `config`: the same env,
+ * and parameter tensors of the sizes of `fresh` (this config's initialisation). A run with learned
+ * step sizes (`adaptation.learnedLr`, or a supervised `meta-sgd` run) may start from a plain run's
+ * checkpoint: the step sizes then start at `fresh`'s (multipliers 1, rates `fastLr`: the plain step).
+ */
 function loadInitCheckpoint(dir: string, config: TrainConfig, fresh: Float32Array[]) {
   const problem = runDirProblem(dir);
   if (problem !== null) throw new ConfigError(opt('initFrom'), dir, problem);
@@ -496,8 +496,8 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     if (unsaved !== null) {
       // One process at a time (a run still in its first iterations holds its lock).
       release = acquireLock(opts.out, opt('out'), 'trained');
-      checkResumedConfig(config, unsaved.config, opts.out, "the config in out/config.json, as it has no checkpoint");
-      params = restartParams(opts.out, unsaved, (from) => freshParams(from));
+      checkResumedConfig(config, unsaved.config, opts.out, 'the config in out/config.json, as it has no checkpoint');
+      params = restartParams(opts.out, unsaved, freshParams);
       const logged = readFileSync(progressPath, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
       // Whole or not at all, as a resume's rewrite of the log.
       const tmp = `${progressPath}.tmp-${process.pid}`;
