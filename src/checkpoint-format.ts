@@ -148,8 +148,11 @@ export function decodeCheckpointWeights(meta: CheckpointMeta, bytes: Uint8Array,
   const total = sizes.reduce((a, b) => a + b, 0);
   if (bytes.byteLength !== total * 4) throw new CheckpointFormatError(path, `has ${bytes.byteLength} bytes, expected ${total * 4}`);
   if (sha256Hex(bytes) !== meta.weightsSha256) throw new CheckpointFormatError(path, 'checksum mismatch (corrupt or modified)');
-  // Copy: the bytes may sit at an offset that is not a multiple of 4 inside a larger buffer.
-  const all = new Float32Array(bytes.slice().buffer);
+  // Copy: the bytes may sit at an offset that is not a multiple of 4 inside a larger buffer. Not
+  // with bytes.slice(): a Node Buffer's slice is a view of its (shared, pooled) memory, not a copy.
+  const copy = new Uint8Array(bytes.byteLength);
+  copy.set(bytes);
+  const all = new Float32Array(copy.buffer);
   const params: ParamValues = [];
   let o = 0;
   for (const n of sizes) {

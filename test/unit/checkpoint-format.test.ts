@@ -43,5 +43,12 @@ describe('checkpoint-format (browser-safe checkpoint parsing)', () => {
     const big = new Uint8Array(weights.length + 1);
     big.set(weights, 1);
     expect(parseCheckpoint(model, big.subarray(1)).params).toEqual(params);
+    // A Node Buffer as readFileSync returns it: small files sit in Node's shared pool, at an offset
+    // (a user's parseCheckpoint(model, readFileSync(...)) decoded another part of the pool).
+    const read = readFileSync(join(dir, 'checkpoint', 'weights.bin'));
+    const pooled = Buffer.from(read);
+    expect(pooled.byteOffset > 0 || pooled.buffer.byteLength !== pooled.byteLength).toBe(true);
+    expect(parseCheckpoint(model, pooled).params).toEqual(params);
+    expect(parseCheckpoint(model, read).params).toEqual(params);
   });
 });
