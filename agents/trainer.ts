@@ -1,7 +1,7 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { firstMissingDir, outDirProblem, realPath } from '../src/out-paths.ts';
-import { acquireLock, lockHolder } from '../src/run-lock.ts';
+import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
@@ -128,6 +128,7 @@ export function assertNoRun(dir: string): void {
   // Being trained right now: not a run to resume (a second process in it would double its iterations).
   const holder = lockHolder(dir);
   if (holder !== null) throw new ConfigError(opt('out'), dir, `is being trained by process ${holder}; wait for it to end, or choose another directory`);
+  if (lockedHere(dir)) throw new ConfigError(opt('out'), dir, 'is being trained by another call in this process; wait for it to end, or choose another directory');
   const checkpointed = existsSync(join(dir, 'checkpoint')) || existsSync(join(dir, 'checkpoint.old'));
   if (!checkpointed && existsSync(join(dir, 'progress.jsonl'))) {
     // The run stopped before writing its first checkpoint: a resume starts it over, if its config is recorded.

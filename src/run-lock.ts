@@ -4,7 +4,7 @@
  * over. Node only.
  */
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ConfigError } from './config.ts';
 
 /** The lock file's name in the directory it locks. */
@@ -51,6 +51,8 @@ function readPid(path: string): number | null {
 export function acquireLock(dir: string, field: string, what: string): () => void {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
+  // Its file holds this process's id, which looks stale to this process: held by another call here.
+  if (heldHere.has(resolve(path))) throw new ConfigError(field, dir, `is being ${what} by another call in this process (its lock: ${path}); wait for it to end`);
   const mine = `${path}.${process.pid}`;
   writeFileSync(mine, `${process.pid}\n`);
   try {
@@ -69,9 +71,19 @@ export function acquireLock(dir: string, field: string, what: string): () => voi
   } finally {
     rmSync(mine, { force: true });
   }
+  heldHere.add(resolve(path));
   return () => {
+    if (!heldHere.delete(resolve(path))) return; // released already
     if (readPid(path) === process.pid) rmSync(path, { force: true });
   };
+}
+
+/** The lock files this process holds (resolved paths): one call at a time in a directory here too. */
+const heldHere = new Set<string>();
+
+/** Whether another call in this process holds `dir`'s lock (a run being trained by a `train` under way here). */
+export function lockedHere(dir: string): boolean {
+  return heldHere.has(resolve(join(dir, LOCK_FILE)));
 }
 
 /**

@@ -223,6 +223,15 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     await train(cfg, { out, resume: true, workers: 1 });
     expect(loadCheckpoint(out).meta.iteration).toBe(2);
     expect(existsSync(join(out, LOCK_FILE))).toBe(false);
+    // Two calls in one process (found by a library-API trial: both ran, and the log held iterations 0, 1, 1, 2, 2).
+    const here = tmp();
+    const first = train(cfg, { out: here, workers: 1 });
+    await expect(train(cfg, { out: here, resume: true, workers: 1 })).rejects.toThrow(`out: is being trained by another call in this process (its lock: ${join(here, LOCK_FILE)}); wait for it to end`);
+    await expect(train(cfg, { out: here, workers: 1 })).rejects.toThrow('out: is being trained by another call in this process; wait for it to end, or choose another directory');
+    await first;
+    expect(readFileSync(join(here, 'progress.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).iteration)).toEqual([0, 1]);
+    await train({ ...cfg, iterations: 3 }, { out: here, resume: true, workers: 1 }); // released
+    expect(existsSync(join(here, LOCK_FILE))).toBe(false);
   }, 60_000);
 
   it('refuses to start a new run in a directory that holds one', async () => {
