@@ -1,6 +1,6 @@
 import type { TrainConfig } from '../src/config.ts';
 import { checkIntOption, opt, validateConfig, resolveConfig } from '../src/config.ts';
-import { UnknownEnvError, listEnvs } from '../envs/index.ts';
+import { UnknownEnvError, listEnvs, make } from '../envs/index.ts';
 import { spacesMismatch } from '../envs/factory.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
@@ -11,7 +11,7 @@ import { evaluateAdaptation, formatFigureLike, formatStepStat, meanSem, type Ste
 import type { TEST_SEED } from '../src/rng.ts';
 import { ConfigError } from '../src/config.ts';
 import { versions } from '../src/versions.ts';
-import { envFactory, isSupervised } from './trainer.ts';
+import { envFactory, isSupervised, presetFor } from './trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks, ownSupportSet, refuseShots } from './supervised-meta.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { Task } from '../src/types.ts';
@@ -279,7 +279,8 @@ export function compareMethods(opts: CompareOptions): Comparison {
     return { m, cfg, params: ck.params, iteration: ck.meta.iteration, weights: ck.meta.weightsSha256 as string | null };
   });
   // Random init uses the policy shape and step size of the first non-oracle run (or the preset).
-  const base = reference ?? resolveConfig(opts.env, undefined);
+  // The preset by the env's kind, not its name: an env of one's own is no built-in.
+  const base = reference ?? resolveConfig(opts.env, presetFor(make(opts.env)));
   const rng = createRng(opts.seed).fork('evaluate');
   const taskEnv = envFactory(base)();
   if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);

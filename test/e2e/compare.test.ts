@@ -12,6 +12,8 @@ import { resolveConfig } from '../../src/config.ts';
 import { train } from '../../agents/trainer.ts';
 import { compareMethods, comparisonMarkdown, gapByTaskGroup, pairedDifference, type Comparison } from '../../agents/compare.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
+import { SineRegressionEnv } from '../../envs/sine-regression.ts';
+import { register } from '../../envs/index.ts';
 import { createRng } from '../../src/rng.ts';
 import { methodLabel } from '../../scripts/compare.ts';
 
@@ -313,4 +315,16 @@ it('an oracle run whose env has no oracle view (any more) is refused before any 
     proto.taskVector = saved;
   }
   expect(evaluated).toEqual([]); // maml was evaluated first, then the comparison failed
+});
+
+it('random init alone on a supervised env of one\'s own: the preset by the env\'s kind, not its name', () => {
+  // Found by a library-API trial: the preset was picked by the env's name, so an env of one's own got the RL one and was refused.
+  class MySine extends SineRegressionEnv {
+    override readonly id = 'MySineCompare-v0';
+  }
+  register({ id: 'MySineCompare-v0', factory: () => new MySine(), description: 'sine regression under another id' });
+  const own = compareMethods({ env: 'MySineCompare-v0', methods: [{ name: 'random' }], tasks: 3, steps: 1, seed: 5 });
+  const builtIn = compareMethods({ env: 'SineRegression-v0', methods: [{ name: 'random' }], tasks: 3, steps: 1, seed: 5 });
+  expect(own.metric).toBe('mse');
+  expect(own.methods[0]!.steps).toEqual(builtIn.methods[0]!.steps);
 });
