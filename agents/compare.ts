@@ -2,7 +2,7 @@ import type { TrainConfig } from '../src/config.ts';
 import { checkIntOption, opt, validateConfig, resolveConfig } from '../src/config.ts';
 import { UnknownEnvError, listEnvs, make } from '../envs/index.ts';
 import { spacesMismatch } from '../envs/factory.ts';
-import { loadCheckpoint } from '../src/checkpoint.ts';
+import { loadCheckpoint, runDirProblem } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
@@ -255,9 +255,11 @@ export function compareMethods(opts: CompareOptions): Comparison {
   let reference: TrainConfig | null = null;
   const loaded = opts.methods.map((m, i) => {
     if (!m.run) return { m, cfg: null, params: null as ParamValues | null, iteration: 0, weights: null as string | null };
+    const field = opt(`methods[${i}].run`, undefined, `--runs ${m.name}`);
+    const problem = typeof m.run === 'string' ? runDirProblem(m.run) : 'must be the path of a run directory';
+    if (problem !== null) throw new ConfigError(field, m.run, problem);
     const ck = loadCheckpoint(m.run);
     const cfg = validateConfig(ck.meta.config);
-    const field = opt(`methods[${i}].run`, undefined, `--runs ${m.name}`);
     if (cfg.env !== opts.env) throw new ConfigError(field, m.run, `was trained on ${cfg.env}, not ${opts.env}`);
     if (m.name !== 'oracle' && cfg.algo === 'oracle') throw new ConfigError(field, m.run, 'is an oracle run; name it oracle');
     if (m.name === 'oracle' && cfg.algo !== 'oracle') throw new ConfigError(field, m.run, `is a run of algo ${cfg.algo}, not trained with ${opt('algo', 'oracle', '--algo oracle')}`);

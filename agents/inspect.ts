@@ -6,7 +6,7 @@
  * 1), or the rates of a supervised `meta-sgd` run (the step is the rate itself, which starts at α).
  */
 import type { Checkpoint } from '../src/checkpoint.ts';
-import { validateConfig } from '../src/config.ts';
+import { ConfigError, validateConfig } from '../src/config.ts';
 
 /** Statistics of one parameter tensor. */
 export interface TensorStats {
@@ -93,6 +93,9 @@ export function policyTensorNames(shapes: readonly number[][]): string[] | null 
 
 /** Per-tensor statistics of a loaded checkpoint; s rows follow the θ rows when the run learns its step sizes. */
 export function inspectCheckpoint(ck: Checkpoint): Inspection {
+  if (typeof ck !== 'object' || ck === null || !('meta' in ck) || !('params' in ck)) {
+    throw new ConfigError('ck', typeof ck === 'string' ? ck : typeof ck, `must be a checkpoint as loadCheckpoint returns it${typeof ck === 'string' ? ': inspectCheckpoint(loadCheckpoint(dir))' : ''}`);
+  }
   const cfg = validateConfig(ck.meta.config);
   // maml-trpo with adaptation.learnedLr stores the multipliers s after θ, and Meta-SGD (supervised) its rates, shaped alike.
   const learnedKind = cfg.algo === 'meta-sgd' ? 'rates' : cfg.algo === 'maml-trpo' && cfg.adaptation.learnedLr ? 'multipliers' : null;

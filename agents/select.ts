@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, checkIntOption, opt } from '../src/config.ts';
-import { loadCheckpoint } from '../src/checkpoint.ts';
+import { loadCheckpoint, runDirProblem } from '../src/checkpoint.ts';
 import type { StepStat } from '../src/evaluation.ts';
 import { TEST_SEED } from '../src/rng.ts';
 import { compareMethods } from './compare.ts';
@@ -174,6 +174,8 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
   if (opts.seed === TEST_SEED) throw new ConfigError(opt('seed'), opts.seed, 'is the seed of the test tasks (metarl evaluate and compare score on them by default); pick checkpoints on other tasks');
   checkIntOption('since', opts.since, 0, true);
   if (opts.fromStep !== undefined && opts.fromStep !== 0 && opts.fromStep !== 1) throw new ConfigError(opt('fromStep'), opts.fromStep, 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
+  const problem = typeof opts.run === 'string' ? runDirProblem(opts.run) : 'must be the path of a run directory';
+  if (problem !== null) throw new ConfigError(opt('run'), opts.run, problem);
   const { config, iteration } = loadCheckpoint(opts.run).meta;
   const env = config.env;
   // Before counting snapshots: a supervised run is refused whatever it keeps.

@@ -391,6 +391,13 @@ function checkTrainOptions(opts: TrainOptions): void {
   checkIntOption('stopAfter', opts.stopAfter, 0, true);
   if (opts.workers !== 'auto') checkIntOption('workers', opts.workers, 1, true);
   if (opts.resume && opts.initFrom !== undefined) throw new ConfigError(opt('initFrom'), opts.initFrom, `cannot be given with ${opt('resume', true)} (a resumed run keeps its own parameters)`);
+  if (opts.log !== undefined && typeof opts.log !== 'function') throw new ConfigError('log', opts.log, 'must be a function taking one line of text, e.g. (line) => console.log(line)');
+  // An AbortController in place of its signal would never be seen aborted.
+  const signal: unknown = opts.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    const controller = signal instanceof AbortController;
+    throw new ConfigError('signal', controller ? 'an AbortController' : signal, `must be an AbortSignal${controller ? ": pass the controller's .signal" : ''}`);
+  }
   if (opts.envModules !== undefined && !Array.isArray(opts.envModules)) throw new ConfigError(opt('envModules', undefined, '--env-module'), opts.envModules, 'must be an array of file paths or URLs');
   // A module the workers cannot find would fail only once they start: say so now, with the path it resolved to.
   (opts.envModules ?? []).forEach((m, i) => {

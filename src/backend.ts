@@ -235,9 +235,23 @@ function applyFixes(resolved: ConcreteBackend, secondOrderFix: boolean, wasmKern
  */
 export function initBackend(name: BackendName = 'auto', opts: InitBackendOptions = {}): Promise<{ backend: string }> {
   if (!isBackendName(name)) return Promise.reject(new ConfigError(opt('backend'), name, `must be one of ${BACKEND_NAMES.join(', ')}${typeof name === 'string' ? didYouMean(name, BACKEND_NAMES) : ''}`));
+  const problem = backendOptionsProblem(opts);
+  if (problem !== null) return Promise.reject(problem);
   const run = queue.then(() => initBackendNow(name, opts));
   queue = run.catch(() => undefined);
   return run;
+}
+
+/** The option of {@link initBackend} that is unknown or of the wrong type, as a ConfigError; null when all are fine. */
+function backendOptionsProblem(opts: InitBackendOptions): ConfigError | null {
+  if (typeof opts !== 'object' || opts === null) return new ConfigError('options', opts, 'must be an object ({ log, secondOrderFix, wasmKernelFixes }, each optional)');
+  const known = ['log', 'secondOrderFix', 'wasmKernelFixes'];
+  for (const [k, v] of Object.entries(opts)) {
+    if (!known.includes(k)) return new ConfigError(k, v, `is not an option of initBackend (${known.join(', ')})${didYouMean(k, known)}`);
+    if (v === undefined) continue;
+    if (k === 'log' ? typeof v !== 'function' : typeof v !== 'boolean') return new ConfigError(k, v, k === 'log' ? 'must be a function taking one line of text' : 'must be true or false');
+  }
+  return null;
 }
 
 async function initBackendNow(name: BackendName, opts: InitBackendOptions): Promise<{ backend: string }> {

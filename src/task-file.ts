@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ConfigError } from './config.ts';
+import { ConfigError, opt } from './config.ts';
 import type { MetaEnv, Task } from './types.ts';
 
 /**
@@ -14,12 +14,12 @@ import type { MetaEnv, Task } from './types.ts';
  * @param path the JSON file.
  * @param env an env of the run being evaluated; its `setTask` checks every task (its task is left
  *   set to the last one).
- * @param flag the command-line flag named in error messages.
+ * @param flag the name of the path in error messages (default: `--task-file` in the CLI, `path` from code).
  * @returns the tasks, in file order.
  * @throws ConfigError naming the flag (and the task's index) and the offending value when the file
  *   is missing, is not JSON, holds no tasks, or holds a task the env rejects.
  */
-export function readTaskFile(path: string, env: MetaEnv, flag = '--task-file'): Task[] {
+export function readTaskFile(path: string, env: MetaEnv, flag = opt('path', undefined, '--task-file')): Task[] {
   if (!existsSync(path)) throw new ConfigError(flag, path, 'file not found');
   let doc: unknown;
   try {

@@ -23,6 +23,8 @@ import { GaussianMlpPolicy } from '../../src/policy.ts';
 import { TEST_SEED, createRng } from '../../src/rng.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint.ts';
 import { checkEnv } from '../../envs/check.ts';
+import { inspectCheckpoint } from '../../agents/inspect.ts';
+import { readTaskFile } from '../../src/task-file.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'metarl-lib-'));
 const tiny = (o: object = {}) => resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1, ...o });
@@ -55,6 +57,8 @@ describe('train from code', () => {
       [{ ...tiny(), bogus: 1 } as TrainConfig, {}, 'bogus: unknown config key', ''],
       [{ ...tiny(), workers: 2 } as TrainConfig, {}, "workers: is an option of train, not part of the config: give workers in train's options instead (got 2)", ''],
       [tiny(), { envModules: ['no/such/env-module.mts'] }, 'envModules[0]: not found (', 'a relative path is from the current directory'],
+      [tiny(), { log: 'x' as never }, 'log: must be a function taking one line of text', ''],
+      [tiny(), { signal: new AbortController() as never }, "signal: must be an AbortSignal: pass the controller's .signal", ''],
       // A partial config would train with the plain reference values, not the preset's (normalizeActions false for navigation).
       [{ env: 'Navigation2D-v0', iterations: 1 } as TrainConfig, {}, 'is missing from the config (and ', 'build it with resolveConfig(env, preset, overrides)'],
       [(() => { const c = tiny(); delete (c.policy as Partial<TrainConfig['policy']>).normalizeActions; return c; })(), {}, 'policy.normalizeActions: is missing from the config: build it with resolveConfig', ''],
@@ -228,6 +232,7 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
       [{ episodes: 0 }, 'episodes: must be a positive integer (got 0)'],
       [{ seed: -2 }, 'seed: must be an integer ≥ 0 (got -2)'],
       [{ taskList: [] }, 'taskList: must hold at least one task'],
+      [{ methods: [{ name: 'maml', run: '/no/such/run' }] }, 'methods[0].run: run directory not found (got "/no/such/run")'],
     ];
     for (const [o, message] of cases) expect((await configError(() => compareMethods(base(o)))).message).toContain(message);
     // The valid call runs.
@@ -249,6 +254,8 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
     const e = await configError(() => selectCheckpoint({ run: '/nowhere', seed: TEST_SEED, tasks: 2, steps: 1, episodes: 2 }));
     expect(e.message).toMatch(/^seed: is the seed of the test tasks/);
     expect((await configError(() => selectCheckpoint({ run: '/nowhere', seed: 5, tasks: 2, steps: 1, episodes: 2, fromStep: 2 as 0 }))).field).toBe('fromStep');
+    expect((await configError(() => selectCheckpoint({ run: '/nowhere', seed: 5, tasks: 2, steps: 1, episodes: 2 }))).message).toBe('run: run directory not found (got "/nowhere")');
+    expect((await configError(() => selectCheckpoint({ seed: 5, tasks: 2, steps: 1, episodes: 2 } as never))).message).toBe('run: must be the path of a run directory');
   });
 
   it('resolveConfig refuses an override naming another env; initBackend refuses an unknown backend', async () => {
@@ -257,6 +264,9 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
     expect(resolveConfig('Navigation2D-v0', undefined, { env: 'Navigation2D-v0' }).env).toBe('Navigation2D-v0');
     const b = await configError(() => initBackend('gpu' as 'cpu'));
     expect(b.message).toBe('backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu (did you mean tensorflow-gpu?) (got "gpu")');
+    // Options misspelt or of the wrong type were taken silently (found by a library-API trial).
+    expect((await configError(() => initBackend('wasm', { secondOrderFix: 'yes' as never }))).message).toBe('secondOrderFix: must be true or false (got "yes")');
+    expect((await configError(() => initBackend('wasm', { secondOrderfix: false } as never))).message).toBe('secondOrderfix: is not an option of initBackend (log, secondOrderFix, wasmKernelFixes) (did you mean secondOrderFix?) (got false)');
   });
 });
 
@@ -367,5 +377,9 @@ describe('supervised envs and the lower-level pieces from code', () => {
     const out = join(tmp(), 'run');
     await train(cfg, { out });
     expect(() => loadCheckpoint(join(out, 'checkpoint'))).toThrow(/model\.json: not found \(.*checkpoint: is a checkpoint folder; pass the run directory that holds it \(its parent\)\)/);
+    // inspectCheckpoint takes a checkpoint, where its neighbours take a directory; readTaskFile from code names its path.
+    expect((await configError(() => inspectCheckpoint(out as never))).message).toBe(`ck: must be a checkpoint as loadCheckpoint returns it: inspectCheckpoint(loadCheckpoint(dir)) (got ${JSON.stringify(out)})`);
+    expect(inspectCheckpoint(loadCheckpoint(out)).tensors.length).toBeGreaterThan(0);
+    expect((await configError(() => readTaskFile('/no/tasks.json', env))).message).toBe('path: file not found (got "/no/tasks.json")');
   });
 });
