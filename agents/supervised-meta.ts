@@ -273,7 +273,9 @@ export class SupervisedMetaLearner {
     this.work = new SupervisedTaskWork(config, env);
     const n = params.reduce((s, p) => s + p.length, 0);
     const expected = this.work.numParams;
-    if (n !== expected) throw new RangeError(`SupervisedMetaLearner: ${n} parameters, expected ${expected}`);
+    if (n !== expected) {
+      throw new ConfigError('params', `${n} numbers in ${params.length} tensors`, `must hold the ${expected} parameters of the model ${config.algo} on ${env.id} uses (as initParams gives them, or a checkpoint of a run of the same config)`);
+    }
     if ((config.algo === 'maml' || config.algo === 'meta-sgd') && !secondOrderFixInstalled()) {
       throw new Error(`${config.algo} needs the tfjs second-order gradient fix; call initBackend() first`);
     }
@@ -462,7 +464,12 @@ export interface SupervisedEvalOptions {
  * Prototypical networks do not adapt: step 0 is their nearest-prototype accuracy.
  */
 export function evaluateSupervised(config: TrainConfig, env: SupervisedMetaEnv, params: ParamValues, opts: SupervisedEvalOptions): { metric: 'mse' | 'accuracy'; stats: StepStat[] } {
+  if (typeof (env as Partial<SupervisedMetaEnv> | null)?.sampleBatch !== 'function') {
+    throw new ConfigError('env', (env as { id?: unknown } | null)?.id ?? env, 'is not a supervised env (it has no sampleBatch): evaluate an RL env with evaluateAdaptation');
+  }
   checkIntOption('steps', opts.steps, 0);
+  if (!Array.isArray(opts.tasks) || opts.tasks.length === 0) throw new ConfigError('tasks', opts.tasks, 'must hold at least one task (heldOutTasks(env, n, rng) draws them)');
+  if (typeof (opts.rng as Partial<Rng> | undefined)?.fork !== 'function') throw new ConfigError('rng', opts.rng, 'must be an Rng, e.g. createRng(seed)');
   const learner = new SupervisedMetaLearner({ ...config, adaptation: { ...config.adaptation, firstOrder: true } }, env, params);
   const metric = env.loss === 'mse' ? 'mse' : 'accuracy';
   const steps = config.algo === 'protonet' ? 0 : opts.steps;

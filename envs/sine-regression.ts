@@ -10,6 +10,15 @@ export interface SineTask {
 
 const X_RANGE = 5;
 
+/** Throws a RangeError naming the field when `task` is not a sine task (finite amplitude and phase). */
+function checkSineTask(id: string, task: SineTask): void {
+  for (const k of ['amplitude', 'phase'] as const) {
+    if (typeof task?.[k] !== 'number' || !Number.isFinite(task[k])) {
+      throw new RangeError(`${id}: task.${k} must be a finite number, got ${JSON.stringify(task?.[k])}`);
+    }
+  }
+}
+
 /**
  * Sine-wave regression as a horizon-1 MDP (Finn, Abbeel, Levine 2017, §5.1): amplitude
  * U[0.1, 5], phase U[0, π], inputs x ~ U[−5, 5], loss = squared error.
@@ -37,11 +46,7 @@ export class SineRegressionEnv implements SupervisedMetaEnv<SineTask> {
   }
 
   setTask(task: SineTask): void {
-    for (const k of ['amplitude', 'phase'] as const) {
-      if (typeof task?.[k] !== 'number' || !Number.isFinite(task[k])) {
-        throw new RangeError(`SineRegression-v0: task.${k} must be a finite number, got ${JSON.stringify(task?.[k])}`);
-      }
-    }
+    checkSineTask(this.id, task);
     this.task = { amplitude: task.amplitude, phase: task.phase };
   }
 
@@ -73,6 +78,7 @@ export class SineRegressionEnv implements SupervisedMetaEnv<SineTask> {
   }
 
   sampleBatch(task: SineTask, count: number, rng: Rng): LabelledBatch {
+    checkSineTask(this.id, task);
     const x = new Float32Array(count);
     const y = new Float32Array(count);
     for (let i = 0; i < count; i++) {

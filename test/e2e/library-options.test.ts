@@ -334,6 +334,19 @@ describe('supervised envs and the lower-level pieces from code', () => {
     });
     expect(byHand.stats[1]!.mean).toBe(doubled);
     expect(c.methods[1]!.lr).toBe(2 * cfg.adaptation.fastLr);
+    // Bad input to evaluateSupervised is named (found by a library-API trial: a malformed task gave NaN, the rest TypeErrors).
+    const sine = envFactory(cfg)() as SupervisedMetaEnv;
+    const ok = { tasks: heldOutTasks(sine, 2, createRng(3)), steps: 1, rng: createRng(3) };
+    const nav = envFactory(tiny())();
+    const badEval: [() => unknown, string][] = [
+      [() => evaluateSupervised(cfg, sine, ck.params, { ...ok, tasks: [{ amp: 1 }] }), 'SineRegression-v0: task.amplitude must be a finite number, got undefined'],
+      [() => evaluateSupervised(cfg, sine, ck.params, { ...ok, tasks: [] }), 'tasks: must hold at least one task'],
+      [() => evaluateSupervised(cfg, sine, ck.params, { ...ok, tasks: 5 as never }), 'tasks: must hold at least one task'],
+      [() => evaluateSupervised(cfg, sine, ck.params, { ...ok, rng: undefined as never }), 'rng: must be an Rng, e.g. createRng(seed)'],
+      [() => evaluateSupervised(cfg, nav as never, ck.params, ok), 'env: is not a supervised env (it has no sampleBatch): evaluate an RL env with evaluateAdaptation (got "Navigation2D-v0")'],
+      [() => evaluateSupervised(cfg, sine, ck.params.slice(0, half), ok), `params: must hold the ${ck.params.reduce((n, p) => n + p.length, 0)} parameters of the model meta-sgd on SineRegression-v0 uses`],
+    ];
+    for (const [f, message] of badEval) expect(f).toThrow(message);
     // A Meta-SGD run may start from a plain MAML run of the same model (its rates start at fastLr).
     const plain = join(tmp(), 'maml');
     await train({ ...cfg, algo: 'maml', iterations: 1 }, { out: plain });
