@@ -179,8 +179,8 @@ export interface CompareOptions {
   env: string;
   /** The methods, in the order of the results (at least one). */
   methods: MethodSpec[];
-  /** How many held-out tasks to draw from `seed` (ignored when `taskList` is given). */
-  tasks: number;
+  /** How many held-out tasks to draw from `seed`: required unless `taskList` gives the tasks. */
+  tasks?: number;
   /** A fixed list of held-out tasks (e.g. from `readTaskFile`), used instead of drawing `tasks`. */
   taskList?: Task[];
   /** Where `taskList` came from, recorded in the results. */
@@ -288,7 +288,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
   if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);
   if (opts.episodes === undefined) throw new ConfigError(opt('episodes'), undefined, `is needed for ${opts.env}: episodes per task and step (the paper: 40)`);
   const episodes = opts.episodes;
-  const tasks = opts.taskList ?? drawTasks(taskEnv, opts.tasks, rng.fork('tasks'));
+  const tasks = opts.taskList ?? drawTasks(taskEnv, opts.tasks!, rng.fork('tasks'));
   for (const { m, cfg, params, iteration, weights } of loaded) {
     const c = cfg ?? base;
     const lr = m.lr ?? c.adaptation.fastLr;
@@ -356,7 +356,7 @@ function compareSupervised(
   if (opts.shots !== undefined) refuseShots(env, opt('shots'), opts.shots);
   if (opts.episodes !== undefined) throw new ConfigError(opt('episodes'), opts.episodes, `is for RL envs; ${opts.env} adapts on the runs' K support examples (${opt('shots')} sets another K)`);
   const rng = createRng(opts.seed).fork('evaluate');
-  const tasks = heldOutTasks(env, opts.tasks, rng.fork('tasks'));
+  const tasks = heldOutTasks(env, opts.tasks!, rng.fork('tasks'));
   let metric: 'mse' | 'accuracy' = 'mse';
   const withShots = (c: TrainConfig): TrainConfig => (opts.shots === undefined ? c : { ...c, supervised: { ...c.supervised, shots: opts.shots, queries: opts.shots } });
   const results: MethodResult[] = loaded.map(({ m, cfg, params, iteration }) => {

@@ -411,6 +411,9 @@ export function applyOverrides(cfg: TrainConfig, overrides: unknown, prefix = ''
       // A run's config.json has these beside its config: they are how a run is made, not what it learns.
       const where = optionStyle === 'cli' ? `give ${RUN_OPTIONS[k]} on the command line` : k === 'backend' ? 'call initBackend(name) before train' : `give ${k} in train's options`;
       throw new ConfigError(path, v, `is an option of train, not part of the config: ${where} instead`);
+    } else if (!prefix && k === 'config' && typeof v === 'object' && v !== null) {
+      // A run's whole config.json ({ config, versions, … }) given as overrides: the config is one field of it.
+      throw new ConfigError(path, '{…}', "is the config field of a run's config.json, not a config key: pass the file's .config as the overrides (or the file itself with --config)");
     } else {
       const known = [...new Set(Object.keys(SCHEMA).filter((p) => p.startsWith(prefix ? `${prefix}.` : '')).map((p) => p.slice(prefix ? prefix.length + 1 : 0).split('.')[0]))];
       throw new ConfigError(path, v, `unknown config key${didYouMean(k, known, (n) => (prefix ? `${prefix}.${n}` : n))}; known keys${prefix ? ` of ${prefix}` : ''}: ${known.join(', ')}`);

@@ -82,6 +82,10 @@ export function evaluateAdaptation(
   checkIntOption('batchTimesteps', opts.batchTimesteps, 1, true);
   if (!Array.isArray(opts.tasks) || opts.tasks.length === 0) throw new ConfigError('tasks', opts.tasks, 'must hold at least one task');
   if (!(opts.fastLr > 0 && Number.isFinite(opts.fastLr))) throw new ConfigError('fastLr', opts.fastLr, 'must be > 0');
+  // A run that learns its step sizes (adaptation.learnedLr) keeps them after θ in its checkpoint.
+  if (Array.isArray(params) && params.length === 2 * policy.shapes.length) {
+    throw new ConfigError('params', `${params.length} tensors`, `must hold the policy's ${policy.shapes.length} parameter tensors; twice as many are those of a run with learned step sizes (adaptation.learnedLr): pass its θ and its multipliers, const { theta, lrScale } = splitMeta(params, ${policy.shapes.length}, true), as params and lrScale`);
+  }
   policy.checkParams(params);
   if (typeof makeEnv !== 'function') throw new ConfigError('makeEnv', typeof makeEnv === 'object' && makeEnv !== null ? 'an object' : makeEnv, 'must be a function that makes the env (envFactory(config))');
   const adv = opts.advantages as Partial<AdvantageConfig> | undefined;

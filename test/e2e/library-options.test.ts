@@ -262,6 +262,10 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
     const e = await configError(() => resolveConfig('Navigation2D-v0', undefined, { env: 'HalfCheetahVel-v0' }));
     expect(e.message).toContain('env: differs from the env the config is resolved for ("Navigation2D-v0")');
     expect(resolveConfig('Navigation2D-v0', undefined, { env: 'Navigation2D-v0' }).env).toBe('Navigation2D-v0');
+    // A run's whole config.json as overrides (the README accepts it for --config): its config is one field of it.
+    const whole = { config: tiny(), versions: {} };
+    expect((await configError(() => resolveConfig('Navigation2D-v0', undefined, whole))).message).toBe('config: is the config field of a run\'s config.json, not a config key: pass the file\'s .config as the overrides (or the file itself with --config) (got "{…}")');
+    expect(resolveConfig('Navigation2D-v0', undefined, whole.config)).toEqual(tiny());
     const b = await configError(() => initBackend('gpu' as 'cpu'));
     expect(b.message).toBe('backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu (did you mean tensorflow-gpu?) (got "gpu")');
     // Options misspelt or of the wrong type were taken silently (found by a library-API trial).
@@ -372,6 +376,8 @@ describe('supervised envs and the lower-level pieces from code', () => {
       [{ fastLr: NaN }, [], 'fastLr: must be > 0 (got NaN)'],
       [{ tasks: [] }, [], 'tasks: must hold at least one task (got [])'],
       [{}, params.slice(1), `params: must hold the policy's ${params.length} parameter tensors (shapes ${JSON.stringify(policy.shapes)}) (got "${params.length - 1} tensors")`],
+      // A learned-step-size run's checkpoint as it is (found by a library-API trial: the message did not say what to do).
+      [{}, [...params, ...params], `params: must hold the policy's ${params.length} parameter tensors; twice as many are those of a run with learned step sizes (adaptation.learnedLr): pass its θ and its multipliers, const { theta, lrScale } = splitMeta(params, ${params.length}, true), as params and lrScale (got "${2 * params.length} tensors")`],
     ];
     for (const [o, p, message] of bad) {
       const e = await configError(() => evaluateAdaptation(policy, p.length > 0 ? (p as typeof params) : params, makeEnv, { ...opts, ...o }));
