@@ -8,12 +8,12 @@ import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
 import { drawTasks } from '../src/env-contract.ts';
 import { evaluateAdaptation, formatFigureLike, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
-import type { TEST_SEED } from '../src/rng.ts';
+import { TEST_SEED } from '../src/rng.ts';
 import { ConfigError } from '../src/config.ts';
 import { versions } from '../src/versions.ts';
 import { envFactory, isSupervised, presetFor } from './trainer.ts';
-import { SupervisedMetaLearner, evaluateSupervised, heldOutTasks, ownSupportSet, refuseShots } from './supervised-meta.ts';
-import type { SupervisedMetaEnv } from '../src/types.ts';
+import { SupervisedMetaLearner, evaluateSupervised, ownSupportSet, refuseShots } from './supervised-meta.ts';
+import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
 import type { Task } from '../src/types.ts';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -240,6 +240,18 @@ function checkCompareOptions(opts: CompareOptions): void {
 }
 
 /**
+ * The held-out tasks that `metarl evaluate` and `metarl compare` (and {@link compareMethods}) score
+ * on for `seed` (default the test seed): `n` tasks drawn from the seed's evaluation stream, from a
+ * supervised env's own test split when it has one (Omniglot).
+ * @throws ConfigError naming `n` or `seed`; EnvContractError when the env draws something that is not n tasks.
+ */
+export function evaluationTasks(env: MetaEnv, n: number, seed: number = TEST_SEED): Task[] {
+  checkIntOption('n', n, 1);
+  checkIntOption('seed', seed, 0);
+  return drawTasks(env, n, createRng(seed).fork('evaluate').fork('tasks'), isSupervised(env));
+}
+
+/**
  * Evaluates every method on the same held-out tasks with the same protocol (Finn et al. 2017,
  * Fig. 5): sample, one VPG step of α, then α/2, … The oracle sees the task and is evaluated
  * without adaptation (step 0 only).
@@ -288,7 +300,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
   if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);
   if (opts.episodes === undefined) throw new ConfigError(opt('episodes'), undefined, `is needed for ${opts.env}: episodes per task and step (the paper: 40)`);
   const episodes = opts.episodes;
-  const tasks = opts.taskList ?? drawTasks(taskEnv, opts.tasks!, rng.fork('tasks'));
+  const tasks = opts.taskList ?? evaluationTasks(taskEnv, opts.tasks!, opts.seed);
   for (const { m, cfg, params, iteration, weights } of loaded) {
     const c = cfg ?? base;
     const lr = m.lr ?? c.adaptation.fastLr;
@@ -356,7 +368,7 @@ function compareSupervised(
   if (opts.shots !== undefined) refuseShots(env, opt('shots'), opts.shots);
   if (opts.episodes !== undefined) throw new ConfigError(opt('episodes'), opts.episodes, `is for RL envs; ${opts.env} adapts on the runs' K support examples (${opt('shots')} sets another K)`);
   const rng = createRng(opts.seed).fork('evaluate');
-  const tasks = heldOutTasks(env, opts.tasks!, rng.fork('tasks'));
+  const tasks = evaluationTasks(env, opts.tasks!, opts.seed);
   let metric: 'mse' | 'accuracy' = 'mse';
   const withShots = (c: TrainConfig): TrainConfig => (opts.shots === undefined ? c : { ...c, supervised: { ...c.supervised, shots: opts.shots, queries: opts.shots } });
   const results: MethodResult[] = loaded.map(({ m, cfg, params, iteration }) => {

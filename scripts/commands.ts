@@ -18,16 +18,16 @@ import { splitMeta } from '../src/maml.ts';
 import { UnknownEnvError, checkEnv, make, listEnvs } from '../envs/index.ts';
 import { assertNoRun, envFactory, isSupervised, presetFor, resumeProblem, train, uncheckpointedRun } from '../agents/trainer.ts';
 import { dataMismatch, spacesMismatch } from '../envs/factory.ts';
-import { evaluateSupervised, fewShotClassifier, heldOutTasks, ownSupportSet, refuseShots } from '../agents/supervised-meta.ts';
+import { evaluateSupervised, fewShotClassifier, ownSupportSet, refuseShots } from '../agents/supervised-meta.ts';
 import { OmniglotDataError, omniglotPath } from '../envs/omniglot-register.ts';
 import { loadOneShotRuns } from '../envs/omniglot-files.ts';
 import { evaluateOneShotRuns } from '../envs/omniglot.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng, TEST_SEED } from '../src/rng.ts';
-import { drawTasks } from '../src/env-contract.ts';
 import { readTaskFile } from '../src/task-file.ts';
 export { cmdCompare } from './compare.ts';
+import { evaluationTasks } from '../agents/compare.ts';
 import { selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
 import { filmstripSvg, isRenderable, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
 import { svgToPng } from '../src/png-node.ts';
@@ -263,7 +263,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
     // Horizon-1 tasks: K-shot adaptation scored on held-out query examples (defaults: 600 tasks, 10 steps).
     const n = o.tasks === undefined ? 600 : nTasks;
     const k = o.steps === undefined ? 10 : steps;
-    const tasks = heldOutTasks(evalEnv, n, rng.fork('tasks'));
+    const tasks = evaluationTasks(evalEnv, n, seed);
     const shots = intOpt('shots', o.shots, 1);
     if (shots !== undefined) refuseShots(evalEnv, '--shots', o.shots);
     if (shots !== undefined) cfg.supervised = { ...cfg.supervised, shots, queries: shots };
@@ -290,7 +290,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
   if (changed !== null) throw new ConfigError('--run', o.run, changed);
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const taskFile = o['task-file'];
-  const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : drawTasks(evalEnv, nTasks, rng.fork('tasks'));
+  const tasks = taskFile !== undefined ? readTaskFile(taskFile, evalEnv) : evaluationTasks(evalEnv, nTasks, seed);
   log(`evaluating ${o.run} (iteration ${ck.meta.iteration}) on ${tasks.length} held-out task${tasks.length === 1 ? '' : 's'}${taskFile !== undefined ? ` from ${taskFile}` : ''}, ${steps} step${steps === 1 ? '' : 's'}, ${batchTimesteps !== undefined ? `batches of at least ${batchTimesteps} env steps from ${episodes} env slots in lockstep` : `${episodes} episodes per step`}`);
   const meta = splitMeta(ck.params, policy.shapes.length, cfg.adaptation.learnedLr);
   const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {

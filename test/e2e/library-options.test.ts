@@ -11,12 +11,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend.ts';
 import { ConfigError, resolveConfig, type TrainConfig } from '../../src/config.ts';
 import { train, trainingStop, type TrainOptions } from '../../agents/trainer.ts';
-import { compareMethods, type CompareOptions } from '../../agents/compare.ts';
+import { compareMethods, evaluationTasks, type CompareOptions } from '../../agents/compare.ts';
 import { evaluateSupervised, heldOutTasks } from '../../agents/supervised-meta.ts';
 import type { SupervisedMetaEnv } from '../../src/types.ts';
 import { selectCheckpoint } from '../../agents/select.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
-import { UnknownEnvError, listEnvs, register } from '../../envs/index.ts';
+import { UnknownEnvError, listEnvs, make, register } from '../../envs/index.ts';
 import { envFactory } from '../../envs/factory.ts';
 import { evaluateAdaptation } from '../../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../../src/policy.ts';
@@ -245,6 +245,10 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
     const sine = { env: 'SineRegression-v0', methods: [{ name: 'random' }], tasks: 2, steps: 1, seed: 1 };
     expect((await configError(() => compareMethods({ ...sine, episodes: 5 }))).message).toContain("episodes: is for RL envs; SineRegression-v0 adapts on the runs' K support examples (shots sets another K)");
     const r = compareMethods(sine);
+    // The tasks compare (and evaluate) score on, for one's own lower-level evaluation.
+    expect(evaluationTasks(make('SineRegression-v0'), 2, 1)).toEqual(r.taskList);
+    expect(evaluationTasks(make('Navigation2D-v0'), 2, 1)).toEqual(compareMethods(base({})).taskList);
+    expect(evaluationTasks(make('Navigation2D-v0'), 2)).not.toEqual(compareMethods(base({})).taskList);
     expect(r.metric).toBe('mse');
     expect(r.episodes).toBe(resolveConfig('SineRegression-v0', 'sine').supervised.shots);
     expect(r.methods[0]!.steps).toHaveLength(2);
