@@ -61,7 +61,8 @@ export interface TrainOptions {
   /**
    * Stop early when aborted (Ctrl-C in `metarl train`): the iteration under way is finished, a
    * checkpoint of it is written, and `train` returns with `interrupted` set; `--resume` then goes on
-   * as if the run had not stopped. Default: none.
+   * as if the run had not stopped. Aborted already when `train` is called, no iteration is run (a
+   * new run then has no checkpoint, and `resume` starts it over). Default: none.
    */
   signal?: AbortSignal;
 }
@@ -470,6 +471,7 @@ function checkResumedConfig(config: TrainConfig, run: TrainConfig, out: string, 
  */
 export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
   checkTrainOptions(opts);
+  const abortedAtCall = opts.signal?.aborted === true;
   // A config from code may not have come through resolveConfig: check it as a config file is checked.
   const config = validateConfig(given);
   if (!opts.resume) checkComplete(given, config);
@@ -596,7 +598,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     // Whether the run goes on from a checkpoint (of iteration `start`), which it keeps whatever happens next.
     const fromCheckpoint = opts.resume === true && unsaved === null;
     try {
-      return await trainFrom(config, opts, { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath, fromCheckpoint });
+      return await trainFrom(config, opts, { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath, fromCheckpoint, abortedAtCall });
     } catch (e) {
       // Failed before its first iteration ended (a worker that cannot start, a backend not initialised,
       // an env that throws at once): remove what this call wrote, so that the same call can be made
@@ -636,6 +638,8 @@ interface TrainStart {
   progressPath: string;
   /** The run goes on from its checkpoint of iteration `start` (a resume of a run that has one). */
   fromCheckpoint: boolean;
+  /** `opts.signal` was aborted already when {@link train} was called. */
+  abortedAtCall: boolean;
 }
 
 /** The meta-iterations of {@link train}, from `s.start` on. */
@@ -686,6 +690,13 @@ async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart)
       // anything, so without this a signal handler (Ctrl-C) or a timer that aborts `signal` would
       // not run before the whole run had ended.
       await new Promise((r) => setImmediate(r));
+      // Aborted already when train was called: no iteration is run (one aborted later, while the run
+      // set up, stops after the first, as Ctrl-C does, so that the run keeps a checkpoint).
+      if (it === start && s.abortedAtCall) {
+        end = start;
+        interrupted = true;
+        break;
+      }
       const logs = await agent.step(env, it);
       if (it === start) firstEnd = performance.now();
       const rec: ProgressRecord = { ...logs, numTensors: agent.liveTensors() };

@@ -214,6 +214,20 @@ describe('train from code, stopping', () => {
   }, 60_000);
 });
 
+describe('train from code, a signal aborted before the call', () => {
+  it('runs no iteration (found by a library-API trial: it ran one), and a resume then starts the run', async () => {
+    const out = join(tmp(), 'run');
+    const stop = new AbortController();
+    stop.abort();
+    const cfg = resolveConfig('SineRegression-v0', 'tiny', {});
+    const r = await train(cfg, { out, signal: stop.signal });
+    expect(r.interrupted).toBe(true);
+    expect(r.records).toEqual([]);
+    expect(existsSync(join(out, 'checkpoint'))).toBe(false);
+    expect((await train(cfg, { out, resume: true })).records.map((x) => x.iteration)).toEqual([0, 1, 2]);
+  }, 60_000);
+});
+
 describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from code', () => {
   const base = (o: Partial<CompareOptions>): CompareOptions => ({ env: 'Navigation2D-v0', methods: [{ name: 'random' }], tasks: 2, steps: 1, episodes: 2, seed: 1, ...o });
 
