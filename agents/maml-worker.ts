@@ -9,7 +9,17 @@ import { envFactory } from './trainer.ts';
 import { MamlShard, type CollectRequest, type MamlWorkerInit } from './maml-shard.ts';
 
 serveWorker(async (init: MamlWorkerInit) => {
-  for (const m of init.envModules) await import(m);
+  for (const [i, m] of init.envModules.entries()) {
+    try {
+      await import(m);
+    } catch (e) {
+      // Name the module: the error alone does not say which of them (or that it was one) failed.
+      const reason = e instanceof Error ? e.message : String(e);
+      const err = new Error(`env module ${i + 1} of ${init.envModules.length} (${m}) failed to load in the worker: ${reason}`);
+      if (e instanceof Error && e.stack) err.stack = `Error: ${err.message}\n${e.stack.split('\n').slice(1).join('\n')}`;
+      throw err;
+    }
+  }
   await initBackend(init.backend, { log: () => {}, secondOrderFix: init.secondOrderFix, wasmKernelFixes: init.wasmKernelFixes });
   const shard = new MamlShard(init.config, envFactory(init.config), markItem);
   const out = (a: Float64Array) => new Transfer(a, [a.buffer as ArrayBuffer]);

@@ -214,6 +214,16 @@ describe('train from code, stopping', () => {
   }, 60_000);
 });
 
+describe('train from code, env modules in the workers', () => {
+  it('a module that fails to load in a worker is named (found by a library-API trial: only its own message was given)', async () => {
+    const dir = tmp();
+    const mod = join(dir, 'workers-only-fault.mjs');
+    writeFileSync(mod, "import { isMainThread } from 'node:worker_threads';\nif (!isMainThread) throw new Error('fails in workers');\n");
+    const e = await train(tiny(), { out: join(dir, 'run'), workers: 2, envModules: [mod] }).then(() => null, (x: Error) => x);
+    expect(e?.message).toMatch(/env module 1 of 1 \(file:.*workers-only-fault\.mjs\) failed to load in the worker: fails in workers/);
+  }, 60_000);
+});
+
 describe('train from code, a signal aborted before the call', () => {
   it('runs no iteration (found by a library-API trial: it ran one), and a resume then starts the run', async () => {
     const out = join(tmp(), 'run');
