@@ -4,7 +4,7 @@ import { firstMissingDir, outDirProblem, realPath } from '../src/out-paths.ts';
 import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, validateConfig, type TrainConfig } from '../src/config.ts';
+import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, refuseShots, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
@@ -261,6 +261,24 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = fals
   }
   if (a.preUpdateWeight > 0 && (config.algo !== 'maml-trpo' || isSupervised(env))) {
     throw new ConfigError('adaptation.preUpdateWeight', a.preUpdateWeight, `applies to algo maml-trpo on RL envs, not ${config.algo} on ${config.env}`);
+  }
+  // Settings of the other kind of env, or of inner steps an algo does not take, changed from the
+  // preset's: they would be recorded but do nothing. Not on a resume (a run keeps the config it has).
+  if (!resume) {
+    const preset = resolveConfig(config.env, presetFor(env));
+    if (isSupervised(env)) {
+      for (const [k, v] of Object.entries(config.trpo)) {
+        if (v !== (preset.trpo as unknown as Record<string, unknown>)[k]) throw new ConfigError(`trpo.${k}`, v, `applies to RL envs (the TRPO outer step); ${config.env} trains with Adam (supervised.outerLr)`);
+      }
+      if (config.policy.initStd !== preset.policy.initStd) throw new ConfigError('policy.initStd', config.policy.initStd, `sets the initial σ of an RL env's Gaussian policy; ${config.env}'s model has none`);
+    } else {
+      for (const [k, v] of Object.entries(config.supervised)) {
+        if (v !== (preset.supervised as unknown as Record<string, unknown>)[k]) throw new ConfigError(`supervised.${k}`, v, `applies to supervised envs, not ${config.env}`);
+      }
+      if ((config.algo === 'pretrained' || config.algo === 'oracle') && a.numInnerSteps !== preset.adaptation.numInnerSteps) {
+        throw new ConfigError('adaptation.numInnerSteps', a.numInnerSteps, `has no effect with algo ${config.algo}, which trains without inner steps (evaluate and compare take their own number of steps)`);
+      }
+    }
   }
   const w = a.multiStepWeights;
   if (w.length > 0) {

@@ -322,6 +322,14 @@ describe('supervised envs and the lower-level pieces from code', () => {
     // Sine defines taskVector, but a supervised env has no oracle (it trained as an RL problem).
     const oracle = await configError(() => train(resolveConfig('SineRegression-v0', 'sine', { algo: 'oracle', iterations: 1 }), { out: join(tmp(), 'run') }));
     expect(oracle.message).toMatch(/^algo: applies to RL envs, and SineRegression-v0 is a supervised env/);
+    // Settings that would do nothing, changed from the preset's (found by a library-API trial: accepted silently).
+    const idle: [TrainConfig, string][] = [
+      [resolveConfig('SineRegression-v0', 'sine', { trpo: { maxKl: 0.02 } }), 'trpo.maxKl: applies to RL envs (the TRPO outer step); SineRegression-v0 trains with Adam (supervised.outerLr) (got 0.02)'],
+      [resolveConfig('SineRegression-v0', 'sine', { policy: { initStd: 0.5 } }), "policy.initStd: sets the initial σ of an RL env's Gaussian policy; SineRegression-v0's model has none (got 0.5)"],
+      [tiny({ supervised: { outerLr: 0.01 } }), 'supervised.outerLr: applies to supervised envs, not Navigation2D-v0 (got 0.01)'],
+      [tiny({ algo: 'pretrained', adaptation: { numInnerSteps: 3 } }), 'adaptation.numInnerSteps: has no effect with algo pretrained, which trains without inner steps'],
+    ];
+    for (const [cfg, message] of idle) expect((await configError(() => train(cfg, { out: join(tmp(), 'run') }))).message).toContain(message);
   });
 
   it('an agent made from code steps as the trainer does without being given the root stream', async () => {
