@@ -40,8 +40,17 @@ export function fileOnTheWay(path: string): string | null {
 export function outDirProblem(path: string): string | null {
   if (existsSync(path) && !statSync(path).isDirectory()) return 'is a file, not a directory';
   const blocking = fileOnTheWay(path);
-  return blocking === null ? null : `cannot be made: ${blocking} is a file, not a directory`;
+  if (blocking !== null) return `cannot be made: ${blocking} is a file, not a directory`;
+  // Inside a run's checkpoint folder or one of its snapshots: the next save (or a resume) replaces it whole.
+  for (let d = realPath(path); dirname(d) !== d; d = dirname(d)) {
+    if (isCheckpointFolder(basename(d)) && isRun(dirname(d))) return `is in the checkpoint folder of the run ${dirname(d)}, which each checkpoint replaces whole`;
+    if (/^it\d+$/.test(basename(d)) && basename(dirname(d)) === 'snapshots' && isRun(dirname(dirname(d)))) return `is in the snapshot ${d} of the run ${dirname(dirname(d))}, which its training replaces whole when it makes that snapshot again`;
+  }
+  return null;
 }
+
+/** Whether `d` is a run directory (it holds a checkpoint). */
+const isRun = (d: string) => existsSync(join(d, 'checkpoint', 'model.json')) || existsSync(join(d, 'checkpoint.old', 'model.json'));
 
 /** The files of a run that only `metarl train` writes. */
 const RUN_FILES = ['config.json', 'progress.jsonl'];
@@ -56,7 +65,6 @@ const isCheckpointFolder = (name: string) => name === 'checkpoint' || name === '
 export function runFileProblem(path: string): string | null {
   const full = realPath(path);
   const dir = dirname(full);
-  const isRun = (d: string) => existsSync(join(d, 'checkpoint', 'model.json')) || existsSync(join(d, 'checkpoint.old', 'model.json'));
   if (RUN_FILES.includes(basename(full)) && isRun(dir)) return `is a file of the run ${dir}, which only metarl train writes`;
   if (isCheckpointFolder(basename(dir)) && isRun(dirname(dir))) return `is in the checkpoint folder of the run ${dirname(dir)}, which each checkpoint replaces whole`;
   return null;

@@ -9,6 +9,7 @@ import { loadCheckpoint } from '../../src/checkpoint.ts';
 import { progressWithoutTime } from '../helpers/progress.ts';
 import { spawn } from 'node:child_process';
 import { LOCK_FILE } from '../../src/run-lock.ts';
+import { checkOutDir } from '../../scripts/args.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { envSpec, register } from '../../envs/index.ts';
 import type { Box } from '../../src/types.ts';
@@ -237,7 +238,14 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
   it('refuses to start a new run in a directory that holds one', async () => {
     const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1 });
     const dir = tmp();
-    await train(cfg, { out: dir });
+    await train(cfg, { out: dir, keepEvery: 1 });
+    // Nor inside its checkpoint folder or a snapshot, which its next save replaces whole (found by a
+    // user trial: a run and a comparison written there were lost); compare's --out is checked alike.
+    for (const inside of [join(dir, 'checkpoint'), join(dir, 'checkpoint', 'sub'), join(dir, 'snapshots', 'it1', 'cmp')]) {
+      await expect(train(cfg, { out: inside })).rejects.toThrow(inside.includes('snapshots') ? `is in the snapshot ${join(dir, 'snapshots', 'it1')} of the run ${dir}` : `is in the checkpoint folder of the run ${dir}, which each checkpoint replaces whole`);
+      expect(() => checkOutDir('--out', inside)).toThrow(/^--out: is in the (checkpoint folder|snapshot)/);
+    }
+    expect(readdirSync(join(dir, 'checkpoint')).sort()).toEqual(['model.json', 'weights.bin']);
     const before = readFileSync(join(dir, 'progress.jsonl'), 'utf8');
     await expect(train(cfg, { out: dir })).rejects.toThrow(/already holds a run/);
     expect(readFileSync(join(dir, 'progress.jsonl'), 'utf8')).toBe(before);
