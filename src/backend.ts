@@ -184,7 +184,18 @@ async function load(name: ConcreteBackend): Promise<void> {
 
 async function resolveAndLoad(name: BackendName): Promise<ConcreteBackend> {
   if (name !== 'auto') {
-    await load(name);
+    try {
+      await load(name);
+    } catch (e) {
+      // A backend asked for by name that is not there: what to do about it, not a stack.
+      const text = errorText(e);
+      if (name === 'tensorflow' || name === 'tensorflow-gpu') {
+        const missing = /Cannot find (package|module)/.test(text);
+        const why = missing ? `${NATIVE_PACKAGES[name]} is not installed (an optional dependency: its install downloads libtensorflow, which needs the internet)` : `could not be loaded: ${text.replace(/^metarl: backend '[^']+':? (could not be loaded: )?/, '')}`;
+        throw new ConfigError(opt('backend'), name, `${why}; use auto (the first backend that loads), wasm or cpu`);
+      }
+      throw e;
+    }
     return name;
   }
   const candidates: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
@@ -224,7 +235,8 @@ function applyFixes(resolved: ConcreteBackend, secondOrderFix: boolean, wasmKern
  * - `auto`: the first of tfjs-node-gpu, tfjs-node (optional, normally not
  *   installed), wasm, cpu that loads.
  * - an explicit name that cannot be loaded throws an Error naming the backend
- *   and the reason; a name that is none of these, a {@link ConfigError}.
+ *   and the reason (a {@link ConfigError} for a native package that is not installed or does not
+ *   load); a name that is none of these, a {@link ConfigError}.
  *
  * Calling again with the same name and options is a no-op. With another name
  * or other options it switches backend / toggles the fixes and logs again.
