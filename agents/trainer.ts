@@ -266,18 +266,29 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = fals
   // preset's: they would be recorded but do nothing. Not on a resume (a run keeps the config it has).
   if (!resume) {
     const preset = resolveConfig(config.env, presetFor(env));
+    const leaves = configLeaves(config);
+    const presetLeaves = configLeaves(preset);
+    const changed = (prefix: string) => Object.keys(leaves).find((k) => k.startsWith(prefix) && leaves[k] !== presetLeaves[k]);
+    const refuse = (key: string | undefined, reason: string) => {
+      if (key !== undefined) throw new ConfigError(key, JSON.parse(leaves[key]!), reason);
+    };
     if (isSupervised(env)) {
-      for (const [k, v] of Object.entries(config.trpo)) {
-        if (v !== (preset.trpo as unknown as Record<string, unknown>)[k]) throw new ConfigError(`trpo.${k}`, v, `applies to RL envs (the TRPO outer step); ${config.env} trains with Adam (supervised.outerLr)`);
+      const adam = `${config.env} trains with Adam on its query loss (supervised.outerLr)`;
+      refuse(changed('trpo.'), `applies to RL envs (the TRPO outer step); ${adam}`);
+      refuse(changed('advantages.') ?? changed('baseline.'), `applies to RL envs (returns and their baseline); ${adam}`);
+      refuse(changed('sampling.fastBatchSize'), `sets the episodes per task of RL envs; ${config.env} adapts on supervised.shots examples`);
+      refuse(changed('policy.initStd'), `sets the initial σ of an RL env's Gaussian policy; ${config.env}'s model has none`);
+      if (env.loss === 'mse') refuse(changed('supervised.convFilters'), `sizes the conv net of the classification envs; ${config.env}'s model is an MLP (policy.hiddenSizes)`);
+      else refuse(changed('policy.hiddenSizes') ?? changed('policy.activation'), `shapes the MLP of RL envs and regression; ${config.env}'s model is a conv net (supervised.convFilters)`);
+      // Algorithms with no second-order term for the flag to drop.
+      if (a.firstOrder && ['meta-sgd', 'reptile', 'pretrained', 'protonet'].includes(config.algo)) {
+        throw new ConfigError('adaptation.firstOrder', true, `has no effect with algo ${config.algo}${config.algo === 'meta-sgd' ? ' (it learns its step sizes through the second-order term)' : ''}; it applies to maml (which it makes fomaml) and anil`);
       }
-      if (config.policy.initStd !== preset.policy.initStd) throw new ConfigError('policy.initStd', config.policy.initStd, `sets the initial σ of an RL env's Gaussian policy; ${config.env}'s model has none`);
     } else {
-      for (const [k, v] of Object.entries(config.supervised)) {
-        if (v !== (preset.supervised as unknown as Record<string, unknown>)[k]) throw new ConfigError(`supervised.${k}`, v, `applies to supervised envs, not ${config.env}`);
-      }
-      if ((config.algo === 'pretrained' || config.algo === 'oracle') && a.numInnerSteps !== preset.adaptation.numInnerSteps) {
-        throw new ConfigError('adaptation.numInnerSteps', a.numInnerSteps, `has no effect with algo ${config.algo}, which trains without inner steps (evaluate and compare take their own number of steps)`);
-      }
+      refuse(changed('supervised.'), `applies to supervised envs, not ${config.env}`);
+    }
+    if (['pretrained', 'oracle', 'protonet'].includes(config.algo) && a.numInnerSteps !== preset.adaptation.numInnerSteps) {
+      throw new ConfigError('adaptation.numInnerSteps', a.numInnerSteps, `has no effect with algo ${config.algo}, which trains without inner steps (evaluate and compare take their own number of steps)`);
     }
   }
   const w = a.multiStepWeights;

@@ -324,7 +324,12 @@ describe('supervised envs and the lower-level pieces from code', () => {
     expect(oracle.message).toMatch(/^algo: applies to RL envs, and SineRegression-v0 is a supervised env/);
     // Settings that would do nothing, changed from the preset's (found by a library-API trial: accepted silently).
     const idle: [TrainConfig, string][] = [
-      [resolveConfig('SineRegression-v0', 'sine', { trpo: { maxKl: 0.02 } }), 'trpo.maxKl: applies to RL envs (the TRPO outer step); SineRegression-v0 trains with Adam (supervised.outerLr) (got 0.02)'],
+      [resolveConfig('SineRegression-v0', 'sine', { trpo: { maxKl: 0.02 } }), 'trpo.maxKl: applies to RL envs (the TRPO outer step); SineRegression-v0 trains with Adam on its query loss (supervised.outerLr) (got 0.02)'],
+      [resolveConfig('SineRegression-v0', 'sine', { advantages: { gamma: 0.5 } }), 'advantages.gamma: applies to RL envs (returns and their baseline)'],
+      [resolveConfig('SineRegression-v0', 'sine', { sampling: { fastBatchSize: 5 } }), 'sampling.fastBatchSize: sets the episodes per task of RL envs; SineRegression-v0 adapts on supervised.shots examples (got 5)'],
+      [resolveConfig('SineRegression-v0', 'sine', { algo: 'meta-sgd', adaptation: { firstOrder: true } }), 'adaptation.firstOrder: has no effect with algo meta-sgd (it learns its step sizes through the second-order term); it applies to maml (which it makes fomaml) and anil'],
+      [resolveConfig('SineRegression-v0', 'sine', { algo: 'pretrained', adaptation: { numInnerSteps: 3 } }), 'adaptation.numInnerSteps: has no effect with algo pretrained'],
+      [resolveConfig('SineRegression-v0', 'sine', { supervised: { convFilters: 8 } }), "supervised.convFilters: sizes the conv net of the classification envs; SineRegression-v0's model is an MLP (policy.hiddenSizes) (got 8)"],
       [resolveConfig('SineRegression-v0', 'sine', { policy: { initStd: 0.5 } }), "policy.initStd: sets the initial σ of an RL env's Gaussian policy; SineRegression-v0's model has none (got 0.5)"],
       [tiny({ supervised: { outerLr: 0.01 } }), 'supervised.outerLr: applies to supervised envs, not Navigation2D-v0 (got 0.01)'],
       [tiny({ algo: 'pretrained', adaptation: { numInnerSteps: 3 } }), 'adaptation.numInnerSteps: has no effect with algo pretrained, which trains without inner steps'],

@@ -65,3 +65,10 @@ describe('supervised meta-learning with worker threads', () => {
     if (workers > 1) expect(e.message).toContain('worker 1');
   }, 60_000);
 });
+
+describe('settings a supervised run would not use', () => {
+  it('the conv net of the classification envs has no MLP sizes to take (found by a supervised-path trial: accepted and ignored)', async () => {
+    const cfg = resolveConfig(ID, 'omniglot', { algo: 'protonet', iterations: 1, policy: { hiddenSizes: [8], activation: 'relu' } });
+    await expect(train(cfg, { out: tmp() })).rejects.toThrow(`policy.hiddenSizes: shapes the MLP of RL envs and regression; ${ID}'s model is a conv net (supervised.convFilters) (got [8])`);
+  });
+});
