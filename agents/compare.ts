@@ -278,6 +278,11 @@ export function compareMethods(opts: CompareOptions): Comparison {
     // These names give the paired difference and the gap closed: swapped labels would turn them around.
     if (m.name === 'pretrained' && cfg.algo !== 'pretrained') throw new ConfigError(field, m.run, `is a run of algo ${cfg.algo}, not trained with ${opt('algo', 'pretrained', '--algo pretrained')}; give it another name`);
     if (m.name === 'maml' && cfg.algo === 'pretrained') throw new ConfigError(field, m.run, 'is a pretrained run; name it pretrained');
+    // No gradient steps for a step size to scale.
+    if (m.lr !== undefined && (cfg.algo === 'oracle' || cfg.algo === 'protonet')) {
+      const why = cfg.algo === 'oracle' ? 'an oracle run, which is evaluated without adaptation' : 'a protonet run, which classifies by the nearest prototype without gradient steps';
+      throw new ConfigError(opt(`methods[${i}].lr`, undefined, `--lr ${m.name}`), m.lr, `does not apply to ${why}`);
+    }
     // The env each run is evaluated on (the oracle's view of it, for an oracle run), made before any
     // method is evaluated: an env that cannot give it would stop the comparison part-way.
     let env;

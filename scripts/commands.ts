@@ -270,6 +270,8 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
     const own = ownSupportSet(evalEnv);
     const K = own?.shots ?? cfg.supervised.shots;
     const protonet = cfg.algo === 'protonet';
+    // As an oracle run is scored: as it is (oneshot refuses --steps for it outright).
+    if (protonet && o.steps !== undefined && k > 0) log('protonet run: scored by the nearest prototype, without gradient steps (step 0 only)');
     const how = protonet ? 'nearest prototype' : `${k} step${k === 1 ? '' : 's'}`;
     log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out task${n === 1 ? '' : 's'}, K = ${K} support example${K === 1 ? '' : 's'} per ${own ? 'class' : 'task'}, ${how}`);
     const { metric, stats } = evaluateSupervised(cfg, evalEnv, ck.params, { tasks, steps: k, rng, onTask: (d, m) => progress('', d, m) });

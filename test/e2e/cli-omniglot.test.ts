@@ -20,8 +20,9 @@ it('train (protonet), evaluate and oneshot on a synthetic background set and syn
   const t = sh('train', '--env', 'Omniglot5Way1Shot-v0', '--algo', 'protonet', '--iterations', '3', '--config', join(dir, 'cfg.json'), '--out', run);
   expect(t.status, t.stderr).toBe(0);
   expect(t.stdout).toContain('| linear head (unused) | nearest prototype |');
-  const e = sh('evaluate', '--run', run, '--tasks', '5', '--json', join(dir, 'eval.json'));
+  const e = sh('evaluate', '--run', run, '--tasks', '5', '--steps', '2', '--json', join(dir, 'eval.json'));
   expect(e.status, e.stderr).toBe(0);
+  expect(e.stderr).toContain('protonet run: scored by the nearest prototype, without gradient steps (step 0 only)');
   expect(e.stdout).toContain('query accuracy %');
   const doc = JSON.parse(readFileSync(join(dir, 'eval.json'), 'utf8'));
   expect(doc.metric).toBe('accuracy');

@@ -328,3 +328,9 @@ it('random init alone on a supervised env of one\'s own: the preset by the env\'
   expect(own.metric).toBe('mse');
   expect(own.methods[0]!.steps).toEqual(builtIn.methods[0]!.steps);
 });
+
+it('a step size for a method that takes no gradient steps is refused (found by a supervised-path trial: ignored)', () => {
+  expect(() => compareMethods({ env: 'Navigation2D-v0', methods: [{ name: 'oracle', run: join(dir, 'oracle'), lr: 0.1 }], tasks: 2, steps: 1, episodes: 2, seed: 1 })).toThrow(
+    'methods[0].lr: does not apply to an oracle run, which is evaluated without adaptation (got 0.1)',
+  );
+});
