@@ -8,6 +8,7 @@ import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISE
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, refuseShots, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
+import { drawTasks } from '../src/env-contract.ts';
 import { dataMismatch, envDataIdentity, envFactory, spacesMismatch } from '../envs/factory.ts';
 import { MamlTrpo, type StepLogs } from './maml-trpo.ts';
 import { versions } from '../src/versions.ts';
@@ -510,6 +511,17 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   const env = makeEnv();
   checkAlgoForEnv(config, env, opts.resume === true);
   const supervised = isSupervised(env);
+  // An env with held-out tasks of its own (Omniglot's test split), which evaluate and compare draw:
+  // data that cannot give them is found now, not after training.
+  if (supervised && !opts.resume && typeof (env as { heldOutTasks?: unknown }).heldOutTasks === 'function') {
+    try {
+      drawTasks(env, 1, createRng(0), true);
+    } catch (e) {
+      const source = envDataIdentity(env)?.source;
+      if (e instanceof Error) e.message = `${e.message}: the held-out tasks that evaluate and compare draw cannot be made${source !== undefined ? ` from ${source}` : ''}`;
+      throw e;
+    }
+  }
   const root = createRng(config.seed);
   let start = 0;
   let params: Float32Array[];

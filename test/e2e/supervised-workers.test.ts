@@ -2,7 +2,7 @@
 // workers (the per-task gradients are summed in task order on the main thread), and a task that
 // fails stops training with an error naming it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -70,5 +70,14 @@ describe('settings a supervised run would not use', () => {
   it('the conv net of the classification envs has no MLP sizes to take (found by a supervised-path trial: accepted and ignored)', async () => {
     const cfg = resolveConfig(ID, 'omniglot', { algo: 'protonet', iterations: 1, policy: { hiddenSizes: [8], activation: 'relu' } });
     await expect(train(cfg, { out: tmp() })).rejects.toThrow(`policy.hiddenSizes: shapes the MLP of RL envs and regression; ${ID}'s model is a conv net (supervised.convFilters) (got [8])`);
+  });
+
+  it('data whose test split cannot give the held-out tasks is refused before training (found by a supervised-path trial: evaluate failed after it)', async () => {
+    const small = 'OmniglotSyntheticSmall20Way-v0';
+    registerSyntheticOmniglot(small, 12, 20);
+    const out = join(tmp(), 'run');
+    const cfg = resolveConfig(small, 'omniglot', { algo: 'protonet', iterations: 1, sampling: { metaBatchSize: 2 }, supervised: { convFilters: 4 } });
+    await expect(train(cfg, { out })).rejects.toThrow(/^20-way tasks need 20 classes, split test has \d+: the held-out tasks that evaluate and compare draw cannot be made$/);
+    expect(existsSync(out)).toBe(false);
   });
 });

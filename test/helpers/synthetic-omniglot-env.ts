@@ -6,10 +6,11 @@ import { RegisteredOmniglotEnv } from '../../envs/omniglot-register.ts';
 import { loadOmniglot } from '../../envs/omniglot-files.ts';
 import { syntheticOmniglotFiles, writeFiles } from './synthetic-omniglot.ts';
 
-/** Writes a synthetic background set of `characters` characters to a temp folder and registers `id` as its 5-way 1-shot env. */
-export function registerSyntheticOmniglot(id: string, characters: number): void {
+/** Writes a synthetic background set of `characters` characters to a temp folder and registers `id` as its `ways`-way (default 5) 1-shot env; returns the folder. */
+export function registerSyntheticOmniglot(id: string, characters: number, ways = 5): string {
   const dir = mkdtempSync(join(tmpdir(), 'metarl-omni-'));
   writeFiles(dir, syntheticOmniglotFiles({ characters, drawers: 20 }));
   const data = loadOmniglot(dir, { preload: true });
-  register({ id, factory: () => new RegisteredOmniglotEnv(id, data, 5, 1), description: 'synthetic test set' });
+  register({ id, factory: () => new RegisteredOmniglotEnv(id, data, ways, 1), description: 'synthetic test set' });
+  return dir;
 }
