@@ -274,7 +274,10 @@ export function compareMethods(opts: CompareOptions): Comparison {
     const cfg = validateConfig(ck.meta.config);
     if (cfg.env !== opts.env) throw new ConfigError(field, m.run, `was trained on ${cfg.env}, not ${opts.env}`);
     if (m.name !== 'oracle' && cfg.algo === 'oracle') throw new ConfigError(field, m.run, 'is an oracle run; name it oracle');
-    if (m.name === 'oracle' && cfg.algo !== 'oracle') throw new ConfigError(field, m.run, `is a run of algo ${cfg.algo}, not trained with ${opt('algo', 'oracle', '--algo oracle')}`);
+    if (m.name === 'oracle' && cfg.algo !== 'oracle') {
+      const none = isSupervised(make(cfg.env)) ? `; ${cfg.env} is a supervised env, which has no oracle` : '';
+      throw new ConfigError(field, m.run, `is a run of algo ${cfg.algo}, not trained with ${opt('algo', 'oracle', '--algo oracle')}${none}`);
+    }
     // These names give the paired difference and the gap closed: swapped labels would turn them around.
     if (m.name === 'pretrained' && cfg.algo !== 'pretrained') throw new ConfigError(field, m.run, `is a run of algo ${cfg.algo}, not trained with ${opt('algo', 'pretrained', '--algo pretrained')}; give it another name`);
     if (m.name === 'maml' && cfg.algo === 'pretrained') throw new ConfigError(field, m.run, 'is a pretrained run; name it pretrained');

@@ -128,6 +128,10 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     if ((o.preset === 'sine' || o.preset === 'omniglot') && !isSupervised(make(envId!))) {
       throw new ConfigError('--preset', o.preset, `is for the supervised envs, and ${envId} is an RL env: use ${presetFor(make(envId!))} (its own), or tiny for a quick run`);
     }
+    // And the other way round: an RL preset on a supervised env (its error would name a field the preset set).
+    if ((o.preset === 'navigation' || o.preset === 'cheetah') && isSupervised(make(envId!))) {
+      throw new ConfigError('--preset', o.preset, `is for the RL envs, and ${envId} is a supervised env: use ${presetFor(make(envId!))} (its own), or tiny for a quick run`);
+    }
     config = resolveConfig(envId!, o.preset ?? presetFor(make(envId!)), fileCfg, cli);
     assertNoRun(out);
   }

@@ -97,7 +97,10 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     const mismatch = dataMismatch(loadCheckpoint(dir).meta.data, taskEnv);
     if (mismatch !== null) log(`compare: note: ${name}: ${mismatch}`);
   }
-  if (o.random) methods.push({ name: 'random' });
+  if (o.random) {
+    if (methods.some((m) => m.name === 'random')) throw new ConfigError('--runs', 'random', 'names random init, which --random adds: give the run another name, or leave out --random');
+    methods.push({ name: 'random' });
+  }
   if (methods.length === 0) throw new ConfigError('--runs', o.runs, 'name at least one run (or pass --random)');
   for (const [name, v] of o.lr ? pairs('--lr', o.lr) : []) {
     const m = methods.find((x) => x.name === name);

@@ -334,3 +334,17 @@ it('a step size for a method that takes no gradient steps is refused (found by a
     'methods[0].lr: does not apply to an oracle run, which is evaluated without adaptation (got 0.1)',
   );
 });
+
+it('the commands name the flag at fault: random init named twice, an RL preset on a supervised env (found by a supervised-path trial)', async () => {
+  const { cmdCompare } = await import('../../scripts/compare.ts');
+  const { cmdTrain } = await import('../../scripts/commands.ts');
+  await expect(cmdCompare(['--runs', `random=${join(dir, 'maml-trpo')}`, '--random', '--out', join(dir, 'r2')], () => {}, () => 'wasm')).rejects.toThrow(
+    '--runs: names random init, which --random adds: give the run another name, or leave out --random (got "random")',
+  );
+  for (const preset of ['navigation', 'cheetah']) {
+    await expect(cmdTrain(['--env', 'SineRegression-v0', '--preset', preset, '--out', join(dir, `sine-${preset}`)])).rejects.toThrow(
+      `--preset: is for the RL envs, and SineRegression-v0 is a supervised env: use sine (its own), or tiny for a quick run (got "${preset}")`,
+    );
+  }
+  expect(existsSync(join(dir, 'r2'))).toBe(false);
+});

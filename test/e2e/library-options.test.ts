@@ -379,6 +379,8 @@ describe('supervised envs and the lower-level pieces from code', () => {
     });
     expect(byHand.stats[1]!.mean).toBe(doubled);
     expect(c.methods[1]!.lr).toBe(2 * cfg.adaptation.fastLr);
+    // Named oracle: not an oracle run, and a supervised env has none (found by a supervised-path trial).
+    expect(() => compareMethods({ ...base, methods: [{ name: 'oracle', run: out }] })).toThrow(`methods[0].run: is a run of algo meta-sgd, not trained with algo: "oracle"; SineRegression-v0 is a supervised env, which has no oracle (got ${JSON.stringify(out)})`);
     // Bad input to evaluateSupervised is named (found by a library-API trial: a malformed task gave NaN, the rest TypeErrors).
     const sine = envFactory(cfg)() as SupervisedMetaEnv;
     const ok = { tasks: heldOutTasks(sine, 2, createRng(3)), steps: 1, rng: createRng(3) };
