@@ -375,6 +375,11 @@ function compareSupervised(
   if (opts.batchTimesteps !== undefined) throw new ConfigError(opt('batchTimesteps'), opts.batchTimesteps, `is for RL envs; ${opts.env} adapts on K support examples`);
   if (opts.shots !== undefined) refuseShots(env, opt('shots'), opts.shots);
   if (opts.episodes !== undefined) throw new ConfigError(opt('episodes'), opts.episodes, `is for RL envs; ${opts.env} adapts on the runs' K support examples (${opt('shots')} sets another K)`);
+  // One protocol for all: every method adapts on the same K examples (each would take its run's).
+  const trainedK = loaded.filter((l) => l.cfg !== null).map((l) => ({ name: l.m.name, k: l.cfg!.supervised.shots }));
+  if (opts.shots === undefined && ownSupportSet(env) === null && new Set(trainedK.map((t) => t.k)).size > 1) {
+    throw new ConfigError(opt('shots', undefined, '--shots'), undefined, `is needed: the runs were trained with different K (${trainedK.map((t) => `${t.name} ${t.k}`).join(', ')}), and every method adapts on the same number of support examples`);
+  }
   const rng = createRng(opts.seed).fork('evaluate');
   const tasks = evaluationTasks(env, opts.tasks!, opts.seed);
   let metric: 'mse' | 'accuracy' = 'mse';

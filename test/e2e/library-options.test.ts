@@ -379,6 +379,11 @@ describe('supervised envs and the lower-level pieces from code', () => {
     });
     expect(byHand.stats[1]!.mean).toBe(doubled);
     expect(c.methods[1]!.lr).toBe(2 * cfg.adaptation.fastLr);
+    // Runs trained with different K: which K all adapt on must be said (found by a supervised-path trial: the first run's was reported, each used its own).
+    const k5 = join(tmp(), 'k5');
+    await train({ ...cfg, algo: 'maml', iterations: 1, supervised: { ...cfg.supervised, shots: 5 } }, { out: k5 });
+    expect(() => compareMethods({ ...base, methods: [{ name: 'a', run: out }, { name: 'b', run: k5 }] })).toThrow('shots: is needed: the runs were trained with different K (a 10, b 5), and every method adapts on the same number of support examples');
+    expect(compareMethods({ ...base, shots: 5, methods: [{ name: 'a', run: out }, { name: 'b', run: k5 }] }).episodes).toBe(5);
     // Named oracle: not an oracle run, and a supervised env has none (found by a supervised-path trial).
     expect(() => compareMethods({ ...base, methods: [{ name: 'oracle', run: out }] })).toThrow(`methods[0].run: is a run of algo meta-sgd, not trained with algo: "oracle"; SineRegression-v0 is a supervised env, which has no oracle (got ${JSON.stringify(out)})`);
     // Bad input to evaluateSupervised is named (found by a library-API trial: a malformed task gave NaN, the rest TypeErrors).
