@@ -30,7 +30,7 @@ export function trainingCurvesSpec(runs: readonly CurveRun[], smooth: number): C
   const longest = Math.max(...runs.map((r) => r.points.length));
   const what = runs.every((r) => r.supervised) ? 'minus the query loss' : runs.some((r) => r.supervised) ? 'mean return (supervised: minus the query loss)' : 'mean return';
   return {
-    title: `${runs.length === 1 ? runs[0]!.name : 'Training'}: return over each meta-batch${smooth > 1 ? ` (moving average over ${smooth})` : ''}`,
+    title: `${runs.length === 1 ? runs[0]!.name : 'Training'}: ${runs.every((r) => r.supervised) ? 'minus the query loss' : 'return'} over each meta-batch${smooth > 1 ? ` (moving average over ${smooth})` : ''}`,
     xLabel: 'meta-iteration',
     yLabel: what,
     series,

@@ -200,15 +200,17 @@ export async function cmdTrain(argv: string[]): Promise<void> {
   if (last.length > 0) {
     const avg = (f: (r: (typeof last)[number]) => number) => last.reduce((a, r) => a + f(r), 0) / last.length;
     const n = config.adaptation.numInnerSteps;
-    // ProtoNets classify by prototypes: "before" is the loss of the linear head they do not use.
-    const label = isSupervised(envFactory(config)()) ? 'mean return (− query loss)' : 'mean return';
+    // A supervised run's return is minus its query loss: the loss is what it reports.
+    const supervised = isSupervised(envFactory(config)());
+    const label = supervised ? 'mean query loss' : 'mean return';
+    const sign = supervised ? -1 : 1;
     // The baselines do not adapt in training: one column.
     const table = ['pretrained', 'oracle'].includes(config.algo)
-      ? `| ${config.env}, ${lastN} | ${config.algo} (no adaptation) |\n|---|---|\n| ${label} | ${avg((r) => r.returnsBefore).toFixed(2)} |`
+      ? `| ${config.env}, ${lastN} | ${config.algo} (no adaptation) |\n|---|---|\n| ${label} | ${avg((r) => sign * r.returnsBefore).toFixed(supervised ? 4 : 2)} |`
       : (() => {
           // ProtoNets classify by prototypes: "before" is the loss of the linear head they do not use.
           const [before, after] = config.algo === 'protonet' ? ['linear head (unused)', 'nearest prototype'] : ['before adaptation', `after ${n} inner step${n === 1 ? '' : 's'}`];
-          return `| ${config.env}, ${lastN} | ${before} | ${after} |\n|---|---|---|\n| ${label} | ${avg((r) => r.returnsBefore).toFixed(2)} | ${avg((r) => r.returnsAfter).toFixed(2)} |`;
+          return `| ${config.env}, ${lastN} | ${before} | ${after} |\n|---|---|---|\n| ${label} | ${avg((r) => sign * r.returnsBefore).toFixed(supervised ? 4 : 2)} | ${avg((r) => sign * r.returnsAfter).toFixed(supervised ? 4 : 2)} |`;
         })();
     process.stdout.write(`\n${table}\n\nrun: ${out} (evaluate with: metarl evaluate --run ${shellQuote(out)}${envModuleFlags() ? ` ${envModuleFlags()}` : ''})\n`);
   }

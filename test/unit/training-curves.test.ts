@@ -35,7 +35,9 @@ describe('trainingCurvesSpec', () => {
     expect(spec.series[0]!.x).toEqual([1, 2, 3, 4]);
     expect(spec.series[0]!.y).toEqual([-5, -5.5, -6.5, -7.5]);
     expect(spec.yLabel).toBe('mean return (supervised: minus the query loss)');
-    expect(spec.title).toContain('moving average over 2');
+    expect(spec.title).toBe('Training: return over each meta-batch (moving average over 2)');
+    // Supervised runs alone: their title says what is plotted (found by a supervised-path trial).
+    expect(trainingCurvesSpec([{ name: 'b', points: progress(2, () => [-1, -0.5]), supervised: true }], 1).title).toBe('b: minus the query loss over each meta-batch');
     expect([spec.markers, spec.integerX, spec.gaps]).toEqual([true, true, true]); // 4 iterations: a dot and a tick each
   });
 
