@@ -4,7 +4,7 @@ import { firstMissingDir, outDirProblem, realPath } from '../src/out-paths.ts';
 import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
+import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, PRESETS, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, refuseShots, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
@@ -266,10 +266,12 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = fals
   // Settings of the other kind of env, or of inner steps an algo does not take, changed from the
   // preset's: they would be recorded but do nothing. Not on a resume (a run keeps the config it has).
   if (!resume) {
+    // Changed from what every preset gives for this env: a value some preset sets is the preset's
+    // doing, not the caller's (the omniglot preset's fastBatchSize on sine), and is let be.
     const preset = resolveConfig(config.env, presetFor(env));
+    const presets = Object.keys(PRESETS).map((name) => configLeaves(resolveConfig(config.env, name)));
     const leaves = configLeaves(config);
-    const presetLeaves = configLeaves(preset);
-    const changed = (prefix: string) => Object.keys(leaves).find((k) => k.startsWith(prefix) && leaves[k] !== presetLeaves[k]);
+    const changed = (prefix: string) => Object.keys(leaves).find((k) => k.startsWith(prefix) && presets.every((p) => p[k] !== leaves[k]));
     const refuse = (key: string | undefined, reason: string) => {
       if (key !== undefined) throw new ConfigError(key, JSON.parse(leaves[key]!), reason);
     };
@@ -288,7 +290,7 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = fals
     } else {
       refuse(changed('supervised.'), `applies to supervised envs, not ${config.env}`);
     }
-    if (['pretrained', 'oracle', 'protonet'].includes(config.algo) && a.numInnerSteps !== preset.adaptation.numInnerSteps) {
+    if (['pretrained', 'oracle', 'protonet'].includes(config.algo) && a.numInnerSteps !== preset.adaptation.numInnerSteps && changed('adaptation.numInnerSteps') !== undefined) {
       throw new ConfigError('adaptation.numInnerSteps', a.numInnerSteps, `has no effect with algo ${config.algo}, which trains without inner steps (evaluate and compare take their own number of steps)`);
     }
   }
@@ -511,9 +513,11 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   const env = makeEnv();
   checkAlgoForEnv(config, env, opts.resume === true);
   const supervised = isSupervised(env);
+  // A resumed run that stopped before its first checkpoint starts over from iteration 0: no checkpoint to go on from.
+  const unsaved = opts.resume ? uncheckpointedRun(opts.out) : null;
   // An env with held-out tasks of its own (Omniglot's test split), which evaluate and compare draw:
-  // data that cannot give them is found now, not after training.
-  if (supervised && !opts.resume && typeof (env as { heldOutTasks?: unknown }).heldOutTasks === 'function') {
+  // data that cannot give them is found now, not after training (also when a run starts over).
+  if (supervised && (!opts.resume || unsaved !== null) && typeof (env as { heldOutTasks?: unknown }).heldOutTasks === 'function') {
     try {
       drawTasks(env, 1, createRng(0), true);
     } catch (e) {
@@ -541,12 +545,12 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     const ck = loadInitCheckpoint(initFrom, config, init);
     return { params: ck.params, ck };
   };
-  // A resumed run that stopped before its first checkpoint starts over from iteration 0: no checkpoint to go on from.
-  const unsaved = opts.resume ? uncheckpointedRun(opts.out) : null;
   try {
     if (unsaved !== null) {
       // One process at a time (a run still in its first iterations holds its lock).
       release = acquireLock(opts.out, opt('out'), 'trained');
+      // Its process may have written its first checkpoint and ended since it was looked at.
+      if (uncheckpointedRun(opts.out) === null) throw new ConfigError(opt('out'), opts.out, 'wrote its first checkpoint while this resume started: run the resume again to go on from that checkpoint');
       checkResumedConfig(config, unsaved.config, opts.out, 'the config in out/config.json, as it has no checkpoint');
       params = restartParams(opts.out, unsaved, freshParams);
       const logged = readFileSync(progressPath, 'utf8').split('\n').filter((l) => l.trim() !== '').length;

@@ -4,7 +4,8 @@
  * over. Node only.
  */
 import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { realPath } from './out-paths.ts';
 import { ConfigError } from './config.ts';
 
 /** The lock file's name in the directory it locks. */
@@ -52,13 +53,14 @@ export function acquireLock(dir: string, field: string, what: string): () => voi
   mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
   // Its file holds this process's id, which looks stale to this process: held by another call here.
-  if (heldHere.has(resolve(path))) throw new ConfigError(field, dir, `is being ${what} by another call in this process (its lock: ${path}); wait for it to end`);
+  const key = heldKey(dir);
+  if (heldHere.has(key)) throw new ConfigError(field, dir, `is being ${what} by another call in this process (its lock: ${path}); wait for it to end`);
   const mine = `${path}.${process.pid}`;
   writeFileSync(mine, `${process.pid}\n`);
   try {
     for (let attempt = 0; ; attempt++) {
       try {
-        linkSync(mine, path);
+        createExclusive(mine, path);
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -71,19 +73,40 @@ export function acquireLock(dir: string, field: string, what: string): () => voi
   } finally {
     rmSync(mine, { force: true });
   }
-  heldHere.add(resolve(path));
+  heldHere.add(key);
   return () => {
-    if (!heldHere.delete(resolve(path))) return; // released already
+    if (!heldHere.delete(key)) return; // released already
     if (readPid(path) === process.pid) rmSync(path, { force: true });
   };
 }
 
-/** The lock files this process holds (resolved paths): one call at a time in a directory here too. */
+/** The directories whose locks this process holds (real paths): one call at a time in a directory here too. */
 const heldHere = new Set<string>();
+
+/** `dir` as {@link heldHere} keys it: its real path, the same through any symbolic link to it. */
+function heldKey(dir: string): string {
+  return realPath(dir);
+}
 
 /** Whether another call in this process holds `dir`'s lock (a run being trained by a `train` under way here). */
 export function lockedHere(dir: string): boolean {
-  return heldHere.has(resolve(join(dir, LOCK_FILE)));
+  return heldHere.has(heldKey(dir));
+}
+
+/**
+ * Makes `path` a link to `whole` (a file written whole), failing with EEXIST when `path` exists. On
+ * a filesystem without hard links (some network and FUSE mounts), `path` is created exclusively and
+ * written instead; there it exists empty for a moment, which a process starting at that very moment
+ * could take for a stale lock.
+ */
+function createExclusive(whole: string, path: string): void {
+  try {
+    linkSync(whole, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EOPNOTSUPP') throw e;
+    writeFileSync(path, readFileSync(whole), { flag: 'wx' });
+  }
 }
 
 /**
@@ -95,7 +118,7 @@ export function lockedHere(dir: string): boolean {
 function removeStale(path: string, mine: string): void {
   const guard = `${path}.takeover`;
   try {
-    linkSync(mine, guard);
+    createExclusive(mine, guard);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     // Another process is taking it over: look again a moment later. A takeover file whose process

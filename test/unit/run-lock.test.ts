@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOCK_FILE, acquireLock, lockHolder } from '../../src/run-lock.ts';
@@ -27,7 +27,13 @@ describe('run directory locks', () => {
     expect(lockHolder(dir)).toBeNull(); // stale
     const again = acquireLock(dir, '--out', 'trained');
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    // The same directory through a symbolic link is the same lock (found by a review: it was taken twice).
+    const alias = `${dir}-alias`;
+    symlinkSync(dir, alias);
+    expect(() => acquireLock(alias, '--out', 'trained')).toThrow(`--out: is being trained by another call in this process (its lock: ${join(alias, LOCK_FILE)}); wait for it to end`);
     again();
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    acquireLock(alias, '--out', 'trained')();
   });
 
   // Found by a crash-safety trial: processes that saw the same stale lock each removed the lock the
