@@ -35,14 +35,22 @@ export function fileOnTheWay(path: string): string | null {
 
 /**
  * Why the directory `path` (a run's, a comparison's) cannot be made or used, for a message: it is a
- * file, or a file stands where a directory above it should be; null when it can.
+ * file, a file stands where a directory above it should be, or it is inside a run's checkpoint
+ * folder or snapshot, which the run replaces whole; null when it can.
  */
 export function outDirProblem(path: string): string | null {
   if (existsSync(path) && !statSync(path).isDirectory()) return 'is a file, not a directory';
   const blocking = fileOnTheWay(path);
   if (blocking !== null) return `cannot be made: ${blocking} is a file, not a directory`;
-  // Inside a run's checkpoint folder or one of its snapshots: the next save (or a resume) replaces it whole.
-  for (let d = realPath(path); dirname(d) !== d; d = dirname(d)) {
+  return replacedFolderProblem(realPath(path));
+}
+
+/**
+ * Why a directory at (real path) `dir` would be lost: it is, or is inside, a run's checkpoint
+ * folder or one of its snapshots, which the run's next save (or a resume) replaces whole; null when not.
+ */
+function replacedFolderProblem(dir: string): string | null {
+  for (let d = dir; dirname(d) !== d; d = dirname(d)) {
     if (isCheckpointFolder(basename(d)) && isRun(dirname(d))) return `is in the checkpoint folder of the run ${dirname(d)}, which each checkpoint replaces whole`;
     if (/^it\d+$/.test(basename(d)) && basename(dirname(d)) === 'snapshots' && isRun(dirname(dirname(d)))) return `is in the snapshot ${d} of the run ${dirname(dirname(d))}, which its training replaces whole when it makes that snapshot again`;
   }
@@ -59,15 +67,14 @@ const isCheckpointFolder = (name: string) => name === 'checkpoint' || name === '
 
 /**
  * Why writing the file `path` would harm a run, for a message: it would replace the run's
- * `config.json` or `progress.jsonl`, or it would go into one of its checkpoint folders (a save
- * replaces them whole); null when it would not. Symbolic links are followed.
+ * `config.json` or `progress.jsonl`, or it would go into (a folder inside) one of its checkpoint
+ * folders or snapshots (a save replaces them whole); null when it would not. Symbolic links are followed.
  */
 export function runFileProblem(path: string): string | null {
   const full = realPath(path);
   const dir = dirname(full);
   if (RUN_FILES.includes(basename(full)) && isRun(dir)) return `is a file of the run ${dir}, which only metarl train writes`;
-  if (isCheckpointFolder(basename(dir)) && isRun(dirname(dir))) return `is in the checkpoint folder of the run ${dirname(dir)}, which each checkpoint replaces whole`;
-  return null;
+  return replacedFolderProblem(dir);
 }
 
 /** The highest directory of `dir`'s path that does not exist (what making `dir` creates, to remove again), or null when `dir` exists. */

@@ -10,6 +10,7 @@ import { progressWithoutTime } from '../helpers/progress.ts';
 import { spawn } from 'node:child_process';
 import { LOCK_FILE } from '../../src/run-lock.ts';
 import { checkOutDir } from '../../scripts/args.ts';
+import { runFileProblem } from '../../src/out-paths.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { envSpec, register } from '../../envs/index.ts';
 import type { Box } from '../../src/types.ts';
@@ -244,6 +245,8 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     for (const inside of [join(dir, 'checkpoint'), join(dir, 'checkpoint', 'sub'), join(dir, 'snapshots', 'it1', 'cmp')]) {
       await expect(train(cfg, { out: inside })).rejects.toThrow(inside.includes('snapshots') ? `is in the snapshot ${join(dir, 'snapshots', 'it1')} of the run ${dir}` : `is in the checkpoint folder of the run ${dir}, which each checkpoint replaces whole`);
       expect(() => checkOutDir('--out', inside)).toThrow(/^--out: is in the (checkpoint folder|snapshot)/);
+      // A file written there (evaluate --json, plot --out) too, however deep (found by a review: only the folder right above was checked).
+      expect(runFileProblem(join(inside, 'eval.json'))).toMatch(/^is in the (checkpoint folder|snapshot)/);
     }
     expect(readdirSync(join(dir, 'checkpoint')).sort()).toEqual(['model.json', 'weights.bin']);
     const before = readFileSync(join(dir, 'progress.jsonl'), 'utf8');
