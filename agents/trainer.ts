@@ -123,7 +123,7 @@ function resumeKeepEvery(out: string, given: number | undefined, iterations: num
 }
 
 /** Why a run with neither a checkpoint nor a recorded config (made by an older metarl, or a config.json edited) cannot be resumed. */
-const NO_CONFIG_RUN = 'holds a run that has no checkpoint yet and no config recorded in its config.json: there is nothing to resume; delete the directory to start again, or choose another';
+const NO_CONFIG_RUN = 'holds a run that has no checkpoint yet and no valid config recorded in its config.json: there is nothing to resume; delete the directory to start again, or choose another';
 
 /** Throws a {@link ConfigError} if `dir` already holds a run (so a new run never overwrites one). */
 export function assertNoRun(dir: string): void {
@@ -220,7 +220,12 @@ export function presetFor(env: MetaEnv): string {
  * `supervised.multiStepLoss` with an algorithm that has no inner steps to average over, the
  * RL-only adaptation keys where they would have no effect (among them a pre-update term outside
  * `maml-trpo`), and multi-step weights that do not fit the inner steps. A new run (not `resume`) on
- * an env that fixes its own support set (Omniglot) may not set `supervised.shots` or `queries`.
+ * an env that fixes its own support set (Omniglot) may not set `supervised.shots` or `queries`, and
+ * may not set, to a value no preset gives, what its env or algo would not use: the other kind of
+ * env's fields (`trpo`, `advantages`, `baseline`, `sampling.fastBatchSize`, `policy.initStd` on a
+ * supervised env; `supervised` on an RL env), the MLP's or the conv net's sizes for the other model,
+ * `firstOrder` with an algo that has no second-order term to drop, and inner steps for the algos
+ * that take none (`pretrained`, `oracle`, `protonet`).
  */
 export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = false): void {
   const allowed = isSupervised(env) ? SUPERVISED_ALGOS : RL_ALGOS;
@@ -426,9 +431,10 @@ function checkTrainOptions(opts: TrainOptions): void {
   if (opts.resume && opts.initFrom !== undefined) throw new ConfigError(opt('initFrom'), opts.initFrom, `cannot be given with ${opt('resume', true)} (a resumed run keeps its own parameters)`);
   if (opts.log !== undefined && typeof opts.log !== 'function') throw new ConfigError('log', opts.log, 'must be a function taking one line of text, e.g. (line) => console.log(line)');
   // An AbortController in place of its signal would never be seen aborted.
-  const signal: unknown = opts.signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    const controller = signal instanceof AbortController;
+  // By its shape, not instanceof: a signal of another realm (a test environment's) is one too.
+  const signal = opts.signal as unknown as { aborted?: unknown; addEventListener?: unknown; abort?: unknown; signal?: unknown } | undefined;
+  if (signal !== undefined && (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean' || typeof signal.addEventListener !== 'function')) {
+    const controller = typeof signal === 'object' && signal !== null && typeof signal.abort === 'function' && typeof signal.signal === 'object';
     throw new ConfigError('signal', controller ? 'an AbortController' : signal, `must be an AbortSignal${controller ? ": pass the controller's .signal" : ''}`);
   }
   if (opts.envModules !== undefined && !Array.isArray(opts.envModules)) throw new ConfigError(opt('envModules', undefined, '--env-module'), opts.envModules, 'must be an array of file paths or URLs');

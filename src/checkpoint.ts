@@ -81,7 +81,7 @@ export function runDirProblem(runDir: string): string | null {
   if (!existsSync(runDir)) return 'run directory not found';
   if (existsSync(join(runDir, 'checkpoint', 'model.json')) || existsSync(join(runDir, 'checkpoint.old', 'model.json'))) return null;
   if (existsSync(join(runDir, 'model.json'))) return 'is a checkpoint folder; pass the run directory that holds it (its parent)';
-  if (existsSync(join(runDir, 'progress.jsonl'))) return 'holds a run that has no checkpoint yet (it stopped before its first one, or is still running): nothing to load; `metarl train --resume --out` on it starts a stopped run over';
+  if (existsSync(join(runDir, 'progress.jsonl'))) return 'holds a run that has no checkpoint yet (it stopped before its first one, or is still running): nothing to load; a run that stopped so is started over by resuming it (metarl train --resume, or train with resume from code)';
   return 'is not a run directory (no checkpoint/ in it): pass a directory metarl train wrote, or one of its snapshots/itN';
 }
 

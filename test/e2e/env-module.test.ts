@@ -124,7 +124,7 @@ describe('--env-module', () => {
     writeFileSync(join(out, 'config.json'), '{}');
     writeFileSync(join(out, 'progress.jsonl'), '{"iteration":0}\n');
     expectUserError(metarl(...args), '--out', 'has no checkpoint yet', 'delete the directory');
-    expectUserError(metarl('train', '--env-module', faulty, '--resume', '--out', out), '--out', 'has no checkpoint yet and no config recorded', 'delete the directory');
+    expectUserError(metarl('train', '--env-module', faulty, '--resume', '--out', out), '--out', 'has no checkpoint yet and no valid config recorded', 'delete the directory');
     expectUserError(metarl('evaluate', '--env-module', faulty, '--run', out), '--run', 'has no checkpoint yet');
   }, 120_000);
 

@@ -200,8 +200,8 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     const bare = tmp();
     writeFileSync(join(bare, 'config.json'), '{}');
     writeFileSync(join(bare, 'progress.jsonl'), '{"iteration":0}\n');
-    expect(() => assertNoRun(bare)).toThrow('no config recorded in its config.json: there is nothing to resume; delete the directory');
-    await expect(train(cfg, { out: bare, resume: true })).rejects.toThrow('out: holds a run that has no checkpoint yet and no config recorded');
+    expect(() => assertNoRun(bare)).toThrow('no valid config recorded in its config.json: there is nothing to resume; delete the directory');
+    await expect(train(cfg, { out: bare, resume: true })).rejects.toThrow('out: holds a run that has no checkpoint yet and no valid config recorded');
   }, 60_000);
 
   it('one process at a time trains a run: a second one is refused while the first runs, and a dead one\'s lock is taken over', async () => {
