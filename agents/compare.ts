@@ -15,7 +15,8 @@ import { envFactory, isSupervised, presetFor } from './trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, ownSupportSet, refuseShots } from './supervised-meta.ts';
 import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
 import type { Task } from '../src/types.ts';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileWhole } from '../src/out-paths.ts';
 import { join } from 'node:path';
 
 /** One method to compare: a trained run, or a fresh random initialisation. */
@@ -169,8 +170,7 @@ function writePartial(opts: CompareOptions, name: string, key: unknown, result: 
   if (!opts.partialDir) return;
   mkdirSync(opts.partialDir, { recursive: true });
   const file = partialFile(opts.partialDir, name);
-  writeFileSync(`${file}.tmp`, JSON.stringify({ key, result }));
-  renameSync(`${file}.tmp`, file);
+  writeFileWhole(file, JSON.stringify({ key, result }));
 }
 
 /** Options of {@link compareMethods}. */

@@ -1,6 +1,6 @@
 import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { firstMissingDir, outDirProblem, realPath } from '../src/out-paths.ts';
+import { firstMissingDir, outDirProblem, realPath, writeFileWhole } from '../src/out-paths.ts';
 import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -114,10 +114,8 @@ function resumeKeepEvery(out: string, given: number | undefined, iterations: num
   const keepEvery = given ?? recorded.keepEvery;
   if (recorded.keepEvery !== keepEvery || (recorded.config !== undefined && recorded.config.iterations !== iterations)) {
     // Written aside and renamed, so that a crash leaves the old file whole.
-    const tmp = `${path}.tmp-${process.pid}`;
     const config = recorded.config !== undefined ? { ...recorded.config, iterations } : undefined;
-    writeFileSync(tmp, JSON.stringify({ ...recorded, ...(config && { config }), ...(keepEvery !== undefined && { keepEvery }) }, null, 2));
-    renameSync(tmp, path);
+    writeFileWhole(path, JSON.stringify({ ...recorded, ...(config && { config }), ...(keepEvery !== undefined && { keepEvery }) }, null, 2));
   }
   return keepEvery;
 }
@@ -561,9 +559,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       params = restartParams(opts.out, unsaved, freshParams);
       const logged = readFileSync(progressPath, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
       // Whole or not at all, as a resume's rewrite of the log.
-      const tmp = `${progressPath}.tmp-${process.pid}`;
-      writeFileSync(tmp, '');
-      renameSync(tmp, progressPath);
+      writeFileWhole(progressPath, '');
       keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
       log(
         `note: ${opts.out} has no checkpoint (its training stopped before the first one${logged > 0 ? `, after logging ${logged} iteration${logged === 1 ? '' : 's'}` : ''}): starting it over from iteration 0 with its recorded config${logged > 0 ? '; those iterations are run again and come out the same' : ''}`,
@@ -613,9 +609,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
           log(`note: ${progressPath} ${cut > 0 ? `had ${cut} line${cut === 1 ? '' : 's'} cut short (dropped)${whole ? '' : ', and '}` : ''}${whole ? '' : `holds ${iterations.length} of the ${start} iterations before the checkpoint`}; the checkpoint is whole, and training goes on from it`);
         }
         // Whole or not at all: a stop while it is rewritten leaves the old log.
-        const tmp = `${progressPath}.tmp-${process.pid}`;
-        writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
-        renameSync(tmp, progressPath);
+        writeFileWhole(progressPath, kept.map((l) => `${l}\n`).join(''));
       }
       keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
       // A snapshot due at the checkpoint's iteration that a stop kept from being made (the checkpoint

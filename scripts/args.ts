@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
-import { fileOnTheWay, outDirProblem, realPath, runFileProblem } from '../src/out-paths.ts';
+import { fileOnTheWay, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
 /**
@@ -139,10 +139,7 @@ export function writeJsonFile(path: string, doc: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   // Whole or not at all: a stop while writing leaves the earlier file as it was, not an empty one
   // (renamed onto the file a link points to, not onto the link).
-  const target = realPath(path);
-  const tmp = `${target}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(doc, null, 2)}\n`);
-  renameSync(tmp, target);
+  writeFileWhole(realPath(path), `${JSON.stringify(doc, null, 2)}\n`);
 }
 
 /**

@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { COMPARE_OPTIONS } from './options.ts';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { acquireLock } from '../src/run-lock.ts';
-import { firstMissingDir } from '../src/out-paths.ts';
+import { firstMissingDir, writeFileWhole } from '../src/out-paths.ts';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
@@ -166,8 +166,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     writeFileSync(join(o.out, 'figure.svg'), svg);
     writeFileSync(join(o.out, 'figure.png'), await svgToPng(svg));
     // Last, and whole or not at all (renamed into place): its presence says the comparison is written.
-    writeFileSync(join(o.out, 'results.json.tmp'), `${JSON.stringify(result, null, 2)}\n`);
-    renameSync(join(o.out, 'results.json.tmp'), join(o.out, 'results.json'));
+    writeFileWhole(join(o.out, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
     rmSync(join(o.out, 'partial'), { recursive: true, force: true });
     process.stdout.write(`${md}\nwrote ${['results.json', 'results.md', 'figure.svg', 'figure.png'].map((f) => join(o.out!, f)).join(', ')}\n`);
 

@@ -3,7 +3,7 @@
  * runs through a file, and a file that belongs to a run (a run's `config.json` and
  * `progress.jsonl`, anything in its checkpoint folders), which a results file must never replace.
  */
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
 /**
@@ -82,4 +82,14 @@ export function firstMissingDir(dir: string): string | null {
   let missing: string | null = null;
   for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing = d;
   return missing;
+}
+
+/**
+ * Writes `text` to the file `path` whole or not at all: to a temporary name beside it, then renamed
+ * over it, so that a stop while writing leaves the earlier file as it was, not a part of the new one.
+ */
+export function writeFileWhole(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
 }

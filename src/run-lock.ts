@@ -3,7 +3,7 @@
  * created exclusively (linked into place whole). A lock whose process is gone (a crash, a second Ctrl-C) is stale and taken
  * over. Node only.
  */
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { realPath } from './out-paths.ts';
 import { ConfigError } from './config.ts';
@@ -23,13 +23,13 @@ function alive(pid: number): boolean {
 
 /** The id of the other, running process that holds `dir`'s lock; null when there is none (or it is stale, or ours). */
 export function lockHolder(dir: string): number | null {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(dir, LOCK_FILE), 'utf8').trim());
-  } catch {
-    return null;
-  }
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : null;
+  const pid = readPid(join(dir, LOCK_FILE));
+  return heldByOther(pid) ? pid : null;
+}
+
+/** Whether `pid` (a lock file's) is another process that is running. */
+function heldByOther(pid: number | null): pid is number {
+  return pid !== null && pid !== process.pid && alive(pid);
 }
 
 /** The process id a lock file holds; null when it holds none (unreadable, gone, or not a process id). */
@@ -129,15 +129,8 @@ function removeStale(path: string, mine: string): void {
     return;
   }
   try {
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch {
-      return; // gone already: the next link takes it
-    }
-    const pid = Number(text.trim());
-    const held = Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid);
-    if (!held) rmSync(path, { force: true });
+    // Gone already (the next link takes it), or held since by a process that is running: left be.
+    if (existsSync(path) && !heldByOther(readPid(path))) rmSync(path, { force: true });
   } finally {
     rmSync(guard, { force: true });
   }
