@@ -1,0 +1,57 @@
+/**
+ * How often processes that start at the same moment each take a run directory's lock: per round,
+ * `--procs` processes wait for the same millisecond and call acquireLock on one directory holding a
+ * lock of a process that is gone (`--lock stale`), an empty lock file (`empty`) or none (`none`);
+ * one that takes it holds it for 0.8 s. Prints, per round, how many took it, and the rounds in which
+ * more than one did (which must be 0).
+ *
+ *   npx tsx scripts/lock-race.ts [--rounds 10] [--procs 6] [--lock stale|empty|none]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LOCK_FILE, acquireLock } from '../src/run-lock.ts';
+
+const { values: o } = parseArgs({ options: { rounds: { type: 'string' }, procs: { type: 'string' }, lock: { type: 'string' }, child: { type: 'string' }, at: { type: 'string' } } });
+
+if (o.child !== undefined) {
+  // One contender: spin until the agreed moment, then try.
+  while (Date.now() < Number(o.at)) {
+    // spin, so that every process tries within a millisecond or so
+  }
+  try {
+    const release = acquireLock(o.child, 'out', 'trained');
+    process.stdout.write('got\n');
+    setTimeout(() => release(), 800);
+  } catch (e) {
+    process.stdout.write(`refused: ${(e as Error).message.split(' (')[0]}\n`);
+  }
+} else {
+  const rounds = Number(o.rounds ?? 10);
+  const procs = Number(o.procs ?? 6);
+  const lock = o.lock ?? 'stale';
+  if (!['stale', 'empty', 'none'].includes(lock)) throw new Error(`--lock must be stale, empty or none, got ${lock}`);
+  let bad = 0;
+  for (let r = 0; r < rounds; r++) {
+    const dir = mkdtempSync(join(tmpdir(), 'metarl-lockrace-'));
+    if (lock !== 'none') writeFileSync(join(dir, LOCK_FILE), lock === 'stale' ? '999999\n' : '');
+    // Started well before the moment, so that each has loaded its modules by then.
+    const at = Date.now() + 2500 + 400 * procs;
+    const outputs = await Promise.all(
+      Array.from({ length: procs }, () => new Promise<string>((res) => {
+        const c = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', dir, '--at', String(at)]);
+        let s = '';
+        c.stdout.on('data', (d: Buffer) => (s += d.toString()));
+        c.stderr.on('data', (d: Buffer) => (s += d.toString()));
+        c.on('exit', () => res(s.trim()));
+      })),
+    );
+    const got = outputs.filter((x) => x === 'got').length;
+    if (got !== 1) bad++;
+    console.log(`round ${r + 1}: ${got} of ${procs} took the lock`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`rounds in which more than one (or none) took it: ${bad} of ${rounds}`);
+}
