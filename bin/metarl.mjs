@@ -3,7 +3,8 @@
 import { register } from 'tsx/esm/api';
 import { preloadTfjs } from '../src/preload-tfjs.mjs';
 register();
-// A command (not help or the version) loads tfjs: loaded first, without reading its source maps.
+// A command (not help, the version or an unknown command) loads tfjs: loaded first, without reading its source maps.
+const { COMMANDS } = await import('../scripts/options.ts');
 const args = process.argv.slice(2);
-if (args.length > 0 && !args.some((a) => a === '--help' || a === '-h' || a === '--version' || a === 'help')) await preloadTfjs();
+if (COMMANDS.includes(args[0] ?? '') && !args.some((a) => a === '--help' || a === '-h')) await preloadTfjs();
 await import('../scripts/cli.ts');
