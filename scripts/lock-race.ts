@@ -1,6 +1,7 @@
 /**
  * How often processes that start at the same moment each take a run directory's lock: per round,
- * `--procs` processes wait for the same millisecond and call acquireLock on one directory holding a
+ * `--procs` processes, loaded and waiting, are given the same millisecond (50 ms ahead) to call
+ * acquireLock at, on one directory holding a
  * lock of a process that is gone (`--lock stale`), an empty lock file (`empty`) or none (`none`);
  * one that takes it holds it for 0.8 s. Prints, per round, how many took it, and the rounds in which
  * more than one did (which must be 0).
@@ -17,17 +18,25 @@ import { LOCK_FILE, acquireLock } from '../src/run-lock.ts';
 const { values: o } = parseArgs({ options: { rounds: { type: 'string' }, procs: { type: 'string' }, lock: { type: 'string' }, child: { type: 'string' }, at: { type: 'string' } } });
 
 if (o.child !== undefined) {
-  // One contender: spin until the agreed moment, then try.
-  while (Date.now() < Number(o.at)) {
-    // spin, so that every process tries within a millisecond or so
-  }
-  try {
-    const release = acquireLock(o.child, 'out', 'trained');
-    process.stdout.write('got\n');
-    setTimeout(() => release(), 800);
-  } catch (e) {
-    process.stdout.write(`refused: ${(e as Error).message.split(' (')[0]}\n`);
-  }
+  // One contender: says it is ready, waits (blocked, not spinning) for the moment, spins to it, tries.
+  process.stdout.write('ready\n');
+  process.stdin.once('data', (d: Buffer) => {
+    const at = Number(String(d).trim());
+    while (Date.now() < at) {
+      // spin, so that every process tries within a millisecond or so
+    }
+    try {
+      const release = acquireLock(o.child!, 'out', 'trained');
+      process.stdout.write('got\n');
+      setTimeout(() => {
+        release();
+        process.exit(0);
+      }, 800);
+    } catch (e) {
+      process.stdout.write(`refused: ${(e as Error).message.split(' (')[0]}\n`);
+      process.exit(0);
+    }
+  });
 } else {
   const rounds = Number(o.rounds ?? 10);
   const procs = Number(o.procs ?? 6);
@@ -37,17 +46,21 @@ if (o.child !== undefined) {
   for (let r = 0; r < rounds; r++) {
     const dir = mkdtempSync(join(tmpdir(), 'metarl-lockrace-'));
     if (lock !== 'none') writeFileSync(join(dir, LOCK_FILE), lock === 'stale' ? '999999\n' : '');
-    // Started well before the moment, so that each has loaded its modules by then.
-    const at = Date.now() + 2500 + 400 * procs;
-    const outputs = await Promise.all(
-      Array.from({ length: procs }, () => new Promise<string>((res) => {
-        const c = spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', dir, '--at', String(at)]);
-        let s = '';
-        c.stdout.on('data', (d: Buffer) => (s += d.toString()));
-        c.stderr.on('data', (d: Buffer) => (s += d.toString()));
-        c.on('exit', () => res(s.trim()));
-      })),
-    );
+    const children = Array.from({ length: procs }, () => spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', dir]));
+    const results = children.map((c) => {
+      let s = '';
+      const ready = new Promise<void>((res) => c.stdout.on('data', (d: Buffer) => {
+        s += d.toString();
+        if (s.startsWith('ready\n')) res();
+      }));
+      c.stderr.on('data', (d: Buffer) => (s += d.toString()));
+      return { ready, done: new Promise<string>((res) => c.on('exit', () => res(s.replace(/^ready\n/, '').trim()))) };
+    });
+    // Every one loaded and waiting: the same moment, 50 ms from now, for all.
+    await Promise.all(results.map((r) => r.ready));
+    const at = Date.now() + 50;
+    for (const c of children) c.stdin.write(`${at}\n`);
+    const outputs = await Promise.all(results.map((r) => r.done));
     const got = outputs.filter((x) => x === 'got').length;
     if (got !== 1) bad++;
     console.log(`round ${r + 1}: ${got} of ${procs} took the lock`);

@@ -1,8 +1,9 @@
 // tsx turns Node's source maps on (for TypeScript stack traces), and Node then reads and parses the
 // source map of every module it loads, tfjs's large bundles included. Loading tfjs first with them
 // off keeps the maps of metarl's own modules (and an env module's), which load after. Measured on
-// the project machine (2 cores, Node 20), a command refused at once (`node bin/metarl.mjs train
-// --env Nope-v0`, five runs each) took 1.17–1.19 s before and 0.98–1.11 s after (2026-12-07).
+// the project machine (2 cores, Node 20, nothing else running), a command refused at once
+// (`node bin/metarl.mjs train --env Nope-v0`, five runs each) took 1.15–1.17 s on commit 42bb8a9
+// (a first run 1.58 s) and 0.97–1.01 s with this (2026-12-07).
 
 /** Imports tfjs and its wasm backend's module with source maps off, then restores the setting. */
 export async function preloadTfjs() {
