@@ -4,12 +4,12 @@
  * acquireLock at, on one directory holding a
  * lock of a process that is gone (`--lock stale`), an empty lock file (`empty`) or none (`none`);
  * one that takes it holds it for 0.8 s. Prints, per round, how many took it, and the rounds in which
- * more than one did (which must be 0).
+ * not exactly one did, another failed otherwise, or files were left once all had ended (which must be 0).
  *
  *   npx tsx scripts/lock-race.ts [--rounds 10] [--procs 6] [--lock stale|empty|none]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -62,9 +62,12 @@ if (o.child !== undefined) {
     for (const c of children) c.stdin.write(`${at}\n`);
     const outputs = await Promise.all(results.map((r) => r.done));
     const got = outputs.filter((x) => x === 'got').length;
-    if (got !== 1) bad++;
-    console.log(`round ${r + 1}: ${got} of ${procs} took the lock`);
+    // The others must be refused as such, and nothing may be left once all have ended.
+    const odd = outputs.filter((x) => x !== 'got' && x !== 'refused: out: is being trained');
+    const left = readdirSync(dir);
+    if (got !== 1 || odd.length > 0 || left.length > 0) bad++;
+    console.log(`round ${r + 1}: ${got} of ${procs} took the lock${odd.length > 0 ? `; others said: ${odd.join(' | ')}` : ''}${left.length > 0 ? `; left behind: ${left.join(', ')}` : ''}`);
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`rounds in which more than one (or none) took it: ${bad} of ${rounds}`);
+  console.log(`rounds in which not exactly one took it (or one failed otherwise, or files were left): ${bad} of ${rounds}`);
 }
