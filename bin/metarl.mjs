@@ -7,4 +7,5 @@ register();
 const { COMMANDS } = await import('../scripts/options.ts');
 const args = process.argv.slice(2);
 if (COMMANDS.includes(args[0] ?? '') && !args.some((a) => a === '--help' || a === '-h')) await preloadTfjs();
-await import('../scripts/cli.ts');
+const { runCli } = await import('../scripts/cli.ts');
+await runCli(args);

@@ -101,6 +101,11 @@ export function requireRunDir(flag: string, path: string | undefined, problemOf:
 /** The run directories this command was given (checked by {@link requireRunDir}). */
 const runDirs: string[] = [];
 
+/** Starts a command in this process: forgets the run directories an earlier command was given. */
+export function startCommand(): void {
+  runDirs.length = 0;
+}
+
 /**
  * The env modules a run recorded (`envModules` in its `config.json`, or its parent run's for a
  * snapshot) as file paths; empty when none or unreadable.

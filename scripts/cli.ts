@@ -10,7 +10,7 @@ import { CheckpointError } from '../src/checkpoint.ts';
 import { UnknownEnvError, listEnvs } from '../envs/index.ts';
 import { EnvContractError } from '../src/env-contract.ts';
 import { OmniglotDataError } from '../envs/omniglot-register.ts';
-import { envModuleFaultHint, envModuleFlags, resumeCommand, unknownEnvHint, userFrames } from './args.ts';
+import { envModuleFaultHint, envModuleFlags, resumeCommand, startCommand, unknownEnvHint, userFrames } from './args.ts';
 import { BACKENDS, COMMAND_OPTIONS, COMMANDS, flagHelp, USAGE_COMMANDS } from './options.ts';
 import { didYouMean } from '../src/suggest.ts';
 
@@ -98,7 +98,12 @@ async function runCommand(cmd: string, rest: string[]): Promise<void> {
   }
 }
 
-async function main(argv: string[]): Promise<void> {
+/**
+ * Runs the command line `argv` (the arguments after `metarl`); a failure is thrown, not reported
+ * ({@link runCli} reports it, {@link userErrorLine} gives a user error's line).
+ */
+export async function main(argv: string[]): Promise<void> {
+  startCommand();
   // The library's messages name options as this command's flags (--init-from, not initFrom).
   setOptionStyle('cli');
   const [cmd, ...rest] = argv;
@@ -169,21 +174,45 @@ function faultKind(e: unknown, taskFailed: new (...args: never[]) => { causeName
   return null;
 }
 
-// Output piped into a reader that stops early (`metarl check | head`): write no more, quietly.
-// The command still runs to its end, so its exit code (check's 1 for problems) is kept.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
-});
-
-main(process.argv.slice(2)).catch(async (e: unknown) => {
+/**
+ * The one line (ending in a newline) that command line `argv` prints for `e` when `e` is a user
+ * error (exit code 2: a bad flag, config, path, run or data set), or undefined for any other error.
+ */
+export function userErrorLine(e: unknown, argv: readonly string[]): string | undefined {
   const err = e as Error & { code?: string };
   const userError =
     e instanceof ConfigError || e instanceof UsageError || e instanceof UnknownEnvError || e instanceof CheckpointError || e instanceof OmniglotDataError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
-  if (userError) {
-    // An env of one's own is registered by a module the command must be told about.
-    const hint = e instanceof UnknownEnvError ? unknownEnvHint() : err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? flagSuggestion(process.argv[2], err.message) : '';
-    const message = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? (dashValueMessage(process.argv.slice(3), err.message) ?? err.message) : err.message;
-    process.stderr.write(`metarl: ${e instanceof UsageError ? message : message.replace(/\s*\n\s*/g, " ")}${hint}\n`);
+  if (!userError) return undefined;
+  // An env of one's own is registered by a module the command must be told about.
+  const hint = e instanceof UnknownEnvError ? unknownEnvHint() : err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? flagSuggestion(argv[0], err.message) : '';
+  const message = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? (dashValueMessage(argv.slice(1), err.message) ?? err.message) : err.message;
+  return `metarl: ${e instanceof UsageError ? message : message.replace(/\s*\n\s*/g, ' ')}${hint}\n`;
+}
+
+/**
+ * Runs the command line `argv` (the arguments after `metarl`) in this process, as the `metarl`
+ * command does: its output goes to stdout and stderr, and a failure ends the process (exit code 2
+ * for a user error, 1 otherwise, after a message saying what happened and how to go on).
+ */
+export async function runCli(argv: string[]): Promise<void> {
+  // Output piped into a reader that stops early (`metarl check | head`): write no more, quietly.
+  // The command still runs to its end, so its exit code (check's 1 for problems) is kept.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+  });
+  try {
+    await main(argv);
+  } catch (e) {
+    await reportFailure(e, argv);
+  }
+}
+
+/** Reports the failure `e` of command line `argv` on stderr and ends the process with its exit code. */
+async function reportFailure(e: unknown, argv: readonly string[]): Promise<never> {
+  const err = e as Error & { code?: string };
+  const line = userErrorLine(e, argv);
+  if (line !== undefined) {
+    process.stderr.write(line);
     process.exit(2);
   }
   // Not a user error: the command's modules are loaded (so these imports take no time).
@@ -224,4 +253,4 @@ main(process.argv.slice(2)).catch(async (e: unknown) => {
   const cause = (err as { cause?: unknown }).cause;
   process.stderr.write(`metarl: internal error: ${err.stack ?? String(e)}\n${cause instanceof Error ? `caused by: ${cause.stack}\n` : ''}${stopLine}${envModuleFaultHint()}`);
   process.exit(1);
-});
+}

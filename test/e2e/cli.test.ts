@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { expectUserError, metarl } from '../helpers/cli.ts';
+import { expectUserError, metarl, metarlHere } from '../helpers/cli.ts';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,7 @@ describe('metarl CLI', () => {
     expect(json(out).steps[0].mean).not.toBe(drawn.steps[0].mean);
   }, 120_000);
 
-  it('evaluates with batches measured in env steps (--batch-timesteps) and records the budget', () => {
+  it('evaluates with batches measured in env steps (--batch-timesteps) and records the budget', async () => {
     const drawn = json(run, 'eval.json'); // 3 tasks, 5 episodes per step, written by the first test
     const out = join(tmp(), 'eval-budget.json');
     const e = metarl('evaluate', '--run', run, '--tasks', '3', '--steps', '2', '--episodes', '5', '--batch-timesteps', '1500', '--json', out);
@@ -83,12 +83,12 @@ describe('metarl CLI', () => {
     for (const s of doc.steps) expect(s.episodes).toBeGreaterThanOrEqual(15);
     expect(e.stdout).toMatch(/\| first episode of each slot \| step 0 \| step 1 \| step 2 \|/);
     for (const s of doc.steps) expect(Number.isFinite(s.mean) && s.sem >= 0).toBe(true);
-    expectUserError(metarl('evaluate', '--run', run, '--batch-timesteps', '0'), '--batch-timesteps', '"0"');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--batch-timesteps', '0'), '--batch-timesteps', '"0"');
   }, 120_000);
 
-  it('prints a command\'s usage for --help and -h, and exits 0', () => {
+  it('prints a command\'s usage for --help and -h, and exits 0', async () => {
     for (const cmd of COMMANDS) {
-      const r = metarl(cmd, cmd === 'train' ? '--help' : '-h');
+      const r = await metarlHere(cmd, cmd === 'train' ? '--help' : '-h');
       expect(r.code, r.stderr).toBe(0);
       const lines = r.stdout.split('\n');
       expect(lines[0]).toBe('usage:');
@@ -121,9 +121,9 @@ describe('metarl CLI', () => {
     expect(loaded('inspect', '--run', join(tmp(), 'none'))).toBe('true');
   }, 60_000);
 
-  it('plot draws the training curves as SVG and PNG, and names what is wrong with its input', () => {
+  it('plot draws the training curves as SVG and PNG, and names what is wrong with its input', async () => {
     const out = join(tmp(), 'curves.svg');
-    const r = metarl('plot', '--run', run, '--out', out);
+    const r = await metarlHere('plot', '--run', run, '--out', out);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('run: 2 iterations; moving average over 1');
     const svg = readFileSync(out, 'utf8');
@@ -133,34 +133,34 @@ describe('metarl CLI', () => {
     // A pretrained RL run plots returns, not query losses (its algo name is shared with the supervised baseline).
     const pre = join(tmp(), 'pre');
     expect(metarl('train', '--algo', 'pretrained', '--preset', 'tiny', '--iterations', '1', '--out', pre).code).toBe(0);
-    expect(metarl('plot', '--run', pre, '--out', join(pre, 'c.svg')).code).toBe(0);
+    expect((await metarlHere('plot', '--run', pre, '--out', join(pre, 'c.svg'))).code).toBe(0);
     expect(readFileSync(join(pre, 'c.svg'), 'utf8')).toMatch(/>mean return</);
     // Runs of one env share an axis quietly; runs of two envs get a note (their returns are not on one scale).
-    const same = metarl('plot', '--run', run, '--run', pre, '--out', join(pre, 'd.svg'));
+    const same = await metarlHere('plot', '--run', run, '--run', pre, '--out', join(pre, 'd.svg'));
     expect(same.code, same.stderr).toBe(0);
     expect(same.stderr).not.toContain('note:');
     const sine = join(tmp(), 'sine');
     expect(metarl('train', '--env', 'SineRegression-v0', '--preset', 'tiny', '--out', sine).code).toBe(0);
-    const mixed = metarl('plot', '--run', run, '--run', sine, '--out', join(pre, 'e.svg'));
+    const mixed = await metarlHere('plot', '--run', run, '--run', sine, '--out', join(pre, 'e.svg'));
     expect(mixed.code, mixed.stderr).toBe(0);
     expect(mixed.stderr).toContain('plot: note: the runs are of 2 envs (Navigation2D-v0, SineRegression-v0), drawn on one return axis (check that their returns compare)');
-    expectUserError(metarl('plot', '--run', run), '--out', 'is required');
-    expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), 'c.png')), '--out', 'must be a file name ending in .svg');
-    expectUserError(metarl('plot', '--run', run, '--out', join(tmp(), '.svg')), '--out', 'must be a file name ending in .svg');
+    expectUserError(await metarlHere('plot', '--run', run), '--out', 'is required');
+    expectUserError(await metarlHere('plot', '--run', run, '--out', join(tmp(), 'c.png')), '--out', 'must be a file name ending in .svg');
+    expectUserError(await metarlHere('plot', '--run', run, '--out', join(tmp(), '.svg')), '--out', 'must be a file name ending in .svg');
     const nested = join(tmp(), 'new', 'folder', 'C.SVG');
-    expect(metarl('plot', '--run', run, '--out', nested).code).toBe(0);
+    expect((await metarlHere('plot', '--run', run, '--out', nested)).code).toBe(0);
     expect(existsSync(nested.replace(/SVG$/, 'png'))).toBe(true);
-    expectUserError(metarl('plot', '--run', tmp(), '--out', out), '--run', 'has no progress.jsonl');
-    expectUserError(metarl('plot', '--run', run, '--smooth', '0', '--out', out), '--smooth', '"0"');
+    expectUserError(await metarlHere('plot', '--run', tmp(), '--out', out), '--run', 'has no progress.jsonl');
+    expectUserError(await metarlHere('plot', '--run', run, '--smooth', '0', '--out', out), '--smooth', '"0"');
   }, 60_000);
 
-  it('never overwrites a run', () => {
+  it('never overwrites a run', async () => {
     const before = readFileSync(join(run, 'progress.jsonl'), 'utf8');
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--out', run), '--out', run);
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--out', run), '--out', run);
     expect(readFileSync(join(run, 'progress.jsonl'), 'utf8')).toBe(before);
   }, 60_000);
 
-  it('--init-from starts a new run from another run\'s checkpoint, and refuses one that does not fit', () => {
+  it('--init-from starts a new run from another run\'s checkpoint, and refuses one that does not fit', async () => {
     const dir = tmp();
     const ft = join(dir, 'ft');
     const t = metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--iterations', '1', '--init-from', run, '--out', ft);
@@ -170,100 +170,102 @@ describe('metarl CLI', () => {
     expect(rec).toEqual({ run, iteration: 2, weightsSha256: json(run, 'checkpoint', 'model.json').weightsSha256 });
     const wide = join(dir, 'wide.json');
     writeFileSync(wide, JSON.stringify({ policy: { hiddenSizes: [8] } }));
-    expectUserError(metarl('train', '--preset', 'tiny', '--config', wide, '--init-from', run, '--out', join(dir, 'r1')), '--init-from', run, 'sizes');
-    expectUserError(metarl('train', '--env', 'SineRegression-v0', '--algo', 'maml', '--preset', 'tiny', '--init-from', run, '--out', join(dir, 'r2')), '--init-from', 'holds a checkpoint of Navigation2D-v0', 'SineRegression-v0');
-    expectUserError(metarl('train', '--preset', 'tiny', '--init-from', join(dir, 'none'), '--out', join(dir, 'r3')), '--init-from', 'none', 'not found');
-    expectUserError(metarl('train', '--resume', '--init-from', run, '--out', ft), '--init-from', 'cannot be given with --resume');
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--config', wide, '--init-from', run, '--out', join(dir, 'r1')), '--init-from', run, 'sizes');
+    expectUserError(await metarlHere('train', '--env', 'SineRegression-v0', '--algo', 'maml', '--preset', 'tiny', '--init-from', run, '--out', join(dir, 'r2')), '--init-from', 'holds a checkpoint of Navigation2D-v0', 'SineRegression-v0');
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--init-from', join(dir, 'none'), '--out', join(dir, 'r3')), '--init-from', 'none', 'not found');
+    expectUserError(await metarlHere('train', '--resume', '--init-from', run, '--out', ft), '--init-from', 'cannot be given with --resume');
     for (const r of ['r1', 'r2', 'r3']) expect(existsSync(join(dir, r)), r).toBe(false);
   }, 120_000);
 
-  it('rejects bad input with exit code 2 and a message naming the field and value', () => {
+  it('rejects bad input with exit code 2 and a message naming the field and value', async () => {
     expectUserError(metarl('train', '--env', 'Foo-v0'), 'Foo-v0', 'Navigation2D-v0');
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--meta-batch-size', '0'), '--meta-batch-size', '"0"');
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--fast-batch-size', '-3'), '--fast-batch-size');
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--backend', 'gpu9'), '--backend', 'gpu9');
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--bogus'), '--bogus');
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--meta-batch-size', '0'), '--meta-batch-size', '"0"');
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--fast-batch-size', '-3'), '--fast-batch-size');
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--backend', 'gpu9'), '--backend', 'gpu9');
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--bogus'), '--bogus');
     // A misspelt name gets the one it most plausibly stands for; nothing when none is close.
-    expect(metarl('train', '--env', 'Navigation2D-v0', '--bogus').stderr).not.toContain('did you mean');
+    expect((await metarlHere('train', '--env', 'Navigation2D-v0', '--bogus')).stderr).not.toContain('did you mean');
     expectUserError(metarl('evaluate', '--tsks', '3'), "'--tsks'", '(did you mean --tasks?)');
-    expectUserError(metarl('compare', '--run', 'x'), '(did you mean --runs?)');
-    expectUserError(metarl('trian'), '"trian" (did you mean train?)');
+    // The checks below run the command line in this process (a child process costs about a second): the same answer.
+    for (const argv of [['evaluate', '--tsks', '3'], ['train', '--workers', '-1'], ['trian'], ['train', '--env', 'Foo-v0']]) expect(await metarlHere(...argv)).toEqual(metarl(...argv));
+    expectUserError(await metarlHere('compare', '--run', 'x'), '(did you mean --runs?)');
+    expectUserError(await metarlHere('trian'), '"trian" (did you mean train?)');
     expectUserError(metarl('train', '--workers', '-1'), '--workers: takes a value, and the next argument "-1" starts with a dash');
     // A flag given twice is refused (the parser would keep the last one silently); --env-module may repeat.
-    expectUserError(metarl('evaluate', '--tasks', '3', '--run', run, '--tasks=5'), '--tasks is given 2 times ("3", "5"); give it once');
+    expectUserError(await metarlHere('evaluate', '--tasks', '3', '--run', run, '--tasks=5'), '--tasks is given 2 times ("3", "5"); give it once');
     // The same value twice, or a boolean flag twice, changes nothing: not refused.
-    expectUserError(metarl('train', '--resume', '--resume', '--seed', '1', '--seed=1', '--out', run), '--iterations: is needed');
-    expectUserError(metarl('evaluate', '--run', run, '--seed', '-2'), '--seed: takes a value, and the next argument "-2" starts with a dash');
-    expectUserError(metarl('evaluate', '--run', run, '--json', '--tasks', '3'), '--json: needs a value, and the next argument is the flag --tasks');
-    expectUserError(metarl('check', '--env-module', 'a.mts', '--env-module', '-b.mts'), '--env-module: takes a value, and the next argument "-b.mts"', 'write --env-module=-b.mts');
-    expectUserError(metarl('train', '--env', 'navigation2d-v0'), '(did you mean Navigation2D-v0?)');
-    expectUserError(metarl('train', '--preset', 'cheeta'), '(did you mean cheetah?)');
-    expectUserError(metarl('train', '--env', 'HalfCheetahVel-v0', '--preset', 'sine'), '--preset: is for the supervised envs, and HalfCheetahVel-v0 is an RL env: use cheetah');
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--keep-every', '15', '--out', join(tmp(), 'r0')), '--keep-every', 'multiple of checkpointEvery (10)');
+    expectUserError(await metarlHere('train', '--resume', '--resume', '--seed', '1', '--seed=1', '--out', run), '--iterations: is needed');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--seed', '-2'), '--seed: takes a value, and the next argument "-2" starts with a dash');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--json', '--tasks', '3'), '--json: needs a value, and the next argument is the flag --tasks');
+    expectUserError(await metarlHere('check', '--env-module', 'a.mts', '--env-module', '-b.mts'), '--env-module: takes a value, and the next argument "-b.mts"', 'write --env-module=-b.mts');
+    expectUserError(await metarlHere('train', '--env', 'navigation2d-v0'), '(did you mean Navigation2D-v0?)');
+    expectUserError(await metarlHere('train', '--preset', 'cheeta'), '(did you mean cheetah?)');
+    expectUserError(await metarlHere('train', '--env', 'HalfCheetahVel-v0', '--preset', 'sine'), '--preset: is for the supervised envs, and HalfCheetahVel-v0 is an RL env: use cheetah');
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--keep-every', '15', '--out', join(tmp(), 'r0')), '--keep-every', 'multiple of checkpointEvery (10)');
     const dir = tmp();
     const unknownKey = join(dir, 'a.json');
     writeFileSync(unknownKey, JSON.stringify({ trpo: { maxKL: 0.01 } }));
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', unknownKey, '--out', join(dir, 'r1')), 'trpo.maxKL', '(did you mean trpo.maxKl?)');
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', unknownKey, '--out', join(dir, 'r1')), 'trpo.maxKL', '(did you mean trpo.maxKl?)');
     const runOption = join(dir, 'k.json');
     writeFileSync(runOption, JSON.stringify({ keepEvery: 10 }));
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', runOption, '--out', join(dir, 'r1')), 'keepEvery: is an option of train, not part of the config: give --keep-every on the command line instead');
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', runOption, '--out', join(dir, 'r1')), 'keepEvery: is an option of train, not part of the config: give --keep-every on the command line instead');
     const badType = join(dir, 'b.json');
     writeFileSync(badType, JSON.stringify({ adaptation: { fastLr: -0.1 } }));
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', badType, '--out', join(dir, 'r2')), 'adaptation.fastLr', '-0.1');
-    expectUserError(metarl('evaluate', '--run', join(dir, 'missing')), '--run', 'missing');
-    expectUserError(metarl('evaluate', '--run', run, '--tasks', '0'), '--tasks', '"0"');
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', badType, '--out', join(dir, 'r2')), 'adaptation.fastLr', '-0.1');
+    expectUserError(await metarlHere('evaluate', '--run', join(dir, 'missing')), '--run', 'missing');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--tasks', '0'), '--tasks', '"0"');
     const tasks = join(dir, 'tasks.json');
     writeFileSync(tasks, JSON.stringify([{ goal: [0.1, 0.2] }, { goal: [0.1] }]));
-    expectUserError(metarl('evaluate', '--run', run, '--task-file', tasks), '--task-file', 'task 2 of 2', 'task.goal', '[0.1]');
-    expectUserError(metarl('evaluate', '--run', run, '--task-file', tasks, '--tasks', '5'), '--tasks', 'cannot be combined with --task-file');
-    expectUserError(metarl('evaluate', '--run', run, '--task-file', join(dir, 'none.json')), '--task-file', 'none.json', 'not found');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--task-file', tasks), '--task-file', 'task 2 of 2', 'task.goal', '[0.1]');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--task-file', tasks, '--tasks', '5'), '--tasks', 'cannot be combined with --task-file');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--task-file', join(dir, 'none.json')), '--task-file', 'none.json', 'not found');
   }, 120_000);
 
-  it('names the flag when a path is not a run, an output cannot be written, or a flag does not apply', () => {
+  it('names the flag when a path is not a run, an output cannot be written, or a flag does not apply', async () => {
     const dir = tmp();
-    expectUserError(metarl('evaluate', '--run', dir), '--run', 'is not a run directory');
-    expectUserError(metarl('evaluate', '--run', join(run, 'checkpoint')), '--run', 'is a checkpoint folder', 'its parent');
-    expectUserError(metarl('inspect', '--run', dir), '--run', 'is not a run directory');
-    expectUserError(metarl('train', '--resume', '--out', dir), '--out', 'is not a run directory');
-    expectUserError(metarl('train', '--preset', 'tiny', '--init-from', dir, '--out', join(dir, 'r')), '--init-from', 'is not a run directory');
-    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${dir}`, '--out', join(dir, 'c')), '--runs maml', 'is not a run directory');
+    expectUserError(await metarlHere('evaluate', '--run', dir), '--run', 'is not a run directory');
+    expectUserError(await metarlHere('evaluate', '--run', join(run, 'checkpoint')), '--run', 'is a checkpoint folder', 'its parent');
+    expectUserError(await metarlHere('inspect', '--run', dir), '--run', 'is not a run directory');
+    expectUserError(await metarlHere('train', '--resume', '--out', dir), '--out', 'is not a run directory');
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--init-from', dir, '--out', join(dir, 'r')), '--init-from', 'is not a run directory');
+    expectUserError(await metarlHere('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${dir}`, '--out', join(dir, 'c')), '--runs maml', 'is not a run directory');
     // Checked before any work: a finished evaluation is not lost to a bad --json path. A --json in
     // folders that do not exist yet is written there, as train, compare, plot and render make theirs.
     const nested = join(dir, 'no', 'such', 'e.json');
     expect(metarl('evaluate', '--run', run, '--tasks', '1', '--episodes', '2', '--steps', '0', '--json', nested).code).toBe(0);
     expect(json(nested).tasks).toBe(1);
-    expectUserError(metarl('evaluate', '--run', run, '--json', dir), '--json', 'is a directory');
-    expectUserError(metarl('evaluate', '--run', run, '--shots', '5'), '--shots', 'supervised');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--json', dir), '--json', 'is a directory');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--shots', '5'), '--shots', 'supervised');
     const file = join(dir, 'f.txt');
     writeFileSync(file, 'x');
-    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', file), '--out', 'is a file');
+    expectUserError(await metarlHere('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', file), '--out', 'is a file');
     // A path through a file, a file of a run: refused before any work, naming the flag (every case
     // of the checks in test/unit/cli-args.test.ts; here each command's wiring).
-    expectUserError(metarl('evaluate', '--run', run, '--json', join(file, 'x.json')), '--json', `${file} is a file, not a directory`);
-    expectUserError(metarl('plot', '--run', run, '--out', join(file, 'c.svg')), '--out', `${file} is a file, not a directory`);
-    expectUserError(metarl('train', '--preset', 'tiny', '--out', file), '--out', 'is a file, not a directory');
-    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', join(file, 'c')), '--out', `cannot be made: ${file} is a file`);
+    expectUserError(await metarlHere('evaluate', '--run', run, '--json', join(file, 'x.json')), '--json', `${file} is a file, not a directory`);
+    expectUserError(await metarlHere('plot', '--run', run, '--out', join(file, 'c.svg')), '--out', `${file} is a file, not a directory`);
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--out', file), '--out', 'is a file, not a directory');
+    expectUserError(await metarlHere('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', join(file, 'c')), '--out', `cannot be made: ${file} is a file`);
     // Another compare writing into --out (a stand-in process holding its lock): refused, nothing written.
     const busy = join(dir, 'busy');
     mkdirSync(busy);
     const other = spawn('sleep', ['30']);
     writeFileSync(join(busy, '.metarl-lock'), `${other.pid}\n`);
-    const locked = metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--tasks', '1', '--episodes', '2', '--steps', '0', '--out', busy);
+    const locked = await metarlHere('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--tasks', '1', '--episodes', '2', '--steps', '0', '--out', busy);
     other.kill();
     expectUserError(locked, '--out', `is being written by another compare (process ${other.pid}`);
     expect(readdirSync(busy)).toEqual(['.metarl-lock']);
     // Known names in another case would silently lose the gap closed and the paired difference.
-    expectUserError(metarl('compare', '--runs', `MAML=${run}`, '--out', join(dir, 'cc')), '--runs', 'names are case-sensitive', 'name it maml', '(got "MAML")');
+    expectUserError(await metarlHere('compare', '--runs', `MAML=${run}`, '--out', join(dir, 'cc')), '--runs', 'names are case-sensitive', 'name it maml', '(got "MAML")');
     const checkpointBytes = readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8');
-    expectUserError(metarl('evaluate', '--run', run, '--tasks', '1', '--json', join(run, 'config.json')), '--json', `is a file of the run ${run}`);
-    expectUserError(metarl('evaluate', '--run', run, '--tasks', '1', '--json', join(run, 'checkpoint', 'model.json')), '--json', `is in the checkpoint folder of the run ${run}`);
+    expectUserError(await metarlHere('evaluate', '--run', run, '--tasks', '1', '--json', join(run, 'config.json')), '--json', `is a file of the run ${run}`);
+    expectUserError(await metarlHere('evaluate', '--run', run, '--tasks', '1', '--json', join(run, 'checkpoint', 'model.json')), '--json', `is in the checkpoint folder of the run ${run}`);
     expect(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).toBe(checkpointBytes);
     writeFileSync(join(dir, 'results.json'), '{}');
-    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', dir), '--out', 'already holds the results');
+    expectUserError(await metarlHere('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', dir), '--out', 'already holds the results');
     expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe('{}');
     // Also with partial/ beside it: a crash between renaming results.json into place and removing partial/.
     mkdirSync(join(dir, 'partial'));
-    expectUserError(metarl('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', dir), '--out', 'already holds the results');
+    expectUserError(await metarlHere('compare', '--env', 'Navigation2D-v0', '--runs', `maml=${run}`, '--out', dir), '--out', 'already holds the results');
     expect(readFileSync(join(dir, 'results.json'), 'utf8')).toBe('{}');
     // Without results.json (written last), the comparison was stopped while writing its files: the same command completes it.
     rmSync(join(dir, 'results.json'));
@@ -274,8 +276,8 @@ describe('metarl CLI', () => {
     expect(existsSync(join(dir, 'partial'))).toBe(false);
     for (const f of ['results.md', 'figure.svg', 'figure.png']) expect(existsSync(join(dir, f)), f).toBe(true);
     expect(readFileSync(join(dir, 'results.md'), 'utf8')).toContain('| maml');
-    expectUserError(metarl('render', '--run', run, '--out', join(dir, 'nav.svg')), '--run', 'Navigation2D-v0', 'half-cheetah');
-    expectUserError(metarl('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
+    expectUserError(await metarlHere('render', '--run', run, '--out', join(dir, 'nav.svg')), '--run', 'Navigation2D-v0', 'half-cheetah');
+    expectUserError(await metarlHere('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
     expect(existsSync(join(dir, 'r')) || existsSync(join(dir, 'c'))).toBe(false);
     // The demo too: a checkpoint folder given for its run is one line and exit 2, not a stack.
     const demo = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'demo', 'cli.ts'), '--run', join(run, 'checkpoint'), '--build-only'], { encoding: 'utf8', timeout: 60_000 });
@@ -284,11 +286,11 @@ describe('metarl CLI', () => {
     expect(demo.stderr).toContain('is a checkpoint folder; pass the run directory that holds it (its parent)');
   }, 120_000);
 
-  it('train: a config file\'s env is used, and one that differs from --env is refused; a run\'s config.json is a config', () => {
+  it('train: a config file\'s env is used, and one that differs from --env is refused; a run\'s config.json is a config', async () => {
     const dir = tmp();
     const cheetah = join(dir, 'cheetah.json');
     writeFileSync(cheetah, JSON.stringify({ env: 'HalfCheetahVel-v0' }));
-    expectUserError(metarl('train', '--env', 'Navigation2D-v0', '--config', cheetah, '--out', join(dir, 'r1')), '--env', 'Navigation2D-v0', 'HalfCheetahVel-v0');
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', cheetah, '--out', join(dir, 'r1')), '--env', 'Navigation2D-v0', 'HalfCheetahVel-v0');
     expect(existsSync(join(dir, 'r1'))).toBe(false);
     // A run's own config.json trains again with its settings (here 1 more iteration's worth).
     const again = join(dir, 'again');
@@ -368,25 +370,25 @@ describe('metarl CLI', () => {
     expect(strip(out)).toEqual(strip(whole));
   }, 120_000);
 
-  it('train --resume with nothing left to do says so instead of exiting silently; flags, a preset or a config file that repeat the run\'s values are taken', () => {
-    const none = metarl('train', '--resume', '--out', run);
+  it('train --resume with nothing left to do says so instead of exiting silently; flags, a preset or a config file that repeat the run\'s values are taken', async () => {
+    const none = await metarlHere('train', '--resume', '--out', run);
     expectUserError(none, '--iterations: is needed', 'has trained the 2 iterations it was given');
     expect(none.stderr).not.toContain('(got');
-    expectUserError(metarl('train', '--resume', '--iterations', '1', '--out', run), '--iterations', 'already at iteration 2');
+    expectUserError(await metarlHere('train', '--resume', '--iterations', '1', '--out', run), '--iterations', 'already at iteration 2');
     // The first command with --resume added: its flags equal the run's, so only --iterations counts.
-    expectUserError(metarl('train', '--resume', '--env', 'Navigation2D-v0', '--seed', '1', '--meta-batch-size', '4', '--out', run), '--iterations: is needed');
-    expectUserError(metarl('train', '--resume', '--seed', '2', '--iterations', '3', '--out', run), '--seed: differs from the run\'s 1', '(got "2")');
-    expectUserError(metarl('train', '--resume', '--first-order', '--iterations', '3', '--out', run), '--first-order: differs from the run\'s false');
+    expectUserError(await metarlHere('train', '--resume', '--env', 'Navigation2D-v0', '--seed', '1', '--meta-batch-size', '4', '--out', run), '--iterations: is needed');
+    expectUserError(await metarlHere('train', '--resume', '--seed', '2', '--iterations', '3', '--out', run), '--seed: differs from the run\'s 1', '(got "2")');
+    expectUserError(await metarlHere('train', '--resume', '--first-order', '--iterations', '3', '--out', run), '--first-order: differs from the run\'s false');
     // So do a preset or config file that resolve to the run's config (iterations aside); not another.
-    expectUserError(metarl('train', '--resume', '--preset', 'tiny', '--config', join(run, 'config.json'), '--out', run), '--iterations: is needed');
-    expectUserError(metarl('train', '--resume', '--preset', 'navigation', '--iterations', '3', '--out', run), '--preset: gives checkpointEvery = 10 and the run has 1', '(got "navigation")');
+    expectUserError(await metarlHere('train', '--resume', '--preset', 'tiny', '--config', join(run, 'config.json'), '--out', run), '--iterations: is needed');
+    expectUserError(await metarlHere('train', '--resume', '--preset', 'navigation', '--iterations', '3', '--out', run), '--preset: gives checkpointEvery = 10 and the run has 1', '(got "navigation")');
     expect(JSON.parse(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).iteration).toBe(2);
     // A run killed before its first checkpoint (its config and log, no checkpoint): the same command
     // is refused and points to --resume, which starts it over and ends as the unbroken run did.
     const killed = join(tmp(), 'killed');
     mkdirSync(killed);
     for (const f of ['config.json', 'progress.jsonl']) writeFileSync(join(killed, f), readFileSync(join(run, f)));
-    expectUserError(metarl('train', '--preset', 'tiny', '--iterations', '2', '--out', killed), '--out', 'stopped before its first checkpoint; --resume starts it over from iteration 0');
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--iterations', '2', '--out', killed), '--out', 'stopped before its first checkpoint; --resume starts it over from iteration 0');
     const restarted = metarl('train', '--resume', '--out', killed);
     expect(restarted.code, restarted.stderr).toBe(0);
     expect(restarted.stderr).toContain(`note: ${killed} has no checkpoint (its training stopped before the first one, after logging 2 iterations): starting it over from iteration 0`);
@@ -416,12 +418,12 @@ describe('metarl CLI', () => {
     expect(t.stdout).toContain(`| mean query loss | ${mean(logged.map((r) => r.lossBefore)).toFixed(4)} | ${mean(logged.map((r) => r.lossAfter)).toFixed(4)} |`);
   }, 120_000);
 
-  it('reports a corrupt checkpoint instead of loading it', () => {
+  it('reports a corrupt checkpoint instead of loading it', async () => {
     const w = join(run, 'checkpoint', 'weights.bin');
     const bytes = readFileSync(w);
     bytes[10] = bytes[10]! ^ 0xff;
     writeFileSync(w, bytes);
-    expectUserError(metarl('evaluate', '--run', run), 'weights.bin', 'checksum');
-    expectUserError(metarl('train', '--resume', '--out', run), 'weights.bin', 'checksum');
+    expectUserError(await metarlHere('evaluate', '--run', run), 'weights.bin', 'checksum');
+    expectUserError(await metarlHere('train', '--resume', '--out', run), 'weights.bin', 'checksum');
   }, 60_000);
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectUserError, metarl } from '../helpers/cli.ts';
+import { expectUserError, metarl, metarlHere } from '../helpers/cli.ts';
 import { inspectCheckpoint, policyTensorNames, tensorStats } from '../../agents/inspect.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint.ts';
 import { resolveConfig } from '../../src/config.ts';
@@ -116,14 +116,14 @@ describe('metarl inspect', () => {
     expect(inspectCheckpoint(loadCheckpoint(run)).tensors.every((t) => t.part === 'theta')).toBe(true);
   });
 
-  it('names the field of bad input', () => {
-    expectUserError(metarl('inspect'), '--run', 'required');
-    expectUserError(metarl('inspect', '--run', '/nonexistent/run'), '--run', '/nonexistent/run');
+  it('names the field of bad input', async () => {
+    expectUserError(await metarlHere('inspect'), '--run', 'required');
+    expectUserError(await metarlHere('inspect', '--run', '/nonexistent/run'), '--run', '/nonexistent/run');
     const run = learnedLrRun();
     // A path through a file cannot be written (folders that do not exist yet would be made).
     const through = join(run, 'checkpoint', 'model.json', 'x.json');
-    expectUserError(metarl('inspect', '--run', run, '--json', through), '--json', through, 'is a file, not a directory');
+    expectUserError(await metarlHere('inspect', '--run', run, '--json', through), '--json', through, 'is a file, not a directory');
     writeFileSync(join(run, 'checkpoint', 'weights.bin'), 'garbage');
-    expectUserError(metarl('inspect', '--run', run), 'weights.bin');
+    expectUserError(await metarlHere('inspect', '--run', run), 'weights.bin');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expectUserError, metarl } from '../helpers/cli.ts';
+import { expectUserError, metarl, metarlHere } from '../helpers/cli.ts';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ describe('checkpoint selection', () => {
     expect(() => bestIndex([Number.NaN])).toThrow(/finite/);
   });
 
-  it('evaluates every kept snapshot with the numbers `evaluate --seed` gives, and picks the best', () => {
+  it('evaluates every kept snapshot with the numbers `evaluate --seed` gives, and picks the best', async () => {
     const run = join(tmp(), 'run');
     // tiny preset: checkpoint every iteration; keep it1 and it2, then the run ends at iteration 3.
     const t = metarl('train', '--env', 'Navigation2D-v0', '--preset', 'tiny', '--iterations', '3', '--keep-every', '1', '--out', run);
@@ -60,8 +60,8 @@ describe('checkpoint selection', () => {
     expect(json(later).since).toBe(2);
     expect(json(later).candidates).toEqual(sel.candidates.slice(1));
     expect(s2.stdout).toContain('3 validation tasks from seed 5, checkpoints from iteration 2 on)');
-    expectUserError(metarl('select', '--run', run, '--since', '3'), '--since', '3', 'leaves 1 checkpoint');
-    expectUserError(metarl('select', '--run', run, '--since=-1'), '--since', '-1', 'non-negative');
+    expectUserError(await metarlHere('select', '--run', run, '--since', '3'), '--since', '3', 'leaves 1 checkpoint');
+    expectUserError(await metarlHere('select', '--run', run, '--since=-1'), '--since', '-1', 'non-negative');
 
     // --from-step 0: the same evaluations, scored with step 0 counted too.
     const all = join(run, 'select-from0.json');
@@ -73,7 +73,7 @@ describe('checkpoint selection', () => {
     expect(sel0.candidates.map((c: { score: number }) => c.score)).toEqual(scores0);
     expect(sel0.picked).toBe(sel0.candidates[scores0.indexOf(Math.max(...scores0))].run);
     expect(s3.stdout).toContain('(sum of the mean returns after steps 0–2, 3 validation tasks from seed 5)');
-    expectUserError(metarl('select', '--run', run, '--from-step', '2'), '--from-step', '2', 'must be 0');
+    expectUserError(await metarlHere('select', '--run', run, '--from-step', '2'), '--from-step', '2', 'must be 0');
 
     // Scores are kept in run/select-cache/<protocol>/ and read back, not evaluated again, on the same protocol.
     expect(s2.stderr).toMatch(/it2: scored before with these weights and this protocol, read back from .*select-cache\/seed5-3x4-k2\/it2\.json/);
@@ -98,10 +98,10 @@ describe('checkpoint selection', () => {
     expect(s5.stderr).not.toContain('read back');
     expect(existsSync(join(run, 'select-cache', 'seed5-3x5-k2', 'final.json'))).toBe(true);
 
-    expectUserError(metarl('select', '--run', run, '--seed', '20170309'), '--seed', '20170309', 'test tasks');
-    expectUserError(metarl('select', '--run', join(run, 'nope')), '--run', 'not found');
+    expectUserError(await metarlHere('select', '--run', run, '--seed', '20170309'), '--seed', '20170309', 'test tasks');
+    expectUserError(await metarlHere('select', '--run', join(run, 'nope')), '--run', 'not found');
     rmSync(join(run, 'snapshots'), { recursive: true });
-    expectUserError(metarl('select', '--run', run, '--tasks', '1', '--steps', '0', '--episodes', '1'), '--run', '--keep-every');
+    expectUserError(await metarlHere('select', '--run', run, '--tasks', '1', '--steps', '0', '--episodes', '1'), '--run', '--keep-every');
   }, 240_000);
 
   it('counts the checkpoint a run was started from (--init-from) as the candidate `start`, while it is unchanged', () => {
