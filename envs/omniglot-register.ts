@@ -85,7 +85,7 @@ function dataset(): { path: string; data: OmniglotDataset } {
 
 /** Omniglot whose held-out tasks come from the test characters (never seen in training). */
 export class RegisteredOmniglotEnv extends OmniglotEnv {
-  override readonly id: string;
+  declare readonly id: string;
   /**
    * @param source The file or folder `data` was loaded from (the registered envs: {@link omniglotPath});
    *   without it, {@link dataIdentity} is null and runs record no data.

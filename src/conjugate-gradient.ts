@@ -109,9 +109,10 @@ export function conjugateGradient(
   opts: ConjugateGradientOptions = {},
 ): Float64Array {
   const it = cgIterations(b, opts);
-  let step = it.next();
-  while (!step.done) step = it.next(fvp(step.value));
-  return step.value.x;
+  for (let step = it.next(); ; ) {
+    if (step.done === true) return step.value.x;
+    step = it.next(fvp(step.value));
+  }
 }
 
 /**
@@ -136,9 +137,10 @@ export async function conjugateGradientReport(
   opts: ConjugateGradientOptions = {},
 ): Promise<ConjugateGradientReport> {
   const it = cgIterations(b, opts);
-  let step = it.next();
-  while (!step.done) step = it.next(await fvp(step.value));
-  return step.value;
+  for (let step = it.next(); ; ) {
+    if (step.done === true) return step.value;
+    step = it.next(await fvp(step.value));
+  }
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

@@ -2,8 +2,14 @@
  * `metarl/browser` type-checks in a page's project, which has the DOM's types but not Node's: none
  * of the modules it reaches, even through a type-only import, may name a Node built-in (a page
  * with `"types": []` failed with 24 errors in metarl's own files before).
+ *
+ * And metarl type-checks where it is installed as a package: every type declaration its entry
+ * points read comes with an installed dependency, none from a devDependency (which `npm install
+ * metarl` leaves out: `@types/matter-js`, `@types/pngjs` and `@types/seedrandom` were, and a
+ * user's `tsc` failed in metarl's files).
  */
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import ts from 'typescript';
 import { expect, it } from 'vitest';
 
@@ -30,4 +36,54 @@ it('agents/browser.ts type-checks without Node types', () => {
   const files = program.getSourceFiles().map((f) => f.fileName);
   expect(files.some((f) => f.endsWith('agents/maml-trpo.ts'))).toBe(true);
   expect(files.some((f) => f.endsWith('envs/half-cheetah.ts'))).toBe(true);
+}, 60_000);
+
+/** The package (`node_modules/x` or `node_modules/@s/x`, as package-lock.json names it) a file belongs to, or null for metarl's own. */
+function packageOf(file: string): string | null {
+  const parts = relative(ROOT, file).split(sep);
+  const at = parts.lastIndexOf('node_modules');
+  if (at < 0) return null;
+  const name = parts[at + 1]!.startsWith('@') ? parts.slice(at + 1, at + 3) : [parts[at + 1]!];
+  return [...parts.slice(0, at + 1), ...name].join('/');
+}
+
+it('the types metarl\'s entry points read all come with its dependencies, none with a devDependency', () => {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string> };
+  const entries = Object.values(pkg.exports).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, f));
+  expect(entries.length).toBeGreaterThanOrEqual(4);
+  const program = ts.createProgram(entries, {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    noEmit: true,
+    allowImportingTsExtensions: true,
+    skipLibCheck: true,
+    types: ['node'],
+  });
+  // TypeScript's own lib files (the user's compiler gives them) aside.
+  const read = program.getSourceFiles().filter((f) => !program.isSourceFileDefaultLibrary(f));
+  const packages = new Set(read.map((f) => packageOf(f.fileName)).filter((p) => p !== null));
+  const devOnly = [...packages].filter((p) => lock.packages[p] === undefined || lock.packages[p]!.dev === true);
+  expect(devOnly).toEqual([]);
+  // The check reads the packages' own declarations (it is not vacuous).
+  for (const p of ['node_modules/@types/matter-js', 'node_modules/@types/seedrandom', 'node_modules/@tensorflow/tfjs-core']) expect(packages.has(p), p).toBe(true);
+}, 60_000);
+
+it('metarl\'s entry points type-check in a project that is not strict too', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string> };
+  const entries = Object.values(pkg.exports).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, f));
+  const program = ts.createProgram(entries, {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: false,
+    noEmit: true,
+    allowImportingTsExtensions: true,
+    skipLibCheck: true,
+    types: ['node'],
+  });
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? relative(ROOT, d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+  expect(problems).toEqual([]);
 }, 60_000);
