@@ -292,6 +292,10 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = fals
       }
     } else {
       refuse(changed('supervised.'), `applies to supervised envs, not ${config.env}`);
+      if (config.trpo.fvp !== 'finite-difference') refuse(changed('trpo.fdShift'), `is the shift of the finite-difference Fisher-vector product, and trpo.fvp is ${JSON.stringify(config.trpo.fvp)}`);
+      if (config.algo !== 'maml-trpo' || a.numInnerSteps < 2) {
+        refuse(changed('adaptation.laterStepsLrFactor'), `scales the step size of inner steps after the first in training; this config has algo ${config.algo} with ${a.numInnerSteps} inner step${a.numInnerSteps === 1 ? '' : 's'} (evaluate and compare take their own step sizes)`);
+      }
     }
     if (['pretrained', 'oracle', 'protonet'].includes(config.algo) && a.numInnerSteps !== preset.adaptation.numInnerSteps && changed('adaptation.numInnerSteps') !== undefined) {
       throw new ConfigError('adaptation.numInnerSteps', a.numInnerSteps, `has no effect with algo ${config.algo}, which trains without inner steps (evaluate and compare take their own number of steps)`);

@@ -333,7 +333,13 @@ describe('supervised envs and the lower-level pieces from code', () => {
       [resolveConfig('SineRegression-v0', 'sine', { policy: { initStd: 0.5 } }), "policy.initStd: sets the initial σ of an RL env's Gaussian policy; SineRegression-v0's model has none (got 0.5)"],
       [tiny({ supervised: { outerLr: 0.01 } }), 'supervised.outerLr: applies to supervised envs, not Navigation2D-v0 (got 0.01)'],
       [tiny({ algo: 'pretrained', adaptation: { numInnerSteps: 3 } }), 'adaptation.numInnerSteps: has no effect with algo pretrained, which trains without inner steps'],
+      // Found by a README trial: accepted silently.
+      [tiny({ adaptation: { laterStepsLrFactor: 0.5 } }), 'adaptation.laterStepsLrFactor: scales the step size of inner steps after the first in training; this config has algo maml-trpo with 1 inner step (evaluate and compare take their own step sizes) (got 0.5)'],
+      [tiny({ algo: 'oracle', adaptation: { laterStepsLrFactor: 0.5 } }), 'this config has algo oracle with 1 inner step'],
+      [tiny({ trpo: { fvp: 'exact', fdShift: 0.01 } }), 'trpo.fdShift: is the shift of the finite-difference Fisher-vector product, and trpo.fvp is "exact" (got 0.01)'],
     ];
+    // Where they do something, they are taken.
+    for (const cfg of [tiny({ adaptation: { numInnerSteps: 2, laterStepsLrFactor: 0.5 } }), tiny({ trpo: { fdShift: 0.01 } })]) expect(() => checkAlgoForEnv(cfg, new Navigation2DEnv())).not.toThrow();
     for (const [cfg, message] of idle) expect((await configError(() => train(cfg, { out: join(tmp(), 'run') }))).message).toContain(message);
     // A value some preset gives is that preset's doing, not the caller's: the omniglot preset on sine trains (found by a review).
     for (const algo of ['maml', 'protonet'] as const) {
