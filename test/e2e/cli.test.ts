@@ -42,7 +42,7 @@ describe('metarl CLI', () => {
     for (const s of doc.steps) expect(Number.isFinite(s.mean) && s.sem >= 0).toBe(true);
   }, 120_000);
 
-  it('evaluates on tasks read from a file: the tasks the seed draws, given as a file, give the same table', () => {
+  it('evaluates on tasks read from a file: the tasks the seed draws, given as a file, give the same table', async () => {
     const dir = tmp();
     const drawn = json(run, 'eval.json'); // written by the test above: 3 tasks drawn from the default seed
     const tasks = new Navigation2DEnv().sampleTasks(3, createRng(20170309).fork('evaluate').fork('tasks'));
@@ -65,6 +65,16 @@ describe('metarl CLI', () => {
     expect(e2.code, e2.stderr).toBe(0);
     expect(json(out).tasks).toBe(2);
     expect(json(out).steps[0].mean).not.toBe(drawn.steps[0].mean);
+    // From code (README, "Lower level"): evaluationTasks and the stream createRng(seed).fork('evaluate') give evaluate's numbers.
+    const { evaluateAdaptation, GaussianMlpPolicy, initBackend } = await import('../../src/index.ts');
+    const { envFactory, evaluationTasks } = await import('../../agents/index.ts');
+    await initBackend('wasm', { log: () => {} });
+    const ck = loadCheckpoint(run);
+    const cfg = ck.meta.config;
+    const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
+    const advantages = { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff };
+    const here = evaluateAdaptation(policy, ck.params, envFactory(cfg), { tasks: evaluationTasks(envFactory(cfg)(), 3, 20170309), steps: 2, episodes: 5, fastLr: cfg.adaptation.fastLr, advantages, rng: createRng(20170309).fork('evaluate') });
+    expect(here.map(({ step, mean, sem }) => ({ step, mean, sem }))).toEqual(drawn.steps);
   }, 120_000);
 
   it('evaluates with batches measured in env steps (--batch-timesteps) and records the budget', async () => {
