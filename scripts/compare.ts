@@ -131,6 +131,8 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const release = acquireLock(o.out, '--out', 'written by another compare');
   try {
     const progress = taskProgress();
+    // The evaluation holds the process until it ends (a Ctrl-C in it ends the process at once): what a stop keeps is said now.
+    if (methods.length > 1) log(`compare: each method's result is kept in ${join(o.out, 'partial')} as soon as it is done; stopped, the same command goes on from there`);
     const result = compareMethods({
       env,
       methods,

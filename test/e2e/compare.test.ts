@@ -272,6 +272,7 @@ it('the compare command keeps partial results while it runs and removes them whe
   cpSync(join(dir, 'partial-lib', 'maml.json'), join(out, 'partial', 'maml.json'));
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
   expect(r.status, r.stderr).toBe(0);
+  expect(r.stderr).toContain(`compare: each method's result is kept in ${join(out, 'partial')} as soon as it is done; stopped, the same command goes on from there`);
   expect(r.stderr).toContain(`compare: maml: reusing the result in ${join(out, 'partial', 'maml.json')}`);
   expect(r.stderr).not.toContain('random: reusing');
   expect(existsSync(join(out, 'partial'))).toBe(false);
