@@ -1,24 +1,48 @@
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { didYouMean } from '../src/suggest.ts';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
 import { fileOnTheWay, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
-/**
- * Reads `--name N` from the command line of a benchmark script: a positive integer, or `fallback`
- * when the flag is absent; anything else throws naming the flag and the value.
- */
-export function intArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const given = process.argv[i + 1] ?? '';
-  const value = /^\d+$/.test(given) ? Number(given) : NaN;
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`--${name} must be a positive integer, got ${process.argv[i + 1]}`);
-  return value;
-}
+/** A benchmark script's flags and their defaults: a number is a positive integer, null an optional one, a string any text. */
+type ScriptFlags = Record<string, number | null | string>;
 
+/** The values of {@link ScriptFlags} `F`, as {@link scriptArgs} returns them. */
+type ScriptValues<F extends ScriptFlags> = { [K in keyof F]: F[K] extends string ? string : F[K] extends number ? number : number | undefined };
+
+/**
+ * Reads the flags of a benchmark script (`npx tsx scripts/NAME.ts --flag value …`), each with its
+ * default: a number default takes a positive integer, `null` an optional positive integer, a string
+ * any text. An unknown flag (with the known one it most plausibly misspells), a missing value or a
+ * value that is not a positive integer where one is wanted ends the script with exit code 2 and one
+ * line naming the flag and the value, as the metarl command answers bad input.
+ */
+export function scriptArgs<F extends ScriptFlags>(script: string, flags: F, argv: readonly string[] = process.argv.slice(2)): ScriptValues<F> {
+  const fail = (message: string): never => {
+    process.stderr.write(`${script}: ${message} (flags: ${Object.keys(flags).map((f) => `--${f}`).join(', ')})\n`);
+    process.exit(2);
+  };
+  let values: Record<string, string | undefined> = {};
+  try {
+    values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: Object.fromEntries(Object.keys(flags).map((f) => [f, { type: 'string' as const }])) }).values as Record<string, string | undefined>;
+  } catch (e) {
+    const unknown = /Unknown option '--([^'=]+)'/.exec((e as Error).message)?.[1];
+    fail(unknown !== undefined ? `unknown flag --${unknown}${didYouMean(unknown, Object.keys(flags), (f) => `--${f}`)}` : (e as Error).message);
+  }
+  const out: Record<string, string | number | undefined> = {};
+  for (const [flag, fallback] of Object.entries(flags)) {
+    const given = values[flag];
+    if (given === undefined) out[flag] = fallback ?? undefined;
+    else if (typeof fallback === 'string') out[flag] = given;
+    else if (/^\d+$/.test(given) && Number.isSafeInteger(Number(given)) && Number(given) > 0) out[flag] = Number(given);
+    else fail(`--${flag}: must be a positive integer (got ${JSON.stringify(given)})`);
+  }
+  return out as ScriptValues<F>;
+}
 
 /**
  * Parses the value of the integer option `--name` of a CLI subcommand: undefined when the option is

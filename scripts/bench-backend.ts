@@ -11,17 +11,14 @@
 import * as tf from '@tensorflow/tfjs';
 import * as os from 'node:os';
 import { initBackend } from '../src/backend.ts';
+import { scriptArgs } from './args.ts';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
-}
-
-const N = Number(arg('samples', '40000'));
-const REPS = Number(arg('reps', '5'));
-const CPU_REPS = Number(arg('cpu-reps', '2'));
-const ONLY = arg('only', 'cpu,wasm-stock,wasm-fixed').split(',');
-const SECOND_ORDER_FIX = arg('second-order-fix', 'on') !== 'off';
+const args = scriptArgs('bench-backend', { samples: 40000, reps: 5, 'cpu-reps': 2, only: 'cpu,wasm-stock,wasm-fixed', 'second-order-fix': 'on' });
+const N = args.samples;
+const REPS = args.reps;
+const CPU_REPS = args['cpu-reps'];
+const ONLY = args.only.split(',');
+const SECOND_ORDER_FIX = args['second-order-fix'] !== 'off';
 const SIZES = [2, 100, 100, 2];
 
 /** Deterministic pseudo-random numbers in [-1, 1) (no dependence on backend). */

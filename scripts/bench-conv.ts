@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
 import { conv2dSame, convTaps } from '../src/conv-net.ts';
-import { intArg } from './args.ts';
+import { scriptArgs } from './args.ts';
 
 /** The earlier im2col: the same taps, concatenated along channels, then one matMul. */
 function conv2dConcat(x: tf.Tensor4D, w: tf.Tensor4D, s: number): tf.Tensor4D {
@@ -25,8 +25,7 @@ function conv2dConcat(x: tf.Tensor4D, w: tf.Tensor4D, s: number): tf.Tensor4D {
   });
 }
 
-const batch = intArg('batch', 80);
-const reps = intArg('reps', 9);
+const { batch, reps } = scriptArgs('bench-conv', { batch: 80, reps: 9 });
 await initBackend('wasm');
 
 function median(f: () => void): number {

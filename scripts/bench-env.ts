@@ -9,10 +9,9 @@
 import { HalfCheetahDirEnv, HalfCheetahVelEnv } from '../envs/half-cheetah.ts';
 import { createRng } from '../src/rng.ts';
 import type { Env } from '../src/types.ts';
-import { intArg } from './args.ts';
+import { scriptArgs } from './args.ts';
 
-const steps = intArg('steps', 100000);
-const resets = intArg('resets', 2000);
+const { steps, resets } = scriptArgs('bench-env', { steps: 100000, resets: 2000 });
 
 /** A pool of pre-drawn actions, so the timing is the env's and not the RNG's. */
 const rng = createRng(0);

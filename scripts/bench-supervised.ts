@@ -17,19 +17,19 @@ import { envFactory } from '../agents/trainer.ts';
 import { SupervisedMetaLearner } from '../agents/supervised-meta.ts';
 import { busiestThread, spread, threadCpuSeconds } from '../agents/bench.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
-import { intArg } from './args.ts';
+import { scriptArgs } from './args.ts';
+import { make } from '../envs/index.ts';
+import { isSupervised } from '../agents/trainer.ts';
 
-const strArg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? fallback : process.argv[i + 1]!;
-};
-const envId = strArg('env', 'Omniglot5Way1Shot-v0');
-const algo = strArg('algo', 'maml');
-const iterations = intArg('iterations', 3);
-const warmup = intArg('warmup', 1);
-const rounds = intArg('rounds', 2);
-const maxWorkers = intArg('max-workers', 2);
-const mbs = process.argv.includes('--meta-batch-size') ? intArg('meta-batch-size', 1) : undefined;
+const args = scriptArgs('bench-supervised', { env: 'Omniglot5Way1Shot-v0', algo: 'maml', iterations: 3, warmup: 1, rounds: 2, 'max-workers': 2, 'meta-batch-size': null });
+const { env: envId, algo, iterations, warmup, rounds, 'max-workers': maxWorkers, 'meta-batch-size': mbs } = args;
+// An unknown id lists the known ones; an RL env is timed by `metarl bench`.
+try {
+  if (!isSupervised(make(envId))) throw new Error(`--env: ${envId} is an RL env, and this script times supervised learners: time it with \`metarl bench --env ${envId}\``);
+} catch (e) {
+  process.stderr.write(`bench-supervised: ${(e as Error).message}\n`);
+  process.exit(2);
+}
 
 await initBackend('wasm');
 const config = resolveConfig(envId, undefined, { algo, ...(mbs !== undefined && { sampling: { metaBatchSize: mbs } }) });
