@@ -20,6 +20,7 @@ import { envSpec, make } from '../envs/index.ts';
 import { loadEnvModules, recordedEnvModules, unknownEnvHint } from '../scripts/args.ts';
 import { EnvModuleBuildError, buildDemo, DEMO_DIR, serveDemo } from './build.ts';
 import { viewIds, viewMismatch } from './views/index.ts';
+import { didYouMean } from '../src/suggest.ts';
 
 const REPO = resolve(DEMO_DIR, '..');
 const DEFAULT_CONFIG = join(DEMO_DIR, 'default-run.json');
@@ -27,6 +28,19 @@ const DEFAULT_CONFIG = join(DEMO_DIR, 'default-run.json');
 const log = (line: string) => process.stderr.write(`demo: ${line}\n`);
 
 class UsageError extends Error {}
+
+/** The demo's flags. */
+const DEMO_OPTIONS = {
+  run: { type: 'string' },
+  out: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'build-only': { type: 'boolean' },
+  retrain: { type: 'boolean' },
+  'env-module': { type: 'string', multiple: true },
+  view: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** The cached default run, trained (or finished) if needed. */
 function defaultRun(retrain: boolean): string {
@@ -53,21 +67,7 @@ function defaultRun(retrain: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const { values: o } = parseArgs({
-    args: process.argv.slice(2),
-    strict: true,
-    options: {
-      run: { type: 'string' },
-      out: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'build-only': { type: 'boolean' },
-      retrain: { type: 'boolean' },
-      'env-module': { type: 'string', multiple: true },
-      view: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  const { values: o } = parseArgs({ args: process.argv.slice(2), strict: true, options: DEMO_OPTIONS });
   if (o.help) {
     process.stdout.write('usage: npm run demo -- [--run DIR] [--env-module FILE] [--view ENV_ID] [--port 4173] [--host 127.0.0.1] [--out demo/dist] [--build-only] [--retrain]\n');
     return;
@@ -109,6 +109,9 @@ async function main(): Promise<void> {
 main().catch((e: unknown) => {
   const err = e as Error;
   const user = e instanceof UsageError || e instanceof ConfigError || e instanceof EnvModuleBuildError || e instanceof CheckpointError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  process.stderr.write(`demo: ${user ? '' : 'error: '}${user ? err.message : (err.stack ?? String(e))}\n`);
+  // A misspelt flag gets the one it most plausibly stands for, as the metarl command's do.
+  const flag = (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '--([^'=]+)/.exec(err.message)?.[1] : undefined;
+  const hint = flag !== undefined ? didYouMean(flag, Object.keys(DEMO_OPTIONS), (f) => `--${f}`) : '';
+  process.stderr.write(`demo: ${user ? '' : 'error: '}${user ? err.message : (err.stack ?? String(e))}${hint}\n`);
   process.exit(user ? 2 : 1);
 });

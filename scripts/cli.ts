@@ -155,7 +155,7 @@ function dashValueMessage(args: readonly string[], message: string): string | un
   const i = args.findIndex((a, j) => a === flag && (args[j + 1] ?? '').startsWith('-'));
   const value = args[i + 1] ?? '';
   if (value.startsWith('--')) return `${flag}: needs a value, and the next argument is the flag ${value.split('=')[0]}`;
-  return `${flag}: takes a value, and the next argument ${JSON.stringify(value)} starts with a dash, so it is read as an option (no metarl flag takes a negative number; for a path starting with a dash write ${flag}=${value})`;
+  return `${flag}: takes a value, and the next argument ${JSON.stringify(value)} starts with a dash, so it is read as an option (no metarl flag takes a negative number; to give a value that starts with a dash, such as a file name, write ${flag}=${value})`;
 }
 
 /** Errors of image data that cannot be used (the Omniglot loaders'). */

@@ -504,6 +504,7 @@ export async function cmdPlot(argv: string[]): Promise<void> {
   const names = dirs.map((d) => basename(resolve(d)));
   const runs = dirs.map((dir, i) => {
     const path = join(dir, 'progress.jsonl');
+    if (!existsSync(dir)) throw new ConfigError('--run', dir, 'not found');
     if (!existsSync(path)) throw new ConfigError('--run', dir, 'has no progress.jsonl: pass a directory metarl train wrote');
     const text = readFileSync(path, 'utf8');
     let points;

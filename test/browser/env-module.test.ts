@@ -79,5 +79,5 @@ describe.skipIf(!haveChromium)('browser demo with --env-module (Chromium)', () =
     expect(b.status, b.stderr).toBe(2);
     expect(b.stderr).toMatch(new RegExp(`demo: --env-module: ${nodey.replace(/[.]/g, '\\.')} cannot run in the page: .*readFileSync.*must be browser-safe`));
     expect(b.stderr).not.toMatch(/\n\s+at /);
-  }, 60_000);
+  }, 120_000);
 });

@@ -161,6 +161,7 @@ describe('metarl CLI', () => {
     expect((await metarlHere('plot', '--run', run, '--out', nested)).code).toBe(0);
     expect(existsSync(nested.replace(/SVG$/, 'png'))).toBe(true);
     expectUserError(await metarlHere('plot', '--run', tmp(), '--out', out), '--run', 'has no progress.jsonl');
+    expectUserError(await metarlHere('plot', '--run', join(tmp(), 'nope'), '--out', out), '--run', 'nope', 'not found');
     expectUserError(await metarlHere('plot', '--run', run, '--smooth', '0', '--out', out), '--smooth', '"0"');
   }, 60_000);
 
@@ -294,6 +295,8 @@ describe('metarl CLI', () => {
     expect(demo.status).toBe(2);
     expect(demo.stderr.trim().split('\n')).toHaveLength(1);
     expect(demo.stderr).toContain('is a checkpoint folder; pass the run directory that holds it (its parent)');
+    const typo = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'demo', 'cli.ts'), '--prot', '80'], { encoding: 'utf8', timeout: 60_000 });
+    expect([typo.status, typo.stderr]).toEqual([2, "demo: Unknown option '--prot' (did you mean --port?)\n"]);
   }, 120_000);
 
   it('train: a config file\'s env is used, and one that differs from --env is refused; a run\'s config.json is a config', async () => {
