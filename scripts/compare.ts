@@ -38,7 +38,8 @@ const LABELS: Record<string, string> = {
 
 /** A method's name in the figure's legend: the usual spelling of a known algorithm or baseline (`meta-sgd` → `Meta-SGD`), else the name as given. */
 export function methodLabel(name: string): string {
-  return LABELS[name.toLowerCase()] ?? name;
+  const key = name.toLowerCase();
+  return Object.hasOwn(LABELS, key) ? LABELS[key]! : name;
 }
 
 function pairs(flag: string, v: string): [string, string][] {

@@ -401,13 +401,14 @@ export function applyOverrides(cfg: TrainConfig, overrides: unknown, prefix = ''
     // A key set to undefined (from code) is a key not given.
     if (v === undefined) continue;
     const path = prefix ? `${prefix}.${k}` : k;
-    const kind = SCHEMA[path];
+    // Own keys only: a name every object inherits (hasOwnProperty, __proto__, constructor) is no config key.
+    const kind = Object.hasOwn(SCHEMA, path) ? SCHEMA[path] : undefined;
     if (kind !== undefined) {
       checkLeaf(path, kind, v);
       setPath(cfg, path, Array.isArray(v) ? [...v] : v);
     } else if (Object.keys(SCHEMA).some((p) => p.startsWith(`${path}.`))) {
       applyOverrides(cfg, v, path);
-    } else if (!prefix && RUN_OPTIONS[k] !== undefined) {
+    } else if (!prefix && Object.hasOwn(RUN_OPTIONS, k)) {
       // A run's config.json has these beside its config: they are how a run is made, not what it learns.
       const where = optionStyle === 'cli' ? `give ${RUN_OPTIONS[k]} on the command line` : k === 'backend' ? 'call initBackend(name) before train' : `give ${k} in train's options`;
       throw new ConfigError(path, v, `is an option of train, not part of the config: ${where} instead`);
@@ -454,7 +455,7 @@ export function resolveConfig(env: string, presetName: string | undefined, ...ov
   if (typeof env !== 'string') throw new ConfigError('env', env, "must be an env id, resolveConfig's first argument");
   if (presetName !== undefined && typeof presetName !== 'string') throw new ConfigError('preset', presetName, `must be a preset name (${Object.keys(PRESETS).join(', ')}) or undefined, resolveConfig's second argument; the overrides come after it`);
   const name = presetName ?? defaultPreset(env);
-  const preset = PRESETS[name];
+  const preset = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   if (!preset) throw new ConfigError('preset', name, `unknown preset${didYouMean(name, Object.keys(PRESETS))}; known: ${Object.keys(PRESETS).join(', ')}`);
   let cfg = preset(env);
   for (const o of overrides) cfg = applyOverrides(cfg, o);

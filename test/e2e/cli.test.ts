@@ -217,6 +217,12 @@ describe('metarl CLI', () => {
     const unknownKey = join(dir, 'a.json');
     writeFileSync(unknownKey, JSON.stringify({ trpo: { maxKL: 0.01 } }));
     expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', unknownKey, '--out', join(dir, 'r1')), 'trpo.maxKL', '(did you mean trpo.maxKl?)');
+    // Names every JavaScript object has are no config keys (found by an edge-input trial: hasOwnProperty trained, __proto__ was an internal error).
+    for (const [text, key] of [['{"hasOwnProperty":1}', 'hasOwnProperty'], ['{"__proto__":{"seed":5}}', '__proto__'], ['{"constructor":{"a":1}}', 'constructor'], ['{"trpo":{"valueOf":1}}', 'trpo.valueOf']]) {
+      writeFileSync(unknownKey, text);
+      expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', unknownKey, '--out', join(dir, 'r1')), `${key}: unknown config key`);
+    }
+    expectUserError(await metarlHere('train', '--preset', 'constructor', '--out', join(dir, 'r1')), 'preset: unknown preset');
     const runOption = join(dir, 'k.json');
     writeFileSync(runOption, JSON.stringify({ keepEvery: 10 }));
     expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', runOption, '--out', join(dir, 'r1')), 'keepEvery: is an option of train, not part of the config: give --keep-every on the command line instead');

@@ -281,6 +281,8 @@ it('the compare command keeps partial results while it runs and removes them whe
 
 it('the figure legend spells known methods as usual, whatever the case given, and other names as given', () => {
   expect(['maml', 'Meta-sgd', 'FOMAML', 'protonet', 'random', 'my-variant'].map(methodLabel)).toEqual(['MAML', 'Meta-SGD', 'FOMAML', 'ProtoNets', 'random init', 'my-variant']);
+  // Names every object has are names like any other (found by an edge-input trial: compare ended in a TypeError).
+  expect(['constructor', '__proto__', 'toString'].map(methodLabel)).toEqual(['constructor', '__proto__', 'toString']);
 });
 
 it('the table says when the oracle does not beat the pretrained policy, where the gap closed measures no gap', () => {
