@@ -110,7 +110,14 @@ function keepSnapshot(out: string, iteration: number): void {
 function resumeKeepEvery(out: string, given: number | undefined, iterations: number): number | undefined {
   const path = join(out, 'config.json');
   if (!existsSync(path)) return given;
-  const recorded = JSON.parse(readFileSync(path, 'utf8')) as { keepEvery?: number; config?: { iterations?: number } };
+  let recorded: { keepEvery?: number; config?: { iterations?: number } };
+  try {
+    recorded = JSON.parse(readFileSync(path, 'utf8'));
+    if (typeof recorded !== 'object' || recorded === null || Array.isArray(recorded)) throw new Error('it holds no JSON object');
+  } catch (e) {
+    // The checkpoint holds the config; config.json also records how the run is made (keepEvery, envModules, initFrom).
+    throw new ConfigError(opt('out'), out, `has a config.json that cannot be read (${(e as Error).message}): restore it, or move it aside to resume from the checkpoint without what it records`);
+  }
   const keepEvery = given ?? recorded.keepEvery;
   if (recorded.keepEvery !== keepEvery || (recorded.config !== undefined && recorded.config.iterations !== iterations)) {
     // Written aside and renamed, so that a crash leaves the old file whole.

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl, metarlHere } from '../helpers/cli.ts';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
@@ -402,6 +402,15 @@ describe('metarl CLI', () => {
     expectUserError(await metarlHere('train', '--resume', '--preset', 'tiny', '--config', join(run, 'config.json'), '--out', run), '--iterations: is needed');
     expectUserError(await metarlHere('train', '--resume', '--preset', 'navigation', '--iterations', '3', '--out', run), '--preset: gives checkpointEvery = 10 and the run has 1', '(got "navigation")');
     expect(JSON.parse(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).iteration).toBe(2);
+    // A config.json cut short or emptied: named, not an internal error (found by an edge-input trial), and the run is left as it was.
+    const cut = join(tmp(), 'cut');
+    cpSync(run, cut, { recursive: true });
+    for (const text of ['', '{"config":', 'null']) {
+      writeFileSync(join(cut, 'config.json'), text);
+      expectUserError(await metarlHere('train', '--resume', '--iterations', '3', '--out', cut), '--out', 'has a config.json that cannot be read', 'move it aside');
+      expect(readdirSync(cut).sort()).toEqual(readdirSync(run).sort());
+      expect(loadCheckpoint(cut).meta.iteration).toBe(2);
+    }
     // A run killed before its first checkpoint (its config and log, no checkpoint): the same command
     // is refused and points to --resume, which starts it over and ends as the unbroken run did.
     const killed = join(tmp(), 'killed');
