@@ -134,9 +134,10 @@ export function busiestThread(before: Map<string, number> | null, after: Map<str
 export async function benchMetaIterations(opts: BenchOptions): Promise<BenchReport> {
   const iterations = opts.iterations ?? 5;
   const warmup = opts.warmup ?? 1;
-  const workers = opts.workers ?? 1;
   const log = opts.log ?? (() => {});
   const config = opts.config ?? resolveConfig(opts.env, undefined);
+  // At most one worker per task, as train starts (the report gives the number used).
+  const workers = Math.min(opts.workers ?? 1, config.sampling.metaBatchSize);
   const makeEnv = envFactory(config);
   const env = makeEnv();
   const root = createRng(config.seed);

@@ -701,8 +701,14 @@ interface TrainStart {
 /** The meta-iterations of {@link train}, from `s.start` on. */
 async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
   const { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath, fromCheckpoint } = s;
-  const workers = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;
-  log(`training ${config.algo} on ${config.env} for ${config.iterations} iteration${config.iterations === 1 ? '' : 's'} → ${opts.out} (${workers ?? 1} worker${(workers ?? 1) === 1 ? '' : 's'})`);
+  const asked = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;
+  // An iteration's work is split by task: a worker beyond one per task would only start (each loads
+  // tfjs: 1000 of them filled 10 GB; found by an edge-input trial). The results do not depend on the count.
+  const tasks = config.sampling.metaBatchSize;
+  const workers = asked !== undefined && asked > tasks ? tasks : asked;
+  const capped = workers !== asked ? `, one per task of the ${tasks} an iteration has: ${opts.workers === 'auto' ? 'auto' : asked} asked for more` : '';
+  log(`training ${config.algo} on ${config.env} for ${config.iterations} iteration${config.iterations === 1 ? '' : 's'} → ${opts.out} (${workers ?? 1} worker${(workers ?? 1) === 1 ? '' : 's'}${capped})`);
+  if ((workers ?? 1) > availableParallelism()) log(`note: ${workers} workers take turns on ${availableParallelism()} cores; more workers than cores is usually slower`);
   const fvpNote = reluFiniteDifferenceNote(config);
   if (fvpNote) log(fvpNote);
   const agent = supervised

@@ -226,7 +226,7 @@ async function reportFailure(e: unknown, argv: readonly string[]): Promise<never
         stop.checkpoint !== null
           ? `${stop.out} keeps its checkpoint of iteration ${stop.checkpoint}, from which \`${resumeCommand(stop.out, stop.iterations)}\` continues`
           : stop.removed
-            ? `nothing had been trained, and ${stop.out} is left as it was: run the same command again once the cause is fixed`
+            ? `no checkpoint had been written, so nothing is kept, and ${stop.out} is left as it was: run the same command again once the cause is fixed`
             : `${stop.out} has no checkpoint yet, and \`${resumeCommand(stop.out, stop.iterations)}\` starts it over from iteration 0`
       }\n`;
   // An env that breaks the contract (a missing method, a wrong-length or NaN observation, a NaN reward):

@@ -159,7 +159,7 @@ export async function cmdTrain(argv: string[]): Promise<void> {
           // Nothing trained yet: leave --out as it was, so that the same command can be run again.
           if (madeDir !== null) rmSync(madeDir, { recursive: true, force: true });
           else for (const f of readdirSync(out).filter((f) => f === 'config.json' || f === 'progress.jsonl' || f.startsWith('checkpoint.tmp-'))) rmSync(join(out, f), { recursive: true, force: true });
-          log(`metarl: ${signal} again: stopped at once, before the first checkpoint: nothing had been trained, and ${out} is left as it was: run the same command again`);
+          log(`metarl: ${signal} again: stopped at once, before the first checkpoint: nothing is kept, and ${out} is left as it was: run the same command again`);
         } else {
           log(`metarl: ${signal} again: stopped at once; ${out} has no checkpoint yet, and \`${resumeCommand(out, config.iterations)}\` starts it over from iteration 0`);
         }

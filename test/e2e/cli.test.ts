@@ -339,7 +339,7 @@ describe('metarl CLI', () => {
     };
     const first = await hardStop([...args, '--iterations', '3']);
     expect(first.code).toBe(130);
-    expect(first.stderr).toContain(`metarl: SIGINT again: stopped at once, before the first checkpoint: nothing had been trained, and ${out} is left as it was: run the same command again`);
+    expect(first.stderr).toContain(`metarl: SIGINT again: stopped at once, before the first checkpoint: nothing is kept, and ${out} is left as it was: run the same command again`);
     expect(existsSync(out)).toBe(false);
     // The folders made on the way to a deeper --out go too.
     const deep = join(dir, 'a', 'b', 'run');

@@ -105,7 +105,7 @@ describe('--env-module', () => {
     expect(t.stderr).toContain('metarl: the env failed: task 3 of 4 ');
     expect(t.stderr).toContain('failed during sampling: injected fault');
     expect(t.stderr).toMatch(new RegExp(`\\n {4}at FaultyNavigation\\.setTask \\(${faulty.replace(/[.]/g, '\\.')}:\\d+:\\d+\\)\\n`));
-    expect(t.stderr).toContain(`metarl: training stopped in iteration 1; nothing had been trained, and ${out} is left as it was: run the same command again once the cause is fixed\n`);
+    expect(t.stderr).toContain(`metarl: training stopped in iteration 1; no checkpoint had been written, so nothing is kept, and ${out} is left as it was: run the same command again once the cause is fixed\n`);
     expect(existsSync(out)).toBe(false);
     expect(t.stderr).not.toContain('internal error');
     expect(t.stderr).not.toMatch(/\/(agents|src)\//);
@@ -143,7 +143,7 @@ describe('--env-module', () => {
       expect(t.code).toBe(1);
       expect(t.stderr).toMatch(/metarl: the env does not keep the env contract: task \d+ .* failed during sampling: EnvContractError: NanReward-v0: step\(\) at t = 0 returned the reward NaN, not a finite number/);
       expect(t.stderr).toContain(`metarl: \`metarl check --env-module ${broken}\` checks it`);
-      expect(t.stderr).toContain('nothing had been trained');
+      expect(t.stderr).toContain("no checkpoint had been written, so nothing is kept");
       expect(t.stderr).not.toContain('internal error');
       expect(t.stderr).not.toMatch(/\/(agents|src)\//);
       expect(existsSync(out)).toBe(false);

@@ -31,16 +31,18 @@ describe('contiguousBlocks', () => {
 });
 
 describe('MAML-TRPO with worker threads', () => {
-  it('gives bit-identical progress and parameters for 1, 2 and 3 workers', async () => {
-    // 4 tasks: 3 workers get uneven blocks (2, 1, 1).
+  it('gives bit-identical progress and parameters for 1, 3 and 9 workers (9 start as 4, one per task)', async () => {
+    // 4 tasks: 3 workers get uneven blocks (2, 1, 1); more workers than tasks would only start (found by an edge-input trial: 1000 filled 10 GB).
     const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 2 });
+    const lines: string[] = [];
     const runs = await Promise.all(
-      [1, 2, 3].map(async (workers) => {
+      [1, 3, 9].map(async (workers) => {
         const out = tmp();
-        await train(cfg, { out, workers });
+        await train(cfg, { out, workers, log: (l) => lines.push(l) });
         return { progress: progressWithoutTime(out), params: loadCheckpoint(out).params };
       }),
     );
+    expect(lines.filter((l) => l.startsWith('training '))).toEqual(expect.arrayContaining([expect.stringMatching(/\(4 workers, one per task of the 4 an iteration has: 9 asked for more\)$/), expect.stringMatching(/\(3 workers\)$/)]));
     expect(runs[0]!.progress).toHaveLength(2);
     for (const r of runs.slice(1)) {
       expect(r.progress).toEqual(runs[0]!.progress);
