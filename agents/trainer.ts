@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { firstMissingDir, outDirProblem, realPath, writeFileWhole } from '../src/out-paths.ts';
 import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
@@ -644,8 +644,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
         log(`starting from the parameters of ${opts.initFrom} (iteration ${ck.meta.iteration})`);
       }
       created = { files: [join(opts.out, 'config.json'), progressPath], dir: firstMissingDir(opts.out) };
-      mkdirSync(opts.out, { recursive: true });
-      release = acquireLock(opts.out, opt('out'), 'trained');
+      release = acquireLock(opts.out, opt('out'), 'trained'); // makes the directory
       // The modules that register the env, so that a later command missing them can name them.
       const envModules = opts.envModules?.map((m) => String(m));
       writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), ...(envModules?.length && { envModules }), versions: versions() }, null, 2));

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { didYouMean } from '../src/suggest.ts';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
-import { fileOnTheWay, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
+import { fileOnTheWay, notWritableProblem, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
 /** A benchmark script's flags and their defaults: a number is a positive integer, null an optional one, a string any text. */
@@ -161,6 +161,8 @@ export function checkOutFile(flag: string, path: string | undefined): void {
   if (blocking !== null) throw new ConfigError(flag, path, `cannot be written: ${blocking} is a file, not a directory`);
   const harm = runFileProblem(path);
   if (harm !== null) throw new ConfigError(flag, path, `${harm}; write the results elsewhere`);
+  const locked = notWritableProblem(dirname(path));
+  if (locked !== null) throw new ConfigError(flag, path, locked);
 }
 
 /** Writes `doc` as indented JSON to `path` (a `--json` file checked by {@link checkOutFile}), making its directory if needed. */

@@ -158,6 +158,14 @@ function dashValueMessage(args: readonly string[], message: string): string | un
   return `${flag}: takes a value, and the next argument ${JSON.stringify(value)} starts with a dash, so it is read as an option (no metarl flag takes a negative number; to give a value that starts with a dash, such as a file name, write ${flag}=${value})`;
 }
 
+/** The error, among `e` and its causes, in which the file system refused a write (no permission, a read-only or full disk), or null. */
+function fileSystemRefusal(e: unknown): Error | null {
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
+    if (['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes((x as NodeJS.ErrnoException).code ?? '')) return x;
+  }
+  return null;
+}
+
 /** Errors of image data that cannot be used (the Omniglot loaders'). */
 const DATA_ERRORS = ['OmniglotDataFault', 'ImageFolderError', 'OmniglotDataError'];
 
@@ -229,6 +237,12 @@ async function reportFailure(e: unknown, argv: readonly string[]): Promise<never
             ? `no checkpoint had been written, so nothing is kept, and ${stop.out} is left as it was: run the same command again once the cause is fixed`
             : `${stop.out} has no checkpoint yet, and \`${resumeCommand(stop.out, stop.iterations)}\` starts it over from iteration 0`
       }\n`;
+  // The file system refused a write (permissions, a read-only or full disk): its one line says where; the paths were checked before the work where they could be.
+  const refused = fileSystemRefusal(e);
+  if (refused !== null) {
+    process.stderr.write(`metarl: the file system refused: ${refused.message}\n${stopLine}`);
+    process.exit(1);
+  }
   // An env that breaks the contract (a missing method, a wrong-length or NaN observation, a NaN reward):
   // metarl found the fault, so its stack says nothing about where it is.
   const fault = faultKind(e, TaskFailedError);

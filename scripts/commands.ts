@@ -34,7 +34,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 export { cmdBench } from './bench.ts';
-import { firstMissingDir } from '../src/out-paths.ts';
+import { firstMissingDir, notWritableProblem } from '../src/out-paths.ts';
 import { checkOutFile, writeJsonFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, PLOT_OPTIONS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS,
@@ -351,6 +351,9 @@ export async function cmdSelect(argv: string[]): Promise<void> {
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   checkOutFile('--json', o.json);
   const backend = backendOpt(o.backend);
+  // A run this process may not write in (another user's) is scored all the same, without keeping the scores.
+  const unwritable = notWritableProblem(join(o.run, 'select-cache'));
+  if (unwritable !== null) log(`select: note: ${join(o.run, 'select-cache')} ${unwritable}: the scores are not kept for the next select`);
   await initBackend(backend, { log });
   const sel = selectCheckpoint({
     run: o.run,
@@ -362,7 +365,7 @@ export async function cmdSelect(argv: string[]): Promise<void> {
     ...(since !== undefined ? { since } : {}),
     fromStep: fromStep as 0 | 1,
     onProgress: (name, d, n) => progress(`${name}: `, d, n),
-    cache: true,
+    cache: unwritable === null,
     onReuse: (name, file) => log(`${name}: scored before with these weights and this protocol, read back from ${file}`),
   });
   process.stdout.write(`${selectionMarkdown(sel)}\n`);

@@ -3,7 +3,7 @@
  * runs through a file, and a file that belongs to a run (a run's `config.json` and
  * `progress.jsonl`, anything in its checkpoint folders), which a results file must never replace.
  */
-import { existsSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
 /**
@@ -42,7 +42,24 @@ export function outDirProblem(path: string): string | null {
   if (existsSync(path) && !statSync(path).isDirectory()) return 'is a file, not a directory';
   const blocking = fileOnTheWay(path);
   if (blocking !== null) return `cannot be made: ${blocking} is a file, not a directory`;
-  return replacedFolderProblem(realPath(path));
+  return replacedFolderProblem(realPath(path)) ?? notWritableProblem(path);
+}
+
+/**
+ * Why nothing can be written in the directory `dir` (or, where it does not exist yet, made in its
+ * nearest existing parent): that directory is not writable for this process, for a message; null
+ * when it is. (The operating system has the last word: a write can still fail, on a full disk or
+ * a file system that refuses even its superuser.)
+ */
+export function notWritableProblem(dir: string): string | null {
+  let d = resolve(dir);
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  try {
+    accessSync(d, constants.W_OK | constants.X_OK);
+    return null;
+  } catch (e) {
+    return `cannot be written: ${d} is not writable (${(e as NodeJS.ErrnoException).code})`;
+  }
 }
 
 /**

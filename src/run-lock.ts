@@ -42,6 +42,13 @@ function readPid(path: string): number | null {
   }
 }
 
+/** A {@link ConfigError} naming `field` for a directory the process may not write in (`e` an EACCES, EPERM or EROFS), else `e`. */
+function unwritable(e: unknown, field: string, dir: string): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return e;
+  return new ConfigError(field, dir, `cannot be written (${code} on ${(e as NodeJS.ErrnoException).path ?? dir})`);
+}
+
 /**
  * Takes `dir`'s lock (making `dir`), for `what` ("trained", "written by another compare"); returns the
  * function that releases it. Processes that start at the same moment get it one at a time: the lock
@@ -50,13 +57,21 @@ function readPid(path: string): number | null {
  * @throws ConfigError naming `field` when another running process holds it.
  */
 export function acquireLock(dir: string, field: string, what: string): () => void {
-  mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
+  const mine = `${path}.${process.pid}`;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw unwritable(e, field, dir);
+  }
   // Its file holds this process's id, which looks stale to this process: held by another call here.
   const key = heldKey(dir);
   if (heldHere.has(key)) throw new ConfigError(field, dir, `is being ${what} by another call in this process (its lock: ${path}); wait for it to end`);
-  const mine = `${path}.${process.pid}`;
-  writeFileSync(mine, `${process.pid}\n`);
+  try {
+    writeFileSync(mine, `${process.pid}\n`);
+  } catch (e) {
+    throw unwritable(e, field, dir);
+  }
   try {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl, metarlHere } from '../helpers/cli.ts';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
@@ -303,6 +303,34 @@ describe('metarl CLI', () => {
     expect(demo.stderr).toContain('is a checkpoint folder; pass the run directory that holds it (its parent)');
     const typo = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'demo', 'cli.ts'), '--prot', '80'], { encoding: 'utf8', timeout: 60_000 });
     expect([typo.status, typo.stderr]).toEqual([2, "demo: Unknown option '--prot' (did you mean --port?)\n"]);
+  }, 120_000);
+
+  // Another user's run: as root (which may write anywhere), the commands run as user nobody, where nobody can run node and read metarl.
+  const asRoot = process.getuid?.() === 0;
+  const otherUserCanRun = !asRoot || spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(BIN)}, 4)`]).status === 0;
+  it.skipIf(!otherUserCanRun)('a folder this process may not write in is named before any work (found by an edge-input trial: stacks, some after the work)', () => {
+    const dir = tmp();
+    const theirs = join(dir, 'theirs');
+    cpSync(run, theirs, { recursive: true });
+    chmodSync(dir, 0o755);
+    for (const p of [theirs, join(theirs, 'checkpoint')]) chmodSync(p, 0o555);
+    const as = (...args: string[]) => {
+      const r = asRoot
+        ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 60_000, cwd: dir })
+        : spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    try {
+      expectUserError(as('train', '--resume', '--iterations', '3', '--out', theirs), '--out', 'cannot be written (EACCES on');
+      expectUserError(as('evaluate', '--run', theirs, '--tasks', '1', '--json', join(theirs, 'e.json')), '--json', `cannot be written: ${theirs} is not writable (EACCES)`);
+      expectUserError(as('compare', '--runs', `maml=${theirs}`, '--out', join(theirs, 'cmp')), '--out', `cannot be written: ${theirs} is not writable (EACCES)`);
+      // select scores it all the same, without keeping the scores.
+      const s = as('select', '--run', theirs, '--tasks', '1', '--episodes', '2', '--steps', '1');
+      expect(s.stderr).toContain(`select: note: ${join(theirs, 'select-cache')} cannot be written: ${theirs} is not writable (EACCES): the scores are not kept`);
+      expect(readdirSync(theirs).sort()).toEqual(readdirSync(run).sort());
+    } finally {
+      for (const p of [theirs, join(theirs, 'checkpoint')]) chmodSync(p, 0o755);
+    }
   }, 120_000);
 
   it('train: a config file\'s env is used, and one that differs from --env is refused; a run\'s config.json is a config', async () => {
