@@ -333,6 +333,14 @@ describe('metarl CLI', () => {
     }
   }, 120_000);
 
+  // sysfs refuses new files even to root, whom the check before the work lets through: the write fails after it.
+  it.skipIf(!asRoot || !existsSync('/sys/kernel'))('a write the file system refuses after the work is one line, not a stack', () => {
+    const r = metarl('evaluate', '--run', run, '--tasks', '1', '--episodes', '2', '--steps', '0', '--json', '/sys/metarl-eval.json');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^metarl: the file system refused: E[A-Z]+: [^\n]*\/sys\/metarl-eval\.json[^\n]*\n$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
   it('train: a config file\'s env is used, and one that differs from --env is refused; a run\'s config.json is a config', async () => {
     const dir = tmp();
     const cheetah = join(dir, 'cheetah.json');
