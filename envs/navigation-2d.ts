@@ -47,6 +47,8 @@ export class Navigation2DEnv implements MetaEnv<NavigationTask> {
     if (!Array.isArray(g) || g.length !== 2 || !g.every((v) => typeof v === 'number' && Number.isFinite(v))) {
       throw new RangeError(`${this.id}: task.goal must be two finite numbers, got ${JSON.stringify(g)}`);
     }
+    // The reward is minus the distance to the goal, which must stay a finite number.
+    if (!g.every((v) => Math.abs(v) <= 1e100)) throw new RangeError(`${this.id}: task.goal must lie within 1e100 of the origin, where the distance to it is a finite number; got ${JSON.stringify(g)}`);
     this.goal = [g[0], g[1]];
   }
 

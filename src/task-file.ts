@@ -1,3 +1,4 @@
+import { didYouMean } from './suggest.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { ConfigError, opt } from './config.ts';
 import type { MetaEnv, Task } from './types.ts';
@@ -9,7 +10,7 @@ import type { MetaEnv, Task } from './types.ts';
  * The file holds either an array of tasks or an object `{ "tasks": [...] }` (other keys, such as a
  * note on where the tasks come from, are kept for the reader and ignored here). Each task has the
  * shape the env's `getTask()` returns, e.g. `{ "goal": [0.1, -0.2] }` for `Navigation2D-v0`, and is
- * validated by the env's `setTask`.
+ * validated by the env's `setTask`; a key that `getTask()` does not return (a misspelt one) is refused.
  *
  * @param path the JSON file.
  * @param env an env of the run being evaluated; its `setTask` checks every task (its task is left
@@ -17,7 +18,7 @@ import type { MetaEnv, Task } from './types.ts';
  * @param flag the name of the path in error messages (default: `--task-file` in the CLI, `path` from code).
  * @returns the tasks, in file order.
  * @throws ConfigError naming the flag (and the task's index) and the offending value when the file
- *   is missing, is not JSON, holds no tasks, or holds a task the env rejects.
+ *   is missing, is not JSON, holds no tasks, or holds a task the env rejects or with a key its tasks do not have.
  */
 export function readTaskFile(path: string, env: MetaEnv, flag = opt('path', undefined, '--task-file')): Task[] {
   if (!existsSync(path)) throw new ConfigError(flag, path, 'file not found');
@@ -39,6 +40,15 @@ export function readTaskFile(path: string, env: MetaEnv, flag = opt('path', unde
       env.setTask(task as Task);
     } catch (e) {
       throw new ConfigError(`${flag} ${path} task ${i + 1} of ${list.length}`, task, (e as Error).message);
+    }
+    // A key the env's tasks do not have (a misspelt one) would be ignored: named instead.
+    const known = env.getTask() as unknown;
+    if (known !== null && typeof known === 'object' && !Array.isArray(known)) {
+      const extra = Object.keys(task).filter((k) => !Object.hasOwn(known, k));
+      if (extra.length > 0) {
+        const keys = Object.keys(known);
+        throw new ConfigError(`${flag} ${path} task ${i + 1} of ${list.length}`, task, `task.${extra[0]}: is not a key of ${env.id}'s tasks${didYouMean(extra[0]!, keys, (k) => `task.${k}`)}; they have ${keys.map((k) => `task.${k}`).join(', ')}`);
+      }
     }
     return task as Task;
   });

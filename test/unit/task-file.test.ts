@@ -53,6 +53,13 @@ describe('readTaskFile', () => {
     expect(configError(() => readTaskFile(file('g.json', '[3]'), env)).field).toMatch(/task 1 of 1$/);
   });
 
+  it('names a key the env\'s tasks do not have, and a goal too far for a finite reward (found by an edge-input trial)', () => {
+    const extra = configError(() => readTaskFile(file('h.json', '[{"goal": [0.1, 0.2], "gaol": [0, 0]}]'), env, '--task-file'));
+    expect(extra.message).toContain('task.gaol: is not a key of Navigation2D-v0\'s tasks (did you mean task.goal?); they have task.goal');
+    const far = configError(() => readTaskFile(file('i.json', '[{"goal": [1e308, -1e308]}]'), env, '--task-file'));
+    expect(far.message).toContain('task.goal must lie within 1e100 of the origin');
+  });
+
   it('the shipped navigation test goals are 40 valid tasks inside the task distribution', () => {
     const tasks = readTaskFile(join(import.meta.dirname, '..', '..', 'configs', 'tasks', 'navigation-icml-test-goals.json'), env);
     expect(tasks).toHaveLength(40);
