@@ -2,7 +2,7 @@ import { appendFileSync, cpSync, existsSync, readFileSync, readdirSync, renameSy
 import { basename, dirname, join, resolve } from 'node:path';
 import { firstMissingDir, outDirProblem, realPath, writeFileWhole } from '../src/out-paths.ts';
 import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, PRESETS, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
@@ -218,6 +218,29 @@ export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
 export function presetFor(env: MetaEnv): string {
   if (isSupervised(env)) return env.loss === 'mse' ? 'sine' : 'omniglot';
   return defaultPreset(env.id);
+}
+
+/**
+ * Refuses an RL config whose episodes alone would not fit in this machine's memory in one
+ * iteration: a lower bound (float32 observations, actions, rewards and masks of every task's
+ * episodes, before and after each inner step), so a refusal is never wrong. Without it a typo
+ * (`--meta-batch-size 100000000`) ran for minutes and ended with V8 out of memory (found by an
+ * edge-input trial).
+ */
+export function checkEpisodeMemory(config: TrainConfig, env: MetaEnv): void {
+  if (isSupervised(env)) return;
+  const { metaBatchSize, fastBatchSize } = config.sampling;
+  const od = env.observationSpace.shape[0]! + (config.algo === 'oracle' ? (env.taskDim ?? 0) : 0);
+  const ad = env.actionSpace.shape[0]!;
+  const batches = metaBatchSize * (config.algo === 'maml-trpo' ? config.adaptation.numInnerSteps + 1 : 1);
+  const bytes = 4 * env.maxEpisodeSteps * fastBatchSize * (od + ad + 2) * batches;
+  if (bytes <= totalmem()) return;
+  const gb = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 31 ? 2 : 0)} GB`;
+  // The one further above its preset's value is named (the other is in the message).
+  const preset = resolveConfig(config.env, presetFor(env)).sampling;
+  const tasksFirst = metaBatchSize / preset.metaBatchSize >= fastBatchSize / preset.fastBatchSize;
+  const [field, value, other] = tasksFirst ? ['sampling.metaBatchSize', metaBatchSize, `sampling.fastBatchSize ${fastBatchSize}`] : ['sampling.fastBatchSize', fastBatchSize, `sampling.metaBatchSize ${metaBatchSize}`];
+  throw new ConfigError(field, value, `with ${other}: ${metaBatchSize} tasks × ${fastBatchSize} episodes of ${env.maxEpisodeSteps} steps need at least ${gb(bytes)} for one iteration's episodes, more than this machine's ${gb(totalmem())}`);
 }
 
 /**
@@ -527,6 +550,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   const makeEnv = envFactory(config);
   const env = makeEnv();
   checkAlgoForEnv(config, env, opts.resume === true);
+  checkEpisodeMemory(config, env);
   const supervised = isSupervised(env);
   // A resumed run that stopped before its first checkpoint starts over from iteration 0: no checkpoint to go on from.
   const unsaved = opts.resume ? uncheckpointedRun(opts.out) : null;

@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { totalmem } from 'node:os';
+import type { Env } from '../src/types.ts';
 import { didYouMean } from '../src/suggest.ts';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
@@ -42,6 +44,19 @@ export function scriptArgs<F extends ScriptFlags>(script: string, flags: F, argv
     else fail(`--${flag}: must be a positive integer (got ${JSON.stringify(given)})`);
   }
   return out as ScriptValues<F>;
+}
+
+/**
+ * Refuses `--episodes N` of an evaluation of RL env `env` when its N episode slots (all sampled at
+ * once, one env each) would not fit in this machine's memory: a lower bound (float32 observations,
+ * actions, rewards and masks of N episodes of the env's horizon), so a refusal is never wrong.
+ * Without it a typo (`--episodes 100000000`) ran until V8 ran out of memory.
+ */
+export function checkEpisodeSlots(episodes: number, env: Env): void {
+  const bytes = 4 * episodes * env.maxEpisodeSteps * (env.observationSpace.shape[0]! + env.actionSpace.shape[0]! + 2);
+  if (bytes <= totalmem()) return;
+  const gb = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 31 ? 2 : 0)} GB`;
+  throw new ConfigError('--episodes', String(episodes), `${episodes} episodes of ${env.maxEpisodeSteps} steps, sampled at once, need at least ${gb(bytes)}, more than this machine's ${gb(totalmem())}`);
 }
 
 /**

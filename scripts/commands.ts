@@ -35,7 +35,7 @@ import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 export { cmdBench } from './bench.ts';
 import { firstMissingDir, notWritableProblem } from '../src/out-paths.ts';
-import { checkOutFile, writeJsonFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
+import { checkEpisodeSlots, checkOutFile, writeJsonFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, PLOT_OPTIONS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS,
 } from './options.ts';
@@ -289,6 +289,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
     return;
   }
   if (o.shots !== undefined) throw new ConfigError('--shots', o.shots, `is for supervised envs; ${cfg.env} adapts on --episodes episodes`);
+  checkEpisodeSlots(episodes, evalEnv);
   if (cfg.algo === 'oracle' && steps > 0) {
     // The oracle sees the task in its observation: it is scored as it is, as compare scores it.
     log('oracle run: evaluated without adaptation (step 0 only)');
@@ -348,6 +349,7 @@ export async function cmdSelect(argv: string[]): Promise<void> {
   const tasks = intOpt('tasks', o.tasks, 1) ?? 40;
   const steps = intOpt('steps', o.steps, 0) ?? 3;
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
+  checkEpisodeSlots(episodes, make(loadCheckpoint(o.run).meta.config.env));
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   checkOutFile('--json', o.json);
   const backend = backendOpt(o.backend);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
 import { TEST_SEED } from '../src/rng.ts';
-import { checkOutDir, intOpt, loadEnvModules, requireRunDir, taskProgress } from './args.ts';
+import { checkEpisodeSlots, checkOutDir, intOpt, loadEnvModules, requireRunDir, taskProgress } from './args.ts';
 import { make } from '../envs/index.ts';
 import { compareMethods, comparisonMarkdown, metricLabel, type Comparison, type MethodSpec } from '../agents/compare.ts';
 import { isSupervised } from '../agents/trainer.ts';
@@ -124,6 +124,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const shots = intOpt('shots', o.shots, 1);
   if (shots !== undefined && !supervised) throw new ConfigError('--shots', o.shots, `is for supervised envs; ${env} adapts on --episodes episodes`);
   const episodes = intOpt('episodes', o.episodes, 1) ?? 40;
+  if (!supervised) checkEpisodeSlots(episodes, taskEnv);
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   const seed = intOpt('seed', o.seed, 0) ?? TEST_SEED;
   await initBackend(backend(o.backend), { log });

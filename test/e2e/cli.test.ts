@@ -231,6 +231,11 @@ describe('metarl CLI', () => {
     expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', badType, '--out', join(dir, 'r2')), 'adaptation.fastLr', '-0.1');
     expectUserError(await metarlHere('evaluate', '--run', join(dir, 'missing')), '--run', 'missing');
     expectUserError(await metarlHere('evaluate', '--run', run, '--tasks', '0'), '--tasks', '"0"');
+    // Sizes whose episodes cannot fit in memory: refused at once (found by an edge-input trial: minutes, then V8 out of memory).
+    expectUserError(await metarlHere('evaluate', '--run', run, '--episodes', '100000000'), '--episodes: 100000000 episodes of 100 steps, sampled at once, need at least', "more than this machine's");
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--meta-batch-size', '100000000', '--out', join(dir, 'huge')), 'sampling.metaBatchSize: with sampling.fastBatchSize 5: 100000000 tasks × 5 episodes of 100 steps need at least', "for one iteration's episodes, more than this machine's");
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--fast-batch-size', '100000000', '--out', join(dir, 'huge')), 'sampling.fastBatchSize: with sampling.metaBatchSize 4:');
+    expect(existsSync(join(dir, 'huge'))).toBe(false);
     const tasks = join(dir, 'tasks.json');
     writeFileSync(tasks, JSON.stringify([{ goal: [0.1, 0.2] }, { goal: [0.1] }]));
     expectUserError(await metarlHere('evaluate', '--run', run, '--task-file', tasks), '--task-file', 'task 2 of 2', 'task.goal', '[0.1]');
