@@ -69,6 +69,7 @@ export function intOpt(name: string, v: string | undefined, min: number): number
   if (v === undefined) return undefined;
   // Digits only: Number() would also take 0x10, 1e3 or an empty string.
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (/^\d+$/.test(v) && !Number.isSafeInteger(n)) throw new ConfigError(`--${name}`, v, `must be an integer at most ${Number.MAX_SAFE_INTEGER}`);
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`--${name}`, v, min > 0 ? 'must be a positive integer' : 'must be a non-negative integer');
   return n;
 }
@@ -81,7 +82,8 @@ export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new ConfigError('--config', path, 'file not found');
   let doc: unknown;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8'));
+    // A byte-order mark, as some editors save UTF-8, is not part of the JSON.
+    doc = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new ConfigError('--config', path, `is not valid JSON: ${(e as Error).message}`);
   }

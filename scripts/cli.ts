@@ -138,10 +138,17 @@ export async function main(argv: string[]): Promise<void> {
  * For `parseArgs`'s "Unknown option '--tsks'" in command `cmd`: the flag it most plausibly misspells
  * (" (did you mean --tasks?)"), or the empty string.
  */
-function flagSuggestion(cmd: string | undefined, message: string): string {
+function flagSuggestion(cmd: string | undefined, message: string, args: readonly string[] = []): string {
+  if (cmd === undefined || !COMMANDS.includes(cmd)) return '';
+  const flags = Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]);
   const flag = /Unknown option '--([^'=]+)/.exec(message)?.[1];
-  if (cmd === undefined || flag === undefined || !COMMANDS.includes(cmd)) return '';
-  return didYouMean(flag, Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]), (f) => `--${f}`);
+  if (flag !== undefined) return didYouMean(flag, flags, (f) => `--${f}`);
+  // A flag written with one dash (-iterations): the parser reads its letters as short options and names the first.
+  const letter = /Unknown option '-([^-'])'/.exec(message)?.[1];
+  const word = args.find((a) => a.startsWith(`-${letter}`) && /^-[a-z][a-z-]+(=.*)?$/.test(a));
+  if (word === undefined) return '';
+  const name = word.slice(1).split('=')[0]!;
+  return flags.includes(name) ? ` (did you mean --${name}? flags take two dashes)` : didYouMean(name, flags, (f) => `--${f}`);
 }
 
 /**
@@ -192,7 +199,7 @@ export function userErrorLine(e: unknown, argv: readonly string[]): string | und
     e instanceof ConfigError || e instanceof UsageError || e instanceof UnknownEnvError || e instanceof CheckpointError || e instanceof OmniglotDataError || (typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS'));
   if (!userError) return undefined;
   // An env of one's own is registered by a module the command must be told about.
-  const hint = e instanceof UnknownEnvError ? unknownEnvHint() : err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? flagSuggestion(argv[0], err.message) : '';
+  const hint = e instanceof UnknownEnvError ? unknownEnvHint() : err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? flagSuggestion(argv[0], err.message, argv.slice(1)) : '';
   const message = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? (dashValueMessage(argv.slice(1), err.message) ?? err.message) : err.message;
   return `metarl: ${e instanceof UsageError ? message : message.replace(/\s*\n\s*/g, ' ')}${hint}\n`;
 }

@@ -105,7 +105,8 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   if (methods.length === 0) throw new ConfigError('--runs', o.runs, 'name at least one run (or pass --random)');
   for (const [name, v] of o.lr ? pairs('--lr', o.lr) : []) {
     const m = methods.find((x) => x.name === name);
-    const lr = Number(v);
+    // A decimal number (Number() would also take 0x10 and the empty string).
+    const lr = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v) ? Number(v) : NaN;
     if (!m) throw new ConfigError('--lr', name, `is not a method being compared (${methods.map((x) => x.name).join(', ')})`);
     if (!Number.isFinite(lr)) throw new ConfigError(`--lr ${name}`, v, 'must be a number > 0');
     if (!(lr > 0)) throw new ConfigError(`--lr ${name}`, v, 'must be > 0');

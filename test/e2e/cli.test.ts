@@ -200,6 +200,9 @@ describe('metarl CLI', () => {
     // The checks below run the command line in this process (a child process costs about a second): the same answer.
     for (const argv of [['evaluate', '--tsks', '3'], ['train', '--workers', '-1'], ['trian'], ['train', '--env', 'Foo-v0']]) expect(await metarlHere(...argv)).toEqual(metarl(...argv));
     expectUserError(await metarlHere('compare', '--run', 'x'), '(did you mean --runs?)');
+    // One dash: the parser reads letters; the word is the flag meant (found by an edge-input trial).
+    expectUserError(await metarlHere('train', '-iterations', '1'), "Unknown option '-i' (did you mean --iterations? flags take two dashes)");
+    expectUserError(await metarlHere('evaluate', '-tsks', '3'), "Unknown option '-t' (did you mean --tasks?)");
     expectUserError(await metarlHere('trian'), '"trian" (did you mean train?)');
     expectUserError(metarl('train', '--workers', '-1'), '--workers: takes a value, and the next argument "-1" starts with a dash');
     // A flag given twice is refused (the parser would keep the last one silently); --env-module may repeat.

@@ -16,6 +16,7 @@ import { SineRegressionEnv } from '../../envs/sine-regression.ts';
 import { register } from '../../envs/index.ts';
 import { createRng } from '../../src/rng.ts';
 import { methodLabel } from '../../scripts/compare.ts';
+import { expectUserError, metarlHere } from '../helpers/cli.ts';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'metarl.mjs');
 const dir = mkdtempSync(join(tmpdir(), 'metarl-compare-'));
@@ -116,7 +117,7 @@ it('gapByTaskGroup: hand-computed gap per distinct task; null for a continuous t
   expect(() => gapByTaskGroup([f, b], [1], [0, 0], [1, 1])).toThrow(/2 tasks but 1, 2 and 2 returns/);
 });
 
-it('compare rejects a run of another env or a mislabelled oracle with exit code 2', () => {
+it('compare rejects a run of another env or a mislabelled oracle with exit code 2', async () => {
   const r = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', `maml=${join(dir, 'oracle')}`, '--out', join(dir, 'x')], { encoding: 'utf8' });
   expect(r.status).toBe(2);
   expect(r.stderr).toContain('oracle run');
@@ -130,10 +131,8 @@ it('compare rejects a run of another env or a mislabelled oracle with exit code 
   const asPretrained = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--runs', `pretrained=${join(dir, 'maml-trpo')}`, '--out', join(dir, 'x')], { encoding: 'utf8' });
   expect(asPretrained.status).toBe(2);
   expect(asPretrained.stderr).toContain('--runs pretrained: is a run of algo maml-trpo, not trained with --algo pretrained');
-  for (const [lr, message] of [['abc', 'must be a number > 0 (got "abc")'], ['-0.1', 'must be > 0 (got "-0.1")']]) {
-    const r3 = spawnSync(process.execPath, [BIN, 'compare', '--env', 'Navigation2D-v0', '--random', '--lr', `random=${lr}`, '--out', join(dir, 'x')], { encoding: 'utf8' });
-    expect(r3.status).toBe(2);
-    expect(r3.stderr).toContain(`--lr random: ${message}`);
+  for (const [lr, message] of [['abc', 'must be a number > 0 (got "abc")'], ['-0.1', 'must be > 0 (got "-0.1")'], ['0x10', 'must be a number > 0 (got "0x10")']]) {
+    expectUserError(await metarlHere('compare', '--env', 'Navigation2D-v0', '--random', '--lr', `random=${lr}`, '--out', join(dir, 'x')), `--lr random: ${message}`);
   }
 }, 60_000);
 

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOutDir, checkOutFile, intOpt, scriptArgs, taskProgress, writeJsonFile } from '../../scripts/args.ts';
+import { checkOutDir, checkOutFile, intOpt, readConfigFile, scriptArgs, taskProgress, writeJsonFile } from '../../scripts/args.ts';
 import { ConfigError } from '../../src/config.ts';
 
 describe('intOpt', () => {
@@ -19,7 +19,7 @@ describe('intOpt', () => {
       ['-1', 0, /^--tasks: must be a non-negative integer \(got "-1"\)$/],
       ['2.5', 1, /^--tasks: must be a positive integer \(got "2\.5"\)$/],
       ['ten', 1, /^--tasks: must be a positive integer \(got "ten"\)$/],
-      ['9007199254740993', 1, /^--tasks: must be a positive integer/],
+      ['9007199254740993', 1, /^--tasks: must be an integer at most 9007199254740991 \(got "9007199254740993"\)$/],
       // Digits only: other ways Number() reads a string are not integers a user means.
       ['0x10', 1, /^--tasks: must be a positive integer \(got "0x10"\)$/],
       ['1e3', 1, /^--tasks: must be a positive integer \(got "1e3"\)$/],
@@ -146,5 +146,15 @@ describe('scriptArgs (the benchmark scripts\' flags)', () => {
     for (const v of ['1e3', '0x10', '2.5', '9007199254740993']) expect(failure(['--meta-batch-size', v])).toContain(`--meta-batch-size: must be a positive integer (got "${v}")`);
     expect(failure(['--env'])).toMatch(/^exit 2: bench-x: Option '--env <value>' argument missing/);
     expect(failure(['stray'])).toMatch(/^exit 2: bench-x: .*stray/);
+  });
+});
+
+describe('readConfigFile', () => {
+  it('reads a file saved with a byte-order mark, as some editors save UTF-8 (found by an edge-input trial: refused as not JSON)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metarl-cfg-'));
+    writeFileSync(join(dir, 'bom.json'), '\uFEFF{"seed": 3}');
+    expect(readConfigFile(join(dir, 'bom.json'))).toEqual({ seed: 3 });
+    writeFileSync(join(dir, 'bad.json'), '{"seed": ');
+    expect(() => readConfigFile(join(dir, 'bad.json'))).toThrow(/^--config: is not valid JSON/);
   });
 });
