@@ -210,11 +210,15 @@ export function userErrorLine(e: unknown, argv: readonly string[]): string | und
  * for a user error, 1 otherwise, after a message saying what happened and how to go on).
  */
 export async function runCli(argv: string[]): Promise<void> {
-  // Output piped into a reader that stops early (`metarl check | head`): write no more, quietly.
-  // The command still runs to its end, so its exit code (check's 1 for problems) is kept.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
-  });
+  // Output piped into a reader that stops early (`metarl check | head`, `metarl train 2>&1 | head`):
+  // write no more, quietly. The command still runs to its end, so its exit code (check's 1 for
+  // problems) is kept, and training is not cut off by its log (found by an edge-input trial: the
+  // closed stderr pipe ended training at once, leaving its lock).
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    });
+  }
   try {
     await main(argv);
   } catch (e) {

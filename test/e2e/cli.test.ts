@@ -131,6 +131,22 @@ describe('metarl CLI', () => {
     expect(loaded('inspect', '--run', join(tmp(), 'none'))).toBe('true');
   }, 60_000);
 
+  it('training goes on to its end when the reader of its log stops early (train 2>&1 | head)', async () => {
+    const out = join(tmp(), 'piped');
+    const child = spawn(process.execPath, [BIN, 'train', '--preset', 'tiny', '--iterations', '6', '--workers', '1', '--out', out]);
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    let seen = '';
+    await new Promise<void>((res) => child.stderr.on('data', (d: Buffer) => {
+      seen += d.toString();
+      if (/^it +1\/6/m.test(seen)) res();
+    }));
+    child.stderr.destroy(); // the reader is gone: the next write fails with EPIPE
+    child.stdout.destroy();
+    expect(await exited).toBe(0);
+    expect(readFileSync(join(out, 'progress.jsonl'), 'utf8').trim().split('\n')).toHaveLength(6);
+    expect(existsSync(join(out, '.metarl-lock'))).toBe(false);
+  }, 60_000);
+
   it('plot draws the training curves as SVG and PNG, and names what is wrong with its input', async () => {
     const out = join(tmp(), 'curves.svg');
     const r = await metarlHere('plot', '--run', run, '--out', out);
