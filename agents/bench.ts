@@ -10,7 +10,7 @@ import { createRng } from '../src/rng.ts';
 import { make } from '../envs/index.ts';
 import { versions } from '../src/versions.ts';
 import { MamlTrpo, type PhaseTimes } from './maml-trpo.ts';
-import { envFactory } from './trainer.ts';
+import { checkEpisodeMemory, envFactory } from './trainer.ts';
 
 /** Options of {@link benchMetaIterations}. */
 export interface BenchOptions {
@@ -140,6 +140,7 @@ export async function benchMetaIterations(opts: BenchOptions): Promise<BenchRepo
   const workers = Math.min(opts.workers ?? 1, config.sampling.metaBatchSize);
   const makeEnv = envFactory(config);
   const env = makeEnv();
+  checkEpisodeMemory(config, env);
   const root = createRng(config.seed);
   const t0 = performance.now();
   const agent = new MamlTrpo(config, makeEnv, MamlTrpo.initParams(config, makeEnv, root), { workers, envModules: opts.envModules });

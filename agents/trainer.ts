@@ -1,8 +1,9 @@
 import { appendFileSync, cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { firstMissingDir, outDirProblem, realPath, writeFileWhole } from '../src/out-paths.ts';
+import { firstMissingDir, notWritableProblem, outDirProblem, realPath, writeFileWhole } from '../src/out-paths.ts';
 import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
+import { episodeBytes, memoryProblem } from '../src/episode-memory.ts';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, PRESETS, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
@@ -230,17 +231,17 @@ export function presetFor(env: MetaEnv): string {
 export function checkEpisodeMemory(config: TrainConfig, env: MetaEnv): void {
   if (isSupervised(env)) return;
   const { metaBatchSize, fastBatchSize } = config.sampling;
-  const od = env.observationSpace.shape[0]! + (config.algo === 'oracle' ? (env.taskDim ?? 0) : 0);
-  const ad = env.actionSpace.shape[0]!;
+  // `env` is the env the run samples (an oracle's observes its task): every task's episodes, before and after each inner step.
   const batches = metaBatchSize * (config.algo === 'maml-trpo' ? config.adaptation.numInnerSteps + 1 : 1);
-  const bytes = 4 * env.maxEpisodeSteps * fastBatchSize * (od + ad + 2) * batches;
-  if (bytes <= totalmem()) return;
-  const gb = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 31 ? 2 : 0)} GB`;
+  const problem = memoryProblem(episodeBytes(env, fastBatchSize * batches), " for one iteration's episodes");
+  if (problem === null) return;
   // The one further above its preset's value is named (the other is in the message).
   const preset = resolveConfig(config.env, presetFor(env)).sampling;
   const tasksFirst = metaBatchSize / preset.metaBatchSize >= fastBatchSize / preset.fastBatchSize;
-  const [field, value, other] = tasksFirst ? ['sampling.metaBatchSize', metaBatchSize, `sampling.fastBatchSize ${fastBatchSize}`] : ['sampling.fastBatchSize', fastBatchSize, `sampling.metaBatchSize ${metaBatchSize}`];
-  throw new ConfigError(field, value, `with ${other}: ${metaBatchSize} tasks × ${fastBatchSize} episodes of ${env.maxEpisodeSteps} steps need at least ${gb(bytes)} for one iteration's episodes, more than this machine's ${gb(totalmem())}`);
+  const tasks = opt('sampling.metaBatchSize', undefined, '--meta-batch-size');
+  const episodes = opt('sampling.fastBatchSize', undefined, '--fast-batch-size');
+  const [field, value, other] = tasksFirst ? [tasks, metaBatchSize, `${episodes} ${fastBatchSize}`] : [episodes, fastBatchSize, `${tasks} ${metaBatchSize}`];
+  throw new ConfigError(field, value, `with ${other}: ${metaBatchSize} tasks × ${fastBatchSize} episodes of ${env.maxEpisodeSteps} steps ${problem}`);
 }
 
 /**
@@ -252,8 +253,9 @@ export function checkEpisodeMemory(config: TrainConfig, env: MetaEnv): void {
  * may not set, to a value no preset gives, what its env or algo would not use: the other kind of
  * env's fields (`trpo`, `advantages`, `baseline`, `sampling.fastBatchSize`, `policy.initStd` on a
  * supervised env; `supervised` on an RL env), the MLP's or the conv net's sizes for the other model,
- * `firstOrder` with an algo that has no second-order term to drop, and inner steps for the algos
- * that take none (`pretrained`, `oracle`, `protonet`).
+ * `firstOrder` with an algo that has no second-order term to drop, inner steps for the algos
+ * that take none (`pretrained`, `oracle`, `protonet`), `adaptation.laterStepsLrFactor` without two
+ * or more `maml-trpo` inner steps, and `trpo.fdShift` with an exact Fisher-vector product.
  */
 export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = false): void {
   const allowed = isSupervised(env) ? SUPERVISED_ALGOS : RL_ALGOS;
@@ -585,6 +587,9 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
     return { params: ck.params, ck };
   };
   try {
+    // A run this user may not write in (another user's): named before anything is done.
+    const locked = opts.resume ? notWritableProblem(opts.out) : null;
+    if (locked !== null) throw new ConfigError(opt('out'), opts.out, locked);
     if (unsaved !== null) {
       // One process at a time (a run still in its first iterations holds its lock).
       release = acquireLock(opts.out, opt('out'), 'trained');
@@ -592,10 +597,11 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       if (uncheckpointedRun(opts.out) === null) throw new ConfigError(opt('out'), opts.out, 'wrote its first checkpoint while this resume started: run the resume again to go on from that checkpoint');
       checkResumedConfig(config, unsaved.config, opts.out, 'the config in out/config.json, as it has no checkpoint');
       params = restartParams(opts.out, unsaved, freshParams);
+      // Read (and checked) before the log is touched.
+      keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
       const logged = readFileSync(progressPath, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
       // Whole or not at all, as a resume's rewrite of the log.
       writeFileWhole(progressPath, '');
-      keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
       log(
         `note: ${opts.out} has no checkpoint (its training stopped before the first one${logged > 0 ? `, after logging ${logged} iteration${logged === 1 ? '' : 's'}` : ''}): starting it over from iteration 0 with its recorded config${logged > 0 ? '; those iterations are run again and come out the same' : ''}`,
       );
@@ -623,6 +629,8 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       if (config.iterations <= start) {
         throw new ConfigError(opt('iterations'), config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; give ${opt('iterations')} a larger value to train on`);
       }
+      // config.json read (and checked) before the log is touched.
+      keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
       // Drop progress lines past the checkpoint: those iterations are run again, identically.
       if (existsSync(progressPath)) {
         const kept: string[] = [];
@@ -646,7 +654,6 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
         // Whole or not at all: a stop while it is rewritten leaves the old log.
         writeFileWhole(progressPath, kept.map((l) => `${l}\n`).join(''));
       }
-      keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
       // A snapshot due at the checkpoint's iteration that a stop kept from being made (the checkpoint
       // was saved, the copy not yet renamed into place): made now, from that checkpoint.
       if (keepEvery && start % keepEvery === 0 && !existsSync(snapshotDir(opts.out, start))) keepSnapshot(opts.out, start);

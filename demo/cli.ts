@@ -20,7 +20,7 @@ import { envSpec, make } from '../envs/index.ts';
 import { loadEnvModules, recordedEnvModules, unknownEnvHint } from '../scripts/args.ts';
 import { EnvModuleBuildError, buildDemo, DEMO_DIR, serveDemo } from './build.ts';
 import { viewIds, viewMismatch } from './views/index.ts';
-import { didYouMean } from '../src/suggest.ts';
+import { unknownFlagHint } from '../src/suggest.ts';
 
 const REPO = resolve(DEMO_DIR, '..');
 const DEFAULT_CONFIG = join(DEMO_DIR, 'default-run.json');
@@ -110,8 +110,7 @@ main().catch((e: unknown) => {
   const err = e as Error;
   const user = e instanceof UsageError || e instanceof ConfigError || e instanceof EnvModuleBuildError || e instanceof CheckpointError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
   // A misspelt flag gets the one it most plausibly stands for, as the metarl command's do.
-  const flag = (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '--([^'=]+)/.exec(err.message)?.[1] : undefined;
-  const hint = flag !== undefined ? didYouMean(flag, Object.keys(DEMO_OPTIONS), (f) => `--${f}`) : '';
+  const hint = (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? unknownFlagHint(err.message, Object.keys(DEMO_OPTIONS)) : '';
   process.stderr.write(`demo: ${user ? '' : 'error: '}${user ? err.message : (err.stack ?? String(e))}${hint}\n`);
   process.exit(user ? 2 : 1);
 });

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { totalmem } from 'node:os';
+import { episodeBytes, memoryProblem } from '../src/episode-memory.ts';
 import type { Env } from '../src/types.ts';
-import { didYouMean } from '../src/suggest.ts';
+import { unknownFlagHint } from '../src/suggest.ts';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
 import { fileOnTheWay, notWritableProblem, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
@@ -32,8 +32,7 @@ export function scriptArgs<F extends ScriptFlags>(script: string, flags: F, argv
   try {
     values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: Object.fromEntries(Object.keys(flags).map((f) => [f, { type: 'string' as const }])) }).values as Record<string, string | undefined>;
   } catch (e) {
-    const unknown = /Unknown option '--([^'=]+)'/.exec((e as Error).message)?.[1];
-    fail(unknown !== undefined ? `unknown flag --${unknown}${didYouMean(unknown, Object.keys(flags), (f) => `--${f}`)}` : (e as Error).message);
+    fail(`${(e as Error).message}${unknownFlagHint((e as Error).message, Object.keys(flags))}`);
   }
   const out: Record<string, string | number | undefined> = {};
   for (const [flag, fallback] of Object.entries(flags)) {
@@ -53,10 +52,8 @@ export function scriptArgs<F extends ScriptFlags>(script: string, flags: F, argv
  * Without it a typo (`--episodes 100000000`) ran until V8 ran out of memory.
  */
 export function checkEpisodeSlots(episodes: number, env: Env): void {
-  const bytes = 4 * episodes * env.maxEpisodeSteps * (env.observationSpace.shape[0]! + env.actionSpace.shape[0]! + 2);
-  if (bytes <= totalmem()) return;
-  const gb = (b: number) => `${(b / 2 ** 30).toFixed(b < 2 ** 31 ? 2 : 0)} GB`;
-  throw new ConfigError('--episodes', String(episodes), `${episodes} episodes of ${env.maxEpisodeSteps} steps, sampled at once, need at least ${gb(bytes)}, more than this machine's ${gb(totalmem())}`);
+  const problem = memoryProblem(episodeBytes(env, episodes), '');
+  if (problem !== null) throw new ConfigError('--episodes', String(episodes), `${episodes} episodes of ${env.maxEpisodeSteps} steps, sampled at once, ${problem}`);
 }
 
 /**

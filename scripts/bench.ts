@@ -65,7 +65,10 @@ export async function cmdBench(argv: string[], log: (line: string) => void, back
   const b = backend(o.backend);
   await initBackend(b, { log });
   const what = o.config !== undefined ? `reference configuration + ${o.config}` : 'reference configuration';
-  log(`bench: ${envs[0]}, ${what}, ${workers} worker${workers === 1 ? '' : 's'}, 1 warm-up + ${iterations} iteration${iterations === 1 ? '' : 's'}`);
+  // One worker per task at most, as benchMetaIterations starts them.
+  const tasks = (config ?? resolveConfig(envs[0]!, undefined)).sampling.metaBatchSize;
+  const used = Math.min(workers, tasks);
+  log(`bench: ${envs[0]}, ${what}, ${used} worker${used === 1 ? '' : 's'}${used < workers ? ` (one per task of the ${tasks} an iteration has)` : ''}, 1 warm-up + ${iterations} iteration${iterations === 1 ? '' : 's'}`);
   const report = await benchMetaIterations({ env: envs[0]!, config, iterations, workers, envModules, log });
   process.stdout.write(`${formatBenchReport(report)}\n`);
   if (o.json) writeJsonFile(o.json, report);

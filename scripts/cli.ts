@@ -12,7 +12,7 @@ import { EnvContractError } from '../src/env-contract.ts';
 import { OmniglotDataError } from '../envs/omniglot-register.ts';
 import { envModuleFaultHint, envModuleFlags, resumeCommand, startCommand, unknownEnvHint, userFrames } from './args.ts';
 import { BACKENDS, COMMAND_OPTIONS, COMMANDS, flagHelp, USAGE_COMMANDS } from './options.ts';
-import { didYouMean } from '../src/suggest.ts';
+import { didYouMean, unknownFlagHint } from '../src/suggest.ts';
 
 /** Where the help text points for what each flag does. */
 const MORE_HELP = 'one command\'s flags: metarl <command> --help; more on each command and flag: README.md, "Command line" (presets and config keys: "Configuration")';
@@ -141,8 +141,7 @@ export async function main(argv: string[]): Promise<void> {
 function flagSuggestion(cmd: string | undefined, message: string, args: readonly string[] = []): string {
   if (cmd === undefined || !COMMANDS.includes(cmd)) return '';
   const flags = Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]);
-  const flag = /Unknown option '--([^'=]+)/.exec(message)?.[1];
-  if (flag !== undefined) return didYouMean(flag, flags, (f) => `--${f}`);
+  if (message.includes("Unknown option '--")) return unknownFlagHint(message, flags);
   // A flag written with one dash (-iterations): the parser reads its letters as short options and names the first.
   const letter = /Unknown option '-([^-'])'/.exec(message)?.[1];
   const word = args.find((a) => a.startsWith(`-${letter}`) && /^-[a-z][a-z-]+(=.*)?$/.test(a));
@@ -165,7 +164,7 @@ function dashValueMessage(args: readonly string[], message: string): string | un
   return `${flag}: takes a value, and the next argument ${JSON.stringify(value)} starts with a dash, so it is read as an option (no metarl flag takes a negative number; to give a value that starts with a dash, such as a file name, write ${flag}=${value})`;
 }
 
-/** The error, among `e` and its causes, in which the file system refused a write (no permission, a read-only or full disk), or null. */
+/** The error, among `e` and its causes, in which the file system refused an operation (no permission, a read-only or full disk), or null. */
 function fileSystemRefusal(e: unknown): Error | null {
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
     if (['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes((x as NodeJS.ErrnoException).code ?? '')) return x;
@@ -248,12 +247,6 @@ async function reportFailure(e: unknown, argv: readonly string[]): Promise<never
             ? `no checkpoint had been written, so nothing is kept, and ${stop.out} is left as it was: run the same command again once the cause is fixed`
             : `${stop.out} has no checkpoint yet, and \`${resumeCommand(stop.out, stop.iterations)}\` starts it over from iteration 0`
       }\n`;
-  // The file system refused a write (permissions, a read-only or full disk): its one line says where; the paths were checked before the work where they could be.
-  const refused = fileSystemRefusal(e);
-  if (refused !== null) {
-    process.stderr.write(`metarl: the file system refused: ${refused.message}\n${stopLine}`);
-    process.exit(1);
-  }
   // An env that breaks the contract (a missing method, a wrong-length or NaN observation, a NaN reward):
   // metarl found the fault, so its stack says nothing about where it is.
   const fault = faultKind(e, TaskFailedError);
@@ -273,6 +266,13 @@ async function reportFailure(e: unknown, argv: readonly string[]): Promise<never
   if (frames.length > 0 || threwValue) {
     const where = frames.length > 0 ? frames.slice(0, 8).map((f) => `    at ${f}\n`).join('') : '    (it threw a value that is not an Error, which has no stack: throw an Error to see the file and line)\n';
     process.stderr.write(`metarl: the env failed: ${(err.message ?? String(e)).replace(/\s*\n\s*/g, ' ')}\n${where}${stopLine}${envModuleFaultHint(true)}`);
+    process.exit(1);
+  }
+  // metarl's own write refused by the file system (permissions, a read-only or full disk; an env's own
+  // faults are reported above): its one line says where; the paths were checked before the work where they could be.
+  const refused = fileSystemRefusal(e);
+  if (refused !== null) {
+    process.stderr.write(`metarl: the file system refused: ${refused.message}\n${stopLine}`);
     process.exit(1);
   }
   const cause = (err as { cause?: unknown }).cause;

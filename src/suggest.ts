@@ -71,3 +71,13 @@ export function didYouMean(given: string, known: readonly string[], show: (name:
   const name = closestName(given, known);
   return name === undefined ? '' : ` (did you mean ${show(name)}?)`;
 }
+
+/**
+ * For Node's `parseArgs` error "Unknown option '--tsks'": " (did you mean --tasks?)" when one of
+ * `flags` (names without dashes) is the one most plausibly meant, else the empty string (also for
+ * any other message).
+ */
+export function unknownFlagHint(message: string, flags: readonly string[]): string {
+  const flag = /Unknown option '--([^'=]+)/.exec(message)?.[1];
+  return flag === undefined ? '' : didYouMean(flag, flags, (f) => `--${f}`);
+}

@@ -13,10 +13,15 @@ export function metarl(...args: string[]) {
 /**
  * Runs the `metarl` command line in this process, for checks of user errors and other quick answers
  * (a child process costs about a second): what the command prints, and the exit code it would end
- * with (2 and the CLI's one line for a user error). Any other failure is thrown.
+ * with (2 and the CLI's one line for a user error). Any other failure is thrown. The message style
+ * (CLI flag names) is put back afterwards; what a command loads stays loaded (the backend, and the
+ * envs an `--env-module` registers: give those to {@link metarl}).
  */
 export async function metarlHere(...args: string[]): Promise<ReturnType<typeof metarl>> {
+  if (args.some((a) => a.startsWith('--env-module'))) throw new Error('metarlHere: an --env-module registers envs for the rest of the process; run it with metarl()');
   const { main, userErrorLine } = await import('../../scripts/cli.ts');
+  const { cliOptionStyle, setOptionStyle } = await import('../../src/config.ts');
+  const style = cliOptionStyle() ? 'cli' : 'code';
   const out = { stdout: '', stderr: '' };
   const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   const capture = (stream: 'stdout' | 'stderr') =>
@@ -40,6 +45,7 @@ export async function metarlHere(...args: string[]): Promise<ReturnType<typeof m
     out.stderr += line;
     code = 2;
   } finally {
+    setOptionStyle(style);
     process.stdout.write = writes.stdout;
     process.stderr.write = writes.stderr;
     process.exitCode = exitCode;
