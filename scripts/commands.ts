@@ -276,7 +276,7 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
     const own = ownSupportSet(evalEnv);
     const K = own?.shots ?? cfg.supervised.shots;
     const protonet = cfg.algo === 'protonet';
-    // As an oracle run is scored: as it is (oneshot refuses --steps for it outright).
+    // As an oracle run is scored: as it is (oneshot does the same).
     if (protonet && o.steps !== undefined && k > 0) log('protonet run: scored by the nearest prototype, without gradient steps (step 0 only)');
     const how = protonet ? 'nearest prototype' : `${k} step${k === 1 ? '' : 's'}`;
     log(`evaluating ${o.run} (iteration ${ck.meta.iteration}, ${cfg.algo}) on ${n} held-out task${n === 1 ? '' : 's'}, K = ${K} support example${K === 1 ? '' : 's'} per ${own ? 'class' : 'task'}, ${how}`);
@@ -428,8 +428,9 @@ export async function cmdOneShot(argv: string[]): Promise<void> {
   const protonet = cfg.algo === 'protonet';
   // The official runs are 20-way: a model with another number of outputs cannot classify them (ProtoNets can: they need no head).
   if (!protonet && env.outputDim !== 20) throw new ConfigError('--run', o.run, `classifies ${env.outputDim} ways, and the official runs are 20-way: use a 20-way run (Omniglot20Way1Shot-v0) or a protonet run`);
-  if (protonet && o.steps !== undefined) throw new ConfigError('--steps', o.steps, 'does not apply to a protonet run: it classifies by the nearest prototype, without inner steps');
   const steps = intOpt('steps', o.steps, 0) ?? cfg.adaptation.numInnerSteps;
+  // As evaluate scores it (a script may pass --steps to every run): noted, not refused.
+  if (protonet && o.steps !== undefined && steps > 0) log('protonet run: classified by the nearest prototype, without gradient steps (--steps is not used)');
   let runs: ReturnType<typeof loadOneShotRuns>;
   try {
     runs = loadOneShotRuns(data);

@@ -46,10 +46,11 @@ it('train (protonet), evaluate and oneshot on a synthetic background set and syn
   const bad = sh('oneshot', '--run', run, '--data', join(dir, 'missing.zip'));
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('missing.zip');
-  // ProtoNets take no inner steps; a background set is not the one-shot runs.
+  // ProtoNets take no inner steps: noted and scored as they are, as evaluate does (found by a README trial: oneshot refused, evaluate noted); a background set is not the one-shot runs.
   const steps = sh('oneshot', '--run', run, '--steps', '3', '--data', join(dir, 'one_shot_runs.zip'));
-  expect(steps.status).toBe(2);
-  expect(steps.stderr).toContain('--steps: does not apply to a protonet run');
+  expect(steps.status, steps.stderr).toBe(0);
+  expect(steps.stderr).toContain('protonet run: classified by the nearest prototype, without gradient steps (--steps is not used)');
+  expect(steps.stdout).toContain(`error rate ${(100 * res.errorRate).toFixed(2)} %`);
   const notRuns = sh('oneshot', '--run', run, '--data', join(dir, 'images_background.zip'));
   expect(notRuns.status, notRuns.stderr).toBe(2);
   expect(notRuns.stderr).toMatch(/^metarl: --data: is not the official one_shot_runs.zip: /m);
