@@ -80,6 +80,8 @@ async function main(): Promise<void> {
   if (o.run !== undefined && !existsSync(o.run)) throw new UsageError(`--run: run directory not found (got ${JSON.stringify(o.run)})`);
   const run = o.run ?? defaultRun(o.retrain ?? false);
   const env = loadCheckpoint(run).meta.config.env;
+  // Omniglot is built in for Node, reading its images from files; the page has no files to read.
+  if (!envSpec(env) && /^Omniglot\d+Way\d+Shot-v0$/.test(env)) throw new UsageError(`--run: the run's env ${JSON.stringify(env)} reads its images from files, which the page cannot: Omniglot runs are evaluated with metarl evaluate and metarl oneshot`);
   if (!envSpec(env)) {
     const recorded = recordedEnvModules(run);
     const how = recorded.length > 0 ? `pass --env-module ${recorded.join(' --env-module ')} (the run was trained with it)` : 'pass the file that registers it with --env-module FILE';

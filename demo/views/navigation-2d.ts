@@ -53,7 +53,8 @@ export class NavigationView implements EnvView {
 
   describeTask(task: Task): string {
     const [x, y] = task.goal as [number, number];
-    return `goal (${x.toFixed(2)}, ${y.toFixed(2)})`;
+    // The goal as set (clicks are rounded to 3 decimals), so that a task file can name it exactly.
+    return `goal (${x.toFixed(3)}, ${y.toFixed(3)})`;
   }
 
   render(task: Task | null, steps: readonly AdaptationStep[]): void {

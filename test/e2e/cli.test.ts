@@ -327,6 +327,13 @@ describe('metarl CLI', () => {
     expect(demo.stderr).toContain('is a checkpoint folder; pass the run directory that holds it (its parent)');
     const typo = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'demo', 'cli.ts'), '--prot', '80'], { encoding: 'utf8', timeout: 60_000 });
     expect([typo.status, typo.stderr]).toEqual([2, "demo: Unknown option '--prot' (did you mean --port?)\n"]);
+    // An Omniglot run (its checkpoint's env renamed here): built in for Node, not in the page; named so (found by a demo trial: sent to look for an env module).
+    const omni = join(dir, 'omni');
+    cpSync(run, omni, { recursive: true });
+    const model = json(omni, 'checkpoint', 'model.json');
+    writeFileSync(join(omni, 'checkpoint', 'model.json'), JSON.stringify({ ...model, config: { ...model.config, env: 'Omniglot5Way1Shot-v0' } }));
+    const o = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'demo', 'cli.ts'), '--run', omni, '--build-only'], { encoding: 'utf8', timeout: 60_000 });
+    expect([o.status, o.stderr]).toEqual([2, 'demo: --run: the run\'s env "Omniglot5Way1Shot-v0" reads its images from files, which the page cannot: Omniglot runs are evaluated with metarl evaluate and metarl oneshot\n']);
   }, 120_000);
 
   // Another user's run: as root (which may write anywhere), the commands run as user nobody.
