@@ -39,8 +39,14 @@ export function scriptArgs<F extends ScriptFlags>(script: string, flags: F, argv
     const given = values[flag];
     if (given === undefined) out[flag] = fallback ?? undefined;
     else if (typeof fallback === 'string') out[flag] = given;
-    else if (/^\d+$/.test(given) && Number.isSafeInteger(Number(given)) && Number(given) > 0) out[flag] = Number(given);
-    else fail(`--${flag}: must be a positive integer (got ${JSON.stringify(given)})`);
+    else {
+      // The CLI's own integer check, and its message.
+      try {
+        out[flag] = intOpt(flag, given, 1);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+    }
   }
   return out as ScriptValues<F>;
 }
