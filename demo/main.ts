@@ -14,6 +14,7 @@ import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { ProgressPoint } from '../src/progress.ts';
 import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
 import { parseProgress, renderCurves } from './curves.ts';
+import { pageSettings, runKind, stepSizeText, type RunKind } from './page-text.ts';
 import { viewFor } from './views/index.ts';
 // The envs of one's own that `npm run demo -- --env-module FILE` bundles (registered on import; none by default).
 import 'virtual:metarl-env-modules';
@@ -76,9 +77,8 @@ async function initPageBackend(requested: BackendName): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const q = new URLSearchParams(location.search);
-  const seed = Number(q.get('seed') ?? 1);
-  const backend = await initPageBackend((q.get('backend') ?? 'wasm') as BackendName);
+  const { seed, backend: requested } = pageSettings(location.search);
+  const backend = await initPageBackend(requested);
 
   const manifest = (await (await fetchOk('run/manifest.json')).json()) as Manifest;
   const [modelText, weights, progressText] = await Promise.all([
@@ -90,6 +90,10 @@ async function main(): Promise<void> {
   const cfg = validateConfig(ck.meta.config);
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const makeEnv = envFactory(cfg);
+  const supervised = typeof (makeEnv() as Partial<SupervisedMetaEnv>).sampleBatch === 'function';
+  const kind = runKind(cfg, supervised);
+  // A run with learned step sizes holds [θ, s]: the policy is θ, and s scales its inner steps.
+  const meta = (params: ParamValues) => splitMeta(params, policy.shapes.length, cfg.adaptation.learnedLr === true);
   /** The parameters the playground adapts: the run's, then those of the meta-iterations trained in the page. */
   const current = { params: ck.params, iteration: ck.meta.iteration };
   const points = parseProgress(progressText);
@@ -97,18 +101,19 @@ async function main(): Promise<void> {
     const here = current.iteration - ck.meta.iteration;
     $('run-info').textContent =
       `${manifest.label} — ${cfg.env}, ${cfg.algo}, iteration ${current.iteration}${here > 0 ? ` (${ck.meta.iteration} from the run, the last ${here} trained in this page)` : ` of ${cfg.iterations}`}, ` +
-      `policy ${cfg.policy.hiddenSizes.join('×')} ${cfg.policy.activation}, α = ${cfg.adaptation.fastLr} · tfjs ${tf.version_core}, backend ${backend}`;
+      `policy ${cfg.policy.hiddenSizes.join('×')} ${cfg.policy.activation}, ${stepSizeText(cfg.adaptation.fastLr, cfg.adaptation.learnedLr ? meta(current.params).lrScale : null)} · tfjs ${tf.version_core}, backend ${backend}`;
     document.body.dataset.iteration = String(current.iteration);
   };
   showRunInfo();
-  renderCurves($('curves') as unknown as SVGSVGElement, points);
+  renderCurves($('curves') as unknown as SVGSVGElement, points, kind);
   /** Set while the page samples, adapts or trains: one job at a time. */
   const state = { busy: false, onIdle: () => {}, onTrained: () => {} };
-  setUpTraining(cfg, makeEnv, current, points, state, showRunInfo);
+  setUpTraining(cfg, kind, supervised, makeEnv, current, points, state, showRunInfo);
 
   const view = viewFor(manifest.view ?? cfg.env);
   if (!view) {
     $('prompt').textContent = `The playground has no view for ${cfg.env} yet (npm run demo -- --view ID borrows a built-in env's, see demo/views/index.ts); the training curves are below.`;
+    $('playground').hidden = true;
     setStatus('ready', 'Run loaded.');
     return;
   }
@@ -116,8 +121,10 @@ async function main(): Promise<void> {
   const episodesInput = $<HTMLInputElement>('episodes');
   const defaultEpisodes = Math.min(cfg.sampling.fastBatchSize, view.maxDefaultEpisodes ?? Infinity);
   episodesInput.value = String(defaultEpisodes);
-  $('max-steps').textContent = String(MAX_STEPS);
-  $('prompt').textContent = view.prompt;
+  // An oracle sees the task in its observation: it is scored as it is, as metarl evaluate and compare do.
+  const maxSteps = kind.adapts ? MAX_STEPS : 0;
+  $('max-steps').textContent = String(maxSteps);
+  $('prompt').textContent = kind.adapts ? view.prompt : `${view.prompt} This is an oracle run: its policy sees the task in its observation, so the page scores it without adaptation, as metarl evaluate does.`;
   $('legend').textContent = view.legend ?? '';
   const nextButton = $<HTMLButtonElement>('next-step');
   const resetButton = $<HTMLButtonElement>('reset');
@@ -130,8 +137,8 @@ async function main(): Promise<void> {
   const gradientSteps = () => (session ? session.steps.length - 1 : 0);
   const updateControls = () => {
     const k = gradientSteps();
-    nextButton.disabled = state.busy || !session || k >= MAX_STEPS;
-    nextButton.textContent = k >= MAX_STEPS ? `${MAX_STEPS} gradient steps taken` : `Take gradient step ${k + 1} (α${k === 0 ? '' : '/2'})`;
+    nextButton.disabled = state.busy || !session || k >= maxSteps;
+    nextButton.textContent = !kind.adapts ? 'An oracle takes no gradient steps' : k >= maxSteps ? `${maxSteps} gradient steps taken` : `Take gradient step ${k + 1} (α${k === 0 ? '' : '/2'})`;
     resetButton.disabled = state.busy || !task;
   };
   state.onIdle = updateControls;
@@ -147,7 +154,8 @@ async function main(): Promise<void> {
       ...steps.map((s: AdaptationStep) => {
         const tr = document.createElement('tr');
         const color = STEP_COLORS[s.step % STEP_COLORS.length]!;
-        const lr = s.step === 0 ? '—' : s.step === 1 ? `α = ${s.lr}` : `α/2 = ${s.lr}`;
+        const times = cfg.adaptation.learnedLr ? ' × s' : '';
+        const lr = s.step === 0 ? '—' : s.step === 1 ? `α = ${s.lr}${times}` : `α/2 = ${s.lr}${times}`;
         tr.innerHTML = `<td><span class="swatch" style="background:${color}"></span>${s.step === 0 ? '0 (before)' : s.step}</td><td>${lr}</td><td></td><td>${fmt(sem(s.returns))}</td>`;
         const cell = tr.children[2] as HTMLElement;
         cell.id = `return-${s.step}`;
@@ -166,6 +174,7 @@ async function main(): Promise<void> {
   const summary = () => {
     const s = session!.steps;
     const last = s[s.length - 1]!;
+    if (!kind.adapts) return `Return of the oracle policy ${fmt(last.meanReturn)} (scored without adaptation)`;
     return `Return before adaptation ${fmt(s[0]!.meanReturn)} → after ${last.step} gradient step${last.step === 1 ? '' : 's'} ${fmt(last.meanReturn)}`;
   };
 
@@ -188,8 +197,7 @@ async function main(): Promise<void> {
     if (state.busy) return;
     task = t;
     const episodes = Math.max(1, Math.min(200, Math.round(Number(episodesInput.value)) || defaultEpisodes));
-    // A run with learned step sizes holds [θ, s]: the policy is θ, and s scales its inner steps.
-    const { theta, lrScale } = splitMeta(current.params, policy.shapes.length, cfg.adaptation.learnedLr === true);
+    const { theta, lrScale } = meta(current.params);
     session = new AdaptationSession(policy, theta, makeEnv, {
       lrScale,
       task: t,
@@ -200,15 +208,15 @@ async function main(): Promise<void> {
     });
     $('task-info').textContent = `${view.describeTask(t)}, ${episodes} episodes per step`;
     const s = session;
-    await work(`Sampling ${episodes} episodes with the meta-trained policy…`, () => s.next());
-    await work('Adapting: baseline, advantages, one gradient step (α) in tfjs, then sampling the adapted policy…', () => s.next());
+    await work(`Sampling ${episodes} episodes with the ${kind.adapts ? 'meta-trained' : 'oracle'} policy…`, () => s.next());
+    if (kind.adapts) await work('Adapting: baseline, advantages, one gradient step (α) in tfjs, then sampling the adapted policy…', () => s.next());
     setStatus('adapted', summary());
   };
 
   view.mount($('view'), (t) => void start(t).catch(fail), { envId: cfg.env, policy, makeEnv });
   nextButton.addEventListener('click', () => {
     const s = session;
-    if (!s || state.busy || gradientSteps() >= MAX_STEPS) return;
+    if (!s || state.busy || gradientSteps() >= maxSteps) return;
     void work(`Gradient step ${gradientSteps() + 1} (α/2)…`, () => s.next())
       .then(() => setStatus('adapted', summary()))
       .catch(fail);
@@ -222,13 +230,16 @@ async function main(): Promise<void> {
 }
 
 /**
- * The "Meta-train in this page" control: MAML-TRPO meta-iterations from the page's current
- * parameters, numbered on from the run's checkpoint with the run's seed, so each is the iteration
- * `metarl train --resume` would run (one worker). Each extends the curves; the playground adapts
- * the new parameters. Supervised runs are not trained here.
+ * The "Train on in this page" control: iterations of the run's algo (MAML-TRPO, or TRPO for a
+ * pretrained or oracle run) from the page's current parameters, numbered on from the run's
+ * checkpoint with the run's seed, so each is the iteration `metarl train --resume` would run (one
+ * worker). Each extends the curves; the playground adapts the new parameters. Supervised runs are
+ * not trained here.
  */
 function setUpTraining(
   cfg: TrainConfig,
+  kind: RunKind,
+  supervised: boolean,
   makeEnv: () => MetaEnv,
   current: { params: ParamValues; iteration: number },
   points: ProgressPoint[],
@@ -237,10 +248,15 @@ function setUpTraining(
 ): void {
   const button = $<HTMLButtonElement>('train');
   const info = $('train-info');
-  if (typeof (makeEnv() as Partial<SupervisedMetaEnv>).sampleBatch === 'function') {
-    info.textContent = `Meta-training in the page is for RL runs; ${cfg.env} is supervised.`;
+  if (supervised) {
+    info.textContent = `Training in the page is for RL runs; ${cfg.env} is supervised.`;
     return;
   }
+  const maml = cfg.algo === 'maml-trpo';
+  button.textContent = `Train on in this page: ${kind.trainer}`;
+  info.textContent = maml
+    ? 'Goes on from the run\'s checkpoint with MAML-TRPO, as metarl train --resume would (same tasks, episodes and step): sampling, inner steps, the meta-gradient through them, conjugate gradient and the line search, in tfjs, in this page. The playground then adapts the new parameters.'
+    : `Goes on from the run's checkpoint with TRPO on the whole task distribution (algo ${cfg.algo}${cfg.algo === 'oracle' ? ', the task in the observation' : ', the task not observed'}), as metarl train --resume would (same tasks, episodes and step): sampling, conjugate gradient and the line search, in tfjs, in this page. The playground then ${kind.adapts ? 'adapts' : 'scores'} the new parameters.`;
   button.disabled = false;
   button.addEventListener('click', () => {
     if (state.busy) return;
@@ -256,21 +272,23 @@ function setUpTraining(
       try {
         for (let k = 0; k < n; k++) {
           const it = current.iteration;
-          setStatus('busy', `Meta-iteration ${it + 1} in this page (${k + 1} of ${n}): ${cfg.sampling.metaBatchSize} tasks × ${cfg.sampling.fastBatchSize} episodes, inner step, meta-gradient, TRPO step…`);
+          setStatus('busy', `${maml ? 'Meta-iteration' : 'Iteration'} ${it + 1} in this page (${k + 1} of ${n}): ${cfg.sampling.metaBatchSize} tasks × ${cfg.sampling.fastBatchSize} episodes, ${maml ? 'inner steps, meta-gradient, ' : ''}TRPO step…`);
           await nextFrame();
           const logs: StepLogs = await agent.step(env, it);
           current.params = agent.params;
           current.iteration = it + 1;
           points.push({ iteration: it, returnsBefore: logs.returnsBefore, returnsAfter: logs.returnsAfter });
-          renderCurves($('curves') as unknown as SVGSVGElement, points);
+          renderCurves($('curves') as unknown as SVGSVGElement, points, kind);
           showRunInfo();
           const record = { iteration: it, returnsBefore: logs.returnsBefore, returnsAfter: logs.returnsAfter, kl: logs.kl, stepOutcome: logs.stepOutcome, lineSearchSteps: logs.lineSearchSteps };
           info.dataset.last = JSON.stringify(record);
-          info.textContent = `Meta-iteration ${it + 1}: return before ${fmt(logs.returnsBefore)} → after one step ${fmt(logs.returnsAfter)}, KL ${logs.kl.toExponential(2)}, step ${logs.stepOutcome}, ${logs.time.total.toFixed(1)} s.`;
+          const returns = maml ? `return before ${fmt(logs.returnsBefore)} → ${kind.series[1]!.label} ${fmt(logs.returnsAfter)}` : `return ${fmt(logs.returnsAfter)}`;
+          info.textContent = `${maml ? 'Meta-iteration' : 'Iteration'} ${it + 1}: ${returns}, KL ${logs.kl.toExponential(2)}, step ${logs.stepOutcome}, ${logs.time.total.toFixed(1)} s.`;
           document.body.dataset.numTensors = String(tf.memory().numTensors);
         }
         state.onTrained();
-        setStatus('ready', `Meta-trained ${n} iteration${n === 1 ? '' : 's'} in this page; the playground now adapts the parameters of iteration ${current.iteration}: place a goal, or press "Same goal, new episodes", to adapt them.`);
+        const verb = kind.adapts ? 'adapts' : 'scores';
+        setStatus('ready', `Trained ${n} iteration${n === 1 ? '' : 's'} in this page (${kind.trainer}); the playground now ${verb} the parameters of iteration ${current.iteration}: pick a task, or press "Same goal, new episodes", to ${verb.slice(0, -1)} them.`);
       } finally {
         await agent.close();
         state.busy = false;
