@@ -254,6 +254,7 @@ function setUpTraining(
   }
   const maml = cfg.algo === 'maml-trpo';
   button.textContent = `Train on in this page: ${kind.trainer}`;
+  $('train-unit').textContent = maml ? 'meta-iterations' : 'iterations';
   info.textContent = maml
     ? 'Goes on from the run\'s checkpoint with MAML-TRPO, as metarl train --resume would (same tasks, episodes and step): sampling, inner steps, the meta-gradient through them, conjugate gradient and the line search, in tfjs, in this page. The playground then adapts the new parameters.'
     : `Goes on from the run's checkpoint with TRPO on the whole task distribution (algo ${cfg.algo}${cfg.algo === 'oracle' ? ', the task in the observation' : ', the task not observed'}), as metarl train --resume would (same tasks, episodes and step): sampling, conjugate gradient and the line search, in tfjs, in this page. The playground then ${kind.adapts ? 'adapts' : 'scores'} the new parameters.`;

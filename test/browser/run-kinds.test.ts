@@ -45,6 +45,7 @@ describe.skipIf(!haveChromium)('browser demo with oracle and supervised runs (Ch
     await page.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 });
     expect(await page.textContent('#run-info')).toMatch(/Navigation2D-v0, oracle, iteration 1 of 1/);
     expect(await page.textContent('#train')).toBe('Train on in this page: TRPO (oracle)');
+    expect(await page.textContent('#train-unit')).toBe('iterations');
     expect(await page.textContent('#prompt')).toContain('scores it without adaptation');
     // One line (before = after for an algo without inner steps), its one iteration a dot.
     expect(await page.locator('#curves path').count()).toBe(1);
