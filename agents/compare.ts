@@ -199,7 +199,7 @@ export interface CompareOptions {
   /** Supervised envs: adapt on this many support examples per task (and score as many queries), as `evaluate --shots`. */
   shots?: number;
   /** Called after each task of each method (for a progress line). */
-  onProgress?: (method: string, done: number, total: number) => void;
+  onProgress?: ((method: string, done: number, total: number) => void) | undefined;
   /**
    * A folder for each method's result as soon as it is done (`<name>.json`, with what it depends
    * on: the checkpoint's weights, α, the tasks, the protocol, and the versions of metarl, tfjs,

@@ -67,12 +67,12 @@ export interface MamlTrpoOptions {
    * With more than one worker, workers build their envs with `envFactory(config)` (the registered env),
    * not with the `makeEnv` given to the constructor.
    */
-  workers?: number;
+  workers?: number | undefined;
   /**
    * Modules every worker imports before making its env (e.g. ones that `register` custom envs): file
    * URLs, or file paths (relative ones from the current directory).
    */
-  envModules?: Array<string | URL>;
+  envModules?: Array<string | URL> | undefined;
   /** Backend of the workers. Default: the backend of the calling thread, with the same fixes. */
   backend?: BackendName;
 }
@@ -326,7 +326,7 @@ export class MamlTrpo {
       const grad = new Float64Array(dim);
       await perTask((r) => r.metaGradient(x0), dim + 1, (row, o) => {
         loss0 += row[o]! / n;
-        for (let i = 0; i < dim; i++) grad[i] += row[o + 1 + i]! / n;
+        for (let i = 0; i < dim; i++) grad[i]! += row[o + 1 + i]! / n;
       });
       gradNorm = Math.sqrt(grad.reduce((s, v) => s + v * v, 0));
       t.metaGradient += now() - t0;
@@ -340,7 +340,7 @@ export class MamlTrpo {
         const t1 = now();
         const out = new Float64Array(v.length);
         const add = (row: Float64Array, o: number) => {
-          for (let i = 0; i < dim; i++) out[i] += row[o + i]! / fvpTasks.length;
+          for (let i = 0; i < dim; i++) out[i]! += row[o + i]! / fvpTasks.length;
         };
         if (c.trpo.fvp !== 'finite-difference') {
           const method = c.trpo.fvp;
@@ -356,7 +356,7 @@ export class MamlTrpo {
         return out;
       };
       const damped = (fv: Float64Array, v: Float64Array) => {
-        for (let i = 0; i < fv.length; i++) fv[i] += c.trpo.cgDamping * v[i]!;
+        for (let i = 0; i < fv.length; i++) fv[i]! += c.trpo.cgDamping * v[i]!;
         return fv;
       };
       const evaluate = async (x: Float64Array) => {

@@ -142,7 +142,7 @@ export interface SelectOptions {
   /** The first step the score sums over ({@link selectionScore}); default 1. */
   fromStep?: 0 | 1;
   /** Called after each task of each candidate (for a progress line). */
-  onProgress?: (candidate: string, done: number, total: number) => void;
+  onProgress?: ((candidate: string, done: number, total: number) => void) | undefined;
   /**
    * Keep each candidate's scores in `run/select-cache/` as soon as they are computed (one folder
    * per protocol: seed, tasks, episodes, steps, batch size), and read back those computed with

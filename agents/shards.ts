@@ -78,9 +78,10 @@ export function shardFailure(e: unknown, tasks: readonly Task[], blocks: Readonl
     const where = `in worker ${wf.worker}`;
     const item = wf.item ?? null;
     if (item !== null && item >= 0 && item < tasks.length) {
-      const phase = typeof details.phase === 'string' ? details.phase : (wf.op ?? 'unknown');
-      const reason = typeof details.reason === 'string' ? `${details.reason} (${where})` : `${where}: ${wf.reason}`;
-      const err = new TaskFailedError(item, tasks[item], phase, reason, details.threw === 'value' ? 'value' : 'error', typeof details.causeName === 'string' ? details.causeName : 'Error', tasks.length);
+      const phase = typeof details['phase'] === 'string' ? details['phase'] : (wf.op ?? 'unknown');
+      const reason = typeof details['reason'] === 'string' ? `${details['reason']} (${where})` : `${where}: ${wf.reason}`;
+      const causeName = typeof details['causeName'] === 'string' ? details['causeName'] : 'Error';
+      const err = new TaskFailedError(item, tasks[item], phase, reason, details['threw'] === 'value' ? 'value' : 'error', causeName, tasks.length);
       if (wf.workerStack) err.stack = `${err.name}: ${err.message}\n[worker stack] ${wf.workerStack}`;
       return err;
     }

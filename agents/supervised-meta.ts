@@ -186,7 +186,7 @@ export class SupervisedTaskWork {
       for (const b of all) {
         const { value, grads } = tf.valueAndGrads((...p: tf.Tensor[]) => o.loss(p, b))(meta);
         const gb = readFlat(grads);
-        for (let i = 0; i < grad.length; i++) grad[i] += gb[i]! / all.length;
+        for (let i = 0; i < grad.length; i++) grad[i]! += gb[i]! / all.length;
         if (b === query) lossAfter = value.dataSync()[0]!;
         tf.dispose([value, ...grads]);
       }
@@ -204,7 +204,7 @@ export interface SupervisedMetaOptions {
    * (default 1: in-process). The tasks' examples are drawn on the calling thread and sent along;
    * results are bit-identical for any value.
    */
-  workers?: number;
+  workers?: number | undefined;
   /** Backend of the workers. Default: the backend of the calling thread, with the same fixes. */
   backend?: BackendName;
 }
@@ -414,7 +414,7 @@ export class SupervisedMetaLearner {
         lossBefore += part.lossBefore[t]! / n;
         lossAfter += part.lossAfter[t]! / n;
         const o = t * np;
-        for (let i = 0; i < np; i++) grad[i] += part.grads[o + i]! / n;
+        for (let i = 0; i < np; i++) grad[i]! += part.grads[o + i]! / n;
       }
     }
     const gradNorm = Math.sqrt(grad.reduce((a, v) => a + v * v, 0));
@@ -422,7 +422,7 @@ export class SupervisedMetaLearner {
     const finite = grad.every((v) => Number.isFinite(v)) && Number.isFinite(lossAfter);
     if (finite) {
       const clip = c.supervised.clipGradNorm;
-      if (clip > 0 && gradNorm > clip) for (let i = 0; i < np; i++) grad[i] *= clip / gradNorm;
+      if (clip > 0 && gradNorm > clip) for (let i = 0; i < np; i++) grad[i]! *= clip / gradNorm;
       adamStep(x, grad, this.adam, { lr: c.supervised.outerLr, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
       this.params = unflattenValues(x, this.params);
     }

@@ -167,7 +167,7 @@ function checkCount(id: string, n: number): void {
 }
 
 function checkVelocity(id: string, task: unknown): number {
-  const v = typeof task === 'object' && task !== null ? (task as Record<string, unknown>).velocity : undefined;
+  const v = typeof task === 'object' && task !== null ? (task as Record<string, unknown>)['velocity'] : undefined;
   if (typeof v !== 'number' || !Number.isFinite(v)) {
     throw new RangeError(`${id}: task.velocity must be a finite number, got ${String(v)}`);
   }
@@ -175,7 +175,7 @@ function checkVelocity(id: string, task: unknown): number {
 }
 
 function checkDirection(id: string, task: unknown): 1 | -1 {
-  const d = typeof task === 'object' && task !== null ? (task as Record<string, unknown>).direction : undefined;
+  const d = typeof task === 'object' && task !== null ? (task as Record<string, unknown>)['direction'] : undefined;
   if (d !== 1 && d !== -1) throw new RangeError(`${id}: task.direction must be 1 or -1, got ${String(d)}`);
   return d;
 }

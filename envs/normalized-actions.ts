@@ -13,7 +13,7 @@ export class NormalizedActionWrapper implements MetaEnv {
   readonly observationSpace: Box;
   readonly actionSpace: Box;
   readonly maxEpisodeSteps: number;
-  readonly taskDim?: number;
+  readonly taskDim?: number | undefined;
   private readonly low: Float32Array;
   private readonly high: Float32Array;
   private readonly scaled: Float32Array;

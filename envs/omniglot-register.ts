@@ -14,7 +14,7 @@ import type { Rng } from '../src/rng.ts';
  * else `../shared/data/omniglot/images_background.zip` beside the project.
  */
 export function omniglotPath(): string {
-  const env = typeof process !== 'undefined' ? process.env.METARL_OMNIGLOT : undefined;
+  const env = typeof process !== 'undefined' ? process.env['METARL_OMNIGLOT'] : undefined;
   if (env) return resolve(env);
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'omniglot', 'images_background.zip');
 }

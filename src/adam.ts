@@ -38,6 +38,6 @@ export function adamStep(x: Float64Array, grad: Float64Array, state: AdamState, 
     const g = grad[i]!;
     state.m[i] = cfg.beta1 * state.m[i]! + (1 - cfg.beta1) * g;
     state.v[i] = cfg.beta2 * state.v[i]! + (1 - cfg.beta2) * g * g;
-    x[i] -= (cfg.lr * (state.m[i]! / c1)) / (Math.sqrt(state.v[i]! / c2) + cfg.eps);
+    x[i]! -= (cfg.lr * (state.m[i]! / c1)) / (Math.sqrt(state.v[i]! / c2) + cfg.eps);
   }
 }

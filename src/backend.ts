@@ -63,7 +63,7 @@ function isNode(): boolean {
 }
 
 function errorText(e: unknown): string {
-  if (e instanceof Error) return e.message.split('\n')[0];
+  if (e instanceof Error) return e.message.split('\n')[0]!;
   if (typeof e === 'object' && e != null && 'message' in e) return String((e as { message: unknown }).message);
   return String(e);
 }
@@ -111,7 +111,7 @@ function dropNewProcessHandlers(): () => void {
   return () => {
     events.forEach((ev, i) => {
       for (const l of proc.listeners(ev)) {
-        if (!before[i].includes(l)) proc.removeListener(ev, l);
+        if (!before[i]!.includes(l)) proc.removeListener(ev, l);
       }
     });
   };
@@ -130,7 +130,7 @@ async function loadWasm(): Promise<void> {
         'tfjs instance (is there a second copy of @tensorflow/tfjs-core?)',
     );
   }
-  const initialised = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry.wasm != null;
+  const initialised = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry['wasm'] != null;
   if (isNode() && !initialised) {
     // In Node the emscripten loader reads the .wasm binaries from disk:
     // point it at the package's dist folder, wherever node_modules is.

@@ -41,7 +41,7 @@ export interface OptimizerState {
 export interface Checkpoint {
   meta: CheckpointMeta;
   params: ParamValues;
-  optimizer?: OptimizerState;
+  optimizer?: OptimizerState | undefined;
 }
 
 /** A checkpoint that cannot be parsed or fails verification; names the file and what is wrong. */

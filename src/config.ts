@@ -416,7 +416,7 @@ export function applyOverrides(cfg: TrainConfig, overrides: unknown, prefix = ''
       // A run's whole config.json ({ config, versions, … }) given as overrides: the config is one field of it.
       throw new ConfigError(path, '{…}', "is the config field of a run's config.json, not a config key: pass the file's .config as the overrides (or the file itself with --config)");
     } else {
-      const known = [...new Set(Object.keys(SCHEMA).filter((p) => p.startsWith(prefix ? `${prefix}.` : '')).map((p) => p.slice(prefix ? prefix.length + 1 : 0).split('.')[0]))];
+      const known = [...new Set(Object.keys(SCHEMA).filter((p) => p.startsWith(prefix ? `${prefix}.` : '')).map((p) => p.slice(prefix ? prefix.length + 1 : 0).split('.')[0]!))];
       throw new ConfigError(path, v, `unknown config key${didYouMean(k, known, (n) => (prefix ? `${prefix}.${n}` : n))}; known keys${prefix ? ` of ${prefix}` : ''}: ${known.join(', ')}`);
     }
   }

@@ -76,12 +76,12 @@ function* cgIterations(
     }
     const alpha = rr / pAp;
     for (let i = 0; i < n; i++) {
-      x[i] += alpha * p[i];
-      r[i] -= alpha * ap[i];
+      x[i]! += alpha * p[i]!;
+      r[i]! -= alpha * ap[i]!;
     }
     const rrNew = dot(r, r);
     const beta = rrNew / rr;
-    for (let i = 0; i < n; i++) p[i] = r[i] + beta * p[i];
+    for (let i = 0; i < n; i++) p[i] = r[i]! + beta * p[i]!;
     rr = rrNew;
   }
   return { x, iterations: k, stop: rr < residualTol ? 'residual' : 'iterations' };
@@ -145,6 +145,6 @@ export async function conjugateGradientReport(
 
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }

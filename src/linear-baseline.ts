@@ -106,21 +106,21 @@ export class LinearFeatureBaseline implements Baseline {
       for (let b = 0; b < B; b++) {
         const i = t * B + b;
         if (ep.mask[i] === 0) continue;
-        const y = returns[i];
+        const y = returns[i]!;
         if (!Number.isFinite(y)) {
           throw new RangeError(`LinearFeatureBaseline.fit: non-finite return ${y} at t=${t}, b=${b}`);
         }
         this.features(ep.obs, i * obsDim, obsDim, t, phi);
         for (let r = 0; r < D; r++) {
-          const fr = phi[r];
+          const fr = phi[r]!;
           if (fr === 0) continue;
-          xty[r] += fr * y;
+          xty[r]! += fr * y;
           const row = r * D;
-          for (let c = r; c < D; c++) xtx[row + c] += fr * phi[c];
+          for (let c = r; c < D; c++) xtx[row + c]! += fr * phi[c]!;
         }
       }
     }
-    const maxDiag = Math.max(...Array.from({ length: D }, (_, k) => xtx[k * D + k]));
+    const maxDiag = Math.max(...Array.from({ length: D }, (_, k) => xtx[k * D + k]!));
     const rhs = Matrix.columnVector(Array.from(xty));
     let reg = this.regCoeff;
     for (let attempt = 0; attempt < this.maxTries; attempt++) {
@@ -161,7 +161,7 @@ export class LinearFeatureBaseline implements Baseline {
     if (w === null) return out;
     const phi = new Float64Array(w.length);
     for (let b = 0; b < B; b++) {
-      this.features(ep.finalObs, b * obsDim, obsDim, ep.lengths[b], phi);
+      this.features(ep.finalObs, b * obsDim, obsDim, ep.lengths[b]!, phi);
       out[b] = dot(phi, w);
     }
     return out;
@@ -180,7 +180,7 @@ export class LinearFeatureBaseline implements Baseline {
   /** Writes `[o, o², τ, τ², τ³, 1]` of `obs[offset .. offset+obsDim)` at step `step` into `out`. */
   private features(obs: Float32Array, offset: number, obsDim: number, step: number, out: Float64Array): void {
     for (let k = 0; k < obsDim; k++) {
-      const raw = obs[offset + k];
+      const raw = obs[offset + k]!;
       if (Number.isNaN(raw)) throw new RangeError(`LinearFeatureBaseline: NaN observation at flat index ${offset + k}`);
       const o = raw > OBS_CLIP ? OBS_CLIP : raw < -OBS_CLIP ? -OBS_CLIP : raw;
       out[k] = o;
@@ -197,7 +197,7 @@ export class LinearFeatureBaseline implements Baseline {
 
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
-  for (let k = 0; k < a.length; k++) s += a[k] * b[k];
+  for (let k = 0; k < a.length; k++) s += a[k]! * b[k]!;
   return s;
 }
 
@@ -212,7 +212,7 @@ function solveRidge(xtxUpper: Float64Array, rhs: Matrix, D: number, reg: number,
   const a = new Matrix(D, D);
   for (let r = 0; r < D; r++) {
     for (let c = r; c < D; c++) {
-      const v = xtxUpper[r * D + c] + (r === c ? reg : 0);
+      const v = xtxUpper[r * D + c]! + (r === c ? reg : 0);
       a.set(r, c, v);
       a.set(c, r, v);
     }

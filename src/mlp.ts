@@ -118,16 +118,16 @@ export class Mlp {
           if (v0 !== 0 && v1 !== 0 && v2 !== 0 && v3 !== 0) {
             for (let j = 0; j < outW; j++) {
               const wj = w[row + j]!;
-              a0[j] += v0 * wj;
-              a1[j] += v1 * wj;
-              a2[j] += v2 * wj;
-              a3[j] += v3 * wj;
+              a0[j]! += v0 * wj;
+              a1[j]! += v1 * wj;
+              a2[j]! += v2 * wj;
+              a3[j]! += v3 * wj;
             }
           } else {
-            if (v0 !== 0) for (let j = 0; j < outW; j++) a0[j] += v0 * w[row + j]!;
-            if (v1 !== 0) for (let j = 0; j < outW; j++) a1[j] += v1 * w[row + j]!;
-            if (v2 !== 0) for (let j = 0; j < outW; j++) a2[j] += v2 * w[row + j]!;
-            if (v3 !== 0) for (let j = 0; j < outW; j++) a3[j] += v3 * w[row + j]!;
+            if (v0 !== 0) for (let j = 0; j < outW; j++) a0[j]! += v0 * w[row + j]!;
+            if (v1 !== 0) for (let j = 0; j < outW; j++) a1[j]! += v1 * w[row + j]!;
+            if (v2 !== 0) for (let j = 0; j < outW; j++) a2[j]! += v2 * w[row + j]!;
+            if (v3 !== 0) for (let j = 0; j < outW; j++) a3[j]! += v3 * w[row + j]!;
           }
         }
         activateInto(out, r * outW, a0, act);
@@ -141,7 +141,7 @@ export class Mlp {
           const v = h[r * width + k]!;
           if (v === 0) continue;
           const row = k * outW;
-          for (let j = 0; j < outW; j++) a0[j] += v * w[row + j]!;
+          for (let j = 0; j < outW; j++) a0[j]! += v * w[row + j]!;
         }
         activateInto(out, r * outW, a0, act);
       }

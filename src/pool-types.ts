@@ -39,7 +39,7 @@ export interface WorkerFailure extends Error {
   /** Extra fields the worker's error carried. */
   readonly details: Record<string, unknown>;
   /** The worker-side stack, if it threw. */
-  readonly workerStack?: string;
+  readonly workerStack?: string | undefined;
 }
 
 /** The module `worker-pool.ts` as a learner loads it (lazily, in Node only). */

@@ -19,7 +19,8 @@ function checkLength(name: string, arr: ArrayLike<number>, expected: number): vo
  * since either means the batch was assembled wrongly and any return computed from it is silently wrong.
  */
 function episodeEnd(ep: Episodes, b: number): { length: number; end: EpisodeEnd } {
-  const length = ep.lengths[b];
+  // Checked below (an index past the batch reads undefined, which the check refuses too).
+  const length = ep.lengths[b]!;
   if (!(Number.isInteger(length) && length >= 0 && length <= ep.T)) {
     throw new RangeError(`episode ${b}: length must be an integer in [0, ${ep.T}], got ${length}`);
   }
@@ -55,9 +56,9 @@ export function discountedReturns(ep: Episodes, gamma: number, bootstrap?: Float
   const out = new Float32Array(ep.T * B);
   for (let b = 0; b < B; b++) {
     const { length, end } = episodeEnd(ep, b);
-    let g = end === 'truncated' && bootstrap !== undefined ? bootstrap[b] : 0;
+    let g = end === 'truncated' && bootstrap !== undefined ? bootstrap[b]! : 0;
     for (let t = length - 1; t >= 0; t--) {
-      g = ep.rewards[t * B + b] + gamma * g;
+      g = ep.rewards[t * B + b]! + gamma * g;
       out[t * B + b] = g;
     }
   }
@@ -97,14 +98,14 @@ export function computeGae(
   const gl = gamma * lambda;
   for (let b = 0; b < B; b++) {
     const { length, end } = episodeEnd(ep, b);
-    let nextValue = end === 'truncated' ? finalValues[b] : 0;
+    let nextValue = end === 'truncated' ? finalValues[b]! : 0;
     let adv = 0;
     for (let t = length - 1; t >= 0; t--) {
       const i = t * B + b;
-      const delta = ep.rewards[i] + gamma * nextValue - values[i];
+      const delta = ep.rewards[i]! + gamma * nextValue - values[i]!;
       adv = delta + gl * adv;
       out[i] = adv;
-      nextValue = values[i];
+      nextValue = values[i]!;
     }
   }
   return out;
@@ -129,7 +130,7 @@ export function normalizeAdvantages(adv: Float32Array, mask: Float32Array, eps =
   for (let i = 0; i < adv.length; i++) {
     if (mask[i] !== 0) {
       count++;
-      sum += adv[i];
+      sum += adv[i]!;
     }
   }
   if (count === 0) return out;
@@ -138,7 +139,7 @@ export function normalizeAdvantages(adv: Float32Array, mask: Float32Array, eps =
   let sq = 0;
   for (let i = 0; i < adv.length; i++) {
     if (mask[i] !== 0) {
-      const d = adv[i] - mean;
+      const d = adv[i]! - mean;
       sq += d * d;
     }
   }
@@ -146,7 +147,7 @@ export function normalizeAdvantages(adv: Float32Array, mask: Float32Array, eps =
   // σ + eps = 0 only for a constant batch with eps = 0: the centred values are all 0 then, keep them 0.
   const scale = denom > 0 ? 1 / denom : 0;
   for (let i = 0; i < adv.length; i++) {
-    if (mask[i] !== 0) out[i] = (adv[i] - mean) * scale;
+    if (mask[i] !== 0) out[i] = (adv[i]! - mean) * scale;
   }
   return out;
 }

@@ -150,7 +150,7 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
 /** Undiscounted return of each episode `[B]`. */
 export function episodeReturns(ep: Episodes): Float64Array {
   const out = new Float64Array(ep.B);
-  for (let t = 0; t < ep.T; t++) for (let b = 0; b < ep.B; b++) out[b] += ep.rewards[t * ep.B + b]!;
+  for (let t = 0; t < ep.T; t++) for (let b = 0; b < ep.B; b++) out[b]! += ep.rewards[t * ep.B + b]!;
   return out;
 }
 

@@ -81,7 +81,7 @@ export interface SupervisedAdaptation {
   numInnerSteps: number;
   firstOrder: boolean;
   /** Adapt only these parameter indices (ANIL); all when absent. */
-  adaptIndices?: readonly number[];
+  adaptIndices?: readonly number[] | undefined;
   /**
    * Meta-SGD (Li et al. 2017): the meta-parameters are [θ, α] with α shaped like θ, and the inner
    * step is θ − α ⊙ ∇L instead of θ − fastLr ∇L.

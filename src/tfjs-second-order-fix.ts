@@ -88,11 +88,11 @@ function moveProducerBeforeClones(tape: TapeNodeLike[], start: number, result: t
   // Only reorder when the last node really is the node of this call; if the
   // engine ever records differently, leave the tape alone rather than guess.
   const outs = Array.isArray(result) ? result : [result];
-  if (producer.outputs.length !== outs.length) return;
+  if (producer === undefined || producer.outputs.length !== outs.length) return;
   for (let i = 0; i < outs.length; i++) {
     if (producer.outputs[i] !== outs[i]) return;
   }
-  for (let i = tape.length - 1; i > start; i--) tape[i] = tape[i - 1];
+  for (let i = tape.length - 1; i > start; i--) tape[i] = tape[i - 1]!;
   tape[start] = producer;
 }
 
@@ -110,8 +110,8 @@ export function installSecondOrderFix(): void {
   if (
     typeof original !== 'function' ||
     engine.state == null ||
-    typeof (engine.state as unknown as Record<string, unknown>).gradientDepth !== 'number' ||
-    typeof (engine.state as unknown as Record<string, unknown>).nextTapeNodeId !== 'number'
+    typeof (engine.state as unknown as Record<string, unknown>)['gradientDepth'] !== 'number' ||
+    typeof (engine.state as unknown as Record<string, unknown>)['nextTapeNodeId'] !== 'number'
   ) {
     throw new Error(
       'metarl: cannot install the second-order gradient fix: the tfjs engine internals ' +
@@ -173,8 +173,8 @@ export function checkSecondOrderGradients(): number {
   let err = 0;
   xs.forEach((x, i) => {
     const t = Math.tanh(x);
-    err = Math.max(err, Math.abs(got[i] - -2 * t * (1 - t * t)));
-    err = Math.max(err, Math.abs(got2[i] - Math.exp(x) * (x + 2)));
+    err = Math.max(err, Math.abs(got[i]! - -2 * t * (1 - t * t)));
+    err = Math.max(err, Math.abs(got2[i]! - Math.exp(x) * (x + 2)));
   });
   return err;
 }

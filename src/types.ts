@@ -54,7 +54,7 @@ export interface MetaEnv<T extends Task = Task> extends Env {
    */
   taskVector?(task: T): Float32Array;
   /** The length of {@link taskVector}'s vectors; needed with it (the oracle's input grows by it). */
-  readonly taskDim?: number;
+  readonly taskDim?: number | undefined;
 }
 
 /**

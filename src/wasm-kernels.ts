@@ -146,12 +146,12 @@ function broadcastIndex(o: number, outShape: number[], inShape: number[]): numbe
   let rest = o;
   const offset = outShape.length - inShape.length;
   for (let d = outShape.length - 1; d >= 0; d--) {
-    const size = outShape[d];
+    const size = outShape[d]!;
     const coord = rest % size;
     rest = (rest - coord) / size;
     const di = d - offset;
     if (di >= 0) {
-      const inSize = inShape[di];
+      const inSize = inShape[di]!;
       if (inSize !== 1) idx += coord * stride;
       stride *= inSize;
     }
@@ -164,18 +164,18 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: object; att
   const be = backend as WasmBackendLike;
   const a = input(inputs, 'a');
   const b = input(inputs, 'b');
-  const transposeA = Boolean(attrs?.transposeA);
-  const transposeB = Boolean(attrs?.transposeB);
+  const transposeA = Boolean(attrs?.['transposeA']);
+  const transposeB = Boolean(attrs?.['transposeB']);
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
     throw new Error('BatchMatMul for non-float32 tensors is not supported on wasm');
   }
   const ra = a.shape.length;
   const rb = b.shape.length;
   if (ra < 2 || rb < 2) throw new Error(`matMul: operands must have rank >= 2, got ${ra} and ${rb}`);
-  const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
-  const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
-  const kb = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
-  const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
+  const m = (transposeA ? a.shape[ra - 1] : a.shape[ra - 2])!;
+  const k = (transposeA ? a.shape[ra - 2] : a.shape[ra - 1])!;
+  const kb = (transposeB ? b.shape[rb - 1] : b.shape[rb - 2])!;
+  const n = (transposeB ? b.shape[rb - 2] : b.shape[rb - 1])!;
   if (k !== kb) {
     throw new Error(
       `Error in matMul: inner shapes (${k}) and (${kb}) of Tensors with shapes ${a.shape} and ` +
@@ -256,10 +256,10 @@ const T9 = 62 / 2835;
 function finishTanh(xs: Float32Array, os: Float32Array, size: number): void {
   const c2 = TAYLOR_CUTOFF * TAYLOR_CUTOFF;
   for (let i = 0; i < size; i++) {
-    const v = xs[i];
+    const v = xs[i]!;
     const v2 = v * v;
     const series = v * (1 + v2 * (T3 + v2 * (T5 + v2 * (T7 + v2 * T9))));
-    const viaSigmoid = 2 * os[i] - 1;
+    const viaSigmoid = 2 * os[i]! - 1;
     os[i] = v2 < c2 ? series : viaSigmoid;
   }
 }
@@ -307,7 +307,7 @@ function identity(args: { inputs: tf.NamedTensorInfoMap; backend: object }): tf.
 
 function cast(args: { inputs: tf.NamedTensorInfoMap; backend: object; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const x = input(args.inputs, 'x');
-  if (x.dtype !== args.attrs?.dtype || x.dtype === 'string') {
+  if (x.dtype !== args.attrs?.['dtype'] || x.dtype === 'string') {
     const stock = stockKernels.get(tf.Cast);
     if (stock == null) throw new Error('metarl wasm kernels: stock Cast kernel missing');
     return stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;

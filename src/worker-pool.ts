@@ -81,8 +81,8 @@ type Reply =
 interface SerialisedError {
   name: string;
   message: string;
-  stack?: string;
-  item?: number;
+  stack?: string | undefined;
+  item?: number | undefined;
   details: Record<string, unknown>;
 }
 
@@ -264,7 +264,7 @@ function serialiseError(e: unknown): SerialisedError {
         details[k] = String(v);
       }
     }
-    const item = typeof details.item === 'number' ? details.item : undefined;
+    const item = typeof details['item'] === 'number' ? details['item'] : undefined;
     return { name: e.name, message: `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`, stack: e.stack, item, details };
   }
   return { name: 'Error', message: String(e), details: {} };
