@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { isBackendName } from '../src/backend-names.ts';
-import { ConfigError, resolveConfig, validateConfig } from '../src/config.ts';
+import { ConfigError, DEFAULT_SEED, resolveConfig, validateConfig } from '../src/config.ts';
 import { didYouMean } from '../src/suggest.ts';
 import { lineChartSvg } from '../src/line-chart.ts';
 import { parseProgress } from '../src/progress.ts';
@@ -85,10 +85,14 @@ export async function cmdTrain(argv: string[]): Promise<void> {
     if (o.algo !== undefined) cli.algo = o.algo;
     return cli;
   };
-  const out = o.out ?? join('runs', `${envId}-seed${o.seed ?? 1}`);
+  // The default --out is named after the run's seed, as resolved: --seed, else the config file's, else the default.
+  const defaultOut = (seed: number) => join('runs', `${envId}-seed${seed}`);
   if (o['init-from'] !== undefined) requireRunDir('--init-from', o['init-from']);
   let config;
+  let out: string;
   if (o.resume) {
+    const fileSeed = typeof fileCfg === 'object' && fileCfg !== null ? (fileCfg as { seed?: unknown }).seed : undefined;
+    out = o.out ?? defaultOut(intOpt('seed', o.seed, 0) ?? (Number.isSafeInteger(fileSeed) && (fileSeed as number) >= 0 ? (fileSeed as number) : DEFAULT_SEED));
     // A run stopped before its first checkpoint is started over with the config its config.json records.
     requireRunDir('--out', out, resumeProblem);
     config = uncheckpointedRun(out)?.config ?? validateConfig(loadCheckpoint(out).meta.config);
@@ -133,6 +137,7 @@ export async function cmdTrain(argv: string[]): Promise<void> {
       throw new ConfigError('--preset', o.preset, `is for the RL envs, and ${envId} is a supervised env: use ${presetFor(make(envId!))} (its own), or tiny for a quick run`);
     }
     config = resolveConfig(envId!, o.preset ?? presetFor(make(envId!)), fileCfg, cli);
+    out = o.out ?? defaultOut(config.seed);
     assertNoRun(out);
   }
   await initBackend(backend, { log });

@@ -257,12 +257,15 @@ export const DEFAULT_SUPERVISED_SHOTS = 10;
 /** Default of `supervised.queries`: Q examples per task to score (envs that draw them). */
 export const DEFAULT_SUPERVISED_QUERIES = 10;
 
+/** Default of `seed` (every preset's). */
+export const DEFAULT_SEED = 1;
+
 /** Reference hyperparameters of MAML-TRPO: the settings the paper and the public MAML-RL ports share (README, "Configuration"). */
 function base(env: string): TrainConfig {
   return {
     env,
     algo: 'maml-trpo',
-    seed: 1,
+    seed: DEFAULT_SEED,
     iterations: 500,
     checkpointEvery: 10,
     policy: { hiddenSizes: [64, 64], activation: 'tanh', initStd: 1, normalizeActions: false },
