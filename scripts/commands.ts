@@ -56,12 +56,33 @@ export function backendOpt(v: string | undefined): BackendName {
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 const progress = taskProgress();
 
+/** Config fields that train's flags set: a refusal of such a field's value names the flag when the flag gave it. */
+const FLAG_OF_FIELD: Record<string, keyof typeof TRAIN_OPTIONS> = {
+  algo: 'algo',
+  seed: 'seed',
+  iterations: 'iterations',
+  'sampling.metaBatchSize': 'meta-batch-size',
+  'sampling.fastBatchSize': 'fast-batch-size',
+  'adaptation.firstOrder': 'first-order',
+};
+
+/** The `train` subcommand. */
 export async function cmdTrain(argv: string[]): Promise<void> {
   const { values: o } = parseArgs({
     args: argv,
     strict: true,
     options: TRAIN_OPTIONS,
   });
+  try {
+    await trainWith(o);
+  } catch (e) {
+    const flag = e instanceof ConfigError && Object.hasOwn(FLAG_OF_FIELD, e.field) ? FLAG_OF_FIELD[e.field]! : undefined;
+    if (flag !== undefined && o[flag] !== undefined) throw new ConfigError(`--${flag}`, (e as ConfigError).value, (e as ConfigError).reason);
+    throw e;
+  }
+}
+
+async function trainWith(o: ReturnType<typeof parseArgs<{ args: string[]; strict: true; options: typeof TRAIN_OPTIONS }>>['values']): Promise<void> {
   const envModules = await loadEnvModules(o['env-module']);
   const backend = backendOpt(o.backend);
   const keepEvery = intOpt('keep-every', o['keep-every'], 1);

@@ -459,7 +459,7 @@ export function resolveConfig(env: string, presetName: string | undefined, ...ov
   if (presetName !== undefined && typeof presetName !== 'string') throw new ConfigError('preset', presetName, `must be a preset name (${Object.keys(PRESETS).join(', ')}) or undefined, resolveConfig's second argument; the overrides come after it`);
   const name = presetName ?? defaultPreset(env);
   const preset = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
-  if (!preset) throw new ConfigError('preset', name, `unknown preset${didYouMean(name, Object.keys(PRESETS))}; known: ${Object.keys(PRESETS).join(', ')}`);
+  if (!preset) throw new ConfigError(opt('preset'), name, `unknown preset${didYouMean(name, Object.keys(PRESETS))}; known: ${Object.keys(PRESETS).join(', ')}`);
   let cfg = preset(env);
   for (const o of overrides) cfg = applyOverrides(cfg, o);
   // The preset was made for `env`: an override naming another env would get the wrong settings.

@@ -241,7 +241,16 @@ describe('metarl CLI', () => {
       writeFileSync(unknownKey, text);
       expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', unknownKey, '--out', join(dir, 'r1')), `${key}: unknown config key`);
     }
-    expectUserError(await metarlHere('train', '--preset', 'constructor', '--out', join(dir, 'r1')), 'preset: unknown preset');
+    expectUserError(await metarlHere('train', '--preset', 'constructor', '--out', join(dir, 'r1')), 'metarl: --preset: unknown preset');
+    // A value a flag gave is refused naming the flag (found by a flags trial: these named the config field);
+    // the same value from a config file names the field.
+    expectUserError(await metarlHere('train', '--preset', 'tinny', '--out', join(dir, 'r1')), 'metarl: --preset: unknown preset (did you mean tiny?)');
+    expectUserError(await metarlHere('train', '--algo', 'mamll', '--out', join(dir, 'r1')), 'metarl: --algo: must be one of', '(got "mamll")');
+    expectUserError(await metarlHere('train', '--algo', 'maml', '--out', join(dir, 'r1')), 'metarl: --algo: does not apply to Navigation2D-v0');
+    expectUserError(await metarlHere('train', '--env', 'SineRegression-v0', '--fast-batch-size', '3', '--out', join(dir, 'r1')), 'metarl: --fast-batch-size: sets the episodes per task of RL envs', '(got 3)');
+    const algoFile = join(dir, 'algo.json');
+    writeFileSync(algoFile, JSON.stringify({ algo: 'maml' }));
+    expectUserError(await metarlHere('train', '--config', algoFile, '--out', join(dir, 'r1')), 'metarl: algo: does not apply to Navigation2D-v0');
     const runOption = join(dir, 'k.json');
     writeFileSync(runOption, JSON.stringify({ keepEvery: 10 }));
     expectUserError(await metarlHere('train', '--env', 'Navigation2D-v0', '--config', runOption, '--out', join(dir, 'r1')), 'keepEvery: is an option of train, not part of the config: give --keep-every on the command line instead');
