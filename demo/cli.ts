@@ -75,7 +75,8 @@ async function main(): Promise<void> {
   // Envs of one's own: registered here to check the run's env, and bundled into the page.
   const envModules = (await loadEnvModules(o['env-module'])).map((u) => fileURLToPath(u));
   if (o.view !== undefined && !viewIds().includes(o.view)) throw new UsageError(`--view: no playground view for ${JSON.stringify(o.view)}; views: ${viewIds().join(', ')}`);
-  const port = o.port === undefined ? 4173 : Number(o.port);
+  // Digits only (Number() would take '' as 0 and 1e3 as 1000).
+  const port = o.port === undefined ? 4173 : /^\d+$/.test(o.port) ? Number(o.port) : NaN;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: must be an integer in 0…65535 (got ${JSON.stringify(o.port)})`);
   if (o.run !== undefined && !existsSync(o.run)) throw new UsageError(`--run: run directory not found (got ${JSON.stringify(o.run)})`);
   const run = o.run ?? defaultRun(o.retrain ?? false);

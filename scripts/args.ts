@@ -4,17 +4,42 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { episodeBytes, memoryProblem } from '../src/episode-memory.ts';
 import type { Env } from '../src/types.ts';
-import { unknownFlagHint } from '../src/suggest.ts';
+import { didYouMean, unknownFlagHint } from '../src/suggest.ts';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
 import { fileOnTheWay, notWritableProblem, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
-/** A benchmark script's flags and their defaults: a number is a positive integer, null an optional one, a string any text. */
-type ScriptFlags = Record<string, number | null | string>;
+/**
+ * A benchmark script's flags and their defaults: a number is a positive integer, null an optional
+ * one, a string any text, an array one of its strings (the first is the default; '' for a flag
+ * whose absence means something of the script's own).
+ */
+type ScriptFlags = Record<string, number | null | string | readonly string[]>;
 
 /** The values of {@link ScriptFlags} `F`, as {@link scriptArgs} returns them. */
-type ScriptValues<F extends ScriptFlags> = { [K in keyof F]: F[K] extends string ? string : F[K] extends number ? number : number | undefined };
+type ScriptValues<F extends ScriptFlags> = {
+  [K in keyof F]: F[K] extends readonly (infer C)[] ? C : F[K] extends string ? string : F[K] extends number ? number : number | undefined;
+};
+
+/** Ends benchmark script `script` as the metarl command ends on bad input: one line on stderr, exit code 2. */
+export function scriptFail(script: string, message: string): never {
+  process.stderr.write(`${script}: ${message}\n`);
+  process.exit(2);
+}
+
+/**
+ * The value of a benchmark script's list flag (`--hidden 100,100`): its comma-separated items, each
+ * read by `item` (undefined for one it does not take); a bad item ends the script as
+ * {@link scriptFail} does, naming the flag, the item and `what` the items must be.
+ */
+export function scriptList<T>(script: string, flag: string, value: string, what: string, item: (text: string) => T | undefined): T[] {
+  return value.split(',').map((text) => {
+    const v = item(text.trim());
+    if (v === undefined) scriptFail(script, `--${flag}: ${JSON.stringify(text)} is not ${what} (got ${JSON.stringify(value)})`);
+    return v;
+  });
+}
 
 /**
  * Reads the flags of a benchmark script (`npx tsx scripts/NAME.ts --flag value …`), each with its
@@ -24,10 +49,7 @@ type ScriptValues<F extends ScriptFlags> = { [K in keyof F]: F[K] extends string
  * line naming the flag and the value, as the metarl command answers bad input.
  */
 export function scriptArgs<F extends ScriptFlags>(script: string, flags: F, argv: readonly string[] = process.argv.slice(2)): ScriptValues<F> {
-  const fail = (message: string): never => {
-    process.stderr.write(`${script}: ${message} (flags: ${Object.keys(flags).map((f) => `--${f}`).join(', ')})\n`);
-    process.exit(2);
-  };
+  const fail = (message: string): never => scriptFail(script, `${message} (flags: ${Object.keys(flags).map((f) => `--${f}`).join(', ')})`);
   let values: Record<string, string | undefined> = {};
   try {
     values = parseArgs({ args: [...argv], strict: true, allowPositionals: false, options: Object.fromEntries(Object.keys(flags).map((f) => [f, { type: 'string' as const }])) }).values as Record<string, string | undefined>;
@@ -37,7 +59,15 @@ export function scriptArgs<F extends ScriptFlags>(script: string, flags: F, argv
   const out: Record<string, string | number | undefined> = {};
   for (const [flag, fallback] of Object.entries(flags)) {
     const given = values[flag];
-    if (given === undefined) out[flag] = fallback ?? undefined;
+    if (Array.isArray(fallback)) {
+      const choices = fallback as readonly string[];
+      if (given !== undefined && !choices.includes(given)) {
+        // '' as a choice is the flag left out (a default of the script's own).
+        const shown = choices.filter((c) => c !== '');
+        fail(`--${flag}: must be one of ${shown.join(', ')}${didYouMean(given, shown)} (got ${JSON.stringify(given)})`);
+      }
+      out[flag] = given ?? choices[0];
+    } else if (given === undefined) out[flag] = (fallback as number | string | null) ?? undefined;
     else if (typeof fallback === 'string') out[flag] = given;
     else {
       // The CLI's own integer check, and its message.

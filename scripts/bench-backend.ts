@@ -11,13 +11,14 @@
 import * as tf from '@tensorflow/tfjs';
 import * as os from 'node:os';
 import { initBackend } from '../src/backend.ts';
-import { scriptArgs } from './args.ts';
+import { scriptArgs, scriptList } from './args.ts';
 
-const args = scriptArgs('bench-backend', { samples: 40000, reps: 5, 'cpu-reps': 2, only: 'cpu,wasm-stock,wasm-fixed', 'second-order-fix': 'on' });
+const args = scriptArgs('bench-backend', { samples: 40000, reps: 5, 'cpu-reps': 2, only: 'cpu,wasm-stock,wasm-fixed', 'second-order-fix': ['on', 'off'] });
 const N = args.samples;
 const REPS = args.reps;
 const CPU_REPS = args['cpu-reps'];
-const ONLY = args.only.split(',');
+const KINDS = ['cpu', 'wasm-stock', 'wasm-fixed'];
+const ONLY = scriptList('bench-backend', 'only', args.only, `one of ${KINDS.join(', ')}`, (k) => (KINDS.includes(k) ? k : undefined));
 const SECOND_ORDER_FIX = args['second-order-fix'] !== 'off';
 const SIZES = [2, 100, 100, 2];
 

@@ -11,24 +11,23 @@
 import * as os from 'node:os';
 import '../envs/omniglot-register.ts'; // the Omniglot envs (Node only)
 import { initBackend } from '../src/backend.ts';
-import { resolveConfig } from '../src/config.ts';
+import { SUPERVISED_ALGOS, resolveConfig } from '../src/config.ts';
 import { createRng } from '../src/rng.ts';
 import { envFactory } from '../agents/trainer.ts';
 import { SupervisedMetaLearner } from '../agents/supervised-meta.ts';
 import { busiestThread, spread, threadCpuSeconds } from '../agents/bench.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
-import { scriptArgs } from './args.ts';
+import { scriptArgs, scriptFail } from './args.ts';
 import { make } from '../envs/index.ts';
 import { isSupervised } from '../agents/trainer.ts';
 
-const args = scriptArgs('bench-supervised', { env: 'Omniglot5Way1Shot-v0', algo: 'maml', iterations: 3, warmup: 1, rounds: 2, 'max-workers': 2, 'meta-batch-size': null });
+const args = scriptArgs('bench-supervised', { env: 'Omniglot5Way1Shot-v0', algo: SUPERVISED_ALGOS, iterations: 3, warmup: 1, rounds: 2, 'max-workers': 2, 'meta-batch-size': null });
 const { env: envId, algo, iterations, warmup, rounds, 'max-workers': maxWorkers, 'meta-batch-size': mbs } = args;
 // An unknown id lists the known ones; an RL env is timed by `metarl bench`.
 try {
   if (!isSupervised(make(envId))) throw new Error(`--env: ${envId} is an RL env, and this script times supervised learners: time it with \`metarl bench --env ${envId}\``);
 } catch (e) {
-  process.stderr.write(`bench-supervised: ${(e as Error).message}\n`);
-  process.exit(2);
+  scriptFail('bench-supervised', (e as Error).message);
 }
 
 await initBackend('wasm');

@@ -8,7 +8,6 @@
  *
  *   npx tsx scripts/fvp-accuracy.ts [--env ID] [--activation tanh|relu] [--hidden 100,100] [--log-std=-0.3] [--shifts 1e-3,1e-2] [--backend wasm]
  */
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { resolveConfig } from '../src/config.ts';
@@ -20,20 +19,29 @@ import { estimateAdvantages } from '../src/advantages.ts';
 import { TaskObjective, adaptValues, pgData, toTensors, validTensors } from '../src/maml.ts';
 import { dot, flattenValues, unflattenValues } from '../src/params.ts';
 import type { Episodes } from '../src/types.ts';
+import { make } from '../envs/index.ts';
+import { isSupervised } from '../agents/trainer.ts';
+import { scriptArgs, scriptFail, scriptList } from './args.ts';
 
-const { values: o } = parseArgs({
-  options: {
-    env: { type: 'string', default: 'Navigation2D-v0' },
-    activation: { type: 'string' },
-    hidden: { type: 'string' },
-    'log-std': { type: 'string', default: '-0.3' },
-    shifts: { type: 'string', default: '1e-3,1e-2' },
-    backend: { type: 'string', default: 'wasm' },
-  },
+const SCRIPT = 'fvp-accuracy';
+// --activation and --hidden: '' keeps the preset's.
+const o = scriptArgs(SCRIPT, { env: 'Navigation2D-v0', activation: ['', 'tanh', 'relu'], hidden: '', 'log-std': '-0.3', shifts: '1e-3,1e-2', backend: ['wasm', 'cpu', 'auto', 'tensorflow', 'tensorflow-gpu'] as const satisfies readonly BackendName[] });
+/** A decimal number (Number() would also take '', 0x10 and Infinity). */
+const decimal = (t: string) => (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) ? Number(t) : undefined);
+const logStd = decimal(o['log-std']) ?? scriptFail(SCRIPT, `--log-std: must be a number (got ${JSON.stringify(o['log-std'])})`);
+const shifts = scriptList(SCRIPT, 'shifts', o.shifts, 'a number > 0', (t) => {
+  const x = decimal(t);
+  return x !== undefined && x > 0 ? { text: t, eps: x } : undefined;
 });
-await initBackend(o.backend as BackendName, { log: () => {} });
-const policyOverride = { ...(o.activation && { activation: o.activation }), ...(o.hidden && { hiddenSizes: o.hidden.split(',').map(Number) }) };
-const cfg = resolveConfig(o.env!, undefined, { policy: policyOverride });
+const hidden = o.hidden === '' ? undefined : scriptList(SCRIPT, 'hidden', o.hidden, 'a positive integer', (t) => (/^\d+$/.test(t) && Number(t) > 0 ? Number(t) : undefined));
+try {
+  if (isSupervised(make(o.env))) throw new Error(`${o.env} is a supervised env; Fisher-vector products are those of RL policies`);
+} catch (e) {
+  scriptFail(SCRIPT, `--env: ${(e as Error).message}`);
+}
+await initBackend(o.backend, { log: () => {} });
+const policyOverride = { ...(o.activation !== '' && { activation: o.activation }), ...(hidden && { hiddenSizes: hidden }) };
+const cfg = resolveConfig(o.env, undefined, { policy: policyOverride });
 const makeEnv = envFactory(cfg);
 const probe = makeEnv();
 const [od, ad] = [probe.observationSpace.shape[0]!, probe.actionSpace.shape[0]!];
@@ -41,7 +49,7 @@ const envs = Array.from({ length: cfg.sampling.fastBatchSize }, makeEnv);
 const policy = new GaussianMlpPolicy(od, ad, cfg.policy);
 const rng = createRng(5);
 const theta = policy.init(rng.fork('init'));
-theta[theta.length - 1] = new Float32Array(ad).fill(Number(o['log-std']));
+theta[theta.length - 1] = new Float32Array(ad).fill(logStd);
 const [task] = probe.sampleTasks(1, rng.fork('task'));
 const advantages = (ep: Episodes) => estimateAdvantages(ep, { ...cfg.advantages, regCoeff: cfg.baseline.regCoeff });
 const sample = (params: ParamValues, key: string) => sampleEpisodes(envs, policy, { task: task!, params, numEpisodes: cfg.sampling.fastBatchSize, rng: rng.fork(key) });
@@ -79,10 +87,9 @@ for (const [name, obj] of cases) {
     }
   });
   const g0 = at(null, 0, (t) => obj.klGradient(t).grad);
-  const errors = o.shifts!.split(',').map((s) => {
-    const eps = Number(s);
+  const errors = shifts.map(({ text, eps }) => {
     const fd = at(v, eps, (t) => obj.fvpFiniteDifference(t, eps));
-    return `shift ${s}: ${(norm(fd.map((x, i) => x - exact[i]!)) / norm(exact)).toPrecision(3)}`;
+    return `shift ${text}: ${(norm(fd.map((x, i) => x - exact[i]!)) / norm(exact)).toPrecision(3)}`;
   });
   console.log(`  ${name}: ‖∇KL(θ_old)‖ ${norm(g0).toExponential(2)}, ‖Fv‖ ${norm(exact).toExponential(2)}; relative error, ${errors.join(', ')}`);
   obj.dispose();

@@ -12,12 +12,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { LOCK_FILE, acquireLock } from '../src/run-lock.ts';
+import { scriptArgs } from './args.ts';
 
-const { values: o } = parseArgs({ options: { rounds: { type: 'string' }, procs: { type: 'string' }, lock: { type: 'string' }, child: { type: 'string' }, at: { type: 'string' } } });
+// --child DIR: one contender (the script starts them itself).
+const o = scriptArgs('lock-race', { rounds: 10, procs: 6, lock: ['stale', 'empty', 'none'], child: '' });
 
-if (o.child !== undefined) {
+if (o.child !== '') {
   // One contender: says it is ready, waits (blocked, not spinning) for the moment, spins to it, tries.
   process.stdout.write('ready\n');
   process.stdin.once('data', (d: Buffer) => {
@@ -26,7 +27,7 @@ if (o.child !== undefined) {
       // spin, so that every process tries within a millisecond or so
     }
     try {
-      const release = acquireLock(o.child!, 'out', 'trained');
+      const release = acquireLock(o.child, 'out', 'trained');
       process.stdout.write('got\n');
       setTimeout(() => {
         release();
@@ -38,10 +39,7 @@ if (o.child !== undefined) {
     }
   });
 } else {
-  const rounds = Number(o.rounds ?? 10);
-  const procs = Number(o.procs ?? 6);
-  const lock = o.lock ?? 'stale';
-  if (!['stale', 'empty', 'none'].includes(lock)) throw new Error(`--lock must be stale, empty or none, got ${lock}`);
+  const { rounds, procs, lock } = o;
   let bad = 0;
   for (let r = 0; r < rounds; r++) {
     const dir = mkdtempSync(join(tmpdir(), 'metarl-lockrace-'));

@@ -192,7 +192,7 @@ export const FLAG_HELP: Readonly<Record<string, string>> = {
   'compare.steps': 'adaptation steps after step 0 (default 3; supervised envs 10)',
   'compare.episodes': 'episodes per task and step (default 40; RL envs)',
   'compare.batch-timesteps': "measure each step's batch in env steps (as evaluate)",
-  'compare.shots': "support examples per task, K (supervised envs; default: the first run's)",
+  'compare.shots': "support examples per task, K (supervised envs; default: the runs' K, which must then agree)",
   'compare.seed': 'seed of the held-out tasks and episodes (default 20170309)',
   'compare.lr': "step size per method, name=α pairs (default: each run's fastLr)",
   'compare.out': 'directory for results.json, results.md, figure.svg and figure.png (required; never overwritten)',

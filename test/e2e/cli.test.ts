@@ -336,6 +336,11 @@ describe('metarl CLI', () => {
     expect(demo.stderr).toContain('is a checkpoint folder; pass the run directory that holds it (its parent)');
     const typo = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'demo', 'cli.ts'), '--prot', '80'], { encoding: 'utf8', timeout: 60_000 });
     expect([typo.status, typo.stderr]).toEqual([2, "demo: Unknown option '--prot' (did you mean --port?)\n"]);
+    // A port in digits only (found by a flags trial: '' was taken as 0, 1e3 as 1000).
+    for (const port of ['', '1e3']) {
+      const p = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'demo', 'cli.ts'), '--port', port, '--build-only'], { encoding: 'utf8', timeout: 60_000 });
+      expect([p.status, p.stderr]).toEqual([2, `demo: --port: must be an integer in 0…65535 (got ${JSON.stringify(port)})\n`]);
+    }
     // An Omniglot run (its checkpoint's env renamed here): built in for Node, not in the page; named so (found by a demo trial: sent to look for an env module).
     const omni = join(dir, 'omni');
     cpSync(run, omni, { recursive: true });

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOutDir, checkOutFile, intOpt, readConfigFile, scriptArgs, taskProgress, writeJsonFile } from '../../scripts/args.ts';
+import { checkOutDir, checkOutFile, intOpt, readConfigFile, scriptArgs, scriptList, taskProgress, writeJsonFile } from '../../scripts/args.ts';
 import { ConfigError } from '../../src/config.ts';
 
 describe('intOpt', () => {
@@ -147,6 +147,35 @@ describe('scriptArgs (the benchmark scripts\' flags)', () => {
     expect(failure(['--meta-batch-size', '9007199254740993'])).toContain('--meta-batch-size: must be an integer at most 9007199254740991 (got "9007199254740993")');
     expect(failure(['--env'])).toMatch(/^exit 2: bench-x: Option '--env <value>' argument missing/);
     expect(failure(['stray'])).toMatch(/^exit 2: bench-x: .*stray/);
+  });
+
+  /** `fn`'s failure line and exit code (process.exit stubbed), or 'no failure'. */
+  const failureOf = (fn: () => unknown) => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation(((code: number) => {
+      throw new Error(`exit ${code}`);
+    }) as never);
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      fn();
+      return 'no failure';
+    } catch (e) {
+      return `${(e as Error).message}: ${err.mock.calls.map((c) => String(c[0])).join('')}`;
+    } finally {
+      exit.mockRestore();
+      err.mockRestore();
+    }
+  };
+
+  it("takes one of a flag's choices, the first by default ('' for the flag left out), and its list flags item by item (found by a flags trial: lock-race, fvp-accuracy and bench-backend took anything)", () => {
+    const choice = { lock: ['stale', 'empty', 'none'], activation: ['', 'tanh', 'relu'] } as const;
+    expect(scriptArgs('bench-x', choice, [])).toEqual({ lock: 'stale', activation: '' });
+    expect(scriptArgs('bench-x', choice, ['--lock', 'none', '--activation', 'relu'])).toEqual({ lock: 'none', activation: 'relu' });
+    expect(failureOf(() => scriptArgs('bench-x', choice, ['--lock', 'stal']))).toBe('exit 2: bench-x: --lock: must be one of stale, empty, none (did you mean stale?) (got "stal") (flags: --lock, --activation)\n');
+    expect(failureOf(() => scriptArgs('bench-x', choice, ['--activation', 'relux']))).toContain('--activation: must be one of tanh, relu (did you mean relu?) (got "relux")');
+    const ints = (v: string) => failureOf(() => scriptList('bench-x', 'hidden', v, 'a positive integer', (t) => (/^\d+$/.test(t) && Number(t) > 0 ? Number(t) : undefined)));
+    expect(scriptList('bench-x', 'hidden', '100, 50', 'a positive integer', (t) => (/^\d+$/.test(t) ? Number(t) : undefined))).toEqual([100, 50]);
+    expect(ints('4,x')).toBe('exit 2: bench-x: --hidden: "x" is not a positive integer (got "4,x")\n');
+    expect(ints('4,0')).toContain('"0" is not a positive integer');
   });
 });
 
