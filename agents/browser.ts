@@ -11,3 +11,6 @@ export * from '../src/core.ts';
 export * from '../envs/index.ts';
 export { envFactory } from '../envs/factory.ts';
 export { MamlTrpo, type MamlTrpoOptions, type StepLogs } from './maml-trpo.ts';
+// Where a page serves the wasm backend's .wasm files (call before initBackend('wasm')): the
+// @tensorflow/tfjs-backend-wasm that metarl depends on, so a page need not depend on it too.
+export { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';

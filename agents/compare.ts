@@ -6,14 +6,13 @@ import { loadCheckpoint, runDirProblem } from '../src/checkpoint.ts';
 import { splitMeta } from '../src/maml.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { createRng } from '../src/rng.ts';
-import { drawTasks } from '../src/env-contract.ts';
-import { evaluateAdaptation, formatFigureLike, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
+import { evaluateAdaptation, evaluationTasks, formatFigureLike, formatStepStat, meanSem, type StepStat } from '../src/evaluation.ts';
 import { TEST_SEED } from '../src/rng.ts';
 import { ConfigError } from '../src/config.ts';
 import { versions } from '../src/versions.ts';
 import { envFactory, isSupervised, presetFor } from './trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, ownSupportSet, refuseShots } from './supervised-meta.ts';
-import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
+import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { Task } from '../src/types.ts';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileWhole } from '../src/out-paths.ts';
@@ -239,17 +238,8 @@ function checkCompareOptions(opts: CompareOptions): void {
   checkIntOption('shots', opts.shots, 1, true);
 }
 
-/**
- * The held-out tasks that `metarl evaluate` and `metarl compare` (and {@link compareMethods}) score
- * on for `seed` (default the test seed): `n` tasks drawn from the seed's evaluation stream, from a
- * supervised env's own test split when it has one (Omniglot).
- * @throws ConfigError naming `n` or `seed`; EnvContractError when the env draws something that is not n tasks.
- */
-export function evaluationTasks(env: MetaEnv, n: number, seed: number = TEST_SEED): Task[] {
-  checkIntOption('n', n, 1);
-  checkIntOption('seed', seed, 0);
-  return drawTasks(env, n, createRng(seed).fork('evaluate').fork('tasks'), isSupervised(env));
-}
+// evaluationTasks: browser-safe, in src/evaluation.ts; exported here too, as before.
+export { evaluationTasks };
 
 /**
  * Evaluates every method on the same held-out tasks with the same protocol (Finn et al. 2017,

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../src/config.ts';
+import { ConfigError, RL_ALGOS, type TrainConfig } from '../src/config.ts';
 import type { MetaEnv, Task } from '../src/types.ts';
 import { createRng, type Rng } from '../src/rng.ts';
-import { drawTasks } from '../src/env-contract.ts';
+import { drawTasks, isSupervised } from '../src/env-contract.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
 import { flattenValues, unflattenValues } from '../src/params.ts';
 import { trpoStep, type TrpoResult } from '../src/trpo.ts';
 import { initialLrScale, metaShapes } from '../src/maml.ts';
-import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
+import { isNode, secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
 import type { PoolHandle, WorkerPoolModule } from '../src/pool-types.ts';
 import { fvpTaskIndices, shardFailure, workerBackend } from './shards.ts';
@@ -162,15 +162,23 @@ export class MamlTrpo {
     public params: ParamValues,
     private readonly options: MamlTrpoOptions = {},
   ) {
+    // What metarl train would train with another learner, or refuse, is not run as something else.
+    if (!RL_ALGOS.includes(config.algo)) {
+      throw new ConfigError('algo', config.algo, `is not one MamlTrpo trains (${RL_ALGOS.join(', ')}); supervised algos train with SupervisedMetaLearner (metarl/agents, Node) or metarl train`);
+    }
     if (config.algo === 'maml-trpo' && !config.adaptation.firstOrder && !secondOrderFixInstalled()) {
       // tfjs 4.22 computes second-order gradients silently wrong without it (pitfalls §tfjs 2).
       throw new Error('MamlTrpo: second-order MAML needs the tfjs gradient fix; call initBackend() first');
     }
     const workers = options.workers ?? 1;
     if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`MamlTrpo: workers must be a positive integer, got ${workers}`);
+    if (workers > 1 && !isNode()) throw new RangeError(`MamlTrpo: workers ${workers} start worker threads, which need Node; in a page, use workers: 1`);
     this.workers = workers;
     this.rootRng = createRng(config.seed);
     const env = makeEnv();
+    if (isSupervised(env)) {
+      throw new ConfigError('env', config.env, 'is a supervised env, and MamlTrpo trains RL policies; supervised envs train with SupervisedMetaLearner (metarl/agents, Node) or metarl train');
+    }
     this.policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);
     const n = this.policy.shapes.length;
     const expected = this.policy.numParams * (config.adaptation.learnedLr ? 2 : 1);

@@ -5,11 +5,11 @@ import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
 import { availableParallelism } from 'node:os';
 import { episodeBytes, memoryProblem } from '../src/episode-memory.ts';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, defaultPreset, opt, PRESETS, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
+import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, opt, PRESETS, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, refuseShots, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
-import { drawTasks } from '../src/env-contract.ts';
+import { drawTasks, isSupervised, presetFor } from '../src/env-contract.ts';
 import { dataMismatch, envDataIdentity, envFactory, spacesMismatch } from '../envs/factory.ts';
 import { MamlTrpo, type StepLogs } from './maml-trpo.ts';
 import { versions } from '../src/versions.ts';
@@ -205,21 +205,8 @@ export function reluFiniteDifferenceNote(config: Pick<TrainConfig, 'algo' | 'trp
   return 'note: a ReLU policy with the finite-difference Fisher-vector product: differenced through the inner step, its gradient jumps where a unit\'s input crosses 0, so the product is mostly those jumps (16× its size off in a test on navigation); "trpo": {"fvp": "chain"} computes it exactly (README, trpo.fvp)';
 }
 
-/** True for horizon-1 envs with a differentiable loss (they train with {@link SupervisedMetaLearner}). */
-export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
-  return typeof (env as Partial<SupervisedMetaEnv>).sampleBatch === 'function';
-}
-
-/**
- * The preset `metarl train` uses for `env` when none is given: by the env's kind for a supervised
- * env (`sine` for regression, `omniglot` for classification), so that one of one's own with another
- * name gets a supervised config; else by its id ({@link defaultPreset}: `cheetah` for `HalfCheetah…`,
- * otherwise `navigation`).
- */
-export function presetFor(env: MetaEnv): string {
-  if (isSupervised(env)) return env.loss === 'mse' ? 'sine' : 'omniglot';
-  return defaultPreset(env.id);
-}
+// Browser-safe, in src/env-contract.ts; exported here too, as before.
+export { isSupervised, presetFor };
 
 /**
  * Refuses an RL config whose episodes alone would not fit in this machine's memory in one

@@ -6,9 +6,8 @@
  * streams, default 1).
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // The library through its browser entry point, `metarl/browser` (the build fails if it pulls in Node).
-import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, parseCheckpoint, splitMeta, validateConfig } from '../agents/browser.ts';
+import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, parseCheckpoint, setWasmPaths, splitMeta, validateConfig } from '../agents/browser.ts';
 import type { BackendName, MetaEnv, ParamValues, StepLogs, Task, TrainConfig } from '../agents/browser.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { ProgressPoint } from '../src/progress.ts';

@@ -34,7 +34,9 @@ export class UnknownEnvError extends Error {
     readonly id: string,
     readonly known: string[],
   ) {
-    super(`unknown env id ${JSON.stringify(id)}${otherVersions(id, known) || didYouMean(id, known)}; known: ${known.join(', ')}`);
+    // Omniglot's envs read files: registered by importing metarl/agents (Node only), not by metarl/envs or metarl/browser.
+    const omniglot = id.startsWith('Omniglot') && !known.some((k) => k.startsWith('Omniglot')) ? ' (the Omniglot envs read their images from files: importing metarl/agents registers them, in Node only)' : '';
+    super(`unknown env id ${JSON.stringify(id)}${otherVersions(id, known) || didYouMean(id, known)}${omniglot}; known: ${known.join(', ')}`);
     this.name = 'UnknownEnvError';
   }
 }

@@ -57,7 +57,8 @@ const NATIVE_PACKAGES: Record<'tensorflow-gpu' | 'tensorflow', string> = {
   tensorflow: '@tensorflow/tfjs-node',
 };
 
-function isNode(): boolean {
+/** Whether this runs in Node (not a page). */
+export function isNode(): boolean {
   const p = (globalThis as { process?: { versions?: { node?: string } } }).process;
   return p?.versions?.node != null;
 }
@@ -156,7 +157,7 @@ async function loadWasm(): Promise<void> {
   }
   if (!ok) {
     // In a page the usual cause: the .wasm binaries were not found where tfjs looked for them.
-    const hint = isNode() ? '' : "; in a page, serve the .wasm files of @tensorflow/tfjs-backend-wasm (its dist/*.wasm) and call setWasmPaths('/their/url/') from that package before initBackend (the console shows which file was not found)";
+    const hint = isNode() ? '' : "; in a page, serve the .wasm files of @tensorflow/tfjs-backend-wasm (its dist/*.wasm) and call setWasmPaths('/their/url/') from that package before initBackend (the console shows tfjs's reason: a 404 names the file, and 'expected magic word 00 61 73 6d, found 3c 21 …' means the server answered with an HTML page instead, as a dev server such as Vite's does for a missing file)";
     throw new Error(`metarl: backend 'wasm' failed to initialise (tf.setBackend('wasm') returned false)${hint}`);
   }
 }

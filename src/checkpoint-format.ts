@@ -169,6 +169,11 @@ export function decodeCheckpointWeights(meta: CheckpointMeta, bytes: Uint8Array,
  *   missing fields, weights of the wrong length or whose SHA-256 differs from the recorded one.
  */
 export function parseCheckpoint(modelJson: string, weights: Uint8Array, paths: { model?: string; weights?: string } = {}): Checkpoint {
+  // From plain JavaScript, a fetched ArrayBuffer would otherwise read as a checksum mismatch.
+  if (!((weights as unknown) instanceof Uint8Array)) {
+    const got = (weights as unknown) instanceof ArrayBuffer ? 'an ArrayBuffer' : weights === null ? 'null' : typeof weights === 'object' ? `a ${(weights as object).constructor?.name ?? 'object'}` : typeof weights;
+    throw new TypeError(`parseCheckpoint: weights must be the bytes of weights.bin as a Uint8Array (new Uint8Array(await response.arrayBuffer())), got ${got}`);
+  }
   const meta = parseCheckpointMeta(modelJson, paths.model);
   return { meta, params: decodeCheckpointWeights(meta, weights, paths.weights) };
 }

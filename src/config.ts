@@ -454,7 +454,7 @@ export function validateConfig(cfg: TrainConfig): TrainConfig {
  * @throws ConfigError for an unknown preset, an unknown key or bad value in an override (naming its
  *   path), or an override whose `env` differs from `env`.
  */
-export function resolveConfig(env: string, presetName: string | undefined, ...overrides: unknown[]): TrainConfig {
+export function resolveConfig(env: string, presetName?: string, ...overrides: unknown[]): TrainConfig {
   if (typeof env !== 'string') throw new ConfigError('env', env, "must be an env id, resolveConfig's first argument");
   if (presetName !== undefined && typeof presetName !== 'string') throw new ConfigError('preset', presetName, `must be a preset name (${Object.keys(PRESETS).join(', ')}) or undefined, resolveConfig's second argument; the overrides come after it`);
   const name = presetName ?? defaultPreset(env);

@@ -38,5 +38,6 @@ export {
 export { trpoStep, type TrpoConfig, type TrpoResult, type TrpoProblem } from './trpo.ts';
 export { flattenValues, unflattenValues } from './params.ts';
 export { ConfigError, resolveConfig, applyOverrides, validateConfig, PRESETS, type TrainConfig } from './config.ts';
-export { evaluateAdaptation, meanSem, formatStepTable, type StepStat, type EvaluationOptions } from './evaluation.ts';
-export { parseCheckpoint, CheckpointFormatError } from './checkpoint-format.ts';
+export { evaluateAdaptation, evaluationTasks, meanSem, formatStepTable, type StepStat, type EvaluationOptions } from './evaluation.ts';
+export { isSupervised, presetFor } from './env-contract.ts';
+export { parseCheckpoint, CheckpointFormatError, type Checkpoint, type CheckpointMeta } from './checkpoint-format.ts';

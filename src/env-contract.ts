@@ -3,7 +3,24 @@
  * of one's own that breaks them fails with an {@link EnvContractError} naming the env and the fault,
  * instead of an error deep inside training. `metarl check` (`checkEnv`) checks much more.
  */
-import type { MetaEnv } from './types.ts';
+import type { MetaEnv, SupervisedMetaEnv } from './types.ts';
+import { defaultPreset } from './config.ts';
+
+/** True for horizon-1 envs with a differentiable loss (they train with `SupervisedMetaLearner`, in metarl/agents). */
+export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
+  return typeof (env as Partial<SupervisedMetaEnv>).sampleBatch === 'function';
+}
+
+/**
+ * The preset `metarl train` uses for `env` when none is given: by the env's kind for a supervised
+ * env (`sine` for regression, `omniglot` for classification), so that one of one's own with another
+ * name gets a supervised config; else by its id (`defaultPreset`: `cheetah` for `HalfCheetah…`,
+ * otherwise `navigation`).
+ */
+export function presetFor(env: MetaEnv): string {
+  if (isSupervised(env)) return env.loss === 'mse' ? 'sine' : 'omniglot';
+  return defaultPreset(env.id);
+}
 
 /** An env that does not keep the env contract: a missing method, a malformed space, a wrong-length observation, a non-finite reward. */
 export class EnvContractError extends Error {

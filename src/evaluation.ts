@@ -5,6 +5,20 @@ import { sampleEpisodes, sampleTimestepBudget, meanReturn } from './sampler.ts';
 import { estimateAdvantages, type AdvantageConfig } from './advantages.ts';
 import { ConfigError, checkIntOption } from './config.ts';
 import { adaptValues, pgData } from './maml.ts';
+import { createRng, TEST_SEED } from './rng.ts';
+import { drawTasks, isSupervised } from './env-contract.ts';
+
+/**
+ * The held-out tasks that `metarl evaluate` and `metarl compare` score on for `seed` (default the
+ * test seed): `n` tasks drawn from the seed's evaluation stream (`createRng(seed).fork('evaluate')
+ * .fork('tasks')`), from a supervised env's own test split when it has one (Omniglot).
+ * @throws ConfigError naming `n` or `seed`; EnvContractError when the env draws something that is not n tasks.
+ */
+export function evaluationTasks(env: MetaEnv, n: number, seed: number = TEST_SEED): Task[] {
+  checkIntOption('n', n, 1);
+  checkIntOption('seed', seed, 0);
+  return drawTasks(env, n, createRng(seed).fork('evaluate').fork('tasks'), isSupervised(env));
+}
 
 /** Mean ± standard error over tasks after `step` gradient steps. */
 export interface StepStat {

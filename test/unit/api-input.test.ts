@@ -98,6 +98,22 @@ describe('input checks of the lower-level API', () => {
     expect(e.message).toMatch(/^params\[0\]: must hold the \d+ values of the policy's tensor of shape \[2,\d+\]/);
   });
 
+  it('MamlTrpo refuses an algo metarl train would not run with it, and a supervised env (found by a browser-page trial: both ran as MAML-TRPO)', () => {
+    const reptile = resolveConfig('Navigation2D-v0', 'tiny', { algo: 'reptile' });
+    const e = thrown(() => new MamlTrpo(reptile, envFactory(reptile), MamlTrpo.initParams(reptile, envFactory(reptile), createRng(1))));
+    expect(e).toBeInstanceOf(ConfigError);
+    expect(e.message).toBe('algo: is not one MamlTrpo trains (maml-trpo, pretrained, oracle); supervised algos train with SupervisedMetaLearner (metarl/agents, Node) or metarl train (got "reptile")');
+    // The sine preset with the RL algo: the sine env is supervised.
+    const sine = resolveConfig('SineRegression-v0', 'sine', { algo: 'maml-trpo' });
+    const s = thrown(() => new MamlTrpo(sine, envFactory(sine), []));
+    expect(s).toBeInstanceOf(ConfigError);
+    expect(s.message).toMatch(/^env: is a supervised env, and MamlTrpo trains RL policies; .* \(got "SineRegression-v0"\)$/);
+    for (const algo of ['maml-trpo', 'pretrained', 'oracle'] as const) {
+      const cfg = resolveConfig('Navigation2D-v0', 'tiny', { algo });
+      expect(new MamlTrpo(cfg, envFactory(cfg), MamlTrpo.initParams(cfg, envFactory(cfg), createRng(1))).workers).toBe(1);
+    }
+  });
+
   it('resolveConfig refuses overrides given as the preset; createRng says it got a string', () => {
     const e = thrown(() => resolveConfig('Navigation2D-v0', { seed: 1 } as never));
     expect(e.message).toMatch(/^preset: must be a preset name \(navigation, .*\) or undefined, resolveConfig's second argument; the overrides come after it \(got \{"seed":1\}\)$/);

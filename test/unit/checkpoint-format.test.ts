@@ -38,6 +38,9 @@ describe('checkpoint-format (browser-safe checkpoint parsing)', () => {
     expect(() => parseCheckpoint(model, bad)).toThrow(/checksum mismatch/);
     expect(() => parseCheckpoint(model, weights.subarray(4))).toThrow(/has 32 bytes, expected 36/);
     expect(() => parseCheckpoint('{', weights)).toThrow(/not valid JSON/);
+    // From plain JavaScript: the fetched ArrayBuffer itself is named as the wrong argument, not as a corrupt file (found by a browser-page trial).
+    expect(() => parseCheckpoint(model, weights.buffer as never)).toThrow('parseCheckpoint: weights must be the bytes of weights.bin as a Uint8Array (new Uint8Array(await response.arrayBuffer())), got an ArrayBuffer');
+    expect(() => parseCheckpoint(model, 'x' as never)).toThrow(/weights must be the bytes of weights.bin as a Uint8Array .*, got string$/);
     expect(() => parseCheckpoint(JSON.stringify({ ...JSON.parse(model), formatVersion: 2 }), weights)).toThrow(/unknown format/);
     // Unaligned bytes inside a larger buffer decode the same.
     const big = new Uint8Array(weights.length + 1);

@@ -15,6 +15,8 @@ describe('env registry', () => {
     expect(() => make('Navigation2D-v9')).toThrow(UnknownEnvError);
     expect(() => make('Navigation2D-v9')).toThrow(`unknown env id "Navigation2D-v9" (Navigation2D is registered as Navigation2D-v0 only); known: ${listEnvs().join(', ')}`);
     expect(() => make('Pendulum-v1')).toThrow(`unknown env id "Pendulum-v1"; known: ${listEnvs().join(', ')}`);
+    // Without metarl/agents (as in a page), an Omniglot id says where those envs come from (found by a browser-page trial).
+    expect(() => make('Omniglot5Way1Shot-v0')).toThrow(`unknown env id "Omniglot5Way1Shot-v0" (the Omniglot envs read their images from files: importing metarl/agents registers them, in Node only); known: ${listEnvs().join(', ')}`);
   });
 
   it('register refuses an id without a version and an id registered already', () => {
