@@ -73,6 +73,10 @@ export class MamlShard {
   private tasks: ShardTask[] = [];
   private objectives: TaskObjective[] = [];
   private readonly like: ParamValues;
+  readonly config: TrainConfig;
+  private readonly makeEnv: () => MetaEnv;
+  /** Called with a task's index before work on it starts (a worker records it for error reports). */
+  private readonly onTask: (index: number) => void;
 
   /**
    * @param config the run's config.
@@ -81,11 +85,13 @@ export class MamlShard {
    * @param onTask called with a task's index before work on it starts.
    */
   constructor(
-    readonly config: TrainConfig,
-    private readonly makeEnv: () => MetaEnv,
-    /** Called with a task's index before work on it starts (a worker records it for error reports). */
-    private readonly onTask: (index: number) => void = () => {},
+    config: TrainConfig,
+    makeEnv: () => MetaEnv,
+    onTask: (index: number) => void = () => {},
   ) {
+    this.config = config;
+    this.makeEnv = makeEnv;
+    this.onTask = onTask;
     const env = makeEnv();
     this.envs.push(env);
     this.policy = new GaussianMlpPolicy(env.observationSpace.shape[0], env.actionSpace.shape[0], config.policy);

@@ -143,6 +143,11 @@ export class MamlTrpo {
   private workerTensors = 0;
   /** Env control steps sampled in the last {@link step}. */
   lastEnvSteps = 0;
+  readonly config: TrainConfig;
+  private readonly makeEnv: () => MetaEnv;
+  /** Current meta-parameters θ. */
+  params: ParamValues;
+  private readonly options: MamlTrpoOptions;
 
   /**
    * @param config the run's resolved config (`resolveConfig`), complete.
@@ -156,12 +161,15 @@ export class MamlTrpo {
    *   tfjs gradient fix.
    */
   constructor(
-    readonly config: TrainConfig,
-    private readonly makeEnv: () => MetaEnv,
-    /** Current meta-parameters θ. */
-    public params: ParamValues,
-    private readonly options: MamlTrpoOptions = {},
+    config: TrainConfig,
+    makeEnv: () => MetaEnv,
+    params: ParamValues,
+    options: MamlTrpoOptions = {},
   ) {
+    this.config = config;
+    this.makeEnv = makeEnv;
+    this.params = params;
+    this.options = options;
     // What metarl train would train with another learner, or refuse, is not run as something else.
     if (!RL_ALGOS.includes(config.algo)) {
       throw new ConfigError('algo', config.algo, `is not one MamlTrpo trains (${RL_ALGOS.join(', ')}); supervised algos train with SupervisedMetaLearner (metarl/agents, Node) or metarl train`);

@@ -12,23 +12,47 @@ import type { WorkerFailure } from '../src/pool-types.ts';
  * with its JSON), while {@link item} is its 0-based index in the meta-batch.
  */
 export class TaskFailedError extends Error {
+  /** Index of the task in the meta-batch (from 0; the message counts from 1). */
+  readonly item: number;
+  /** The task itself (its JSON is in the message), or undefined when not known. */
+  readonly task: Task | undefined;
+  /** What was being done: sampling, metaGradient, fvp, evaluate, … */
+  readonly phase: string;
+  /** The underlying error's message. */
+  readonly reason: string;
+  /** What was thrown: an Error (with a stack), or another value such as a string (with none). */
+  readonly threw: 'error' | 'value';
+  /** The `name` of the Error thrown (`RangeError`, `EnvContractError`, `OmniglotError`, …); `Error` for a value that is not one. */
+  readonly causeName: string;
+  /** How many tasks the meta-batch has, when known ("task 3 of 20"). */
+  readonly total?: number | undefined;
+
+  /**
+   * @param item index of the task in the meta-batch (from 0; the message counts from 1).
+   * @param task the task itself (its JSON is in the message), or undefined when not known.
+   * @param phase what was being done: sampling, metaGradient, fvp, evaluate, …
+   * @param reason the underlying error's message.
+   * @param threw what was thrown: an Error (with a stack), or another value such as a string (with none).
+   * @param causeName the `name` of the Error thrown (`RangeError`, `EnvContractError`, `OmniglotError`, …); `Error` for a value that is not one.
+   * @param total how many tasks the meta-batch has, when known ("task 3 of 20").
+   */
   constructor(
-    /** Index of the task in the meta-batch (from 0; the message counts from 1). */
-    readonly item: number,
-    /** The task itself (its JSON is in the message), or undefined when not known. */
-    readonly task: Task | undefined,
-    /** What was being done: sampling, metaGradient, fvp, evaluate, … */
-    readonly phase: string,
-    /** The underlying error's message. */
-    readonly reason: string,
-    /** What was thrown: an Error (with a stack), or another value such as a string (with none). */
-    readonly threw: 'error' | 'value' = 'error',
-    /** The `name` of the Error thrown (`RangeError`, `EnvContractError`, `OmniglotError`, …); `Error` for a value that is not one. */
-    readonly causeName = 'Error',
-    /** How many tasks the meta-batch has, when known ("task 3 of 20"). */
-    readonly total?: number,
+    item: number,
+    task: Task | undefined,
+    phase: string,
+    reason: string,
+    threw: 'error' | 'value' = 'error',
+    causeName = 'Error',
+    total?: number,
   ) {
     super(`task ${item + 1}${total !== undefined ? ` of ${total}` : ''} ${JSON.stringify(task)} failed during ${phase}: ${reason}`);
+    this.item = item;
+    this.task = task;
+    this.phase = phase;
+    this.reason = reason;
+    this.threw = threw;
+    this.causeName = causeName;
+    this.total = total;
     this.name = 'TaskFailedError';
   }
 }

@@ -69,15 +69,19 @@ export interface TaskGradients {
  */
 export class SupervisedTaskWork {
   readonly model: SupervisedModel;
+  readonly config: TrainConfig;
+  readonly shape: SupervisedShape;
 
   /**
    * @param config the run's config (algo, model, inner loop).
    * @param shape the env's example and label shapes, from which the model is sized.
    */
   constructor(
-    readonly config: TrainConfig,
-    readonly shape: SupervisedShape,
+    config: TrainConfig,
+    shape: SupervisedShape,
   ) {
+    this.config = config;
+    this.shape = shape;
     this.model = supervisedModel(config, shape);
   }
 
@@ -251,6 +255,11 @@ export class SupervisedMetaLearner {
   private pool: WorkerPool | null = null;
   private starting: Promise<WorkerPool> | null = null;
   private workerTensors = 0;
+  readonly config: TrainConfig;
+  readonly env: SupervisedMetaEnv;
+  /** Meta-parameters: θ, or [θ, α] for Meta-SGD. */
+  params: ParamValues;
+  private readonly options: SupervisedMetaOptions;
 
   /**
    * @param config the run's resolved config (`resolveConfig`), with a supervised `algo`.
@@ -263,13 +272,16 @@ export class SupervisedMetaLearner {
    *   Error when MAML or Meta-SGD is asked for before `initBackend()` installed the tfjs gradient fix.
    */
   constructor(
-    readonly config: TrainConfig,
-    readonly env: SupervisedMetaEnv,
-    /** Meta-parameters: θ, or [θ, α] for Meta-SGD. */
-    public params: ParamValues,
+    config: TrainConfig,
+    env: SupervisedMetaEnv,
+    params: ParamValues,
     adam?: AdamState,
-    private readonly options: SupervisedMetaOptions = {},
+    options: SupervisedMetaOptions = {},
   ) {
+    this.config = config;
+    this.env = env;
+    this.params = params;
+    this.options = options;
     this.work = new SupervisedTaskWork(config, env);
     const n = params.reduce((s, p) => s + p.length, 0);
     const expected = this.work.numParams;

@@ -27,15 +27,18 @@ export interface FileEntry {
 
 /** Thrown for unreadable sources and malformed images; `source` names the offending file. */
 export class ImageFolderError extends Error {
+  readonly source: string;
+
   /**
    * @param message what is wrong.
    * @param source the file or folder at fault (appended to the message).
    */
   constructor(
     message: string,
-    readonly source: string,
+    source: string,
   ) {
     super(`${message}: ${source}`);
+    this.source = source;
     this.name = 'ImageFolderError';
   }
 }

@@ -17,12 +17,14 @@ export class NormalizedActionWrapper implements MetaEnv {
   private readonly low: Float32Array;
   private readonly high: Float32Array;
   private readonly scaled: Float32Array;
+  private readonly inner: MetaEnv;
 
   /**
    * @param inner the env whose actions are rescaled from [−1, 1] to its own bounds.
    * @throws RangeError for an action bound that is not finite or with low ≥ high.
    */
-  constructor(private readonly inner: MetaEnv) {
+  constructor(inner: MetaEnv) {
+    this.inner = inner;
     const { low, high, shape } = inner.actionSpace;
     for (let i = 0; i < low.length; i++) {
       if (!Number.isFinite(low[i]!) || !Number.isFinite(high[i]!) || !(high[i]! > low[i]!)) {

@@ -86,12 +86,15 @@ function dataset(): { path: string; data: OmniglotDataset } {
 /** Omniglot whose held-out tasks come from the test characters (never seen in training). */
 export class RegisteredOmniglotEnv extends OmniglotEnv {
   declare readonly id: string;
+  private readonly source?: string | undefined;
+
   /**
    * @param source The file or folder `data` was loaded from (the registered envs: {@link omniglotPath});
    *   without it, {@link dataIdentity} is null and runs record no data.
    */
-  constructor(id: string, data: OmniglotDataset, ways: number, shots: number, private readonly source?: string) {
+  constructor(id: string, data: OmniglotDataset, ways: number, shots: number, source?: string) {
     super(data, { ways, shots, queries: 15 });
+    this.source = source;
     this.id = id;
   }
 

@@ -70,12 +70,16 @@ export interface CharacterSource {
  */
 export class OmniglotDataset {
   private readonly cache: (Float32Array | undefined)[];
+  private readonly sources: readonly CharacterSource[];
+  readonly size: number;
 
   /** @param size side length of every image. */
   constructor(
-    private readonly sources: readonly CharacterSource[],
-    readonly size: number = OMNIGLOT_IMAGE_SIZE,
+    sources: readonly CharacterSource[],
+    size: number = OMNIGLOT_IMAGE_SIZE,
   ) {
+    this.sources = sources;
+    this.size = size;
     if (!Number.isInteger(size) || size <= 0) throw new OmniglotError(`image size must be a positive integer, got ${size}`);
     this.cache = new Array(sources.length);
   }
@@ -481,6 +485,7 @@ export class OmniglotEnv implements SupervisedMetaEnv<OmniglotTask> {
   private batches: { support: LabelledImages; query: LabelledImages } | null = null;
   private cursor = 0;
   private current = -1;
+  readonly dataset: OmniglotDataset;
 
   /**
    * @param dataset the images (`loadOmniglot`, or `OmniglotDataset.fromArrays`).
@@ -491,9 +496,10 @@ export class OmniglotEnv implements SupervisedMetaEnv<OmniglotTask> {
    *   task are found when tasks are drawn).
    */
   constructor(
-    readonly dataset: OmniglotDataset,
+    dataset: OmniglotDataset,
     config: Partial<OmniglotEnvConfig> = {},
   ) {
+    this.dataset = dataset;
     this.config = { ...DEFAULT_OMNIGLOT_ENV_CONFIG, ...config };
     checkTaskConfig(this.config);
     if (!SPLITS.includes(this.config.split)) throw new OmniglotError(`split must be one of ${SPLITS.join('/')}, got ${this.config.split}`);

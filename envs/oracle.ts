@@ -13,13 +13,15 @@ export class TaskObservationWrapper implements MetaEnv {
   readonly actionSpace: Box;
   readonly maxEpisodeSteps: number;
   private taskVec: Float32Array;
+  private readonly inner: MetaEnv;
 
   /**
    * @param inner the env whose task is appended to the observation (it must define `taskVector`
    *   and `taskDim`).
    * @throws TypeError when it does not.
    */
-  constructor(private readonly inner: MetaEnv) {
+  constructor(inner: MetaEnv) {
+    this.inner = inner;
     if (!inner.taskVector || inner.taskDim === undefined) {
       throw new TypeError(`${inner.id} does not expose taskVector/taskDim, so it has no oracle view`);
     }

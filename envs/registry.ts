@@ -25,18 +25,23 @@ function otherVersions(id: string, known: readonly string[]): string {
 
 /** Thrown for an unknown env id; `known` lists what is registered. */
 export class UnknownEnvError extends Error {
+  readonly id: string;
+  readonly known: string[];
+
   /**
    * @param id the id asked for.
    * @param known the registered ids, listed in the message (with the one `id` most plausibly
    *   misspells, when one does).
    */
   constructor(
-    readonly id: string,
-    readonly known: string[],
+    id: string,
+    known: string[],
   ) {
     // Omniglot's envs read files: registered by importing metarl/agents (Node only), not by metarl/envs or metarl/browser.
     const omniglot = id.startsWith('Omniglot') && !known.some((k) => k.startsWith('Omniglot')) ? ' (the Omniglot envs read their images from files: importing metarl/agents registers them, in Node only)' : '';
     super(`unknown env id ${JSON.stringify(id)}${otherVersions(id, known) || didYouMean(id, known)}${omniglot}; known: ${known.join(', ')}`);
+    this.id = id;
+    this.known = known;
     this.name = 'UnknownEnvError';
   }
 }

@@ -46,15 +46,18 @@ export interface Checkpoint {
 
 /** A checkpoint that cannot be parsed or fails verification; names the file and what is wrong. */
 export class CheckpointFormatError extends Error {
+  readonly path: string;
+
   /**
    * @param path the checkpoint file (or directory) at fault.
    * @param reason what is wrong with it, as the message shows it after the path.
    */
   constructor(
-    readonly path: string,
+    path: string,
     reason: string,
   ) {
     super(`checkpoint ${path}: ${reason}`);
+    this.path = path;
     this.name = 'CheckpointFormatError';
   }
 }

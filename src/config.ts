@@ -11,6 +11,10 @@ function showValue(value: unknown): string {
 
 /** Thrown for invalid user input; carries the field path and the offending value. */
 export class ConfigError extends Error {
+  readonly field: string;
+  readonly value: unknown;
+  readonly reason: string;
+
   /**
    * @param field the field as the caller names it: a config path (`trpo.maxKl`), an option of a
    *   library function (`episodes`) or a flag (`--tasks`).
@@ -19,11 +23,14 @@ export class ConfigError extends Error {
    * @param reason what is wrong with it, e.g. "must be a positive integer".
    */
   constructor(
-    readonly field: string,
-    readonly value: unknown,
-    readonly reason: string,
+    field: string,
+    value: unknown,
+    reason: string,
   ) {
     super(value === undefined ? `${field}: ${reason}` : `${field}: ${reason} (got ${showValue(value)})`);
+    this.field = field;
+    this.value = value;
+    this.reason = reason;
     this.name = 'ConfigError';
   }
 }

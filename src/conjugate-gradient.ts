@@ -29,13 +29,22 @@ export interface ConjugateGradientReport {
 
 /** Thrown when `pᵀAp` is not a positive finite number and truncation is off or impossible. */
 export class NonPositiveCurvatureError extends RangeError {
+  /** The 0-based iteration whose direction had the bad curvature. */
+  readonly iteration: number;
+  /** The offending `pᵀAp`. */
+  readonly curvature: number;
+
+  /**
+   * @param iteration the 0-based iteration whose direction had the bad curvature.
+   * @param curvature the offending `pᵀAp`.
+   */
   constructor(
-    /** The 0-based iteration whose direction had the bad curvature. */
-    readonly iteration: number,
-    /** The offending `pᵀAp`. */
-    readonly curvature: number,
+    iteration: number,
+    curvature: number,
   ) {
     super(`conjugateGradient: pᵀAp = ${curvature} at iteration ${iteration}; A must be symmetric positive definite`);
+    this.iteration = iteration;
+    this.curvature = curvature;
     this.name = 'NonPositiveCurvatureError';
   }
 }

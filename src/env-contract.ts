@@ -24,13 +24,22 @@ export function presetFor(env: MetaEnv): string {
 
 /** An env that does not keep the env contract: a missing method, a malformed space, a wrong-length observation, a non-finite reward. */
 export class EnvContractError extends Error {
+  /** The env's id. */
+  readonly env: string;
+  /** What is wrong, one entry per fault. */
+  readonly problems: readonly string[];
+
+  /**
+   * @param env the env's id.
+   * @param problems what is wrong, one entry per fault.
+   */
   constructor(
-    /** The env's id. */
-    readonly env: string,
-    /** What is wrong, one entry per fault. */
-    readonly problems: readonly string[],
+    env: string,
+    problems: readonly string[],
   ) {
     super(`${env}: ${problems.join('; ')}`);
+    this.env = env;
+    this.problems = problems;
     this.name = 'EnvContractError';
   }
 }

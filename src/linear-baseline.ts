@@ -13,16 +13,25 @@ export interface LinearFeatureBaselineOptions {
 
 /** Thrown when the ridge normal equations cannot be solved even with the largest regularisation tried. */
 export class LinearBaselineFitError extends Error {
+  /** The last (largest) ridge coefficient tried. */
+  readonly regCoeff: number;
+  /** Number of solves attempted. */
+  readonly tries: number;
+
+  /**
+   * @param regCoeff the last (largest) ridge coefficient tried.
+   * @param tries number of solves attempted.
+   */
   constructor(
-    /** The last (largest) ridge coefficient tried. */
-    readonly regCoeff: number,
-    /** Number of solves attempted. */
-    readonly tries: number,
+    regCoeff: number,
+    tries: number,
   ) {
     super(
       `LinearFeatureBaseline.fit: (XᵀX + reg·I) w = Xᵀy is singular or gave a non-finite solution ` +
         `after ${tries} tries; last regCoeff ${regCoeff}`,
     );
+    this.regCoeff = regCoeff;
+    this.tries = tries;
     this.name = 'LinearBaselineFitError';
   }
 }

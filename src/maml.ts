@@ -294,6 +294,10 @@ export class TaskObjective {
   /** {@link chainPoint}'s inner path and gradients, with the θ values they were computed at. */
   private chainCache: { key: Float32Array[]; path: tf.Tensor[][]; grads: tf.Tensor[][] } | null = null;
   private offsetsCache: { key: Float32Array[]; offsets: tf.Tensor[][] } | null = null;
+  readonly policy: GaussianMlpPolicy;
+  readonly trains: readonly PgTensors[];
+  readonly valid: ValidTensors;
+  readonly opts: TaskObjectiveOptions;
 
   /**
    * @param policy the policy whose parameters are adapted.
@@ -310,13 +314,17 @@ export class TaskObjective {
    *   sizes with `firstOrder`, or an `opts.fastLr` that is missing or not a finite number ≥ 0.
    */
   constructor(
-    readonly policy: GaussianMlpPolicy,
-    readonly trains: readonly PgTensors[],
-    readonly valid: ValidTensors,
-    readonly opts: TaskObjectiveOptions,
+    policy: GaussianMlpPolicy,
+    trains: readonly PgTensors[],
+    valid: ValidTensors,
+    opts: TaskObjectiveOptions,
     intermediate: readonly ValidTensors[] = [],
     preUpdate: ValidTensors | null = null,
   ) {
+    this.policy = policy;
+    this.trains = trains;
+    this.valid = valid;
+    this.opts = opts;
     const K = trains.length;
     if (intermediate.length > 0 && intermediate.length !== K - 1) {
       throw new RangeError(`TaskObjective: ${K} inner steps need ${K - 1} intermediate validation batches, got ${intermediate.length}`);

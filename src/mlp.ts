@@ -13,6 +13,8 @@ export class Mlp {
   /** Parameter shapes in order. */
   readonly shapes: number[][];
   readonly numParams: number;
+  readonly sizes: readonly number[];
+  readonly activation: Activation;
 
   /**
    * @param sizes the layer widths from input to output, e.g. `[2, 100, 100, 2]`.
@@ -20,9 +22,11 @@ export class Mlp {
    * @throws RangeError for fewer than two sizes or a size that is not a positive integer.
    */
   constructor(
-    readonly sizes: readonly number[],
-    readonly activation: Activation,
+    sizes: readonly number[],
+    activation: Activation,
   ) {
+    this.sizes = sizes;
+    this.activation = activation;
     if (sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s > 0)) {
       throw new RangeError(`Mlp: layer sizes must be at least two positive integers, got [${sizes.join(', ')}]`);
     }

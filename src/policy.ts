@@ -41,6 +41,9 @@ export class GaussianMlpPolicy {
 
   /** The mean network μ_θ. */
   readonly net: Mlp;
+  readonly obsDim: number;
+  readonly actDim: number;
+  readonly config: PolicyConfig;
 
   /**
    * @param obsDim observation size (the env's `observationSpace.shape[0]`).
@@ -50,10 +53,13 @@ export class GaussianMlpPolicy {
    *   activation, or an `initStd` that is not positive and finite.
    */
   constructor(
-    readonly obsDim: number,
-    readonly actDim: number,
-    readonly config: PolicyConfig,
+    obsDim: number,
+    actDim: number,
+    config: PolicyConfig,
   ) {
+    this.obsDim = obsDim;
+    this.actDim = actDim;
+    this.config = config;
     checkIntOption('obsDim', obsDim, 1);
     checkIntOption('actDim', actDim, 1);
     if (!Array.isArray(config.hiddenSizes) || !config.hiddenSizes.every((h) => Number.isInteger(h) && h >= 1)) throw new ConfigError('policy.hiddenSizes', config.hiddenSizes, 'must be a list of positive integers');

@@ -20,11 +20,13 @@ export type StreamKey = string | number;
 export class Rng {
   private readonly prng: seedrandom.PRNG;
   private spareNormal: number | undefined;
+  readonly key: string;
 
   /**
    * @param key the stream's full key (root seed plus coordinates), see {@link createRng}.
    */
-  constructor(readonly key: string) {
+  constructor(key: string) {
+    this.key = key;
     this.prng = seedrandom(key, { state: true });
   }
 

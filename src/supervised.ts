@@ -100,6 +100,12 @@ export interface SupervisedAdaptation {
  * (MAML, Finn et al. 2017 §3.1; Meta-SGD; ANIL, Raghu et al. 2020). Borrows its tensors.
  */
 export class SupervisedObjective {
+  readonly model: SupervisedModel;
+  readonly kind: 'mse' | 'cross-entropy';
+  readonly support: BatchTensors;
+  readonly query: BatchTensors;
+  readonly adaptation: SupervisedAdaptation;
+
   /**
    * @param model the regressor or classifier whose parameters are adapted.
    * @param kind the loss: mean squared error (regression) or softmax cross-entropy (classification).
@@ -108,12 +114,18 @@ export class SupervisedObjective {
    * @param adaptation the inner loop: steps, step size, first-order, learned rates, ANIL's head only.
    */
   constructor(
-    readonly model: SupervisedModel,
-    readonly kind: 'mse' | 'cross-entropy',
-    readonly support: BatchTensors,
-    readonly query: BatchTensors,
-    readonly adaptation: SupervisedAdaptation,
-  ) {}
+    model: SupervisedModel,
+    kind: 'mse' | 'cross-entropy',
+    support: BatchTensors,
+    query: BatchTensors,
+    adaptation: SupervisedAdaptation,
+  ) {
+    this.model = model;
+    this.kind = kind;
+    this.support = support;
+    this.query = query;
+    this.adaptation = adaptation;
+  }
 
   private get nModel(): number {
     return this.model.shapes.length;

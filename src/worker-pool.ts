@@ -25,34 +25,61 @@ export type WorkerOps = Record<string, WorkerOp>;
 
 /** A result together with the buffers to move (not copy) to the main thread. */
 export class Transfer<T> {
+  readonly value: T;
+  readonly transfer: TransferListItem[];
+
   /**
    * @param value what the operation returns.
    * @param transfer the buffers inside `value` to move to the main thread (they are unusable in the
    *   worker after).
    */
   constructor(
-    readonly value: T,
-    readonly transfer: TransferListItem[],
-  ) {}
+    value: T,
+    transfer: TransferListItem[],
+  ) {
+    this.value = value;
+    this.transfer = transfer;
+  }
 }
 
 /** Why a pool call failed: the worker, the item it was processing (or null), and the reason. */
 export class WorkerFailedError extends Error {
+  /** Index of the worker in the pool. */
+  readonly worker: number;
+  /** The item (e.g. task index) last marked by the worker with {@link markItem}, or null. */
+  readonly item: number | null;
+  /** The operation that was running, if any. */
+  readonly op: string | null;
+  /** The worker's error message, or how it died. */
+  readonly reason: string;
+  /** Extra fields the worker's error carried (own enumerable properties, JSON-safe). */
+  readonly details: Record<string, unknown>;
+  /** The worker-side stack, if it threw. */
+  readonly workerStack?: string | undefined;
+
+  /**
+   * @param worker index of the worker in the pool.
+   * @param item the item (e.g. task index) last marked by the worker with {@link markItem}, or null.
+   * @param op the operation that was running, if any.
+   * @param reason the worker's error message, or how it died.
+   * @param details extra fields the worker's error carried (own enumerable properties, JSON-safe).
+   * @param workerStack the worker-side stack, if it threw.
+   */
   constructor(
-    /** Index of the worker in the pool. */
-    readonly worker: number,
-    /** The item (e.g. task index) last marked by the worker with {@link markItem}, or null. */
-    readonly item: number | null,
-    /** The operation that was running, if any. */
-    readonly op: string | null,
-    /** The worker's error message, or how it died. */
-    readonly reason: string,
-    /** Extra fields the worker's error carried (own enumerable properties, JSON-safe). */
-    readonly details: Record<string, unknown> = {},
-    /** The worker-side stack, if it threw. */
-    readonly workerStack?: string,
+    worker: number,
+    item: number | null,
+    op: string | null,
+    reason: string,
+    details: Record<string, unknown> = {},
+    workerStack?: string,
   ) {
     super(`worker ${worker}${op ? ` (${op}${item !== null ? `, item ${item}` : ''})` : ''}: ${reason}`);
+    this.worker = worker;
+    this.item = item;
+    this.op = op;
+    this.reason = reason;
+    this.details = details;
+    this.workerStack = workerStack;
     this.name = 'WorkerFailedError';
   }
 }
@@ -93,11 +120,16 @@ export class WorkerPool implements PoolHandle {
   private broken: WorkerFailedError | null = null;
   private closing = false;
   private nextId = 0;
+  private readonly slots: Slot[];
+  readonly name: string;
 
   private constructor(
-    private readonly slots: Slot[],
-    readonly name: string,
-  ) {}
+    slots: Slot[],
+    name: string,
+  ) {
+    this.slots = slots;
+    this.name = name;
+  }
 
   /** Number of workers. */
   get size(): number {
