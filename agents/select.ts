@@ -160,6 +160,11 @@ export function selectCacheDir(opts: Pick<SelectOptions, 'run' | 'seed' | 'tasks
   return join(opts.run, 'select-cache', `seed${opts.seed}-${opts.tasks}x${opts.episodes}-k${opts.steps}${opts.batchTimesteps !== undefined ? `-b${opts.batchTimesteps}` : ''}`);
 }
 
+/** Refuses {@link TEST_SEED} as the seed of the validation tasks ({@link SelectOptions.seed}), naming the option. */
+export function refuseTestSeed(seed: number): void {
+  if (seed === TEST_SEED) throw new ConfigError(opt('seed'), seed, 'is the seed of the test tasks (metarl evaluate and compare score on them by default); pick checkpoints on other tasks');
+}
+
 /**
  * Picks a run's checkpoint on validation tasks: every candidate ({@link startCandidate},
  * {@link listCandidates}) is
@@ -171,7 +176,7 @@ export function selectCacheDir(opts: Pick<SelectOptions, 'run' | 'seed' | 'tasks
  */
 export function selectCheckpoint(opts: SelectOptions): Selection {
   checkIntOption('seed', opts.seed, 0);
-  if (opts.seed === TEST_SEED) throw new ConfigError(opt('seed'), opts.seed, 'is the seed of the test tasks (metarl evaluate and compare score on them by default); pick checkpoints on other tasks');
+  refuseTestSeed(opts.seed);
   checkIntOption('since', opts.since, 0, true);
   if (opts.fromStep !== undefined && opts.fromStep !== 0 && opts.fromStep !== 1) throw new ConfigError(opt('fromStep'), opts.fromStep, 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
   const problem = typeof opts.run === 'string' ? runDirProblem(opts.run) : 'must be the path of a run directory';

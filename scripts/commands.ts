@@ -28,7 +28,7 @@ import { createRng, TEST_SEED } from '../src/rng.ts';
 import { readTaskFile } from '../src/task-file.ts';
 export { cmdCompare } from './compare.ts';
 import { evaluationTasks } from '../agents/compare.ts';
-import { selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
+import { refuseTestSeed, selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
 import { filmstripSvg, isRenderable, rolloutAdapted, rolloutSvg } from '../agents/render.ts';
 import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
@@ -279,6 +279,8 @@ export async function cmdEvaluate(argv: string[]): Promise<void> {
   const batchTimesteps = intOpt('batch-timesteps', o['batch-timesteps'], 1);
   const seed = intOpt('seed', o.seed, 0) ?? TEST_SEED;
   const backend = backendOpt(o.backend);
+  // A task file that is not there is named before the backend is loaded (the file is read later, against the run's env).
+  if (o['task-file'] !== undefined && !existsSync(o['task-file'])) throw new ConfigError('--task-file', o['task-file'], 'file not found');
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   await initBackend(backend, { log });
@@ -371,6 +373,7 @@ export async function cmdSelect(argv: string[]): Promise<void> {
   const fromStep = intOpt('from-step', o['from-step'], 0) ?? 1;
   if (fromStep > 1) throw new ConfigError('--from-step', o['from-step'], 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_VALIDATION_SEED;
+  refuseTestSeed(seed); // as selectCheckpoint does, before the backend is loaded
   const since = intOpt('since', o.since, 0);
   const tasks = intOpt('tasks', o.tasks, 1) ?? 40;
   const steps = intOpt('steps', o.steps, 0) ?? 3;

@@ -269,6 +269,12 @@ describe('metarl CLI', () => {
     expectUserError(await metarlHere('evaluate', '--run', run, '--task-file', tasks), '--task-file', 'task 2 of 2', 'task.goal', '[0.1]');
     expectUserError(await metarlHere('evaluate', '--run', run, '--task-file', tasks, '--tasks', '5'), '--tasks', 'cannot be combined with --task-file');
     expectUserError(await metarlHere('evaluate', '--run', run, '--task-file', join(dir, 'none.json')), '--task-file', 'none.json', 'not found');
+    // Named before the backend is loaded (found by a flags trial: after it); in a process of their own, whose log would show the backend's line.
+    for (const [args, says] of [[['evaluate', '--run', run, '--task-file', join(dir, 'none.json')], 'metarl: --task-file: file not found'], [['select', '--run', run, '--seed', '20170309'], 'metarl: --seed: is the seed of the test tasks']] as const) {
+      const r = metarl(...args);
+      expect([r.code, r.stderr.split('\n')[0]!.slice(0, says.length)]).toEqual([2, says]);
+      expect(r.stderr).not.toContain('backend');
+    }
   }, 120_000);
 
   it('names the flag when a path is not a run, an output cannot be written, or a flag does not apply', async () => {
