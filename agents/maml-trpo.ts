@@ -64,6 +64,7 @@ export interface MamlTrpoOptions {
    * Worker threads for the per-task work (sampling, baselines, adaptation, per-task meta-gradients,
    * Fisher-vector products and line-search values); each gets a contiguous block of the meta-batch.
    * 1 (default) runs everything in-process, without threads. Results are bit-identical for any value.
+   * More than one needs Node (worker threads): in a page, 1.
    * With more than one worker, workers build their envs with `envFactory(config)` (the registered env),
    * not with the `makeEnv` given to the constructor.
    */
@@ -156,9 +157,10 @@ export class MamlTrpo {
    * @param params the meta-parameters to start from: {@link MamlTrpo.initParams} for a new run, a
    *   checkpoint's for a resumed one.
    * @param options worker threads and the modules they import ({@link MamlTrpoOptions}).
-   * @throws RangeError when `params` do not fit the policy `config` describes, or `workers` is not a
-   *   positive integer; Error when second-order MAML is asked for before `initBackend()` installed the
-   *   tfjs gradient fix.
+   * @throws ConfigError when `config.algo` is not an RL algo (maml-trpo, pretrained, oracle) or the
+   *   env is a supervised one; RangeError when `params` do not fit the policy `config` describes, or
+   *   `workers` is not a positive integer, or more than one outside Node; Error when second-order
+   *   MAML is asked for before `initBackend()` installed the tfjs gradient fix.
    */
   constructor(
     config: TrainConfig,

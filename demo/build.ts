@@ -4,7 +4,7 @@
  *
  * Output layout (`outDir`):
  *   index.html, assets/…        the page (demo/index.html, demo/main.ts and the library it imports)
- *   tfjs-wasm/*.wasm            the binaries of the tfjs wasm backend (the page calls setWasmPaths)
+ *   tfjs-wasm/*.wasm            the binaries of the tfjs wasm backend (the page gives initBackend their URL)
  *   run/model.json, weights.bin the run's checkpoint (the format src/checkpoint.ts writes)
  *   run/progress.jsonl          the run's training log, if it has one
  *   run/manifest.json           where the run came from, shown on the page

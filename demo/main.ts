@@ -7,9 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 // The library through its browser entry point, `metarl/browser` (the build fails if it pulls in Node).
-import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, parseCheckpoint, setWasmPaths, splitMeta, validateConfig } from '../agents/browser.ts';
+import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, isSupervised, parseCheckpoint, splitMeta, validateConfig } from '../agents/browser.ts';
 import type { BackendName, MetaEnv, ParamValues, StepLogs, Task, TrainConfig } from '../agents/browser.ts';
-import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { ProgressPoint } from '../src/progress.ts';
 import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
 import { parseProgress, renderCurves } from './curves.ts';
@@ -62,10 +61,10 @@ function sem(xs: readonly number[]): number {
 
 async function initPageBackend(requested: BackendName): Promise<string> {
   // The .wasm binaries are copied next to the page by demo/build.ts.
-  setWasmPaths(new URL('tfjs-wasm/', document.baseURI).href);
+  const wasmPaths = new URL('tfjs-wasm/', document.baseURI).href;
   const log = (line: string) => console.info(line);
   try {
-    await initBackend(requested, { log });
+    await initBackend(requested, { log, wasmPaths });
     return requested;
   } catch (e) {
     if (requested === 'cpu') throw e;
@@ -89,7 +88,7 @@ async function main(): Promise<void> {
   const cfg = validateConfig(ck.meta.config);
   const policy = new GaussianMlpPolicy(ck.meta.obsDim, ck.meta.actDim, cfg.policy);
   const makeEnv = envFactory(cfg);
-  const supervised = typeof (makeEnv() as Partial<SupervisedMetaEnv>).sampleBatch === 'function';
+  const supervised = isSupervised(makeEnv());
   const kind = runKind(cfg, supervised);
   // A run with learned step sizes holds [θ, s]: the policy is θ, and s scales its inner steps.
   const meta = (params: ParamValues) => splitMeta(params, policy.shapes.length, cfg.adaptation.learnedLr === true);

@@ -11,7 +11,7 @@ export const PAGE_BACKENDS = ['wasm', 'cpu'] as const;
 
 /** The page's URL parameters, read by {@link pageSettings}. */
 export interface PageSettings {
-  /** Root seed of the page's episode streams (`?seed=N`, default 1). */
+  /** Root seed of the page's episode streams (`?seed=N`, an integer ≥ 0; default 1). */
   seed: number;
   /** tfjs backend (`?backend=wasm|cpu`, default wasm). */
   backend: (typeof PAGE_BACKENDS)[number];
@@ -26,8 +26,8 @@ export function pageSettings(search: string): PageSettings {
   const seedText = q.get('seed');
   let seed = 1;
   if (seedText !== null) {
-    seed = /^\s*-?\d+\s*$/.test(seedText) ? Number(seedText) : NaN;
-    if (!Number.isSafeInteger(seed)) throw new Error(`URL parameter seed: ${JSON.stringify(seedText)} is not an integer (e.g. ?seed=2)`);
+    seed = /^\s*\d+\s*$/.test(seedText) ? Number(seedText) : NaN;
+    if (!Number.isSafeInteger(seed)) throw new Error(`URL parameter seed: ${JSON.stringify(seedText)} is not an integer ≥ 0 (e.g. ?seed=2)`);
   }
   const backend = q.get('backend') ?? 'wasm';
   if (!(PAGE_BACKENDS as readonly string[]).includes(backend)) {

@@ -19,7 +19,7 @@ import { busiestThread, spread, threadCpuSeconds } from '../agents/bench.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
 import { scriptArgs, scriptFail } from './args.ts';
 import { make } from '../envs/index.ts';
-import { isSupervised } from '../agents/trainer.ts';
+import { isSupervised } from '../src/env-contract.ts';
 
 const args = scriptArgs('bench-supervised', { env: 'Omniglot5Way1Shot-v0', algo: SUPERVISED_ALGOS, iterations: 3, warmup: 1, rounds: 2, 'max-workers': 2, 'meta-batch-size': null });
 const { env: envId, algo, iterations, warmup, rounds, 'max-workers': maxWorkers, 'meta-batch-size': mbs } = args;

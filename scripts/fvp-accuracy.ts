@@ -9,7 +9,8 @@
  *   npx tsx scripts/fvp-accuracy.ts [--env ID] [--activation tanh|relu] [--hidden 100,100] [--log-std=-0.3] [--shifts 1e-3,1e-2] [--backend wasm]
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendName } from '../src/backend.ts';
+import { initBackend } from '../src/backend.ts';
+import { BACKEND_NAMES, type BackendName } from '../src/backend-names.ts';
 import { resolveConfig } from '../src/config.ts';
 import { envFactory } from '../envs/factory.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../src/policy.ts';
@@ -20,12 +21,12 @@ import { TaskObjective, adaptValues, pgData, toTensors, validTensors } from '../
 import { dot, flattenValues, unflattenValues } from '../src/params.ts';
 import type { Episodes } from '../src/types.ts';
 import { make } from '../envs/index.ts';
-import { isSupervised } from '../agents/trainer.ts';
+import { isSupervised } from '../src/env-contract.ts';
 import { scriptArgs, scriptFail, scriptList } from './args.ts';
 
 const SCRIPT = 'fvp-accuracy';
 // --activation and --hidden: '' keeps the preset's.
-const o = scriptArgs(SCRIPT, { env: 'Navigation2D-v0', activation: ['', 'tanh', 'relu'], hidden: '', 'log-std': '-0.3', shifts: '1e-3,1e-2', backend: ['wasm', 'cpu', 'auto', 'tensorflow', 'tensorflow-gpu'] as const satisfies readonly BackendName[] });
+const o = scriptArgs(SCRIPT, { env: 'Navigation2D-v0', activation: ['', 'tanh', 'relu'], hidden: '', 'log-std': '-0.3', shifts: '1e-3,1e-2', backend: ['wasm', ...BACKEND_NAMES.filter((b) => b !== 'wasm')] as readonly BackendName[] });
 /** A decimal number (Number() would also take '', 0x10 and Infinity). */
 const decimal = (t: string) => (/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t) ? Number(t) : undefined);
 const logStd = decimal(o['log-std']) ?? scriptFail(SCRIPT, `--log-std: must be a number (got ${JSON.stringify(o['log-std'])})`);

@@ -36,6 +36,13 @@ export interface InitBackendOptions {
   secondOrderFix?: boolean;
   /** On wasm, replace BatchMatMul and Tanh by faster kernels (default true). */
   wasmKernelFixes?: boolean;
+  /**
+   * For wasm in a page: the URL (ending in `/`) where the page serves the `.wasm` files of
+   * @tensorflow/tfjs-backend-wasm (its `dist/*.wasm`), set before the backend starts. Default: in
+   * Node, the package's own folder; in a page, tfjs's default (next to the bundle), or what the
+   * page gave `setWasmPaths` itself.
+   */
+  wasmPaths?: string;
 }
 
 type ConcreteBackend = Exclude<BackendName, 'auto'>;
@@ -118,7 +125,7 @@ function dropNewProcessHandlers(): () => void {
   };
 }
 
-async function loadWasm(): Promise<void> {
+async function loadWasm(wasmPaths: string | undefined): Promise<void> {
   let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
   try {
     wasm = await import('@tensorflow/tfjs-backend-wasm'); // registers the 'wasm' backend factory
@@ -132,7 +139,8 @@ async function loadWasm(): Promise<void> {
     );
   }
   const initialised = (tf.engine() as unknown as { registry: Record<string, unknown> }).registry['wasm'] != null;
-  if (isNode() && !initialised) {
+  if (wasmPaths !== undefined && !initialised) wasm.setWasmPaths(wasmPaths);
+  else if (isNode() && !initialised) {
     // In Node the emscripten loader reads the .wasm binaries from disk:
     // point it at the package's dist folder, wherever node_modules is.
     try {
@@ -157,7 +165,7 @@ async function loadWasm(): Promise<void> {
   }
   if (!ok) {
     // In a page the usual cause: the .wasm binaries were not found where tfjs looked for them.
-    const hint = isNode() ? '' : "; in a page, serve the .wasm files of @tensorflow/tfjs-backend-wasm (its dist/*.wasm) and call setWasmPaths('/their/url/') from that package before initBackend (the console shows tfjs's reason: a 404 names the file, and 'expected magic word 00 61 73 6d, found 3c 21 …' means the server answered with an HTML page instead, as a dev server such as Vite's does for a missing file)";
+    const hint = isNode() ? '' : "; in a page, serve the .wasm files of @tensorflow/tfjs-backend-wasm (its dist/*.wasm) and pass their URL as initBackend('wasm', { wasmPaths: '/their/url/' }) (the console shows tfjs's reason: a 404 names the file, and 'expected magic word 00 61 73 6d, found 3c 21 …' means the server answered with an HTML page instead, as a dev server such as Vite's does for a missing file)";
     throw new Error(`metarl: backend 'wasm' failed to initialise (tf.setBackend('wasm') returned false)${hint}`);
   }
 }
@@ -171,22 +179,22 @@ async function loadCpu(): Promise<void> {
   if ('firstUse' in be) be.firstUse = false;
 }
 
-async function load(name: ConcreteBackend): Promise<void> {
+async function load(name: ConcreteBackend, wasmPaths: string | undefined): Promise<void> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
       return loadNative(name);
     case 'wasm':
-      return loadWasm();
+      return loadWasm(wasmPaths);
     case 'cpu':
       return loadCpu();
   }
 }
 
-async function resolveAndLoad(name: BackendName): Promise<ConcreteBackend> {
+async function resolveAndLoad(name: BackendName, wasmPaths: string | undefined): Promise<ConcreteBackend> {
   if (name !== 'auto') {
     try {
-      await load(name);
+      await load(name, wasmPaths);
     } catch (e) {
       // A backend asked for by name that is not there: what to do about it, not a stack.
       const text = errorText(e);
@@ -203,7 +211,7 @@ async function resolveAndLoad(name: BackendName): Promise<ConcreteBackend> {
   const failures: string[] = [];
   for (const c of candidates) {
     try {
-      await load(c);
+      await load(c, wasmPaths);
       return c;
     } catch (e) {
       failures.push(errorText(e));
@@ -257,11 +265,15 @@ export function initBackend(name: BackendName = 'auto', opts: InitBackendOptions
 
 /** The option of {@link initBackend} that is unknown or of the wrong type, as a ConfigError; null when all are fine. */
 function backendOptionsProblem(opts: InitBackendOptions): ConfigError | null {
-  if (typeof opts !== 'object' || opts === null) return new ConfigError('options', opts, 'must be an object ({ log, secondOrderFix, wasmKernelFixes }, each optional)');
-  const known = ['log', 'secondOrderFix', 'wasmKernelFixes'];
+  if (typeof opts !== 'object' || opts === null) return new ConfigError('options', opts, 'must be an object ({ log, secondOrderFix, wasmKernelFixes, wasmPaths }, each optional)');
+  const known = ['log', 'secondOrderFix', 'wasmKernelFixes', 'wasmPaths'];
   for (const [k, v] of Object.entries(opts)) {
     if (!known.includes(k)) return new ConfigError(k, v, `is not an option of initBackend (${known.join(', ')})${didYouMean(k, known)}`);
     if (v === undefined) continue;
+    if (k === 'wasmPaths') {
+      if (typeof v !== 'string' || !v.endsWith('/')) return new ConfigError(k, v, "must be the URL of the folder serving the .wasm files, ending in '/' (e.g. '/tfjs-wasm/')");
+      continue;
+    }
     if (k === 'log' ? typeof v !== 'function' : typeof v !== 'boolean') return new ConfigError(k, v, k === 'log' ? 'must be a function taking one line of text' : 'must be true or false');
   }
   return null;
@@ -288,7 +300,7 @@ async function initBackendNow(name: BackendName, opts: InitBackendOptions): Prom
   if (state != null && (name === state.requested || name === state.resolved) && tf.getBackend() === state.tfBackend) {
     resolved = state.resolved; // same backend, only the options changed
   } else {
-    resolved = await resolveAndLoad(name);
+    resolved = await resolveAndLoad(name, opts.wasmPaths);
   }
   await tf.ready();
   applyFixes(resolved, secondOrderFix, wasmKernelFixes);

@@ -173,7 +173,8 @@ export function decodeCheckpointWeights(meta: CheckpointMeta, bytes: Uint8Array,
  */
 export function parseCheckpoint(modelJson: string, weights: Uint8Array, paths: { model?: string; weights?: string } = {}): Checkpoint {
   // From plain JavaScript, a fetched ArrayBuffer would otherwise read as a checksum mismatch.
-  if (!((weights as unknown) instanceof Uint8Array)) {
+  // Any byte view: a Uint8Array from another realm (an iframe, a vm context) is one all the same.
+  if (!(ArrayBuffer.isView(weights) && (weights as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT === 1)) {
     const got = (weights as unknown) instanceof ArrayBuffer ? 'an ArrayBuffer' : weights === null ? 'null' : typeof weights === 'object' ? `a ${(weights as object).constructor?.name ?? 'object'}` : typeof weights;
     throw new TypeError(`parseCheckpoint: weights must be the bytes of weights.bin as a Uint8Array (new Uint8Array(await response.arrayBuffer())), got ${got}`);
   }

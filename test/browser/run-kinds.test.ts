@@ -38,7 +38,7 @@ describe.skipIf(!haveChromium)('browser demo with oracle and supervised runs (Ch
     // A seed that is not an integer is named as the URL parameter it is.
     await page.goto(`${url}?seed=abc`);
     await page.waitForSelector('#status[data-state="error"]', { timeout: 60_000 });
-    expect(await page.textContent('#status')).toBe('Error: URL parameter seed: "abc" is not an integer (e.g. ?seed=2)');
+    expect(await page.textContent('#status')).toBe('Error: URL parameter seed: "abc" is not an integer ≥ 0 (e.g. ?seed=2)');
     pageErrors.length = 0; // the page logs the error it shows
 
     await page.goto(url);

@@ -298,7 +298,8 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
     expect(b.message).toBe('backend: must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu (did you mean tensorflow-gpu?) (got "gpu")');
     // Options misspelt or of the wrong type were taken silently (found by a library-API trial).
     expect((await configError(() => initBackend('wasm', { secondOrderFix: 'yes' as never }))).message).toBe('secondOrderFix: must be true or false (got "yes")');
-    expect((await configError(() => initBackend('wasm', { secondOrderfix: false } as never))).message).toBe('secondOrderfix: is not an option of initBackend (log, secondOrderFix, wasmKernelFixes) (did you mean secondOrderFix?) (got false)');
+    expect((await configError(() => initBackend('wasm', { secondOrderfix: false } as never))).message).toBe('secondOrderfix: is not an option of initBackend (log, secondOrderFix, wasmKernelFixes, wasmPaths) (did you mean secondOrderFix?) (got false)');
+    expect((await configError(() => initBackend('wasm', { wasmPaths: '/tfjs-wasm' }))).message).toBe('wasmPaths: must be the URL of the folder serving the .wasm files, ending in \'/\' (e.g. \'/tfjs-wasm/\') (got "/tfjs-wasm")');
   });
 });
 

@@ -12,9 +12,10 @@ describe('demo page text', () => {
   it('reads ?seed= and ?backend=, and names the URL parameter of a value it cannot take', () => {
     expect(pageSettings('')).toEqual({ seed: 1, backend: 'wasm' });
     expect(pageSettings('?seed=7&backend=cpu')).toEqual({ seed: 7, backend: 'cpu' });
-    expect(pageSettings('?seed=-3')).toEqual({ seed: -3, backend: 'wasm' });
-    expect(() => pageSettings('?seed=abc')).toThrow('URL parameter seed: "abc" is not an integer (e.g. ?seed=2)');
-    for (const bad of ['1.5', '', '1e3', '9007199254740993']) expect(() => pageSettings(`?seed=${bad}`)).toThrow(`URL parameter seed: ${JSON.stringify(bad)}`);
+    expect(pageSettings('?seed=0')).toEqual({ seed: 0, backend: 'wasm' });
+    expect(() => pageSettings('?seed=abc')).toThrow('URL parameter seed: "abc" is not an integer ≥ 0 (e.g. ?seed=2)');
+    // Negative seeds too (found by a review: createRng refused them, without naming the URL parameter).
+    for (const bad of ['-3', '1.5', '', '1e3', '9007199254740993']) expect(() => pageSettings(`?seed=${bad}`)).toThrow(`URL parameter seed: ${JSON.stringify(bad)}`);
     expect(() => pageSettings('?backend=tensorflow')).toThrow('URL parameter backend: "tensorflow" is not one the page can use; use wasm or cpu');
   });
 
