@@ -71,32 +71,32 @@ it('the types metarl\'s entry points read all come with its dependencies, none w
   for (const p of ['node_modules/@types/matter-js', 'node_modules/@types/seedrandom', 'node_modules/@tensorflow/tfjs-core']) expect(packages.has(p), p).toBe(true);
 }, 60_000);
 
-it('metarl\'s entry points type-check in a project that is not strict too', () => {
+/** metarl's entry points (package.json's exports) compiled as a user's project with `flags` would: the program and its problems. */
+function checkEntries(flags: ts.CompilerOptions): { program: ts.Program; problems: string[] } {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string> };
   const entries = Object.values(pkg.exports).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, f));
   const program = ts.createProgram(entries, {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: false,
     noEmit: true,
     allowImportingTsExtensions: true,
     skipLibCheck: true,
     types: ['node'],
+    ...flags,
   });
   const problems = ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? relative(ROOT, d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
-  expect(problems).toEqual([]);
+  return { program, problems };
+}
+
+it('metarl\'s entry points type-check in a project that is not strict too', () => {
+  expect(checkEntries({ strict: false }).problems).toEqual([]);
 }, 60_000);
 
 it("metarl's entry points type-check in a project with the stricter checks many projects add", () => {
   // metarl ships its TypeScript sources, which the user's compiler checks with the user's flags
   // (skipLibCheck covers .d.ts files only).
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: Record<string, string> };
-  const entries = Object.values(pkg.exports).filter((f) => f.endsWith('.ts')).map((f) => join(ROOT, f));
-  const program = ts.createProgram(entries, {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  const { program, problems } = checkEntries({
     strict: true,
     noUncheckedIndexedAccess: true,
     exactOptionalPropertyTypes: true,
@@ -108,12 +108,7 @@ it("metarl's entry points type-check in a project with the stricter checks many 
     verbatimModuleSyntax: true,
     // Vite's TypeScript starter sets it (found by a browser-page trial: 38 errors in metarl's files).
     erasableSyntaxOnly: true,
-    noEmit: true,
-    allowImportingTsExtensions: true,
-    skipLibCheck: true,
-    types: ['node'],
   });
-  const problems = ts.getPreEmitDiagnostics(program).map((d) => `${d.file ? relative(ROOT, d.file.fileName) : ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
   expect(problems).toEqual([]);
   expect(program.getSourceFiles().some((f) => f.fileName.endsWith('src/returns.ts'))).toBe(true);
 }, 60_000);

@@ -117,38 +117,6 @@ describe('writeJsonFile', () => {
 
 describe('scriptArgs (the benchmark scripts\' flags)', () => {
   const flags = { steps: 100000, 'max-workers': 2, 'meta-batch-size': null, env: 'Omniglot5Way1Shot-v0' };
-  /** The line a bad command line prints and its exit code (process.exit stubbed). */
-  const failure = (argv: string[]) => {
-    const exit = vi.spyOn(process, 'exit').mockImplementation(((code: number) => {
-      throw new Error(`exit ${code}`);
-    }) as never);
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      scriptArgs('bench-x', flags, argv);
-      return 'no failure';
-    } catch (e) {
-      return `${(e as Error).message}: ${err.mock.calls.map((c) => String(c[0])).join('')}`;
-    } finally {
-      exit.mockRestore();
-      err.mockRestore();
-    }
-  };
-
-  it('gives the defaults, and the values given (integers where the default is a number or null)', () => {
-    expect(scriptArgs('bench-x', flags, [])).toEqual({ steps: 100000, 'max-workers': 2, 'meta-batch-size': undefined, env: 'Omniglot5Way1Shot-v0' });
-    expect(scriptArgs('bench-x', flags, ['--steps', '20', '--meta-batch-size=4', '--env', 'SineRegression-v0'])).toEqual({ steps: 20, 'max-workers': 2, 'meta-batch-size': 4, env: 'SineRegression-v0' });
-  });
-
-  it('ends with exit 2 and one line for an unknown flag (and the one it misspells), a missing value or a bad integer', () => {
-    const all = '(flags: --steps, --max-workers, --meta-batch-size, --env)\n';
-    expect(failure(['--stesp', '2'])).toBe(`exit 2: bench-x: Unknown option '--stesp' (did you mean --steps?) ${all}`);
-    expect(failure(['--steps', '0'])).toBe(`exit 2: bench-x: --steps: must be a positive integer (got "0") ${all}`);
-    for (const v of ['1e3', '0x10', '2.5']) expect(failure(['--meta-batch-size', v])).toContain(`--meta-batch-size: must be a positive integer (got "${v}")`);
-    expect(failure(['--meta-batch-size', '9007199254740993'])).toContain('--meta-batch-size: must be an integer at most 9007199254740991 (got "9007199254740993")');
-    expect(failure(['--env'])).toMatch(/^exit 2: bench-x: Option '--env <value>' argument missing/);
-    expect(failure(['stray'])).toMatch(/^exit 2: bench-x: .*stray/);
-  });
-
   /** `fn`'s failure line and exit code (process.exit stubbed), or 'no failure'. */
   const failureOf = (fn: () => unknown) => {
     const exit = vi.spyOn(process, 'exit').mockImplementation(((code: number) => {
@@ -165,6 +133,23 @@ describe('scriptArgs (the benchmark scripts\' flags)', () => {
       err.mockRestore();
     }
   };
+
+  /** The line a bad command line prints and its exit code (process.exit stubbed). */
+  const failure = (argv: string[]) => failureOf(() => scriptArgs('bench-x', flags, argv));
+  it('gives the defaults, and the values given (integers where the default is a number or null)', () => {
+    expect(scriptArgs('bench-x', flags, [])).toEqual({ steps: 100000, 'max-workers': 2, 'meta-batch-size': undefined, env: 'Omniglot5Way1Shot-v0' });
+    expect(scriptArgs('bench-x', flags, ['--steps', '20', '--meta-batch-size=4', '--env', 'SineRegression-v0'])).toEqual({ steps: 20, 'max-workers': 2, 'meta-batch-size': 4, env: 'SineRegression-v0' });
+  });
+
+  it('ends with exit 2 and one line for an unknown flag (and the one it misspells), a missing value or a bad integer', () => {
+    const all = '(flags: --steps, --max-workers, --meta-batch-size, --env)\n';
+    expect(failure(['--stesp', '2'])).toBe(`exit 2: bench-x: Unknown option '--stesp' (did you mean --steps?) ${all}`);
+    expect(failure(['--steps', '0'])).toBe(`exit 2: bench-x: --steps: must be a positive integer (got "0") ${all}`);
+    for (const v of ['1e3', '0x10', '2.5']) expect(failure(['--meta-batch-size', v])).toContain(`--meta-batch-size: must be a positive integer (got "${v}")`);
+    expect(failure(['--meta-batch-size', '9007199254740993'])).toContain('--meta-batch-size: must be an integer at most 9007199254740991 (got "9007199254740993")');
+    expect(failure(['--env'])).toMatch(/^exit 2: bench-x: Option '--env <value>' argument missing/);
+    expect(failure(['stray'])).toMatch(/^exit 2: bench-x: .*stray/);
+  });
 
   it("takes one of a flag's choices, the first by default ('' for the flag left out), and its list flags item by item (found by a flags trial: lock-race, fvp-accuracy and bench-backend took anything)", () => {
     const choice = { lock: ['stale', 'empty', 'none'], activation: ['', 'tanh', 'relu'] } as const;
