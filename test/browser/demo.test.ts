@@ -3,7 +3,8 @@
  * Chromium (driven by playwright-core) loads it, a click places a goal, the page samples and adapts
  * in tfjs (wasm backend) and the displayed post-adaptation return must beat the pre-adaptation one.
  *
- * The fixture run (test/browser/fixture-run/) is what `npm run demo` trains when no run is given:
+ * The fixture run (test/browser/fixture-run/) is what `npm run demo` trained when no run was given,
+ * on 2026-11-22 (its config.json records that day's defaults; today's differ):
  *   node bin/metarl.mjs train --config demo/default-run.json --out test/browser/fixture-run
  * (40 meta-iterations of a 32×32 policy, ~2 min on one core; 5 kB of weights).
  *
