@@ -10,7 +10,7 @@ import { evaluateAdaptation, evaluationTasks, formatFigureLike, formatStepStat, 
 import { TEST_SEED } from '../src/rng.ts';
 import { ConfigError } from '../src/config.ts';
 import { versions } from '../src/versions.ts';
-import { envFactory, isSupervised, presetFor } from './trainer.ts';
+import { envFactory, isSupervised } from './trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, ownSupportSet, refuseShots } from './supervised-meta.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { Task } from '../src/types.ts';
@@ -292,7 +292,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
   });
   // Random init uses the policy shape and step size of the first non-oracle run (or the preset).
   // The preset by the env's kind, not its name: an env of one's own is no built-in.
-  const base = reference ?? resolveConfig(opts.env, presetFor(make(opts.env)));
+  const base = reference ?? resolveConfig(make(opts.env));
   const rng = createRng(opts.seed).fork('evaluate');
   const taskEnv = envFactory(base)();
   if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);

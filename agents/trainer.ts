@@ -291,7 +291,7 @@ export function checkAlgoForEnv(config: TrainConfig, env: MetaEnv, resume = fals
     // Changed from what every preset gives for this env: a value some preset sets is the preset's
     // doing, not the caller's (the omniglot preset's fastBatchSize on sine), and is let be.
     const preset = resolveConfig(config.env, presetFor(env));
-    const presets = Object.keys(PRESETS).map((name) => configLeaves(resolveConfig(config.env, name)));
+    const presets = Object.values(PRESETS).map((of) => configLeaves(of(config.env, presetFor(env))));
     const leaves = configLeaves(config);
     const changed = (prefix: string) => Object.keys(leaves).find((k) => k.startsWith(prefix) && presets.every((p) => p[k] !== leaves[k]));
     const refuse = (key: string | undefined, reason: string) => {

@@ -1,5 +1,6 @@
 import { ConfigError, cliOptionStyle, type TrainConfig } from '../src/config.ts';
 import type { MetaEnv } from '../src/types.ts';
+import { isSupervised, presetFor } from '../src/env-contract.ts';
 import { make } from './index.ts';
 import { NormalizedActionWrapper } from './normalized-actions.ts';
 import { TaskObservationWrapper } from './oracle.ts';
@@ -48,11 +49,11 @@ export function envFactory(config: TrainConfig): () => MetaEnv {
   return () => {
     let env: MetaEnv = make(config.env);
     // A supervised env (one with sampleBatch) under the navigation preset (the one that normalises
-    // actions; resolveConfig picks presets by the id's name): the preset is the thing to change.
+    // actions; resolveConfig given an id picks presets by the id's name): the preset is the thing to change.
     // (Under a supervised preset with an RL algo, checkAlgoForEnv names the algos that apply.)
-    if (typeof (env as { sampleBatch?: unknown }).sampleBatch === 'function' && config.policy.normalizeActions) {
-      const preset = (env as { loss?: string }).loss === 'mse' ? 'sine' : 'omniglot';
-      const fix = cliOptionStyle() ? `pass --preset ${preset}` : `resolve it with resolveConfig(${JSON.stringify(config.env)}, ${JSON.stringify(preset)}) (presetFor(make(id)) picks it)`;
+    if (isSupervised(env) && config.policy.normalizeActions) {
+      const preset = presetFor(env);
+      const fix = cliOptionStyle() ? `pass --preset ${preset}` : `resolve it with resolveConfig(make(${JSON.stringify(config.env)})), which picks ${preset}, or resolveConfig(${JSON.stringify(config.env)}, ${JSON.stringify(preset)})`;
       throw new ConfigError('policy.normalizeActions', true, `comes from an RL preset, and ${config.env} is a supervised env, which needs a supervised preset: ${fix}`);
     }
     if (config.policy.normalizeActions) {

@@ -138,7 +138,7 @@ async function trainWith(o: ReturnType<typeof parseArgs<{ args: string[]; strict
     // they resolve to the run's config; iterations aside, which a resume may change.
     if (o.preset !== undefined || o.config !== undefined) {
       const env = chooseEnv(o.env, fileCfg, o.config, config.env);
-      const given = resolveConfig(env, o.preset ?? presetFor(make(env)), fileCfg, cliOverrides());
+      const given = resolveConfig(make(env), o.preset, fileCfg, cliOverrides());
       const at = firstDifference({ ...given, iterations: 0 }, { ...config, iterations: 0 });
       if (at !== null) {
         const [flag, value] = o.preset !== undefined ? ['--preset', o.preset] : ['--config', o.config];
@@ -157,7 +157,7 @@ async function trainWith(o: ReturnType<typeof parseArgs<{ args: string[]; strict
     if ((o.preset === 'navigation' || o.preset === 'cheetah') && isSupervised(make(envId!))) {
       throw new ConfigError('--preset', o.preset, `is for the RL envs, and ${envId} is a supervised env: use ${presetFor(make(envId!))} (its own), or tiny for a quick run`);
     }
-    config = resolveConfig(envId!, o.preset ?? presetFor(make(envId!)), fileCfg, cli);
+    config = resolveConfig(make(envId!), o.preset, fileCfg, cli);
     out = o.out ?? defaultOut(config.seed);
     assertNoRun(out);
   }

@@ -2,6 +2,10 @@ import type { PolicyConfig } from './policy.ts';
 import type { TrpoConfig } from './trpo.ts';
 import type { FvpMode, InnerLoss } from './maml.ts';
 import { didYouMean } from './suggest.ts';
+import type { MetaEnv } from './types.ts';
+import { defaultPreset, presetFor } from './env-contract.ts';
+
+export { defaultPreset };
 
 /** A value as a message shows it: JSON, but NaN and ±Infinity as themselves (JSON would print null). */
 function showValue(value: unknown): string {
@@ -286,7 +290,7 @@ function base(env: string): TrainConfig {
 }
 
 /** Named presets. `navigation` and `cheetah` follow the reference settings (README, "Configuration"); `tiny` is for smoke tests. */
-export const PRESETS: Record<string, (env: string) => TrainConfig> = {
+export const PRESETS: Record<string, (env: string, own?: string) => TrainConfig> = {
   /**
    * Actions in [−1, 1] mapped onto the env's box (the original MAML code's `normalize` wrapper): with the
    * raw ±0.1 box an initial σ of 1 explores only the box's corners, and MAML's post-adaptation return
@@ -328,10 +332,12 @@ export const PRESETS: Record<string, (env: string) => TrainConfig> = {
   /**
    * A seconds-long smoke run. RL envs: the reference config, smaller (raw action units, as the
    * tests that use it were written with). Supervised envs: their own preset (algo, model, K
-   * examples per task) with 3 iterations of 4 tasks.
+   * examples per task) with 3 iterations of 4 tasks. `own` is the env's own preset (`presetFor`):
+   * `resolveConfig` passes it, so that a supervised env of one's own, whatever its id, gets the
+   * supervised kind; by default it is told from the id (`defaultPreset`).
    */
-  tiny: (env) => {
-    const preset = defaultPreset(env);
+  tiny: (env, own = defaultPreset(env)) => {
+    const preset = own;
     if (preset === 'sine' || preset === 'omniglot') {
       const c = PRESETS[preset]!(env);
       c.iterations = 3;
@@ -348,12 +354,6 @@ export const PRESETS: Record<string, (env: string) => TrainConfig> = {
   },
 };
 
-/** The preset used when `--preset` is not given. */
-export function defaultPreset(env: string): string {
-  if (env.startsWith('Sine')) return 'sine';
-  if (env.startsWith('Omniglot')) return 'omniglot';
-  return env.startsWith('HalfCheetah') ? 'cheetah' : 'navigation';
-}
 
 function checkLeaf(path: string, kind: Kind, v: unknown): void {
   const fail = (reason: string): never => {
@@ -455,21 +455,28 @@ export function validateConfig(cfg: TrainConfig): TrainConfig {
 }
 
 /**
- * Builds a config: the preset `presetName` (by default the env's: {@link defaultPreset}) for env id
- * `env`, then each override in turn (a config file's, then the command line's), nested like
- * {@link TrainConfig}. The env id itself is not looked up here (`train` and `make` do that).
+ * Builds a config: the preset `presetName` for `env`, then each override in turn (a config file's,
+ * then the command line's), nested like {@link TrainConfig}.
+ * @param env the env's id, or the env itself (`make(id)`). Given the env, its own preset is told
+ *   from what it is ({@link presetFor}: a supervised env of one's own gets `sine` or `omniglot`,
+ *   and so does `tiny` for it); given an id, from the id ({@link defaultPreset}), which is not
+ *   looked up here (`train` and `make` do that).
+ * @param presetName a key of {@link PRESETS}; by default the env's own.
  * @throws ConfigError for an unknown preset, an unknown key or bad value in an override (naming its
  *   path), or an override whose `env` differs from `env`.
  */
-export function resolveConfig(env: string, presetName?: string, ...overrides: unknown[]): TrainConfig {
-  if (typeof env !== 'string') throw new ConfigError('env', env, "must be an env id, resolveConfig's first argument");
+export function resolveConfig(env: string | MetaEnv, presetName?: string, ...overrides: unknown[]): TrainConfig {
+  const given = env;
+  if (typeof given !== 'string' && typeof (given as Partial<MetaEnv> | null)?.id !== 'string') throw new ConfigError('env', given, "must be an env id or an env (make(id)), resolveConfig's first argument");
+  const id = typeof given === 'string' ? given : given.id;
+  const own = typeof given === 'string' ? defaultPreset(given) : presetFor(given);
   if (presetName !== undefined && typeof presetName !== 'string') throw new ConfigError('preset', presetName, `must be a preset name (${Object.keys(PRESETS).join(', ')}) or undefined, resolveConfig's second argument; the overrides come after it`);
-  const name = presetName ?? defaultPreset(env);
+  const name = presetName ?? own;
   const preset = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
   if (!preset) throw new ConfigError(opt('preset'), name, `unknown preset${didYouMean(name, Object.keys(PRESETS))}; known: ${Object.keys(PRESETS).join(', ')}`);
-  let cfg = preset(env);
+  let cfg = preset(id, own);
   for (const o of overrides) cfg = applyOverrides(cfg, o);
   // The preset was made for `env`: an override naming another env would get the wrong settings.
-  if (cfg.env !== env) throw new ConfigError('env', cfg.env, `differs from the env the config is resolved for (${JSON.stringify(env)}): pass ${JSON.stringify(cfg.env)} as resolveConfig's first argument instead`);
+  if (cfg.env !== id) throw new ConfigError('env', cfg.env, `differs from the env the config is resolved for (${JSON.stringify(id)}): pass ${JSON.stringify(cfg.env)} as resolveConfig's first argument instead`);
   return cfg;
 }

@@ -4,11 +4,17 @@
  * instead of an error deep inside training. `metarl check` (`checkEnv`) checks much more.
  */
 import type { MetaEnv, SupervisedMetaEnv } from './types.ts';
-import { defaultPreset } from './config.ts';
 
 /** True for horizon-1 envs with a differentiable loss (they train with `SupervisedMetaLearner`, in metarl/agents). */
 export function isSupervised(env: MetaEnv): env is SupervisedMetaEnv {
   return typeof (env as Partial<SupervisedMetaEnv>).sampleBatch === 'function';
+}
+
+/** The preset for env id `env` told from the id alone: `sine`, `omniglot`, `cheetah` for `HalfCheetah…`, else `navigation`. */
+export function defaultPreset(env: string): string {
+  if (env.startsWith('Sine')) return 'sine';
+  if (env.startsWith('Omniglot')) return 'omniglot';
+  return env.startsWith('HalfCheetah') ? 'cheetah' : 'navigation';
 }
 
 /**

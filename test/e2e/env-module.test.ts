@@ -217,6 +217,10 @@ describe('--env-module', () => {
     expect(t.code, t.stderr).toBe(0);
     const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).config;
     expect([config.algo, config.supervised.shots]).toEqual(['maml', 10]);
+    // And --preset tiny is the supervised tiny (it was the RL one, told from the id, and training refused it).
+    const tiny = metarl('train', '--env-module', line, '--env', 'LineRegression-v0', '--preset', 'tiny', '--iterations', '1', '--out', join(dir, 'line-tiny'));
+    expect(tiny.code, tiny.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'line-tiny', 'config.json'), 'utf8')).config.algo).toBe('maml');
   }, 60_000);
 
   it('check: the env checker passes the example and lists what is wrong with a faulty env (exit 1)', () => {

@@ -315,7 +315,7 @@ describe('supervised envs and the lower-level pieces from code', () => {
     const proto = await configError(() => train(resolveConfig('SineRegression-v0', 'tiny', { algo: 'protonet' }), { out: join(tmp(), 'run') }));
     expect(proto.message).toMatch(/^algo: classifies by class prototypes, and SineRegression-v0 is a regression env/);
     const rl = await configError(() => train(resolveConfig('SineRegression-v0', 'navigation', { iterations: 1 }), { out: join(tmp(), 'run') }));
-    expect(rl.message).toContain('policy.normalizeActions: comes from an RL preset, and SineRegression-v0 is a supervised env, which needs a supervised preset: resolve it with resolveConfig("SineRegression-v0", "sine")');
+    expect(rl.message).toContain('policy.normalizeActions: comes from an RL preset, and SineRegression-v0 is a supervised env, which needs a supervised preset: resolve it with resolveConfig(make("SineRegression-v0")), which picks sine, or resolveConfig("SineRegression-v0", "sine")');
     // The right preset with an RL algo: the algos that apply.
     const algo = await configError(() => train(resolveConfig('SineRegression-v0', 'sine', { algo: 'maml-trpo' }), { out: join(tmp(), 'run') }));
     expect(algo.message).toMatch(/^algo: does not apply to SineRegression-v0; use one of maml, /);

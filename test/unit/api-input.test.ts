@@ -13,6 +13,7 @@ import { estimateAdvantages } from '../../src/advantages.ts';
 import { adaptValues, pgData, TaskObjective, toTensors, validTensors } from '../../src/maml.ts';
 import { createRng } from '../../src/rng.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
+import { SineRegressionEnv } from '../../envs/sine-regression.ts';
 import { MamlTrpo } from '../../agents/maml-trpo.ts';
 import { envFactory } from '../../envs/factory.ts';
 
@@ -118,5 +119,17 @@ describe('input checks of the lower-level API', () => {
     const e = thrown(() => resolveConfig('Navigation2D-v0', { seed: 1 } as never));
     expect(e.message).toMatch(/^preset: must be a preset name \(navigation, .*\) or undefined, resolveConfig's second argument; the overrides come after it \(got \{"seed":1\}\)$/);
     expect(() => createRng('7' as never)).toThrow('seed must be a non-negative integer, got the string "7"');
+  });
+
+  it('resolveConfig given the env tells its kind from what it is: tiny on a supervised env of one\'s own is supervised (it was the RL tiny config, told from the id)', () => {
+    class LineEnv extends SineRegressionEnv { override readonly id = 'Line-v0'; }
+    const tiny = resolveConfig(new LineEnv(), 'tiny');
+    expect([tiny.env, tiny.algo, tiny.iterations, tiny.sampling.metaBatchSize, tiny.policy.activation]).toEqual(['Line-v0', 'maml', 3, 4, 'relu']);
+    // Its own preset when none is named; an RL env's own by its id, as before.
+    expect(resolveConfig(new LineEnv()).iterations).toBe(resolveConfig('SineRegression-v0').iterations);
+    expect(resolveConfig(new Navigation2DEnv(), 'tiny')).toEqual(resolveConfig('Navigation2D-v0', 'tiny'));
+    // Given an id only, the kind comes from the id (documented), and a thing that is neither is named.
+    expect(resolveConfig('Line-v0', 'tiny').algo).toBe('maml-trpo');
+    expect(thrown(() => resolveConfig({} as never)).message).toMatch(/^env: must be an env id or an env \(make\(id\)\), resolveConfig's first argument/);
   });
 });
