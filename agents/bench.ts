@@ -4,7 +4,7 @@
  */
 import * as os from 'node:os';
 import { readFileSync, readdirSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { resolveConfig, type TrainConfig } from '../src/config.ts';
 import { createRng } from '../src/rng.ts';
 import { make } from '../envs/index.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { TrainConfig } from '../src/config.ts';
 import type { BackendName } from '../src/backend-names.ts';
 import type { Episodes, MetaEnv, Task } from '../src/types.ts';

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { ConfigError, RL_ALGOS, type TrainConfig } from '../src/config.ts';
 import type { MetaEnv, Task } from '../src/types.ts';
 import { createRng, type Rng } from '../src/rng.ts';

@@ -2,7 +2,7 @@
  * What the sharded learners (MAML-TRPO's {@link MamlShard}s, the supervised meta-learner's task
  * blocks) share: how a meta-batch is split into blocks and how a failure names its task.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { BackendName } from '../src/backend.ts';
 import type { Task } from '../src/types.ts';
 import type { WorkerFailure } from '../src/pool-types.ts';

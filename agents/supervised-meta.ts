@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { ConfigError, checkIntOption, type TrainConfig } from '../src/config.ts';
 import type { LabelledBatch, SupervisedMetaEnv, Task } from '../src/types.ts';
 import { meanSem, type StepStat } from '../src/evaluation.ts';

@@ -10,7 +10,7 @@ import type { TrainConfig } from '../src/config.ts';
 import type { Task } from '../src/types.ts';
 import { Transfer, markItem, serveWorker } from '../src/worker-pool.ts';
 import { SupervisedTaskWork, type SupervisedShape, type TaskData } from './supervised-meta.ts';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /** What every supervised worker is started with. */
 export interface SupervisedWorkerInit {

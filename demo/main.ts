@@ -5,7 +5,7 @@
  * URL parameters: `?backend=wasm|cpu` (default wasm), `?seed=N` (root seed of the page's episode
  * streams, default 1).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 // The library through its browser entry point, `metarl/browser` (the build fails if it pulls in Node).
 import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, isSupervised, parseCheckpoint, splitMeta, validateConfig } from '../agents/browser.ts';
 import type { BackendName, MetaEnv, ParamValues, StepLogs, Task, TrainConfig } from '../agents/browser.ts';

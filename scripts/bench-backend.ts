@@ -8,7 +8,7 @@
  *
  * Prints the median wall time per loss+gradient for each configuration.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import * as os from 'node:os';
 import { initBackend } from '../src/backend.ts';
 import { scriptArgs, scriptList } from './args.ts';

@@ -9,7 +9,7 @@
  *
  *   npx tsx scripts/bench-conv.ts [--batch 80] [--reps 9]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { initBackend } from '../src/backend.ts';
 import { conv2dSame, convTaps } from '../src/conv-net.ts';
 import { scriptArgs } from './args.ts';

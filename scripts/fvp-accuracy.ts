@@ -8,7 +8,7 @@
  *
  *   npx tsx scripts/fvp-accuracy.ts [--env ID] [--activation tanh|relu] [--hidden 100,100] [--log-std=-0.3] [--shifts 1e-3,1e-2] [--backend wasm]
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import { initBackend } from '../src/backend.ts';
 import { BACKEND_NAMES, type BackendName } from '../src/backend-names.ts';
 import { resolveConfig } from '../src/config.ts';

@@ -35,7 +35,7 @@
  * test/grad/conv-net.test.ts checks the full second-order MAML and ANIL meta-gradients against
  * finite differences of a float64 re-implementation.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { Rng } from './rng.ts';
 
 /** Shape of a {@link ConvNet}. */

@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

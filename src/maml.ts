@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { Episodes } from './types.ts';
 import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import { gaussianKl, gaussianLogProb } from './distributions.ts';

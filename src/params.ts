@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { ParamValues } from './policy.ts';
 
 /** Concatenates parameter values into one float64 vector (for CG and line search). */

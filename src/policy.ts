@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { Rng } from './rng.ts';
 import { Mlp, type Activation } from './mlp.ts';
 import { ConfigError, checkIntOption } from './config.ts';

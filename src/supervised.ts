@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 import type { LabelledBatch } from './types.ts';
 import type { ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';

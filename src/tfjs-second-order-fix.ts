@@ -53,7 +53,7 @@
  * so the tfjs version is pinned and `checkSecondOrderGradients()` (run by
  * `initBackend`) plus the finite-difference tests in test/grad/ guard it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /** The parts of a tfjs tape node that we read. */
 interface TapeNodeLike {

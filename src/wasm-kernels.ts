@@ -45,7 +45,7 @@
  * the tfjs version is pinned and test/grad/wasm-kernels.test.ts checks the
  * results against the cpu backend.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '#tfjs';
 
 /** The parts of the emscripten module of the wasm backend that we use. */
 interface WasmModuleLike {

@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { REPO, haveChromium, makeTmp, openDemoPage, type DemoPage } from './demo-page.ts';
@@ -47,6 +47,15 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     await page.waitForSelector(`#step-count[data-value="${k}"]`, { timeout: 30_000 });
     await page.waitForSelector(`#status[data-state="adapted"]`, { timeout: 30_000 });
   };
+
+  it('bundles tfjs-core with the cpu and wasm backends only, not @tensorflow/tfjs\'s layers, converter and WebGL (half the page\'s JavaScript)', () => {
+    const assets = join(tmp, 'dist', 'assets');
+    const js = readdirSync(assets).filter((f) => f.endsWith('.js')).map((f) => readFileSync(join(assets, f), 'utf8')).join('\n');
+    expect(js).toContain('tfjs-backend-wasm'); // what the page does use (the name of its .wasm files)
+    // A flag the WebGL backend registers, and a class name of tfjs-layers: in the bundle when src/ imported @tensorflow/tfjs.
+    expect(js).not.toContain('WEBGL_VERSION');
+    expect(js).not.toContain('LayersModel');
+  });
 
   it('loads the run, adapts to a clicked goal in the page, and the return improves', async () => {
     await page.goto(url);

@@ -1,0 +1,12 @@
+/**
+ * tfjs for metarl in a page (package.json's "imports" maps `#tfjs` here under the "browser"
+ * condition, which Vite and webpack set): tfjs-core with its gradients and chained ops, and the
+ * cpu backend, which runs the ops made before `initBackend` picks one (the wasm backend is loaded
+ * by `initBackend`). `@tensorflow/tfjs` would also bundle the layers, converter, data and WebGL
+ * modules, which metarl does not use: about half the page's JavaScript (README, "Browser demo").
+ */
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
+import '@tensorflow/tfjs-backend-cpu';
+
+export * from '@tensorflow/tfjs-core';
