@@ -337,9 +337,8 @@ export const PRESETS: Record<string, (env: string, own?: string) => TrainConfig>
    * supervised kind; by default it is told from the id (`defaultPreset`).
    */
   tiny: (env, own = defaultPreset(env)) => {
-    const preset = own;
-    if (preset === 'sine' || preset === 'omniglot') {
-      const c = PRESETS[preset]!(env);
+    if (own === 'sine' || own === 'omniglot') {
+      const c = PRESETS[own]!(env);
       c.iterations = 3;
       c.checkpointEvery = 1;
       c.sampling.metaBatchSize = 4;
@@ -353,7 +352,6 @@ export const PRESETS: Record<string, (env: string, own?: string) => TrainConfig>
     return c;
   },
 };
-
 
 function checkLeaf(path: string, kind: Kind, v: unknown): void {
   const fail = (reason: string): never => {
