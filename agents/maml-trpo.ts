@@ -121,7 +121,7 @@ const now = () => performance.now() / 1000;
  * Imports a Node-only module when it is needed, with the specifier out of a bundler's sight, so
  * that the browser demo can bundle MamlTrpo: a page trains with one worker and never gets here.
  */
-const nodeOnly = <T>(specifier: string): Promise<T> => import(/* @vite-ignore */ specifier) as Promise<T>;
+const nodeOnly = <T>(specifier: string): Promise<T> => import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<T>;
 
 /**
  * MAML with a TRPO outer step (Finn, Abbeel, Levine 2017, §5.3): per task, adapt θ by
@@ -230,7 +230,8 @@ export class MamlTrpo {
           this.runners = [localRunner(new MamlShard(this.config, this.makeEnv))];
         } else {
           // Loaded lazily: worker_threads exist only in Node, and one worker needs none of it.
-          // (The path is joined so that a bundler does not take `new URL('…', import.meta.url)` for an asset to ship.)
+          // (The path is joined so that a bundler does not take `new URL('…', import.meta.url)` for an asset to ship,
+          // or, as Parcel does, for a module to bundle: found by a trial with four bundlers.)
           const { WorkerPool } = await nodeOnly<WorkerPoolModule>(new URL(['..', 'src', 'worker-pool.ts'].join('/'), import.meta.url).href);
           const init: MamlWorkerInit = {
             config: this.config,
@@ -241,7 +242,7 @@ export class MamlTrpo {
           };
           try {
             this.pool = await WorkerPool.start({
-              entry: new URL('./maml-worker.ts', import.meta.url),
+              entry: new URL(['.', 'maml-worker.ts'].join('/'), import.meta.url), // joined, as above
               size: this.workers,
               init: () => init,
               name: 'MAML task workers',

@@ -78,7 +78,7 @@ function errorText(e: unknown): string {
 
 /** A dynamic import that bundlers and tsc leave alone (for optional or Node-only modules). */
 function importOptional<T>(specifier: string): Promise<T> {
-  return import(/* @vite-ignore */ specifier) as Promise<T>;
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<T>;
 }
 
 /** Throws an Error describing why `name` could not be loaded. */

@@ -1,0 +1,55 @@
+/**
+ * What a page's bundler sees of `metarl/browser` (found by a trial that bundled a page with Vite,
+ * esbuild, webpack, Rollup and Parcel):
+ * - no `new URL('<literal>', import.meta.url)` in the modules a page loads: webpack shipped the
+ *   Node-only worker module it named as an asset, and Parcel followed it into the Node-only graph
+ *   (tsx, worker threads) and failed;
+ * - every dynamic import of a computed specifier (optional or Node-only modules) tells Vite and
+ *   webpack to leave it alone: webpack warned "Critical dependency" on every build;
+ * - under the `browser` condition `#tfjs` is tfjs-core with the cpu backend (./src/tfjs-page.ts), not
+ *   the whole `@tensorflow/tfjs`.
+ * The graph is esbuild's (platform browser), read from its metafile.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** The repository's own modules a page bundling `metarl/browser` loads, with their sources, and every input. */
+async function pageGraph(): Promise<{ own: Map<string, string>; inputs: string[] }> {
+  const result = await build({
+    entryPoints: [join(ROOT, 'agents', 'browser.ts')],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'browser',
+    format: 'esm',
+    logLevel: 'silent',
+    absWorkingDir: ROOT,
+  });
+  const inputs = Object.keys(result.metafile.inputs);
+  const own = new Map(inputs.filter((f) => !f.startsWith('node_modules/') && f.endsWith('.ts')).map((f) => [f, readFileSync(join(ROOT, f), 'utf8')]));
+  return { own, inputs };
+}
+
+it('the modules a page bundles name no module by a literal URL, and mark their computed imports for the bundlers; #tfjs is tfjs-core there', async () => {
+  const { own, inputs } = await pageGraph();
+  // Not vacuous: the learner (whose workers' modules are named by URL) and the backend (which imports optional packages) are in it.
+  expect([...own.keys()]).toEqual(expect.arrayContaining(['agents/maml-trpo.ts', 'src/backend.ts', 'src/tfjs-page.ts']));
+  const literalUrls: string[] = [];
+  const unmarked: string[] = [];
+  for (const [file, text] of own) {
+    const code = text.replace(/^\s*\/\/.*$/gm, ''); // comments may quote the pattern
+    for (const m of code.matchAll(/new URL\(\s*['"`][^'"`]*['"`]\s*,\s*import\.meta\.url/g)) literalUrls.push(`${file}: ${m[0]}`);
+    for (const m of code.matchAll(/\bimport\(([^)'"`]*?)([A-Za-z_$][\w$]*)\s*\)/g)) {
+      if (!/@vite-ignore/.test(m[1]!) || !/webpackIgnore:\s*true/.test(m[1]!)) unmarked.push(`${file}: ${m[0]}`);
+    }
+  }
+  expect(literalUrls).toEqual([]);
+  expect(unmarked).toEqual([]);
+  // tfjs-core and its cpu backend, not the layers or WebGL packages of @tensorflow/tfjs.
+  expect(inputs.some((f) => f.startsWith('node_modules/@tensorflow/tfjs-core/'))).toBe(true);
+  expect(inputs.filter((f) => /node_modules\/@tensorflow\/tfjs(-layers|-backend-webgl|-converter|-data)?\//.test(f))).toEqual([]);
+}, 60_000);
