@@ -231,8 +231,9 @@ export class MamlTrpo {
         } else {
           // Loaded lazily: worker_threads exist only in Node, and one worker needs none of it.
           // (The path is joined so that a bundler does not take `new URL('…', import.meta.url)` for an asset to ship,
-          // or, as Parcel does, for a module to bundle: found by a trial with four bundlers.)
-          const { WorkerPool } = await nodeOnly<WorkerPoolModule>(new URL(['..', 'src', 'worker-pool.ts'].join('/'), import.meta.url).href);
+          // or, as Parcel does, for a module to bundle; and marked, or webpack warns "Critical dependency" on the
+          // computed URL: found by a trial with four bundlers.)
+          const { WorkerPool } = await nodeOnly<WorkerPoolModule>(new URL(/* webpackIgnore: true */ ['..', 'src', 'worker-pool.ts'].join('/'), import.meta.url).href);
           const init: MamlWorkerInit = {
             config: this.config,
             backend: this.options.backend ?? workerBackend('MamlTrpo'),
@@ -242,7 +243,7 @@ export class MamlTrpo {
           };
           try {
             this.pool = await WorkerPool.start({
-              entry: new URL(['.', 'maml-worker.ts'].join('/'), import.meta.url), // joined, as above
+              entry: new URL(/* webpackIgnore: true */ ['.', 'maml-worker.ts'].join('/'), import.meta.url), // as above
               size: this.workers,
               init: () => init,
               name: 'MAML task workers',

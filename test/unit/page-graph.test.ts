@@ -5,7 +5,8 @@
  *   Node-only worker module it named as an asset, and Parcel followed it into the Node-only graph
  *   (tsx, worker threads) and failed;
  * - every dynamic import of a computed specifier (optional or Node-only modules) tells Vite and
- *   webpack to leave it alone: webpack warned "Critical dependency" on every build;
+ *   webpack to leave it alone, and so does every computed `new URL(…, import.meta.url)`: webpack
+ *   warned "Critical dependency" on every build;
  * - under the `browser` condition `#tfjs` is tfjs-core with the cpu backend (./src/tfjs-page.ts), not
  *   the whole `@tensorflow/tfjs`.
  * The graph is esbuild's (platform browser), read from its metafile.
@@ -42,7 +43,10 @@ it('the modules a page bundles name no module by a literal URL, and mark their c
   const unmarked: string[] = [];
   for (const [file, text] of own) {
     const code = text.replace(/^\s*\/\/.*$/gm, ''); // comments may quote the pattern
-    for (const m of code.matchAll(/new URL\(\s*['"`][^'"`]*['"`]\s*,\s*import\.meta\.url/g)) literalUrls.push(`${file}: ${m[0]}`);
+    for (const m of code.matchAll(/new URL\(([^;]*?),\s*import\.meta\.url/g)) {
+      if (/^\s*['"`][^'"`]*['"`]\s*$/.test(m[1]!)) literalUrls.push(`${file}: ${m[0]}`);
+      else if (!/webpackIgnore:\s*true/.test(m[1]!)) unmarked.push(`${file}: ${m[0]}`);
+    }
     for (const m of code.matchAll(/\bimport\(([^)'"`]*?)([A-Za-z_$][\w$]*)\s*\)/g)) {
       if (!/@vite-ignore/.test(m[1]!) || !/webpackIgnore:\s*true/.test(m[1]!)) unmarked.push(`${file}: ${m[0]}`);
     }
