@@ -475,6 +475,9 @@ export function resolveConfig(env: string | MetaEnv, presetName?: string, ...ove
   let cfg = preset(id, own);
   for (const o of overrides) cfg = applyOverrides(cfg, o);
   // The preset was made for `env`: an override naming another env would get the wrong settings.
-  if (cfg.env !== id) throw new ConfigError('env', cfg.env, `differs from the env the config is resolved for (${JSON.stringify(id)}): pass ${JSON.stringify(cfg.env)} as resolveConfig's first argument instead`);
+  if (cfg.env !== id) {
+    const instead = typeof given === 'string' ? JSON.stringify(cfg.env) : `make(${JSON.stringify(cfg.env)})`;
+    throw new ConfigError('env', cfg.env, `differs from the env the config is resolved for (${JSON.stringify(id)}): pass ${instead} as resolveConfig's first argument instead`);
+  }
   return cfg;
 }

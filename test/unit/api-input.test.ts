@@ -131,5 +131,6 @@ describe('input checks of the lower-level API', () => {
     // Given an id only, the kind comes from the id (documented), and a thing that is neither is named.
     expect(resolveConfig('Line-v0', 'tiny').algo).toBe('maml-trpo');
     expect(thrown(() => resolveConfig({} as never)).message).toMatch(/^env: must be an env id or an env \(make\(id\)\), resolveConfig's first argument/);
+    expect(thrown(() => resolveConfig(new LineEnv(), 'tiny', { env: 'Other-v0' })).message).toContain('pass make("Other-v0") as resolveConfig\'s first argument instead');
   });
 });

@@ -15,8 +15,11 @@ import { expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
-it('agents/browser.ts type-checks without Node types', () => {
+// With a bundler's `browser` condition too, as a page's tsconfig may set it (`customConditions`): `#tfjs`
+// is then ./src/tfjs-page.ts, tfjs-core without what only @tensorflow/tfjs exports (`tf.version`).
+it.each([['default', [] as string[]], ['browser', ['browser']]])('agents/browser.ts type-checks without Node types (%s conditions)', (_name, conditions) => {
   const program = ts.createProgram([join(ROOT, 'agents', 'browser.ts')], {
+    customConditions: conditions,
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler,
@@ -36,6 +39,7 @@ it('agents/browser.ts type-checks without Node types', () => {
   const files = program.getSourceFiles().map((f) => f.fileName);
   expect(files.some((f) => f.endsWith('agents/maml-trpo.ts'))).toBe(true);
   expect(files.some((f) => f.endsWith('envs/half-cheetah.ts'))).toBe(true);
+  expect(files.some((f) => f.endsWith(conditions.includes('browser') ? 'src/tfjs-page.ts' : 'src/tfjs.ts'))).toBe(true);
 }, 60_000);
 
 /** The package (`node_modules/x` or `node_modules/@s/x`, as package-lock.json names it) a file belongs to, or null for metarl's own. */
