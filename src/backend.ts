@@ -165,9 +165,36 @@ async function loadWasm(wasmPaths: string | undefined): Promise<void> {
   }
   if (!ok) {
     // In a page the usual cause: the .wasm binaries were not found where tfjs looked for them.
-    const hint = isNode() ? '' : "; in a page, serve the .wasm files of @tensorflow/tfjs-backend-wasm (its dist/*.wasm) and pass their URL as initBackend('wasm', { wasmPaths: '/their/url/' }) (the console shows tfjs's reason: a 404 names the file, and 'expected magic word 00 61 73 6d, found 3c 21 …' means the server answered with an HTML page instead, as a dev server such as Vite's does for a missing file)";
+    const g = globalThis as { location?: { href?: string }; WorkerGlobalScope?: abstract new () => unknown };
+    const hint = isNode() ? '' : wasmPathsHint(wasmPaths, g.location?.href, g.WorkerGlobalScope !== undefined && globalThis instanceof g.WorkerGlobalScope);
     throw new Error(`metarl: backend 'wasm' failed to initialise (tf.setBackend('wasm') returned false)${hint}`);
   }
+}
+
+/**
+ * What the wasm backend's failure in a page says (found by a trial in a Web Worker, where a
+ * relative `wasmPaths` resolves against the worker's script, not the page): where to serve the
+ * `.wasm` files, where tfjs looked (`wasmPaths` resolved against `base`, the page's or worker's
+ * URL), and how to read tfjs's reason in the console.
+ * @param wasmPaths the `wasmPaths` given to `initBackend`, if any.
+ * @param base `location.href` of the page or worker, if known.
+ * @param inWorker whether this runs in a Web Worker.
+ */
+export function wasmPathsHint(wasmPaths: string | undefined, base: string | undefined, inWorker: boolean): string {
+  let looked: string;
+  if (wasmPaths === undefined) looked = 'no wasmPaths was given, so tfjs looked beside the script that loaded it';
+  else {
+    let url = wasmPaths;
+    try {
+      if (base !== undefined) url = new URL(wasmPaths, base).href;
+    } catch {
+      // not a URL tfjs could fetch either; shown as given
+    }
+    looked = `tfjs looked in ${url}`;
+  }
+  const relative = wasmPaths === undefined || !/^([a-z][a-z0-9+.-]*:|\/)/i.test(wasmPaths);
+  const worker = inWorker && relative ? "; in a Web Worker a relative URL resolves against the worker's script, not the page: give one from the site's root ('/tfjs-wasm/')" : '';
+  return `; in a page, serve the .wasm files of @tensorflow/tfjs-backend-wasm (its dist/*.wasm) and pass their URL as initBackend('wasm', { wasmPaths: '/their/url/' }) (${looked}${worker}; the console shows tfjs's reason: a 404 names the file, and 'expected magic word 00 61 73 6d, found 3c 21 …' means the server answered with an HTML page instead, as a dev server such as Vite's does for a missing file)`;
 }
 
 async function loadCpu(): Promise<void> {
@@ -191,7 +218,12 @@ async function load(name: ConcreteBackend, wasmPaths: string | undefined): Promi
   }
 }
 
-async function resolveAndLoad(name: BackendName, wasmPaths: string | undefined): Promise<ConcreteBackend> {
+/**
+ * Loads the backend `name` (for `auto`, the first that loads). `passedOver` is why `auto` did not
+ * take wasm when it fell back to cpu (null otherwise: the native packages are optional and
+ * normally not installed, so passing over them says nothing).
+ */
+async function resolveAndLoad(name: BackendName, wasmPaths: string | undefined): Promise<{ resolved: ConcreteBackend; passedOver: string | null }> {
   if (name !== 'auto') {
     try {
       await load(name, wasmPaths);
@@ -205,14 +237,14 @@ async function resolveAndLoad(name: BackendName, wasmPaths: string | undefined):
       }
       throw e;
     }
-    return name;
+    return { resolved: name, passedOver: null };
   }
   const candidates: ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
   const failures: string[] = [];
   for (const c of candidates) {
     try {
       await load(c, wasmPaths);
-      return c;
+      return { resolved: c, passedOver: c === 'cpu' ? (failures[candidates.indexOf('wasm')] ?? null) : null };
     } catch (e) {
       failures.push(errorText(e));
     }
@@ -297,10 +329,11 @@ async function initBackendNow(name: BackendName, opts: InitBackendOptions): Prom
   }
 
   let resolved: ConcreteBackend;
+  let passedOver: string | null = null;
   if (state != null && (name === state.requested || name === state.resolved) && tf.getBackend() === state.tfBackend) {
     resolved = state.resolved; // same backend, only the options changed
   } else {
-    resolved = await resolveAndLoad(name, opts.wasmPaths);
+    ({ resolved, passedOver } = await resolveAndLoad(name, opts.wasmPaths));
   }
   await tf.ready();
   applyFixes(resolved, secondOrderFix, wasmKernelFixes);
@@ -309,6 +342,8 @@ async function initBackendNow(name: BackendName, opts: InitBackendOptions): Prom
   state = { requested: name, resolved, tfBackend, secondOrderFix, wasmKernelFixes };
   const parts = [`tfjs ${tf.version_core}`, `second-order fix ${secondOrderFix ? 'on' : 'off'}`];
   if (resolved === 'wasm') parts.push(`wasm kernel fixes ${wasmKernelFixes ? 'on' : 'off'}`);
+  // auto on cpu because wasm failed (a page whose wasmPaths is wrong): slower, with other numbers; say why.
+  if (passedOver !== null) parts.push(`auto took cpu: ${passedOver.replace(/^metarl: /, '')}`);
   log(`metarl: backend ${resolved} (${parts.join(', ')})`);
   return { backend: tfBackend };
 }
