@@ -1,9 +1,9 @@
 /**
  * Backend selection for metarl.
  *
- * All code in the project imports tfjs as `import * as tf from '#tfjs'` (./tfjs.ts, in a
- * page ./tfjs-page.ts: tfjs-core and the cpu backend there, without WebGL). The optional backends below register themselves into
- * the engine of the one installed @tensorflow/tfjs-core (the engine and the
+ * All code in the project imports tfjs as `import * as tf from '#tfjs'` (./tfjs.ts; in a
+ * page ./tfjs-page.ts, tfjs-core and the cpu backend without WebGL). The optional backends
+ * below register themselves into the engine of the one installed @tensorflow/tfjs-core (the engine and the
  * kernel registry live on the global object, and package.json pins a single
  * 4.22.0 everywhere), so after `initBackend` every `tf.*` call runs on the
  * chosen backend.
