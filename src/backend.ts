@@ -3,10 +3,9 @@
  *
  * All code in the project imports tfjs as `import * as tf from '#tfjs'` (./tfjs.ts; in a
  * page ./tfjs-page.ts, tfjs-core and the cpu backend without WebGL). The optional backends
- * below register themselves into the engine of the one installed @tensorflow/tfjs-core (the engine and the
- * kernel registry live on the global object, and package.json pins a single
- * 4.22.0 everywhere), so after `initBackend` every `tf.*` call runs on the
- * chosen backend.
+ * below register themselves into the engine of the one installed @tensorflow/tfjs-core (the
+ * engine and the kernel registry live on the global object, and package.json pins a single
+ * 4.22.0 everywhere), so after `initBackend` every `tf.*` call runs on the chosen backend.
  *
  * Whatever the backend, `initBackend` installs (unless told not to) the
  * second-order gradient fix (./tfjs-second-order-fix.ts) before returning, and
