@@ -3,11 +3,12 @@
  * Node-only (used by demo/cli.ts and the browser test), never imported by the page.
  *
  * Output layout (`outDir`):
- *   index.html, assets/…        the page (demo/index.html, demo/main.ts and the library it imports)
+ *   index.html, assets/…        the page (demo/index.html, demo/main.ts and the library it imports),
+ *                               and its training worker (demo/train-worker.ts), sharing their chunks
  *   tfjs-wasm/*.wasm            the binaries of the tfjs wasm backend (the page gives initBackend their URL)
  *   run/model.json, weights.bin the run's checkpoint (the format src/checkpoint.ts writes)
  *   run/progress.jsonl          the run's training log, if it has one
- *   run/manifest.json           where the run came from, shown on the page
+ *   run/manifest.json           where the run came from, shown on the page, and the worker's script
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -95,9 +96,18 @@ export class EnvModuleBuildError extends Error {
   }
 }
 
-/** Vite's build of the page (demo/index.html, demo/main.ts and what they import, the env modules too) into `outDir`. */
-async function buildPage(outDir: string, envModules: readonly string[], quiet: boolean | undefined): Promise<void> {
-  await build({
+/** The name of the training worker's entry in the page's build. */
+const WORKER_ENTRY = 'train-worker';
+
+/**
+ * Vite's build of the page (demo/index.html, demo/main.ts and what they import, the env modules
+ * too) into `outDir`. The training worker (demo/train-worker.ts) is a second entry of the same
+ * build, so that it shares its chunks (tfjs, the library, the env modules) with the page instead
+ * of carrying a copy of each, and costs no second build. Returns the worker script's path in
+ * `outDir` (hashed; the page reads it from run/manifest.json).
+ */
+async function buildPage(outDir: string, envModules: readonly string[], quiet: boolean | undefined): Promise<string> {
+  const result = await build({
     configFile: false,
     root: DEMO_DIR,
     base: './',
@@ -111,8 +121,13 @@ async function buildPage(outDir: string, envModules: readonly string[], quiet: b
       // tfjs is one large chunk; that is expected.
       chunkSizeWarningLimit: 8000,
       reportCompressedSize: false,
+      rollupOptions: { input: { index: join(DEMO_DIR, 'index.html'), [WORKER_ENTRY]: join(DEMO_DIR, 'train-worker.ts') } },
     },
   });
+  const outputs = (Array.isArray(result) ? result : [result]).flatMap((r) => ('output' in r ? r.output : []));
+  const worker = outputs.find((o) => o.type === 'chunk' && o.isEntry && o.name === WORKER_ENTRY);
+  if (!worker) throw new Error(`demo build: no ${WORKER_ENTRY} chunk in Vite's output`);
+  return worker.fileName;
 }
 
 /** Builds the page into `outDir` and copies the run and the wasm binaries next to it. */
@@ -122,8 +137,9 @@ export async function buildDemo(opts: BuildDemoOptions): Promise<void> {
   loadCheckpoint(run);
   const outDir = resolve(opts.outDir);
   const envModules = opts.envModules ?? [];
+  let workerScript: string;
   try {
-    await buildPage(outDir, envModules, opts.quiet);
+    workerScript = await buildPage(outDir, envModules, opts.quiet);
   } catch (e) {
     // The usual cause with an env module: it imports a Node built-in, which the page cannot have.
     const err = e as Error & { id?: string; loc?: { file?: string } };
@@ -158,6 +174,7 @@ export async function buildDemo(opts: BuildDemoOptions): Promise<void> {
     source: opts.run,
     files: { model: 'run/model.json', weights: 'run/weights.bin', progress: hasProgress ? 'run/progress.jsonl' : null },
     view: opts.view ?? null,
+    worker: workerScript,
   };
   writeFileSync(join(runOut, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 }

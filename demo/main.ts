@@ -7,8 +7,9 @@
  */
 import * as tf from '#tfjs';
 // The library through its browser entry point, `metarl/browser` (the build fails if it pulls in Node).
-import { GaussianMlpPolicy, MamlTrpo, createRng, envFactory, initBackend, isSupervised, parseCheckpoint, splitMeta, validateConfig } from '../agents/browser.ts';
-import type { BackendName, MetaEnv, ParamValues, StepLogs, Task, TrainConfig } from '../agents/browser.ts';
+import { GaussianMlpPolicy, createRng, envFactory, initBackend, isSupervised, parseCheckpoint, splitMeta, validateConfig } from '../agents/browser.ts';
+import type { BackendName, ParamValues, Task, TrainConfig } from '../agents/browser.ts';
+import type { TrainReply, TrainRequest } from './train-worker.ts';
 import type { ProgressPoint } from '../src/progress.ts';
 import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
 import { parseProgress, renderCurves } from './curves.ts';
@@ -27,6 +28,8 @@ interface Manifest {
   files: { model: string; weights: string; progress: string | null };
   /** The env id whose view to use (`--view`); null: the run's env's own. */
   view?: string | null;
+  /** The training worker's script (demo/train-worker.ts as built), relative to the page. */
+  worker: string;
 }
 
 /** Gradient steps the step counter allows (the protocol of src/evaluation.ts reports 0…3). */
@@ -59,18 +62,20 @@ function sem(xs: readonly number[]): number {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1) / n);
 }
 
-async function initPageBackend(requested: BackendName): Promise<string> {
-  // The .wasm binaries are copied next to the page by demo/build.ts.
-  const wasmPaths = new URL('tfjs-wasm/', document.baseURI).href;
+/** The folder of the tfjs wasm binaries, which demo/build.ts copies next to the page (an absolute URL, for the training worker too). */
+const wasmPaths = () => new URL('tfjs-wasm/', document.baseURI).href;
+
+/** Starts the page's backend; returns the one it runs on (`name`) and how to show it (with why wasm fell back to cpu). */
+async function initPageBackend(requested: BackendName): Promise<{ name: BackendName; shown: string }> {
   const log = (line: string) => console.info(line);
   try {
-    await initBackend(requested, { log, wasmPaths });
-    return requested;
+    await initBackend(requested, { log, wasmPaths: wasmPaths() });
+    return { name: requested, shown: requested };
   } catch (e) {
     if (requested === 'cpu') throw e;
     console.warn(`backend ${requested} failed, using cpu:`, e);
     await initBackend('cpu', { log });
-    return `cpu (${requested} failed: ${(e as Error).message})`;
+    return { name: 'cpu', shown: `cpu (${requested} failed: ${(e as Error).message})` };
   }
 }
 
@@ -99,14 +104,14 @@ async function main(): Promise<void> {
     const here = current.iteration - ck.meta.iteration;
     $('run-info').textContent =
       `${manifest.label} — ${cfg.env}, ${cfg.algo}, iteration ${current.iteration}${here > 0 ? ` (${ck.meta.iteration} from the run, the last ${here} trained in this page)` : ` of ${cfg.iterations}`}, ` +
-      `policy ${cfg.policy.hiddenSizes.join('×')} ${cfg.policy.activation}, ${stepSizeText(cfg.adaptation.fastLr, cfg.adaptation.learnedLr ? meta(current.params).lrScale : null)} · tfjs ${tf.version_core}, backend ${backend}`;
+      `policy ${cfg.policy.hiddenSizes.join('×')} ${cfg.policy.activation}, ${stepSizeText(cfg.adaptation.fastLr, cfg.adaptation.learnedLr ? meta(current.params).lrScale : null)} · tfjs ${tf.version_core}, backend ${backend.shown}`;
     document.body.dataset.iteration = String(current.iteration);
   };
   showRunInfo();
   renderCurves($('curves') as unknown as SVGSVGElement, points, kind);
   /** Set while the page samples, adapts or trains: one job at a time. */
   const state = { busy: false, onIdle: () => {}, onTrained: () => {} };
-  setUpTraining(cfg, kind, supervised, makeEnv, current, points, state, showRunInfo);
+  setUpTraining(cfg, kind, supervised, backend.name, new URL(manifest.worker, document.baseURI), current, points, state, showRunInfo);
 
   const view = viewFor(manifest.view ?? cfg.env);
   if (!view) {
@@ -231,14 +236,16 @@ async function main(): Promise<void> {
  * The "Train on in this page" control: iterations of the run's algo (MAML-TRPO, or TRPO for a
  * pretrained or oracle run) from the page's current parameters, numbered on from the run's
  * checkpoint with the run's seed, so each is the iteration `metarl train --resume` would run (one
- * worker). Each extends the curves; the playground adapts the new parameters. Supervised runs are
- * not trained here.
+ * worker). They run in a Web Worker (demo/train-worker.ts), so the page stays responsive, and the
+ * button stops them after the iteration under way. Each extends the curves; the playground adapts
+ * the new parameters. Supervised runs are not trained here.
  */
 function setUpTraining(
   cfg: TrainConfig,
   kind: RunKind,
   supervised: boolean,
-  makeEnv: () => MetaEnv,
+  backend: BackendName,
+  workerUrl: URL,
   current: { params: ParamValues; iteration: number },
   points: ProgressPoint[],
   state: { busy: boolean; onIdle: () => void; onTrained: () => void },
@@ -251,50 +258,111 @@ function setUpTraining(
     return;
   }
   const maml = cfg.algo === 'maml-trpo';
-  button.textContent = `Train on in this page: ${kind.trainer}`;
+  const unit = maml ? 'Meta-iteration' : 'Iteration';
+  const label = `Train on in this page: ${kind.trainer}`;
+  button.textContent = label;
   $('train-unit').textContent = maml ? 'meta-iterations' : 'iterations';
   info.textContent = maml
-    ? 'Goes on from the run\'s checkpoint with MAML-TRPO, as metarl train --resume would (same tasks, episodes and step): sampling, inner steps, the meta-gradient through them, conjugate gradient and the line search, in tfjs, in this page. The playground then adapts the new parameters.'
-    : `Goes on from the run's checkpoint with TRPO on the whole task distribution (algo ${cfg.algo}${cfg.algo === 'oracle' ? ', the task in the observation' : ', the task not observed'}), as metarl train --resume would (same tasks, episodes and step): sampling, conjugate gradient and the line search, in tfjs, in this page. The playground then ${kind.adapts ? 'adapts' : 'scores'} the new parameters.`;
+    ? 'Goes on from the run\'s checkpoint with MAML-TRPO, as metarl train --resume would (same tasks, episodes and step): sampling, inner steps, the meta-gradient through them, conjugate gradient and the line search, in tfjs, in a Web Worker of this page. The playground then adapts the new parameters.'
+    : `Goes on from the run's checkpoint with TRPO on the whole task distribution (algo ${cfg.algo}${cfg.algo === 'oracle' ? ', the task in the observation' : ', the task not observed'}), as metarl train --resume would (same tasks, episodes and step): sampling, conjugate gradient and the line search, in tfjs, in a Web Worker of this page. The playground then ${kind.adapts ? 'adapts' : 'scores'} the new parameters.`;
   button.disabled = false;
-  button.addEventListener('click', () => {
-    if (state.busy) return;
-    const n = Math.max(1, Math.min(100, Math.round(Number($<HTMLInputElement>('train-iterations').value)) || 1));
-    state.busy = true;
-    button.disabled = true;
+
+  /** Started on the first click and kept: its backend is started once. */
+  let worker: Worker | null = null;
+  /** The job under way: how many iterations were asked for and trained, and whether a stop was asked. */
+  let job: { count: number; trained: number; stopping: boolean } | null = null;
+  let workerBackend = backend as string;
+
+  /** Ends the job (`stopped`: by the button, before the count asked for); the parameters are those of its last iteration. */
+  const finish = (stopped: boolean) => {
+    if (!job) return;
+    const { count: n, trained } = job;
+    job = null;
+    state.busy = false;
+    button.textContent = label;
+    button.disabled = false;
+    if (trained > 0) state.onTrained();
     state.onIdle();
-    void (async () => {
-      // One worker, in this thread; the run's root stream: iteration `it` draws what it draws in Node.
-      const agent = new MamlTrpo(cfg, makeEnv, current.params, { workers: 1 });
-      agent.rootRng = createRng(cfg.seed);
-      const env = makeEnv();
-      try {
-        for (let k = 0; k < n; k++) {
-          const it = current.iteration;
-          setStatus('busy', `${maml ? 'Meta-iteration' : 'Iteration'} ${it + 1} in this page (${k + 1} of ${n}): ${cfg.sampling.metaBatchSize} tasks × ${cfg.sampling.fastBatchSize} episodes, ${maml ? 'inner steps, meta-gradient, ' : ''}TRPO step…`);
-          await nextFrame();
-          const logs: StepLogs = await agent.step(env, it);
-          current.params = agent.params;
-          current.iteration = it + 1;
-          points.push({ iteration: it, returnsBefore: logs.returnsBefore, returnsAfter: logs.returnsAfter });
-          renderCurves($('curves') as unknown as SVGSVGElement, points, kind);
-          showRunInfo();
-          const record = { iteration: it, returnsBefore: logs.returnsBefore, returnsAfter: logs.returnsAfter, kl: logs.kl, stepOutcome: logs.stepOutcome, lineSearchSteps: logs.lineSearchSteps };
-          info.dataset.last = JSON.stringify(record);
-          const returns = maml ? `return before ${fmt(logs.returnsBefore)} → ${kind.series[1]!.label} ${fmt(logs.returnsAfter)}` : `return ${fmt(logs.returnsAfter)}`;
-          info.textContent = `${maml ? 'Meta-iteration' : 'Iteration'} ${it + 1}: ${returns}, KL ${logs.kl.toExponential(2)}, step ${logs.stepOutcome}, ${logs.time.total.toFixed(1)} s.`;
-          document.body.dataset.numTensors = String(tf.memory().numTensors);
-        }
-        state.onTrained();
-        const verb = kind.adapts ? 'adapts' : 'scores';
-        setStatus('ready', `Trained ${n} iteration${n === 1 ? '' : 's'} in this page (${kind.trainer}); the playground now ${verb} the parameters of iteration ${current.iteration}: pick a task, or press "Same goal, new episodes", to ${verb.slice(0, -1)} them.`);
-      } finally {
-        await agent.close();
-        state.busy = false;
-        button.disabled = false;
-        state.onIdle();
+    const verb = kind.adapts ? 'adapts' : 'scores';
+    const what = `Trained ${trained} iteration${trained === 1 ? '' : 's'} in this page (${kind.trainer}${stopped ? `, stopped before the ${n} asked for` : ''})`;
+    setStatus('ready', trained === 0 ? `${what}.` : `${what}; the playground now ${verb} the parameters of iteration ${current.iteration}: pick a task, or press "Same goal, new episodes", to ${verb.slice(0, -1)} them.`);
+  };
+
+  const onReply = (reply: TrainReply) => {
+    if (!job) return;
+    switch (reply.type) {
+      case 'ready':
+        workerBackend = reply.backend;
+        return;
+      case 'begin':
+        if (!job.stopping) setStatus('busy', `${unit} ${reply.iteration + 1} in a Web Worker of this page (${reply.index + 1} of ${job.count}): ${cfg.sampling.metaBatchSize} tasks × ${cfg.sampling.fastBatchSize} episodes, ${maml ? 'inner steps, meta-gradient, ' : ''}TRPO step…`);
+        return;
+      case 'iteration': {
+        const logs = reply.logs;
+        const it = logs.iteration;
+        current.params = reply.params;
+        current.iteration = it + 1;
+        job.trained++;
+        points.push({ iteration: it, returnsBefore: logs.returnsBefore, returnsAfter: logs.returnsAfter });
+        renderCurves($('curves') as unknown as SVGSVGElement, points, kind);
+        showRunInfo();
+        const record = { iteration: it, returnsBefore: logs.returnsBefore, returnsAfter: logs.returnsAfter, kl: logs.kl, stepOutcome: logs.stepOutcome, lineSearchSteps: logs.lineSearchSteps, seconds: logs.time.total };
+        info.dataset.last = JSON.stringify(record);
+        // The worker's live tensors after each iteration trained in this page (none, when nothing leaks).
+        info.dataset.workerTensors = [info.dataset.workerTensors, reply.numTensors].filter((x) => x !== undefined).join(',');
+        const returns = maml ? `return before ${fmt(logs.returnsBefore)} → ${kind.series[1]!.label} ${fmt(logs.returnsAfter)}` : `return ${fmt(logs.returnsAfter)}`;
+        info.textContent = `${unit} ${it + 1}: ${returns}, KL ${logs.kl.toExponential(2)}, step ${logs.stepOutcome}, ${logs.time.total.toFixed(1)} s (Web Worker, backend ${workerBackend}).`;
+        return;
       }
-    })().catch(fail);
+      case 'done':
+        finish(reply.stopped);
+        return;
+      case 'error':
+        finish(false);
+        fail(new Error(`training worker: ${reply.message}`));
+        return;
+    }
+  };
+
+  const startWorker = (): Worker => {
+    // The build's second entry (not `new URL('./train-worker.ts', import.meta.url)`, which Vite would bundle apart, with its own tfjs).
+    const w = new Worker(workerUrl, { type: 'module', name: 'metarl training' });
+    w.addEventListener('message', (ev: MessageEvent<TrainReply>) => onReply(ev.data));
+    // A worker that cannot start or throws outside a job (its script failed to load, say): no job can end normally.
+    w.addEventListener('error', (ev) => {
+      ev.preventDefault();
+      worker = null;
+      w.terminate();
+      finish(false);
+      fail(new Error(`training worker: ${ev.message || 'could not start (see the console)'}`));
+    });
+    return w;
+  };
+
+  button.addEventListener('click', () => {
+    if (job) {
+      // The iteration under way ends (a partial one would be neither the run's nor Node's); then the worker stops.
+      if (!job.stopping) {
+        job.stopping = true;
+        worker?.postMessage({ type: 'stop' } satisfies TrainRequest);
+        button.disabled = true;
+        button.textContent = 'Stopping after this iteration…';
+        setStatus('busy', 'Stopping after the iteration under way…');
+      }
+      return;
+    }
+    if (state.busy) return;
+    const count = Math.max(1, Math.min(100, Math.round(Number($<HTMLInputElement>('train-iterations').value)) || 1));
+    worker ??= startWorker();
+    job = { count, trained: 0, stopping: false };
+    state.busy = true;
+    state.onIdle();
+    button.textContent = 'Stop after this iteration';
+    setStatus('busy', `Starting the training worker (${unit.toLowerCase()} ${current.iteration + 1} of the run next)…`);
+    // Copies, transferred: a view into the checkpoint's buffer would be cloned with all of that buffer.
+    const params = current.params.map((p) => p.slice());
+    const request: TrainRequest = { type: 'train', config: cfg, params, iteration: current.iteration, count, backend, wasmPaths: wasmPaths() };
+    worker.postMessage(request, params.map((p) => p.buffer));
   });
 }
 

@@ -102,14 +102,39 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     expect(statSync(shot).size).toBeGreaterThan(10_000);
     console.info(`browser demo: return before ${before.toFixed(2)}, after 1 step ${after.toFixed(2)}, after 3 steps ${after3.toFixed(2)}; screenshot ${shot}`);
 
-    // One meta-iteration trained in the page: the iteration `metarl train --resume` runs in Node.
-    await page.fill('#train-iterations', '1');
+    // Meta-iterations trained in the page's Web Worker: the first is the iteration `metarl train --resume` runs in Node.
+    // Meanwhile a timer on the main thread measures the longest the page went without running it.
+    await page.evaluate(() => {
+      const w = window as unknown as { longestGap: number };
+      w.longestGap = 0;
+      let last = performance.now();
+      setInterval(() => {
+        const t = performance.now();
+        w.longestGap = Math.max(w.longestGap, t - last);
+        last = t;
+      }, 20);
+    });
+    await page.fill('#train-iterations', '100');
     await page.click('#train');
+    expect(await page.textContent('#train')).toBe('Stop after this iteration');
     await page.waitForSelector('body[data-iteration="41"]', { timeout: 60_000 });
-    await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
     const inPage = JSON.parse((await page.getAttribute('#train-info', 'data-last'))!);
+    expect(inPage.iteration).toBe(40); // read before the next iteration ended
+    const longestGap = await page.evaluate(() => (window as unknown as { longestGap: number }).longestGap);
+    // On the main thread the page went the whole iteration without running the timer (2–5 s); in the worker, it runs on.
+    expect(longestGap, `longest gap ${longestGap} ms in an iteration of ${inPage.seconds} s`).toBeLessThan(inPage.seconds * 1000 * 0.25);
     expect(await page.textContent('#run-info')).toMatch(/iteration 41 \(40 from the run, the last 1 trained in this page\)/);
-    expect((await page.getAttribute('#curves path[data-series="returnsAfter"]', 'd'))?.split('L').length).toBe(41);
+    // The button stops the training after the iteration under way.
+    await page.click('#train');
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 });
+    const trained = Number(await page.getAttribute('body', 'data-iteration')) - 40;
+    expect(trained === 1 || trained === 2, `trained ${trained}`).toBe(true);
+    expect(await page.textContent('#status')).toContain(`Trained ${trained} iteration${trained === 1 ? '' : 's'} in this page (MAML-TRPO, stopped before the 100 asked for); the playground now adapts the parameters of iteration ${40 + trained}`);
+    expect(await page.textContent('#train')).toBe('Train on in this page: MAML-TRPO');
+    expect(await page.isDisabled('#train')).toBe(false);
+    expect((await page.getAttribute('#curves path[data-series="returnsAfter"]', 'd'))?.split('L').length).toBe(40 + trained);
+    // No tensor outlives an iteration in the worker (it reports its count after each), as in Node's progress.jsonl.
+    expect((await page.getAttribute('#train-info', 'data-worker-tensors'))!.split(',').map(Number)).toEqual(Array(trained).fill(0));
     const copy = join(tmp, 'resumed');
     cpSync(join(REPO, FIXTURE), copy, { recursive: true });
     const r = spawnSync(process.execPath, [join(REPO, 'bin', 'metarl.mjs'), 'train', '--resume', '--iterations', '41', '--workers', '1', '--backend', 'wasm', '--out', copy], { encoding: 'utf8' });
@@ -119,7 +144,7 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     expect(fields(inPage)).toEqual(fields(inNode));
     expect(inNode.iteration).toBe(40);
     expect(Number.isFinite(inNode.returnsAfter) && inNode.kl > 0).toBe(true);
-    console.info(`browser demo: meta-iteration 41 in the page ${JSON.stringify(fields(inPage))}; ${await page.textContent('#train-info')}`);
+    console.info(`browser demo: meta-iteration 41 in the page's worker ${JSON.stringify(fields(inPage))}, ${inPage.seconds.toFixed(1)} s, the main thread's longest gap ${longestGap.toFixed(0)} ms; ${await page.textContent('#train-info')}`);
     // The table of the old parameters' adaptation is cleared; the playground adapts the new parameters.
     expect(await page.locator('#results tbody tr').count()).toBe(0);
     expect(await page.getAttribute('#step-count', 'data-value')).toBe('0');

@@ -46,6 +46,14 @@ describe.skipIf(!haveChromium)('browser demo with --env-module (Chromium)', () =
     await page.waitForSelector('#status[data-state="adapted"]', { timeout: 30_000 });
     for (const k of [0, 1]) expect(Number.isFinite(Number(await page.locator(`#return-${k}`).getAttribute('data-value')))).toBe(true);
     expect(await page.locator('#nav-svg g[data-step="1"] polyline').count()).toBeGreaterThan(0);
+    // The training worker has a registry of its own: the env module is bundled into it too.
+    await page.fill('#train-iterations', '1');
+    await page.click('#train');
+    await page.waitForSelector('body[data-iteration="3"]', { timeout: 60_000 });
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    const trained = JSON.parse((await page.getAttribute('#train-info', 'data-last'))!);
+    expect(trained.iteration).toBe(2);
+    expect(Number.isFinite(trained.returnsAfter)).toBe(true);
     expect(pageErrors).toEqual([]);
   }, 90_000);
 
