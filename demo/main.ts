@@ -32,6 +32,18 @@ interface Manifest {
   worker: string;
 }
 
+/** What the playground and the training control share: one job at a time. */
+interface PageState {
+  /** Set while the page samples, adapts or trains. */
+  busy: boolean;
+  /** Set while the training worker runs a job. */
+  training: boolean;
+  /** Called when a job ends: the playground's controls are set again. */
+  onIdle: () => void;
+  /** Called when the parameters changed: the playground's table was of the old ones. */
+  onTrained: () => void;
+}
+
 /** Gradient steps the step counter allows (the protocol of src/evaluation.ts reports 0…3). */
 const MAX_STEPS = 3;
 
@@ -109,8 +121,7 @@ async function main(): Promise<void> {
   };
   showRunInfo();
   renderCurves($('curves') as unknown as SVGSVGElement, points, kind);
-  /** Set while the page samples, adapts or trains: one job at a time. */
-  const state = { busy: false, onIdle: () => {}, onTrained: () => {} };
+  const state: PageState = { busy: false, training: false, onIdle: () => {}, onTrained: () => {} };
   setUpTraining(cfg, kind, supervised, backend.name, new URL(manifest.worker, document.baseURI), current, points, state, showRunInfo);
 
   const view = viewFor(manifest.view ?? cfg.env);
@@ -141,6 +152,7 @@ async function main(): Promise<void> {
   const updateControls = () => {
     const k = gradientSteps();
     nextButton.disabled = state.busy || !session || k >= maxSteps;
+    episodesInput.disabled = state.busy;
     nextButton.textContent = !kind.adapts ? 'An oracle takes no gradient steps' : k >= maxSteps ? `${maxSteps} gradient steps taken` : `Take gradient step ${k + 1} (α${k === 0 ? '' : '/2'})`;
     resetButton.disabled = state.busy || !task;
   };
@@ -197,7 +209,11 @@ async function main(): Promise<void> {
   };
 
   const start = async (t: Task) => {
-    if (state.busy) return;
+    if (state.busy) {
+      // A click on the view while the worker trains: say why nothing happens.
+      if (state.training) $('task-info').textContent = 'The playground is free again when the training below ends, or when you stop it; it then adapts the new parameters.';
+      return;
+    }
     task = t;
     const episodes = Math.max(1, Math.min(200, Math.round(Number(episodesInput.value)) || defaultEpisodes));
     const { theta, lrScale } = meta(current.params);
@@ -248,10 +264,11 @@ function setUpTraining(
   workerUrl: URL,
   current: { params: ParamValues; iteration: number },
   points: ProgressPoint[],
-  state: { busy: boolean; onIdle: () => void; onTrained: () => void },
+  state: PageState,
   showRunInfo: () => void,
 ): void {
   const button = $<HTMLButtonElement>('train');
+  const iterationsInput = $<HTMLInputElement>('train-iterations');
   const info = $('train-info');
   if (supervised) {
     info.textContent = `Training in the page is for RL runs; ${cfg.env} is supervised.`;
@@ -269,23 +286,29 @@ function setUpTraining(
 
   /** Started on the first click and kept: its backend is started once. */
   let worker: Worker | null = null;
-  /** The job under way: how many iterations were asked for and trained, and whether a stop was asked. */
-  let job: { count: number; trained: number; stopping: boolean } | null = null;
+  /** The job under way: how many iterations were asked for, and how many have been trained. */
+  let job: { count: number; trained: number } | null = null;
   let workerBackend = backend as string;
 
-  /** Ends the job (`stopped`: by the button, before the count asked for); the parameters are those of its last iteration. */
-  const finish = (stopped: boolean) => {
-    if (!job) return;
+  /**
+   * Ends the job; the parameters are those of its last iteration trained. Returns how many it
+   * trained, and says so in the status unless it ended in an error (`stopped`: by the button).
+   */
+  const finish = (end: 'done' | 'stopped' | 'error'): number => {
+    if (!job) return 0;
     const { count: n, trained } = job;
     job = null;
     state.busy = false;
+    state.training = false;
     button.textContent = label;
-    button.disabled = false;
+    iterationsInput.disabled = false;
     if (trained > 0) state.onTrained();
     state.onIdle();
+    if (end === 'error') return trained;
     const verb = kind.adapts ? 'adapts' : 'scores';
-    const what = `Trained ${trained} iteration${trained === 1 ? '' : 's'} in this page (${kind.trainer}${stopped ? `, stopped before the ${n} asked for` : ''})`;
+    const what = `Trained ${trained} iteration${trained === 1 ? '' : 's'} in this page (${kind.trainer}${end === 'stopped' ? `, stopped before the ${n} asked for: the iteration under way was dropped` : ''})`;
     setStatus('ready', trained === 0 ? `${what}.` : `${what}; the playground now ${verb} the parameters of iteration ${current.iteration}: pick a task, or press "Same goal, new episodes", to ${verb.slice(0, -1)} them.`);
+    return trained;
   };
 
   const onReply = (reply: TrainReply) => {
@@ -295,7 +318,7 @@ function setUpTraining(
         workerBackend = reply.backend;
         return;
       case 'begin':
-        if (!job.stopping) setStatus('busy', `${unit} ${reply.iteration + 1} in a Web Worker of this page (${reply.index + 1} of ${job.count}): ${cfg.sampling.metaBatchSize} tasks × ${cfg.sampling.fastBatchSize} episodes, ${maml ? 'inner steps, meta-gradient, ' : ''}TRPO step…`);
+        setStatus('busy', `${unit} ${reply.iteration + 1} in a Web Worker of this page (${reply.index + 1} of ${job.count}): ${cfg.sampling.metaBatchSize} tasks × ${cfg.sampling.fastBatchSize} episodes, ${maml ? 'inner steps, meta-gradient, ' : ''}TRPO step…`);
         return;
       case 'iteration': {
         const logs = reply.logs;
@@ -315,12 +338,13 @@ function setUpTraining(
         return;
       }
       case 'done':
-        finish(reply.stopped);
+        finish('done');
         return;
-      case 'error':
-        finish(false);
-        fail(new Error(`training worker: ${reply.message}`));
+      case 'error': {
+        const trained = finish('error');
+        fail(new Error(`training worker: ${reply.message}${trained > 0 ? ` (the ${trained} iteration${trained === 1 ? '' : 's'} trained before it are kept)` : ''}`));
         return;
+      }
     }
   };
 
@@ -333,7 +357,7 @@ function setUpTraining(
       ev.preventDefault();
       worker = null;
       w.terminate();
-      finish(false);
+      finish('error');
       fail(new Error(`training worker: ${ev.message || 'could not start (see the console)'}`));
     });
     return w;
@@ -341,27 +365,26 @@ function setUpTraining(
 
   button.addEventListener('click', () => {
     if (job) {
-      // The iteration under way ends (a partial one would be neither the run's nor Node's); then the worker stops.
-      if (!job.stopping) {
-        job.stopping = true;
-        worker?.postMessage({ type: 'stop' } satisfies TrainRequest);
-        button.disabled = true;
-        button.textContent = 'Stopping after this iteration…';
-        setStatus('busy', 'Stopping after the iteration under way…');
-      }
+      // At once, whatever the backend (an iteration on cpu takes half a minute): the iteration under way is
+      // dropped with the worker (a part of one would be neither the run's nor Node's); the next job starts a new one.
+      worker?.terminate();
+      worker = null;
+      finish('stopped');
       return;
     }
     if (state.busy) return;
-    const count = Math.max(1, Math.min(100, Math.round(Number($<HTMLInputElement>('train-iterations').value)) || 1));
+    const count = Math.max(1, Math.min(100, Math.round(Number(iterationsInput.value)) || 1));
     worker ??= startWorker();
-    job = { count, trained: 0, stopping: false };
+    job = { count, trained: 0 };
     state.busy = true;
+    state.training = true;
+    iterationsInput.disabled = true;
     state.onIdle();
-    button.textContent = 'Stop after this iteration';
+    button.textContent = 'Stop (drops the iteration under way)';
     setStatus('busy', `Starting the training worker (${unit.toLowerCase()} ${current.iteration + 1} of the run next)…`);
     // Copies, transferred: a view into the checkpoint's buffer would be cloned with all of that buffer.
     const params = current.params.map((p) => p.slice());
-    const request: TrainRequest = { type: 'train', config: cfg, params, iteration: current.iteration, count, backend, wasmPaths: wasmPaths() };
+    const request: TrainRequest = { config: cfg, params, iteration: current.iteration, count, backend, wasmPaths: wasmPaths() };
     worker.postMessage(request, params.map((p) => p.buffer));
   });
 }

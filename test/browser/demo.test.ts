@@ -116,7 +116,7 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     });
     await page.fill('#train-iterations', '100');
     await page.click('#train');
-    expect(await page.textContent('#train')).toBe('Stop after this iteration');
+    expect(await page.textContent('#train')).toBe('Stop (drops the iteration under way)');
     await page.waitForSelector('body[data-iteration="41"]', { timeout: 60_000 });
     const inPage = JSON.parse((await page.getAttribute('#train-info', 'data-last'))!);
     expect(inPage.iteration).toBe(40); // read before the next iteration ended
@@ -124,17 +124,25 @@ describe.skipIf(!haveChromium)('browser demo (Chromium)', () => {
     // On the main thread the page went the whole iteration without running the timer (2–5 s); in the worker, it runs on.
     expect(longestGap, `longest gap ${longestGap} ms in an iteration of ${inPage.seconds} s`).toBeLessThan(inPage.seconds * 1000 * 0.25);
     expect(await page.textContent('#run-info')).toMatch(/iteration 41 \(40 from the run, the last 1 trained in this page\)/);
-    // The button stops the training after the iteration under way.
+    // A goal clicked meanwhile is refused with a word, not silently.
+    await svg.click({ position: { x: box.width * 0.3, y: box.height * 0.7 } });
+    expect(await page.textContent('#task-info')).toBe('The playground is free again when the training below ends, or when you stop it; it then adapts the new parameters.');
+    // The button stops the training at once: the iteration under way is dropped.
     await page.click('#train');
-    await page.waitForSelector('#status[data-state="ready"]', { timeout: 60_000 });
+    expect(await page.getAttribute('#status', 'data-state')).toBe('ready');
     const trained = Number(await page.getAttribute('body', 'data-iteration')) - 40;
-    expect(trained === 1 || trained === 2, `trained ${trained}`).toBe(true);
-    expect(await page.textContent('#status')).toContain(`Trained ${trained} iteration${trained === 1 ? '' : 's'} in this page (MAML-TRPO, stopped before the 100 asked for); the playground now adapts the parameters of iteration ${40 + trained}`);
+    expect(trained === 1 || trained === 2, `trained ${trained}`).toBe(true); // 2 if the next iteration ended before the click
+    expect(await page.textContent('#status')).toContain(`Trained ${trained} iteration${trained === 1 ? '' : 's'} in this page (MAML-TRPO, stopped before the 100 asked for: the iteration under way was dropped); the playground now adapts the parameters of iteration ${40 + trained}`);
     expect(await page.textContent('#train')).toBe('Train on in this page: MAML-TRPO');
-    expect(await page.isDisabled('#train')).toBe(false);
-    expect((await page.getAttribute('#curves path[data-series="returnsAfter"]', 'd'))?.split('L').length).toBe(40 + trained);
+    // Trained on, from where it stopped (a new worker).
+    await page.fill('#train-iterations', '1');
+    await page.click('#train');
+    await page.waitForSelector(`body[data-iteration="${41 + trained}"]`, { timeout: 60_000 });
+    await page.waitForSelector('#status[data-state="ready"]', { timeout: 30_000 });
+    expect(JSON.parse((await page.getAttribute('#train-info', 'data-last'))!).iteration).toBe(40 + trained);
+    expect((await page.getAttribute('#curves path[data-series="returnsAfter"]', 'd'))?.split('L').length).toBe(41 + trained);
     // No tensor outlives an iteration in the worker (it reports its count after each), as in Node's progress.jsonl.
-    expect((await page.getAttribute('#train-info', 'data-worker-tensors'))!.split(',').map(Number)).toEqual(Array(trained).fill(0));
+    expect((await page.getAttribute('#train-info', 'data-worker-tensors'))!.split(',').map(Number)).toEqual(Array(trained + 1).fill(0));
     const copy = join(tmp, 'resumed');
     cpSync(join(REPO, FIXTURE), copy, { recursive: true });
     const r = spawnSync(process.execPath, [join(REPO, 'bin', 'metarl.mjs'), 'train', '--resume', '--iterations', '41', '--workers', '1', '--backend', 'wasm', '--out', copy], { encoding: 'utf8' });
