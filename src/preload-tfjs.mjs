@@ -5,12 +5,18 @@
 // (`node bin/metarl.mjs train --env Nope-v0`, five runs each) took 1.15–1.17 s on commit 42bb8a9
 // (a first run 1.58 s) and 0.97–1.01 s with this (2026-12-07).
 
-/** Imports tfjs and its wasm backend's module with source maps off, then restores the setting. */
+import { createRequire } from 'node:module';
+
+/**
+ * Loads tfjs (as src/tfjs.ts does: `@tensorflow/tfjs` required, tfjs-core imported) and its wasm
+ * backend's module with source maps off, then restores the setting.
+ */
 export async function preloadTfjs() {
   const maps = process.sourceMapsEnabled;
   process.setSourceMapsEnabled(false);
   try {
-    await import('@tensorflow/tfjs');
+    createRequire(import.meta.url)('@tensorflow/tfjs');
+    await import('@tensorflow/tfjs-core');
     await import('@tensorflow/tfjs-backend-wasm');
   } finally {
     process.setSourceMapsEnabled(maps);
