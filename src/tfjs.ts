@@ -14,14 +14,11 @@
  * train --env Nope-v0`, eight runs each, alternated) took 1.09–1.46 s before (median 1.32) and
  * 1.02–1.26 s with this (median 1.18).
  *
- * Bundled for a page (the "browser" condition), ./tfjs-page.ts is used instead. Elsewhere (a
- * bundler without that condition, a Node older than 20.16 without `process.getBuiltinModule`),
- * the whole `@tensorflow/tfjs` is imported as before.
+ * Node only (the `node` condition of package.json's "imports"); a page's bundle uses
+ * ./tfjs-page.ts, and anything else ./tfjs-default.ts.
  */
+import { createRequire } from 'node:module';
+
 export * from '@tensorflow/tfjs-core';
 
-// Typed here, not as `typeof import('node:module')`: a page's project has no Node types.
-type GetBuiltin = (id: 'node:module') => { createRequire(url: string): (id: string) => unknown };
-const getBuiltin = (globalThis as { process?: { getBuiltinModule?: GetBuiltin } }).process?.getBuiltinModule;
-if (getBuiltin) getBuiltin('node:module').createRequire(import.meta.url)('@tensorflow/tfjs');
-else await import('@tensorflow/tfjs');
+createRequire(import.meta.url)('@tensorflow/tfjs');

@@ -39,7 +39,7 @@ it.each([['default', [] as string[]], ['browser', ['browser']]])('agents/browser
   const files = program.getSourceFiles().map((f) => f.fileName);
   expect(files.some((f) => f.endsWith('agents/maml-trpo.ts'))).toBe(true);
   expect(files.some((f) => f.endsWith('envs/half-cheetah.ts'))).toBe(true);
-  expect(files.some((f) => f.endsWith(conditions.includes('browser') ? 'src/tfjs-page.ts' : 'src/tfjs.ts'))).toBe(true);
+  expect(files.some((f) => f.endsWith(conditions.includes('browser') ? 'src/tfjs-page.ts' : 'src/tfjs-default.ts'))).toBe(true);
 }, 60_000);
 
 /** The package (`node_modules/x` or `node_modules/@s/x`, as package-lock.json names it) a file belongs to, or null for metarl's own. */
