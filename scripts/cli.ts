@@ -5,6 +5,7 @@
  *
  * Bad input exits with code 2 and one line naming the field and the value.
  */
+import { createRequire } from 'node:module';
 import { ConfigError, setOptionStyle } from '../src/config.ts';
 import { CheckpointError } from '../src/checkpoint.ts';
 import { UnknownEnvError, listEnvs } from '../envs/index.ts';
@@ -118,9 +119,10 @@ export async function main(argv: string[]): Promise<void> {
   switch (cmd) {
     case '--version':
     case '-v': {
-      const { versions } = await import('../src/versions.ts');
-      const v = versions();
-      process.stdout.write(`metarl ${v.metarl} (tfjs ${v.tfjs}, node ${v.node})\n`);
+      // From the packages' own package.json files: loading tfjs to ask it would take most of a second.
+      const require = createRequire(import.meta.url);
+      const version = (pkg: string) => (require(`${pkg}/package.json`) as { version: string }).version;
+      process.stdout.write(`metarl ${version('..')} (tfjs ${version('@tensorflow/tfjs-core')}, node ${process.version})\n`);
       return;
     }
     case undefined:

@@ -117,7 +117,7 @@ describe('metarl CLI', () => {
     expectUserError(metarl('bogus', '--help'), 'bogus');
   }, 60_000);
 
-  it('help, a command\'s help and an unknown command do not load tfjs (it takes most of a second); a command does', () => {
+  it('help, a command\'s help, the version and an unknown command do not load tfjs (it takes most of a second); a command does', () => {
     // tfjs-core keeps its engine on the global object once loaded.
     const probe = join(tmp(), 'probe.mjs');
     writeFileSync(probe, "process.on('exit', () => process.stderr.write(`TFJS_LOADED=${'_tfengine' in globalThis}\\n`));\n");
@@ -128,6 +128,7 @@ describe('metarl CLI', () => {
     expect(loaded('--help')).toBe('false');
     expect(loaded('train', '--help')).toBe('false');
     expect(loaded('bogus')).toBe('false');
+    expect(loaded('--version')).toBe('false');
     expect(loaded('inspect', '--run', join(tmp(), 'none'))).toBe('true');
   }, 60_000);
 
@@ -542,7 +543,10 @@ describe('metarl CLI', () => {
   it('--version prints the versions; the tiny preset runs on a supervised env', () => {
     const v = metarl('--version');
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/^metarl \d+\.\d+\.\d+ \(tfjs 4\.22\.0, node v\d+/);
+    const own = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(v.stdout).toBe(`metarl ${own.version} (tfjs 4.22.0, node ${process.version})\n`);
+    // The version a run records (src/versions.ts, which a page reads too) is the package's.
+    expect(json(run, 'config.json').versions.metarl).toBe(own.version);
     const tmp0 = tmp();
     const t = metarl('train', '--env', 'SineRegression-v0', '--preset', 'tiny', '--out', join(tmp0, 'sine'));
     expect(t.code, t.stderr).toBe(0);
