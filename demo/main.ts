@@ -7,11 +7,12 @@
  */
 import * as tf from '#tfjs';
 // The library through its browser entry point, `metarl/browser` (the build fails if it pulls in Node).
-import { GaussianMlpPolicy, createRng, envFactory, initBackend, isSupervised, parseCheckpoint, splitMeta, validateConfig } from '../agents/browser.ts';
+import { GaussianMlpPolicy, createRng, envFactory, isSupervised, parseCheckpoint, splitMeta, validateConfig } from '../agents/browser.ts';
 import type { BackendName, ParamValues, Task, TrainConfig } from '../agents/browser.ts';
 import type { TrainReply, TrainRequest } from './train-worker.ts';
 import type { ProgressPoint } from '../src/progress.ts';
 import { AdaptationSession, type AdaptationStep } from './adaptation.ts';
+import { startPageBackend } from './page-backend.ts';
 import { parseProgress, renderCurves } from './curves.ts';
 import { pageSettings, runKind, stepSizeText, type RunKind } from './page-text.ts';
 import { viewFor } from './views/index.ts';
@@ -77,23 +78,9 @@ function sem(xs: readonly number[]): number {
 /** The folder of the tfjs wasm binaries, which demo/build.ts copies next to the page (an absolute URL, for the training worker too). */
 const wasmPaths = () => new URL('tfjs-wasm/', document.baseURI).href;
 
-/** Starts the page's backend; returns the one it runs on (`name`) and how to show it (with why wasm fell back to cpu). */
-async function initPageBackend(requested: BackendName): Promise<{ name: BackendName; shown: string }> {
-  const log = (line: string) => console.info(line);
-  try {
-    await initBackend(requested, { log, wasmPaths: wasmPaths() });
-    return { name: requested, shown: requested };
-  } catch (e) {
-    if (requested === 'cpu') throw e;
-    console.warn(`backend ${requested} failed, using cpu:`, e);
-    await initBackend('cpu', { log });
-    return { name: 'cpu', shown: `cpu (${requested} failed: ${(e as Error).message})` };
-  }
-}
-
 async function main(): Promise<void> {
   const { seed, backend: requested } = pageSettings(location.search);
-  const backend = await initPageBackend(requested);
+  const backend = await startPageBackend(requested, wasmPaths());
 
   const manifest = (await (await fetchOk('run/manifest.json')).json()) as Manifest;
   const [modelText, weights, progressText] = await Promise.all([

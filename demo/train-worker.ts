@@ -18,7 +18,8 @@
  * before it have been posted).
  */
 import * as tf from '#tfjs';
-import { MamlTrpo, createRng, envFactory, initBackend, validateConfig } from '../agents/browser.ts';
+import { MamlTrpo, createRng, envFactory, validateConfig } from '../agents/browser.ts';
+import { startPageBackend } from './page-backend.ts';
 import type { BackendName, ParamValues, StepLogs, TrainConfig } from '../agents/browser.ts';
 // The envs of one's own that `npm run demo -- --env-module FILE` bundles: the worker has a registry of its own.
 import 'virtual:metarl-env-modules';
@@ -53,18 +54,7 @@ const post = (reply: TrainReply, transfer: Transferable[] = []) => (self as unkn
 let backend: Promise<string> | null = null;
 
 function startBackend(requested: BackendName, wasmPaths: string): Promise<string> {
-  backend ??= (async () => {
-    const log = (line: string) => console.info(`training worker: ${line}`);
-    try {
-      await initBackend(requested, { log, wasmPaths });
-      return requested;
-    } catch (e) {
-      if (requested === 'cpu') throw e;
-      console.warn(`training worker: backend ${requested} failed, using cpu:`, e);
-      await initBackend('cpu', { log });
-      return `cpu (${requested} failed: ${(e as Error).message})`;
-    }
-  })();
+  backend ??= startPageBackend(requested, wasmPaths, 'training worker: ').then((b) => b.shown);
   // A backend that did not start is tried again by the next job.
   backend.catch(() => {
     backend = null;
