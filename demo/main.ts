@@ -240,7 +240,7 @@ async function main(): Promise<void> {
  * pretrained or oracle run) from the page's current parameters, numbered on from the run's
  * checkpoint with the run's seed, so each is the iteration `metarl train --resume` would run (one
  * worker). They run in a Web Worker (demo/train-worker.ts), so the page stays responsive, and the
- * button stops them after the iteration under way. Each extends the curves; the playground adapts
+ * button stops them at once (terminating the worker drops the iteration under way). Each extends the curves; the playground adapts
  * the new parameters. Supervised runs are not trained here.
  */
 function setUpTraining(
