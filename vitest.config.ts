@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Compiles the build that the `metarl` commands the tests start run (scripts/build.mjs).
+    globalSetup: ['test/global-setup.ts'],
     // Each file runs in its own process: backends and the second-order fix are process-global,
     // and one test file deliberately runs without the fix.
     pool: 'forks',

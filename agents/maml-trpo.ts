@@ -10,7 +10,7 @@ import { initialLrScale, metaShapes } from '../src/maml.ts';
 import { isNode, secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
 import type { PoolHandle, WorkerPoolModule } from '../src/pool-types.ts';
-import { fvpTaskIndices, shardFailure, workerBackend } from './shards.ts';
+import { fvpTaskIndices, ownExtension, shardFailure, workerBackend } from './shards.ts';
 import { MamlShard, TaskFailedError, contiguousBlocks, type CollectRequest, type CollectResult, type MamlWorkerInit, type ShardTask } from './maml-shard.ts';
 
 export { TaskFailedError };
@@ -233,7 +233,7 @@ export class MamlTrpo {
           // (The path is joined so that a bundler does not take `new URL('…', import.meta.url)` for an asset to ship,
           // or, as Parcel does, for a module to bundle; and marked, or webpack warns "Critical dependency" on the
           // computed URL: found by a trial with four bundlers.)
-          const { WorkerPool } = await nodeOnly<WorkerPoolModule>(new URL(/* webpackIgnore: true */ ['..', 'src', 'worker-pool.ts'].join('/'), import.meta.url).href);
+          const { WorkerPool } = await nodeOnly<WorkerPoolModule>(new URL(/* webpackIgnore: true */ ['..', 'src', `worker-pool${ownExtension(import.meta.url)}`].join('/'), import.meta.url).href);
           const init: MamlWorkerInit = {
             config: this.config,
             backend: this.options.backend ?? workerBackend('MamlTrpo'),
@@ -243,7 +243,7 @@ export class MamlTrpo {
           };
           try {
             this.pool = await WorkerPool.start({
-              entry: new URL(/* webpackIgnore: true */ ['.', 'maml-worker.ts'].join('/'), import.meta.url), // as above
+              entry: new URL(/* webpackIgnore: true */ ['.', `maml-worker${ownExtension(import.meta.url)}`].join('/'), import.meta.url), // as above
               size: this.workers,
               init: () => init,
               name: 'MAML task workers',

@@ -57,6 +57,15 @@ export class TaskFailedError extends Error {
   }
 }
 
+/**
+ * `.js` when the module at `moduleUrl` (a caller's `import.meta.url`) is of metarl's compiled build
+ * (scripts/build.mjs), else `.ts`: the extension of the sibling modules it names at run time, such as
+ * the module its worker threads run.
+ */
+export function ownExtension(moduleUrl: string): '.js' | '.ts' {
+  return moduleUrl.endsWith('.js') ? '.js' : '.ts';
+}
+
 /** Splits `n` tasks into `parts` contiguous blocks of sizes differing by at most one: `[start, end)` each. */
 export function contiguousBlocks(n: number, parts: number): Array<[number, number]> {
   const p = Math.max(1, Math.min(parts, n));

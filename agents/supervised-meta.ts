@@ -12,7 +12,7 @@ import { adamInit, adamStep, type AdamState } from '../src/adam.ts';
 import { secondOrderFixInstalled, type BackendName } from '../src/backend.ts';
 import { wasmKernelFixesInstalled } from '../src/wasm-kernels.ts';
 import type { WorkerPool } from '../src/worker-pool.ts';
-import { asTaskFailure, contiguousBlocks, shardFailure, workerBackend } from './shards.ts';
+import { asTaskFailure, contiguousBlocks, ownExtension, shardFailure, workerBackend } from './shards.ts';
 import type { SupervisedWorkerInit } from './supervised-worker.ts';
 
 /** The env facts a model is built from: all a worker thread gets (the data stays on the main thread). */
@@ -372,7 +372,7 @@ export class SupervisedMetaLearner {
           secondOrderFix: secondOrderFixInstalled(),
           wasmKernelFixes: wasmKernelFixesInstalled(),
         };
-        this.pool = await WorkerPool.start({ entry: new URL(/* webpackIgnore: true */ ['.', 'supervised-worker.ts'].join('/'), import.meta.url), size: this.workers, init: () => init, name: 'supervised task workers' });
+        this.pool = await WorkerPool.start({ entry: new URL(/* webpackIgnore: true */ ['.', `supervised-worker${ownExtension(import.meta.url)}`].join('/'), import.meta.url), size: this.workers, init: () => init, name: 'supervised task workers' });
         return this.pool;
       })();
       this.starting.catch(() => {

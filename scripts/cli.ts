@@ -122,7 +122,9 @@ export async function main(argv: string[]): Promise<void> {
       // From the packages' own package.json files: loading tfjs to ask it would take most of a second.
       const require = createRequire(import.meta.url);
       const version = (pkg: string) => (require(`${pkg}/package.json`) as { version: string }).version;
-      process.stdout.write(`metarl ${version('..')} (tfjs ${version('@tensorflow/tfjs-core')}, node ${process.version})\n`);
+      // And whether this is the compiled build (scripts/build.mjs) or the TypeScript run through tsx (bin/metarl.mjs says when).
+      const from = import.meta.url.endsWith('.js') ? 'the compiled build' : 'the TypeScript sources';
+      process.stdout.write(`metarl ${version('..')} (tfjs ${version('@tensorflow/tfjs-core')}, node ${process.version}; running ${from})\n`);
       return;
     }
     case undefined:

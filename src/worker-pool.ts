@@ -1,7 +1,7 @@
 /**
  * A fixed pool of `worker_threads` with request/reply messaging that fails fast.
  *
- * Every worker runs `entry` (a TypeScript module loaded through tsx, see worker-bootstrap.mjs),
+ * Every worker runs `entry` (a TypeScript module loaded through tsx, or its compiled `.js`: see worker-bootstrap.mjs),
  * which calls {@link serveWorker} with an init function returning its operations. The main thread
  * then calls `pool.call(worker, op, args)`; each worker serves its calls one at a time, in order.
  *
