@@ -5,3 +5,4 @@ export declare const BUILD_FORMAT: number;
 export declare function buildSources(root: string): string[];
 export declare function fileState(path: string): [number, number] | null;
 export declare function buildIsFresh(root: string): boolean;
+export declare function buildInputs(root: string): string;

@@ -5,17 +5,19 @@
 // bin/metarl.mjs uses the build only while it is up to date (bin/build-state.mjs), and the
 // TypeScript through tsx otherwise: an edit needs no rebuild to take effect, only to be fast.
 //
-// Each file is compiled alone by esbuild (which tsx uses too, with the same settings), with an inline
-// source map so that stack traces name the TypeScript lines. Import paths are rewritten: `./x.ts`
-// becomes `./x.js`, and `#tfjs` the relative path of src/tfjs.js (package.json maps `#tfjs` to the
-// TypeScript file, which Node cannot load without tsx).
+// esbuild compiles the files (tsx uses it too, with the settings of tsconfig.json, as here), with
+// inline source maps so that stack traces name the TypeScript lines. Import paths are rewritten:
+// `./x.ts` becomes `./x.js`, and `#tfjs` the relative path of src/tfjs.js (package.json maps `#tfjs`
+// to the TypeScript file, which Node cannot load without tsx). The build serves a checkout of metarl
+// (npm install in its folder); a package installed from a tarball holds no build (.gitignore keeps
+// the `.js` files out of it) and runs the TypeScript, as before.
 //
 //   node scripts/build.mjs [--strict]     (--strict: exit 1 when the build fails, instead of a warning)
 
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative } from 'node:path';
+import { mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUILD_FORMAT, STAMP, buildSources, fileState } from '../bin/build-state.mjs';
+import { BUILD_DIRS, BUILD_FORMAT, STAMP, buildInputs, buildSources, fileState } from '../bin/build-state.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -28,53 +30,88 @@ function rewriteSpecifier(spec, jsPath, root) {
   return /^\.\.?\//.test(spec) && spec.endsWith('.ts') ? `${spec.slice(0, -3)}.js` : spec;
 }
 
-/** The JavaScript of the TypeScript file `tsPath`, with its imports rewritten (see the top of this file). */
-function compileFile(transformSync, tsPath, root) {
-  const jsPath = tsPath.replace(/\.ts$/, '.js');
-  const { code } = transformSync(readFileSync(tsPath, 'utf8'), {
-    loader: 'ts',
+/**
+ * The JavaScript of every source of `root` by path, with its imports rewritten (see the top of this
+ * file). One esbuild run over all the files: "bundled", but with every import left out of the bundle
+ * (external) under its rewritten path, so each output is its own file alone, and only real import
+ * statements and `import()` calls of a literal are rewritten, never a string that looks like one.
+ * esbuild reads tsconfig.json as tsx does (its target ES2022: class fields are defined, not assigned).
+ */
+async function compile(esbuild, root, sources) {
+  const external = {
+    name: 'metarl-external',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: rewriteSpecifier(args.path, args.importer.replace(/\.ts$/, '.js'), root), external: true }));
+    },
+  };
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: sources,
+    outbase: root,
+    outdir: root,
+    bundle: true,
+    write: false,
     format: 'esm',
+    platform: 'node',
     target: 'node20',
-    // As tsconfig.json's target ES2022 gives tsc and tsx (and esbuild's target node20 too, said here all the same): class fields are defined, not assigned.
-    tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
+    keepNames: true, // as tsx: names of functions and classes as written
     sourcemap: 'inline',
     sourcesContent: false,
-    sourcefile: basename(tsPath),
+    logLevel: 'silent',
+    plugins: [external],
   });
-  // Static imports and re-exports (`from "…"`, `import "…"`) and dynamic imports of a literal (`import("…")`).
-  return code.replace(/(\bfrom\s*|\bimport\s*\(?\s*)(["'])([^"'\n]+)\2/g, (_, head, q, spec) => `${head}${q}${rewriteSpecifier(spec, jsPath, root)}${q}`);
+  return new Map(result.outputFiles.map((f) => [relative(root, f.path).split('\\').join('/'), f.text]));
 }
 
 /**
- * Compiles every source of `root` (bin/build-state.mjs's BUILD_DIRS) and writes the stamp that
+ * Compiles every source of `root` (bin/build-state.mjs's BUILD_DIRS), removes the `.js` files there
+ * that no longer have a source beside them (a source renamed or deleted), and writes the stamp that
  * bin/metarl.mjs checks. The old stamp goes first and the new one is written last, so a command
  * started meanwhile runs the TypeScript; each `.js` is written to a temporary name and renamed.
  * Returns the number of files and the seconds taken.
  */
 export async function build(root = ROOT) {
   const t0 = performance.now();
-  const { transformSync } = await import('esbuild');
+  const esbuild = await import('esbuild');
   rmSync(join(root, STAMP), { force: true });
+  const sources = buildSources(root);
+  const before = new Map(sources.map((ts) => [ts, fileState(join(root, ts))]));
+  const outputs = await compile(esbuild, root, sources);
   const files = {};
   const tmp = mkdtempSync(join(root, '.tmp-build-'));
   try {
-    for (const ts of buildSources(root)) {
-      const tsPath = join(root, ts);
-      const before = fileState(tsPath);
+    for (const ts of sources) {
+      const js = ts.replace(/\.ts$/, '.js');
+      const code = outputs.get(js);
+      if (code === undefined) throw new Error(`esbuild wrote no ${js}`);
       const staged = join(tmp, 'out.js');
-      writeFileSync(staged, compileFile(transformSync, tsPath, root));
-      renameSync(staged, tsPath.replace(/\.ts$/, '.js'));
-      // A source edited while it was compiled is not recorded as built: the stamp then never matches it.
-      files[ts] = [...before, ...fileState(tsPath.replace(/\.ts$/, '.js'))];
+      writeFileSync(staged, code);
+      renameSync(staged, join(root, js));
+      // A source edited while it was compiled is recorded as it was before: the stamp then does not match it.
+      files[ts] = [...before.get(ts), ...fileState(join(root, js))];
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  writeFileSync(join(root, STAMP), `${JSON.stringify({ format: BUILD_FORMAT, files }, null, 1)}\n`);
-  return { files: Object.keys(files).length, seconds: (performance.now() - t0) / 1000 };
+  const kept = new Set(sources.map((ts) => ts.replace(/\.ts$/, '.js')));
+  for (const d of BUILD_DIRS) {
+    for (const f of readdirSync(join(root, d), { recursive: true }).map(String)) {
+      const js = `${d}/${f.split('\\').join('/')}`;
+      if (js.endsWith('.js') && !kept.has(js)) rmSync(join(root, js));
+    }
+  }
+  writeFileSync(join(root, STAMP), `${JSON.stringify({ format: BUILD_FORMAT, inputs: buildInputs(root), files }, null, 1)}\n`);
+  return { files: sources.length, seconds: (performance.now() - t0) / 1000 };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+const invoked = process.argv[1] !== undefined && (() => {
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+if (invoked) {
   try {
     const { files, seconds } = await build();
     process.stdout.write(`metarl: compiled ${files} TypeScript files to JavaScript in ${seconds.toFixed(1)} s\n`);

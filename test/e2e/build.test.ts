@@ -4,7 +4,7 @@
  * give the same numbers.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,10 +22,12 @@ afterAll(() => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
-/** A package root with a few sources in the build's folders. */
+/** A package root with a few sources in the build's folders, and what the build reads besides them. */
 function tree(): string {
   const root = tmp();
-  for (const d of ['src', 'envs', 'agents', 'scripts']) mkdirSync(join(root, d));
+  for (const d of ['src', 'envs', 'agents', 'scripts', 'bin']) mkdirSync(join(root, d));
+  for (const f of ['package.json', 'tsconfig.json', 'scripts/build.mjs', 'bin/build-state.mjs']) cpSync(join(ROOT, f), join(root, f));
+  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
   writeFileSync(join(root, 'src', 'tfjs.ts'), 'export const backend: string = "stand-in";\n');
   writeFileSync(join(root, 'src', 'b.ts'), 'export const two: number = 2;\nexport type Unused = { a: 1 };\n');
   writeFileSync(
@@ -41,6 +43,8 @@ function tree(): string {
       'class Derived extends Base { declare g: number; override f?: number; }',
       'export const field = new Derived().f;',
       'export const four = two * 2;',
+      // Only imports are rewritten, not a string that reads like one.
+      `export const says = "import it from './b.ts'";`,
     ].join('\n'),
   );
   mkdirSync(join(root, 'agents', 'deep'));
@@ -52,7 +56,7 @@ function tree(): string {
 describe('scripts/build.mjs', () => {
   it('compiles each source beside it, with its imports pointing at the compiled files, and the code runs', async () => {
     const root = tree();
-    expect((await build(root)).files).toBe(4); // not the .d.ts
+    expect((await build(root)).files).toBe(4); // not the .d.ts, nor scripts/build.mjs
     const a = readFileSync(join(root, 'src', 'a.js'), 'utf8');
     expect(a).toContain('from "./b.js"');
     expect(a).toContain('from "./tfjs.js"');
@@ -67,6 +71,12 @@ describe('scripts/build.mjs', () => {
     const am = await import(pathToFileURL(join(root, 'src', 'a.js')).href);
     expect(am.viaTfjs).toBe('stand-in');
     expect(am.field).toBeUndefined(); // assigned fields (useDefineForClassFields false, as for TypeScript's older targets) would keep 5
+    expect(am.says).toBe("import it from './b.ts'");
+    // Run through a symbolic link, the script still builds (and says so).
+    const link = join(root, 'link.mjs');
+    symlinkSync(join(root, 'scripts', 'build.mjs'), link);
+    const r = spawnSync(process.execPath, [link, '--strict'], { encoding: 'utf8' });
+    expect([r.status, r.stdout]).toEqual([0, expect.stringMatching(/^metarl: compiled 4 TypeScript files to JavaScript in \d+\.\d s\n$/)]);
   });
 
   it('is up to date only for exactly the sources it compiled, and the files it wrote', async () => {
@@ -91,6 +101,19 @@ describe('scripts/build.mjs', () => {
     writeFileSync(join(root, 'src', 'b.js'), 'export const two = 3;\n'); // or changed
     expect(buildIsFresh(root)).toBe(false);
     await build(root);
+    // What decides how the files compile: tsconfig.json, the build script.
+    writeFileSync(join(root, 'tsconfig.json'), readFileSync(join(root, 'tsconfig.json'), 'utf8').replace('"ES2022"', '"ES2020"'));
+    expect(buildIsFresh(root)).toBe(false);
+    await build(root);
+    writeFileSync(join(root, 'scripts', 'build.mjs'), `${readFileSync(join(root, 'scripts', 'build.mjs'), 'utf8')}\n// changed\n`);
+    expect(buildIsFresh(root)).toBe(false);
+    await build(root);
+    expect(buildIsFresh(root)).toBe(true);
+    // A source removed: a rebuild removes its compiled file too (an import left pointing at it fails, as it does from the TypeScript).
+    rmSync(join(root, 'agents', 'deep', 'c.ts'));
+    await build(root);
+    expect(existsSync(join(root, 'agents', 'deep', 'c.js'))).toBe(false);
+    expect(existsSync(join(root, 'src', 'a.js'))).toBe(true);
     const stamp = JSON.parse(readFileSync(join(root, STAMP), 'utf8'));
     writeFileSync(join(root, STAMP), JSON.stringify({ ...stamp, format: stamp.format + 1 })); // another build format
     expect(buildIsFresh(root)).toBe(false);
@@ -102,7 +125,7 @@ describe('scripts/build.mjs', () => {
     // A copy of the package (its node_modules linked), so that a source can change without touching the tests' own.
     const root = tmp();
     for (const d of ['bin', 'src', 'envs', 'agents', 'scripts']) cpSync(join(ROOT, d), join(root, d), { recursive: true });
-    cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+    for (const f of ['package.json', 'tsconfig.json']) cpSync(join(ROOT, f), join(root, f));
     symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
     const version = (env: Record<string, string> = {}) => {
       const r = spawnSync(process.execPath, [join(root, 'bin', 'metarl.mjs'), '--version'], { encoding: 'utf8', env: { ...process.env, ...env } });
