@@ -4,14 +4,14 @@
 // itself through tsx's loader otherwise, which takes about half a second more to start.
 // With an --env-module it always runs the TypeScript: the user's module imports metarl's TypeScript
 // (envs/index.ts, or `metarl/envs`), and registers its envs in that copy of the registry, which the
-// compiled command would not see. METARL_FROM_SOURCE=1 runs the TypeScript too.
+// compiled command would not see. METARL_FROM_SOURCE=1 (or true, yes) runs the TypeScript too.
 import { fileURLToPath } from 'node:url';
 import { buildIsFresh } from './build-state.mjs';
 import { preloadTfjs } from '../src/preload-tfjs.mjs';
 
 const args = process.argv.slice(2);
 const fromBuild =
-  process.env.METARL_FROM_SOURCE !== '1' && !args.some((a) => a === '--env-module' || a.startsWith('--env-module=')) && buildIsFresh(fileURLToPath(new URL('..', import.meta.url)));
+  !['1', 'true', 'yes'].includes(process.env.METARL_FROM_SOURCE ?? '') && !args.some((a) => a === '--env-module' || a.startsWith('--env-module=')) && buildIsFresh(fileURLToPath(new URL('..', import.meta.url)));
 if (fromBuild) process.setSourceMapsEnabled(true); // stack traces in TypeScript lines, as under tsx
 else (await import('tsx/esm/api')).register();
 const ext = fromBuild ? 'js' : 'ts';

@@ -1,23 +1,24 @@
 #!/usr/bin/env node
 // Compiles metarl's TypeScript (src, envs, agents, scripts) to JavaScript, each `.js` beside its `.ts`,
 // so that the `metarl` command starts without tsx's loader: about half a second less per command and
-// per worker thread. `npm install` runs it (the `prepare` script); `npm run build` runs it again.
+// per worker thread. `npm install` runs it (the `postinstall` script, which never fails an install);
+// `npm run build` runs it again (with --strict).
 // bin/metarl.mjs uses the build only while it is up to date (bin/build-state.mjs), and the
 // TypeScript through tsx otherwise: an edit needs no rebuild to take effect, only to be fast.
 //
 // esbuild compiles the files (tsx uses it too, with the settings of tsconfig.json, as here), with
 // inline source maps so that stack traces name the TypeScript lines. Import paths are rewritten:
 // `./x.ts` becomes `./x.js`, and `#tfjs` the relative path of src/tfjs.js (package.json maps `#tfjs`
-// to the TypeScript file, which Node cannot load without tsx). The build serves a checkout of metarl
-// (npm install in its folder); a package installed from a tarball holds no build (.gitignore keeps
-// the `.js` files out of it) and runs the TypeScript, as before.
+// to the TypeScript file, which Node cannot load without tsx). A packed tarball holds no build
+// (.gitignore keeps the `.js` files out of it): installed as a dependency, metarl builds itself in
+// node_modules at its own postinstall, where npm runs it.
 //
 //   node scripts/build.mjs [--strict]     (--strict: exit 1 when the build fails, instead of a warning)
 
-import { mkdtempSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUILD_DIRS, BUILD_FORMAT, STAMP, buildInputs, buildSources, fileState } from '../bin/build-state.mjs';
+import { BUILD_FORMAT, STAMP, buildInputs, buildSources, fileState } from '../bin/build-state.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -63,9 +64,18 @@ async function compile(esbuild, root, sources) {
   return new Map(result.outputFiles.map((f) => [relative(root, f.path).split('\\').join('/'), f.text]));
 }
 
+/** The `.js` files the last build of `root` wrote, as its stamp lists them (none without a readable stamp). */
+function previousOutputs(root) {
+  try {
+    return Object.keys(JSON.parse(readFileSync(join(root, STAMP), 'utf8')).files ?? {}).map((ts) => ts.replace(/\.ts$/, '.js'));
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Compiles every source of `root` (bin/build-state.mjs's BUILD_DIRS), removes the `.js` files there
- * that no longer have a source beside them (a source renamed or deleted), and writes the stamp that
+ * Compiles every source of `root` (bin/build-state.mjs's BUILD_DIRS), removes the `.js` files the
+ * last build wrote whose source is gone (renamed or deleted; other `.js` files are left alone), and writes the stamp that
  * bin/metarl.mjs checks. The old stamp goes first and the new one is written last, so a command
  * started meanwhile runs the TypeScript; each `.js` is written to a temporary name and renamed.
  * Returns the number of files and the seconds taken.
@@ -73,6 +83,7 @@ async function compile(esbuild, root, sources) {
 export async function build(root = ROOT) {
   const t0 = performance.now();
   const esbuild = await import('esbuild');
+  const made = previousOutputs(root);
   rmSync(join(root, STAMP), { force: true });
   const sources = buildSources(root);
   const before = new Map(sources.map((ts) => [ts, fileState(join(root, ts))]));
@@ -94,12 +105,7 @@ export async function build(root = ROOT) {
     rmSync(tmp, { recursive: true, force: true });
   }
   const kept = new Set(sources.map((ts) => ts.replace(/\.ts$/, '.js')));
-  for (const d of BUILD_DIRS) {
-    for (const f of readdirSync(join(root, d), { recursive: true }).map(String)) {
-      const js = `${d}/${f.split('\\').join('/')}`;
-      if (js.endsWith('.js') && !kept.has(js)) rmSync(join(root, js));
-    }
-  }
+  for (const js of made) if (!kept.has(js)) rmSync(join(root, js), { force: true });
   writeFileSync(join(root, STAMP), `${JSON.stringify({ format: BUILD_FORMAT, inputs: buildInputs(root), files }, null, 1)}\n`);
   return { files: sources.length, seconds: (performance.now() - t0) / 1000 };
 }

@@ -109,11 +109,14 @@ describe('scripts/build.mjs', () => {
     expect(buildIsFresh(root)).toBe(false);
     await build(root);
     expect(buildIsFresh(root)).toBe(true);
-    // A source removed: a rebuild removes its compiled file too (an import left pointing at it fails, as it does from the TypeScript).
+    // A source removed: a rebuild removes its compiled file too (an import left pointing at it fails, as it does from the TypeScript),
+    // and no other: a .js of one's own stays.
     rmSync(join(root, 'agents', 'deep', 'c.ts'));
+    writeFileSync(join(root, 'agents', 'own.js'), 'export const own = 1;\n');
     await build(root);
     expect(existsSync(join(root, 'agents', 'deep', 'c.js'))).toBe(false);
     expect(existsSync(join(root, 'src', 'a.js'))).toBe(true);
+    expect(existsSync(join(root, 'agents', 'own.js'))).toBe(true);
     const stamp = JSON.parse(readFileSync(join(root, STAMP), 'utf8'));
     writeFileSync(join(root, STAMP), JSON.stringify({ ...stamp, format: stamp.format + 1 })); // another build format
     expect(buildIsFresh(root)).toBe(false);
