@@ -247,6 +247,7 @@ export class MamlTrpo {
               size: this.workers,
               init: () => init,
               name: 'MAML task workers',
+              compiled: init.envModules.length === 0, // an env module imports metarl's TypeScript
             });
           } catch (e) {
             // An env registered in this thread only: the workers, each with its own registry, do not know it.

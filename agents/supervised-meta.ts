@@ -372,7 +372,7 @@ export class SupervisedMetaLearner {
           secondOrderFix: secondOrderFixInstalled(),
           wasmKernelFixes: wasmKernelFixesInstalled(),
         };
-        this.pool = await WorkerPool.start({ entry: new URL(/* webpackIgnore: true */ ['.', `supervised-worker${ownExtension(import.meta.url)}`].join('/'), import.meta.url), size: this.workers, init: () => init, name: 'supervised task workers' });
+        this.pool = await WorkerPool.start({ entry: new URL(/* webpackIgnore: true */ ['.', `supervised-worker${ownExtension(import.meta.url)}`].join('/'), import.meta.url), size: this.workers, init: () => init, name: 'supervised task workers', compiled: true });
         return this.pool;
       })();
       this.starting.catch(() => {

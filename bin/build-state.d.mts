@@ -6,3 +6,4 @@ export declare function buildSources(root: string): string[];
 export declare function fileState(path: string): [number, number] | null;
 export declare function buildIsFresh(root: string): boolean;
 export declare function buildInputs(root: string): string;
+export declare function fromSourceRequested(env?: Record<string, string | undefined>): boolean;

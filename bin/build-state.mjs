@@ -25,6 +25,11 @@ export function buildInputs(root) {
   return createHash('sha256').update(parts.join('\0')).digest('hex');
 }
 
+/** Whether the environment asks to run the TypeScript even when the build is up to date (METARL_FROM_SOURCE=1, true or yes). */
+export function fromSourceRequested(env = process.env) {
+  return ['1', 'true', 'yes'].includes(env.METARL_FROM_SOURCE ?? '');
+}
+
 /** The TypeScript files of `root`'s BUILD_DIRS (paths relative to `root`, `/`-separated), sorted. */
 export function buildSources(root) {
   return BUILD_DIRS.flatMap((d) =>

@@ -6,12 +6,12 @@
 // (envs/index.ts, or `metarl/envs`), and registers its envs in that copy of the registry, which the
 // compiled command would not see. METARL_FROM_SOURCE=1 (or true, yes) runs the TypeScript too.
 import { fileURLToPath } from 'node:url';
-import { buildIsFresh } from './build-state.mjs';
+import { buildIsFresh, fromSourceRequested } from './build-state.mjs';
 import { preloadTfjs } from '../src/preload-tfjs.mjs';
 
 const args = process.argv.slice(2);
 const fromBuild =
-  !['1', 'true', 'yes'].includes(process.env.METARL_FROM_SOURCE ?? '') && !args.some((a) => a === '--env-module' || a.startsWith('--env-module=')) && buildIsFresh(fileURLToPath(new URL('..', import.meta.url)));
+  !fromSourceRequested() && !args.some((a) => a === '--env-module' || a.startsWith('--env-module=')) && buildIsFresh(fileURLToPath(new URL('..', import.meta.url)));
 if (fromBuild) process.setSourceMapsEnabled(true); // stack traces in TypeScript lines, as under tsx
 else (await import('tsx/esm/api')).register();
 const ext = fromBuild ? 'js' : 'ts';

@@ -16,7 +16,9 @@
  * Idle workers are `unref`'d, so a pool that was never closed does not keep the process alive.
  */
 import { Worker, isMainThread, parentPort, workerData, type TransferListItem } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import type { PoolHandle, WorkerPoolModule, WorkerPoolOptions } from './pool-types.ts';
+import { buildIsFresh, fromSourceRequested } from '../bin/build-state.mjs';
 
 /** An operation a worker serves: takes the call's arguments, returns a result (optionally with buffers to transfer). */
 export type WorkerOp = (args: never) => unknown;
@@ -115,6 +117,16 @@ interface SerialisedError {
 
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 
+/**
+ * The module the workers of a pool started with `entry` and `compiled` (see WorkerPoolOptions) run:
+ * `entry`'s compiled sibling (`x.js` for `x.ts`) when `compiled` is set, metarl's build is up to date
+ * and the TypeScript is not asked for (METARL_FROM_SOURCE); else `entry`.
+ */
+export function workerEntry(entry: URL, compiled = false): URL {
+  if (!compiled || !entry.pathname.endsWith('.ts') || fromSourceRequested()) return entry;
+  return buildIsFresh(fileURLToPath(new URL('..', import.meta.url))) ? new URL(entry.href.replace(/\.ts$/, '.js')) : entry;
+}
+
 /** A fixed set of worker threads; see the module comment. */
 export class WorkerPool implements PoolHandle {
   private broken: WorkerFailedError | null = null;
@@ -144,13 +156,14 @@ export class WorkerPool implements PoolHandle {
     if (!(Number.isInteger(opts.size) && opts.size >= 1)) throw new RangeError(`WorkerPool: size must be a positive integer, got ${opts.size}`);
     const slots: Slot[] = [];
     const ready: Promise<void>[] = [];
+    const entry = workerEntry(opts.entry, opts.compiled);
     for (let w = 0; w < opts.size; w++) {
       const item = new Int32Array(new SharedArrayBuffer(4));
       item[0] = -1;
-      // The bootstrap registers tsx in the worker (hooks registered in the main thread do not
+      // The bootstrap registers tsx in the worker for a `.ts` entry (hooks registered in the main thread do not
       // reach workers in Node 20) and then imports `entry`. Inherited execArgv would register tsx twice.
       const worker = new Worker(BOOTSTRAP, {
-        workerData: { entry: opts.entry.href, item, init: opts.init(w) },
+        workerData: { entry: entry.href, item, init: opts.init(w) },
         execArgv: [],
       });
       const slot: Slot = { worker, item, pending: new Map() };

@@ -146,6 +146,23 @@ describe('scripts/build.mjs', () => {
     expect(version()).toBe('the compiled build');
   }, 60_000);
 
+  it('worker pools started from the TypeScript run the compiled worker module when asked to and the build is up to date', async () => {
+    expect(buildIsFresh(ROOT)).toBe(true); // test/global-setup.ts built it
+    const { workerEntry } = await import('../../src/worker-pool.ts');
+    const ts = new URL('../../agents/maml-worker.ts', import.meta.url);
+    expect(workerEntry(ts, true).href).toBe(new URL('../../agents/maml-worker.js', import.meta.url).href);
+    expect(workerEntry(ts, false)).toBe(ts);
+    expect(workerEntry(ts)).toBe(ts);
+    const before = process.env.METARL_FROM_SOURCE;
+    process.env.METARL_FROM_SOURCE = '1';
+    try {
+      expect(workerEntry(ts, true)).toBe(ts);
+    } finally {
+      if (before === undefined) delete process.env.METARL_FROM_SOURCE;
+      else process.env.METARL_FROM_SOURCE = before;
+    }
+  });
+
   it('the build and the TypeScript train to the same weights, with worker threads', () => {
     expect(buildIsFresh(ROOT)).toBe(true); // test/global-setup.ts built it
     const dir = tmp();
