@@ -3,7 +3,9 @@
 // TypeScript through tsx (METARL_FROM_SOURCE=1), run alternately, and prints the medians:
 //   - a command refused at once (`train --env Nope-v0`: Node, the command line and tfjs load, then exit 2);
 //   - `--help` (no tfjs);
-//   - a tiny training run (`train --preset tiny --iterations 2 --workers 2`: two worker threads start too).
+//   - a tiny training run (`train --preset tiny --iterations 2 --workers 2`: two worker threads start too);
+//   - the same from code: a script run through tsx (`node --import tsx`) that trains one iteration with
+//     two workers, whose worker threads run the compiled worker module or the TypeScript.
 //
 //   npm run build && node scripts/bench-startup.mjs [--runs 7]
 
@@ -11,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildIsFresh } from '../bin/build-state.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -28,13 +30,22 @@ if (!buildIsFresh(ROOT)) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'metarl-bench-startup-'));
+const fromCode = (out) =>
+  [
+    `import { initBackend } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'index.ts')).href)};`,
+    `import { resolveConfig } from ${JSON.stringify(pathToFileURL(join(ROOT, 'src', 'config.ts')).href)};`,
+    `import { train } from ${JSON.stringify(pathToFileURL(join(ROOT, 'agents', 'trainer.ts')).href)};`,
+    "await initBackend('wasm', { log: () => {} });",
+    `await train(resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1 }), { out: ${JSON.stringify(out)}, workers: 2, log: () => {} });`,
+  ].join('\n');
 const cases = [
-  { name: 'refused command (train --env Nope-v0)', args: () => ['train', '--env', 'Nope-v0'], code: 2 },
-  { name: '--help', args: () => ['--help'], code: 0 },
-  { name: 'tiny training, 2 iterations, 2 workers', args: (i) => ['train', '--preset', 'tiny', '--iterations', '2', '--workers', '2', '--out', join(tmp, `run-${i}`)], code: 0 },
+  { name: 'refused command (train --env Nope-v0)', args: () => [BIN, 'train', '--env', 'Nope-v0'], code: 2 },
+  { name: '--help', args: () => [BIN, '--help'], code: 0 },
+  { name: 'tiny training, 2 iterations, 2 workers', args: (i) => [BIN, 'train', '--preset', 'tiny', '--iterations', '2', '--workers', '2', '--out', join(tmp, `run-${i}`)], code: 0 },
+  { name: 'from code through tsx, tiny, 1 iteration, 2 workers', args: (i) => ['--import', 'tsx', '--input-type=module', '-e', fromCode(join(tmp, `code-${i}`))], code: 0 },
 ];
 const modes = [
-  { name: 'build', env: {} },
+  { name: 'build', env: { METARL_FROM_SOURCE: '' } },
   { name: 'source (tsx)', env: { METARL_FROM_SOURCE: '1' } },
 ];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -45,7 +56,7 @@ try {
     for (let r = 0; r < runs; r++) {
       for (const [m, mode] of modes.entries()) {
         const t0 = performance.now();
-        const p = spawnSync(process.execPath, [BIN, ...c.args(n++)], { encoding: 'utf8', env: { ...process.env, ...mode.env } });
+        const p = spawnSync(process.execPath, c.args(n++), { encoding: 'utf8', cwd: ROOT, env: { ...process.env, ...mode.env } });
         const s = (performance.now() - t0) / 1000;
         if (p.status !== c.code) throw new Error(`${c.name} (${mode.name}) exited with ${p.status}: ${p.stderr}`);
         times[m].push(s);
