@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symli
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAMP, buildIsFresh } from '../../bin/build-state.mjs';
 import { build } from '../../scripts/build.mjs';
 
@@ -20,6 +20,14 @@ const tmp = () => {
 };
 afterAll(() => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+// The build is what these tests run unless they ask for the TypeScript (a METARL_FROM_SOURCE set where the suite runs would hide it).
+const fromSource = process.env.METARL_FROM_SOURCE;
+beforeAll(() => {
+  delete process.env.METARL_FROM_SOURCE;
+});
+afterAll(() => {
+  if (fromSource !== undefined) process.env.METARL_FROM_SOURCE = fromSource;
 });
 
 /** A package root with a few sources in the build's folders, and what the build reads besides them. */
@@ -153,13 +161,11 @@ describe('scripts/build.mjs', () => {
     expect(workerEntry(ts, true).href).toBe(new URL('../../agents/maml-worker.js', import.meta.url).href);
     expect(workerEntry(ts, false)).toBe(ts);
     expect(workerEntry(ts)).toBe(ts);
-    const before = process.env.METARL_FROM_SOURCE;
     process.env.METARL_FROM_SOURCE = '1';
     try {
       expect(workerEntry(ts, true)).toBe(ts);
     } finally {
-      if (before === undefined) delete process.env.METARL_FROM_SOURCE;
-      else process.env.METARL_FROM_SOURCE = before;
+      delete process.env.METARL_FROM_SOURCE;
     }
   });
 
