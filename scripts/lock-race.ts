@@ -44,7 +44,9 @@ if (o.child !== '') {
   for (let r = 0; r < rounds; r++) {
     const dir = mkdtempSync(join(tmpdir(), 'metarl-lockrace-'));
     if (lock !== 'none') writeFileSync(join(dir, LOCK_FILE), lock === 'stale' ? '999999\n' : '');
-    const children = Array.from({ length: procs }, () => spawn(process.execPath, ['--import', 'tsx', import.meta.filename, '--child', dir]));
+    // This file, as it runs: the TypeScript through tsx, or its compiled build (scripts/build.mjs), which needs no loader.
+    const self = [...(import.meta.filename.endsWith('.ts') ? ['--import', 'tsx'] : []), import.meta.filename];
+    const children = Array.from({ length: procs }, () => spawn(process.execPath, [...self, '--child', dir]));
     const results = children.map((c) => {
       let s = '';
       const ready = new Promise<void>((res) => c.stdout.on('data', (d: Buffer) => {

@@ -1,3 +1,4 @@
+import { buildIsFresh } from '../../bin/build-state.mjs';
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -40,9 +41,11 @@ describe('run directory locks', () => {
   // other had just taken, and a lock read while being written (empty) was taken for stale. With
   // scripts/lock-race.ts (six processes, ten rounds) more than one took it in 4 of 10 rounds on 42bb8a9.
   it('go to one process of several that try at the same moment, whether the lock is stale, empty or absent', () => {
-    const script = join(import.meta.dirname, '..', '..', 'scripts', 'lock-race.ts');
+    // The compiled script (test/global-setup.ts builds it) starts its six processes without tsx's loader.
+    const root = join(import.meta.dirname, '..', '..');
+    const script = buildIsFresh(root) ? [join(root, 'scripts', 'lock-race.js')] : ['--import', 'tsx', join(root, 'scripts', 'lock-race.ts')];
     for (const lock of ['stale', 'empty', 'none']) {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--rounds', '1', '--procs', '5', '--lock', lock], { encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [...script, '--rounds', '1', '--procs', '5', '--lock', lock], { encoding: 'utf8', timeout: 60_000 });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout, `lock ${lock}`).toContain('round 1: 1 of 5 took the lock\n');
       expect(r.stdout, `lock ${lock}`).toContain('(or one failed otherwise, or files were left): 0 of 1');
