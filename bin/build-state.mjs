@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** The folders whose TypeScript is compiled (the library and the command line; not tests, demo or examples). */
 export const BUILD_DIRS = ['src', 'envs', 'agents', 'scripts'];
@@ -19,6 +19,7 @@ export const BUILD_FORMAT = 2;
  * them puts the build out of date.
  */
 export function buildInputs(root) {
+  root = resolve(root); // createRequire needs an absolute path
   const read = (f) => readFileSync(join(root, f), 'utf8');
   const esbuild = createRequire(join(root, 'package.json')).resolve('esbuild/package.json');
   const parts = [read('scripts/build.mjs'), read('tsconfig.json'), JSON.stringify(JSON.parse(read('package.json')).imports ?? null), readFileSync(esbuild, 'utf8')];

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAMP, buildIsFresh } from '../../bin/build-state.mjs';
@@ -92,6 +92,7 @@ describe('scripts/build.mjs', () => {
     expect(buildIsFresh(root)).toBe(false); // never built
     await build(root);
     expect(buildIsFresh(root)).toBe(true);
+    expect(buildIsFresh(relative(process.cwd(), root))).toBe(true); // a relative path too
     const a = join(root, 'src', 'a.ts');
     utimesSync(a, new Date(), new Date(Date.now() + 5000)); // edited (a new time)
     expect(buildIsFresh(root)).toBe(false);
