@@ -129,7 +129,11 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
     if (e.taskVector) {
       attempt(`taskVector of task ${k + 1}`, () => {
         const v = e.taskVector!(t);
-        if (e.taskDim === undefined || v.length !== e.taskDim || !Array.from(v).every(Number.isFinite)) problems.push(`taskVector(task ${k + 1}) must have taskDim (${e.taskDim}) finite entries, got ${JSON.stringify(Array.from(v))}`);
+        // Written out by String, not JSON (which shows NaN as null).
+        const shown = `[${Array.from(v, (x) => String(x)).join(', ')}]`;
+        if (e.taskDim === undefined || v.length !== e.taskDim || !Array.from(v).every(Number.isFinite)) {
+          problems.push(`taskVector(task ${k + 1}) must have taskDim (${e.taskDim}) finite entries, got ${v.length === e.taskDim ? '' : `${v.length} entries: `}${shown}`);
+        }
       });
     }
   }
@@ -185,7 +189,10 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
         }
       }
       const t = r.rewards.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
-      if (t >= 0) problems.push(`task ${k + 1}, step() at t = ${t}: reward ${r.rewards[t]} is not a finite number`);
+      if (t >= 0) {
+        const x: unknown = r.rewards[t];
+        problems.push(`task ${k + 1}, step() at t = ${t}: reward ${typeof x === 'number' ? `${x} is not a finite number` : `${typeof x === 'string' ? JSON.stringify(x) : String(x)} is ${x === null ? 'null' : `a ${typeof x}`}, not a number`}`);
+      }
     });
   }
 

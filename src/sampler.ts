@@ -16,13 +16,13 @@ export interface SampleRequest {
 /** The env call that returned step `t`'s observation, as messages name it (−1: `reset`). */
 const callAt = (t: number) => (t < 0 ? 'reset()' : `step() at t = ${t}`);
 
-/** What `v` is, for a message: "a Float32Array", "an array", "undefined", "a number (3)". */
+/** What `v` is, for a message: "a Float32Array", "an array", "undefined", "a number (3)", "a string ("3")". */
 function kindOf(v: unknown): string {
   if (v === null || v === undefined) return String(v);
   if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object') return `an object without obs (keys: ${Object.keys(v).join(', ') || 'none'})`;
-  return `a ${typeof v} (${String(v)})`;
+  return `a ${typeof v} (${typeof v === 'string' ? JSON.stringify(v) : String(v)})`;
 }
 
 /**
@@ -128,7 +128,13 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
       actions.set(act, k * ad);
       const r = checkedStep(envs[b]!, act, t);
       checkObs(envs[b]!, r.obs, od, t);
-      if (!Number.isFinite(r.reward)) throw new EnvContractError(envs[b]!.id, [`step() at t = ${t} returned the reward ${String(r.reward)}, not a finite number`]);
+      if (typeof r.reward !== 'number' || !Number.isFinite(r.reward)) {
+        throw new EnvContractError(envs[b]!.id, [`step() at t = ${t} returned the reward ${typeof r.reward === 'number' ? String(r.reward) : `as ${kindOf(r.reward)}`}, not a finite number`]);
+      }
+      // A truthy non-boolean (the string "false", 1) would end the episode with no word.
+      if (typeof r.terminated !== 'boolean' || typeof r.truncated !== 'boolean') {
+        throw new EnvContractError(envs[b]!.id, [`step() at t = ${t} returned terminated ${kindOf(r.terminated)} and truncated ${kindOf(r.truncated)}; both must be booleans`]);
+      }
       rewards[k] = r.reward;
       mask[k] = 1;
       cur.set(r.obs, b * od);

@@ -43,7 +43,9 @@ const faults: [string, () => Navigation2DEnv, string][] = [
     'task 1 does not round-trip through JSON, setTask and getTask',
   ],
   ['reset returning the observation itself', () => Object.assign(new Sound(), { reset: () => new Float32Array(2) }), 'reset() must return { obs }, got a Float32Array'],
-  ['a taskVector of the wrong length', () => Object.assign(new Sound(), { taskDim: 3 }), 'taskVector(task 1) must have taskDim (3) finite entries'],
+  ['a taskVector of the wrong length', () => Object.assign(new Sound(), { taskDim: 3 }), 'taskVector(task 1) must have taskDim (3) finite entries, got 2 entries: ['],
+  // NaN shown as NaN, not JSON's null (found by an API trial).
+  ['a taskVector holding NaN', () => Object.assign(new Sound(), { taskVector: () => Float32Array.of(Number.NaN, 1) }), 'taskVector(task 1) must have taskDim (2) finite entries, got [NaN, 1]'],
   [
     'state shared between instances',
     () =>
@@ -75,6 +77,16 @@ const faults: [string, () => Navigation2DEnv, string][] = [
         }
       })(),
     'step() at t = 0: reward NaN is not a finite number',
+  ],
+  [
+    'a reward that is a string',
+    () =>
+      new (class extends Sound {
+        override step(action: Float32Array): StepResult {
+          return { ...super.step(action), reward: '-1' as unknown as number };
+        }
+      })(),
+    'step() at t = 0: reward "-1" is a string, not a number',
   ],
   [
     'no time limit',

@@ -62,10 +62,10 @@ describe('sampleEpisodes and observation lengths', () => {
 });
 
 describe('sampleEpisodes and values that are not finite', () => {
-  /** Navigation2D whose fourth step returns `bad` as its reward or in its observation. */
+  /** Navigation2D whose fourth step returns `bad` as its reward, terminated or truncated flag, or in its observation. */
   class NotFinite extends Navigation2DEnv {
     private t = 0;
-    constructor(private readonly what: 'reward' | 'obs', private readonly bad: number) {
+    constructor(private readonly what: 'reward' | 'obs' | 'terminated' | 'truncated', private readonly bad: unknown) {
       super();
     }
     override reset(opts?: { seed?: number }): { obs: Float32Array } {
@@ -75,16 +75,21 @@ describe('sampleEpisodes and values that are not finite', () => {
     override step(action: Float32Array): StepResult {
       const r = super.step(action);
       if (++this.t !== 4) return r;
-      return this.what === 'reward' ? { ...r, reward: this.bad } : { ...r, obs: Float32Array.of(r.obs[0]!, this.bad) };
+      return this.what === 'obs' ? { ...r, obs: Float32Array.of(r.obs[0]!, this.bad as number) } : ({ ...r, [this.what]: this.bad } as StepResult);
     }
   }
 
-  it('a NaN or infinite reward or observation is an EnvContractError naming the env, the step and the value', () => {
+  it('a NaN or infinite reward or observation, or flags that are not booleans, are an EnvContractError naming the env, the step and the value', () => {
     const cases: [NotFinite, string][] = [
       [new NotFinite('reward', NaN), 'Navigation2D-v0: step() at t = 3 returned the reward NaN, not a finite number'],
       [new NotFinite('reward', -Infinity), 'Navigation2D-v0: step() at t = 3 returned the reward -Infinity, not a finite number'],
       [new NotFinite('obs', NaN), 'Navigation2D-v0: step() at t = 3 returned an observation whose entry 1 is NaN, not a finite number'],
       [new NotFinite('obs', Infinity), 'Navigation2D-v0: step() at t = 3 returned an observation whose entry 1 is Infinity, not a finite number'],
+      // Not numbers or booleans (found by an API trial: the string "false" ended every episode after one step, with no word).
+      [new NotFinite('reward', '-0.5'), 'Navigation2D-v0: step() at t = 3 returned the reward as a string ("-0.5"), not a finite number'],
+      [new NotFinite('terminated', 'false'), 'Navigation2D-v0: step() at t = 3 returned terminated a string ("false") and truncated a boolean (false); both must be booleans'],
+      [new NotFinite('terminated', 0), 'Navigation2D-v0: step() at t = 3 returned terminated a number (0) and truncated a boolean (false); both must be booleans'],
+      [new NotFinite('truncated', undefined), 'Navigation2D-v0: step() at t = 3 returned terminated a boolean (false) and truncated undefined; both must be booleans'],
     ];
     for (const [env, message] of cases) {
       let error: unknown;
