@@ -46,16 +46,32 @@ export class UnknownEnvError extends Error {
   }
 }
 
+/** What `v` is, for a message: "a string (\"X-v0\")", "an object", "undefined". */
+function kind(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'string') return `a string (${JSON.stringify(v)})`;
+  if (typeof v === 'object') return Array.isArray(v) ? 'an array' : 'an object';
+  return `a ${typeof v}`;
+}
+
 /**
  * Registers an env under a versioned id. Changing an env's dynamics, reward or task
  * distribution must bump its version, so a registered id always means one MDP family.
- * @throws RangeError for an id not of the form `Name-v0`, or one already registered.
+ * @param spec one object: `{ id, factory, description }`; `factory` is a function that returns a
+ *   new env each call, synchronously.
+ * @throws RangeError when `spec` is not such an object, for an id not of the form `Name-v0` or one
+ *   already registered, for a `factory` that is not a function, or a `description` that is not a string.
  */
 export function register(spec: EnvSpec): void {
+  // register('X-v0', factory) would otherwise be told its id is undefined.
+  if (spec === null || typeof spec !== 'object') throw new RangeError(`register: takes one object { id, factory, description }, got ${kind(spec)}`);
   if (!ID_PATTERN.test(spec.id)) {
     throw new RangeError(`register: env id must look like Name-v0, got ${JSON.stringify(spec.id)}`);
   }
   if (registry.has(spec.id)) throw new RangeError(`register: env id ${spec.id} is already registered`);
+  // Found otherwise only at make(), as "spec.factory is not a function".
+  if (typeof spec.factory !== 'function') throw new RangeError(`register: factory of ${spec.id} must be a function that returns a new env, got ${kind(spec.factory)}`);
+  if (spec.description !== undefined && typeof spec.description !== 'string') throw new RangeError(`register: description of ${spec.id} must be a string, got ${kind(spec.description)}`);
   registry.set(spec.id, spec);
 }
 
@@ -71,6 +87,8 @@ export function make(id: string): MetaEnv {
   // Messages, logs and runs name envs by `env.id`: it must be the id the env is registered under.
   // Not an object at all: that alone is the fault (its id and shape follow from it).
   if (env === null || typeof env !== 'object') throw new EnvContractError(id, [`its factory returned ${String(env)}, not an env`]);
+  // An async factory: its methods would be reported missing, one by one.
+  if (typeof (env as { then?: unknown }).then === 'function') throw new EnvContractError(id, ['its factory returned a Promise, not an env: factories are synchronous (load what the env needs before register, or in reset)']);
   const problems = env.id === id ? [] : [`its factory made an env whose id is ${JSON.stringify(env.id)}; set the env's id to the id it is registered under`];
   // A missing method or a malformed space would otherwise fail deep inside training.
   problems.push(...envShapeProblems(env));

@@ -24,6 +24,21 @@ describe('env registry', () => {
     expect(() => register({ id: 'Navigation2D-v0', factory: () => new Navigation2DEnv(), description: '' })).toThrow('env id Navigation2D-v0 is already registered');
   });
 
+  // Found by an API trial: these were taken, and failed at make() as "spec.factory is not a function", or named the id as undefined.
+  it('register refuses a factory that is not a function, a description that is not a string, and arguments not in one object', () => {
+    const bad = (spec: unknown) => () => register(spec as Parameters<typeof register>[0]);
+    expect(bad({ id: 'RegistryTestNoFactory-v0' })).toThrow('register: factory of RegistryTestNoFactory-v0 must be a function that returns a new env, got undefined');
+    expect(bad({ id: 'RegistryTestNoFactory-v0', factory: { a: 1 } })).toThrow('register: factory of RegistryTestNoFactory-v0 must be a function that returns a new env, got an object');
+    expect(bad({ id: 'RegistryTestNoFactory-v0', factory: () => new Navigation2DEnv(), description: 3 })).toThrow('register: description of RegistryTestNoFactory-v0 must be a string, got a number');
+    expect(bad('RegistryTestNoFactory-v0')).toThrow('register: takes one object { id, factory, description }, got a string ("RegistryTestNoFactory-v0")');
+    expect(envSpec('RegistryTestNoFactory-v0')).toBeUndefined();
+  });
+
+  it('make names a factory that returns a Promise', () => {
+    if (!envSpec('RegistryTestAsync-v0')) register({ id: 'RegistryTestAsync-v0', factory: (async () => new Navigation2DEnv()) as unknown as () => Navigation2DEnv, description: 'test' });
+    expect(() => make('RegistryTestAsync-v0')).toThrow('RegistryTestAsync-v0: its factory returned a Promise, not an env');
+  });
+
   it("make refuses an env whose own id is not the one it is registered under, and takes one that is", () => {
     if (!envSpec('RegistryTestWrongId-v0')) register({ id: 'RegistryTestWrongId-v0', factory: () => new Navigation2DEnv(), description: 'test' });
     expect(() => make('RegistryTestWrongId-v0')).toThrow('RegistryTestWrongId-v0: its factory made an env whose id is "Navigation2D-v0"');
