@@ -11,7 +11,8 @@ import { SupervisedMetaLearner, refuseShots, type SupervisedStepLogs } from './s
 import { createRng } from '../src/rng.ts';
 import { drawTasks, isSupervised, presetFor } from '../src/env-contract.ts';
 import { dataMismatch, envDataIdentity, envFactory, spacesMismatch } from '../envs/factory.ts';
-import { MamlTrpo, type StepLogs } from './maml-trpo.ts';
+import { MamlTrpo, moduleUrls, type StepLogs } from './maml-trpo.ts';
+import { envSpec } from '../envs/registry.ts';
 import { versions } from '../src/versions.ts';
 import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
 
@@ -469,6 +470,24 @@ function checkTrainOptions(opts: TrainOptions): void {
   });
 }
 
+/**
+ * An env not registered in this thread whose module is among `envModules`: imported here too, as the
+ * workers import it (found by an API trial: a script that named its env's module only there was
+ * told the env id is unknown). A module imported already is not run again.
+ */
+async function registerFromEnvModules(given: TrainConfig, envModules: TrainOptions['envModules']): Promise<void> {
+  const id: unknown = (given as { env?: unknown } | null)?.env;
+  if (!envModules?.length || typeof id !== 'string' || envSpec(id) !== undefined) return;
+  const urls = await moduleUrls(envModules);
+  for (const [i, url] of urls.entries()) {
+    try {
+      await import(url);
+    } catch (e) {
+      throw new ConfigError(opt(`envModules[${i}]`, undefined, '--env-module'), String(envModules[i]), `failed to load: ${(e as Error).message ?? String(e)}`);
+    }
+  }
+}
+
 /** A config's leaves by path (`trpo.maxKl`), each as JSON. */
 function configLeaves(o: unknown, prefix = '', into: Record<string, string> = {}): Record<string, string> {
   if (o !== null && typeof o === 'object' && !Array.isArray(o)) {
@@ -523,13 +542,15 @@ function checkResumedConfig(config: TrainConfig, run: TrainConfig, out: string, 
  * starts a new one from another run's parameters. `interrupted`: stopped early by `signal`.
  * @throws ConfigError (before anything is written) naming the field or option: an incomplete or
  *   bad config, an algo that does not apply to the env, `out` holding a run without `resume`, a
- *   resumed run whose config differs; UnknownEnvError for an env id not registered (pass
- *   `envModules` for one's own). A failure during training (an EnvContractError for an env that
+ *   resumed run whose config differs; UnknownEnvError for an env id not registered (an env of
+ *   one's own: import its module first, or name it in `envModules`, which this thread then imports
+ *   too when the env is not registered yet). A failure during training (an EnvContractError for an env that
  *   breaks the contract, an env's own error) is rethrown; `trainingStop(e)` tells which iteration
  *   and what the run kept, and a new run that fails in its first iteration removes what it wrote.
  */
 export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
   checkTrainOptions(opts);
+  await registerFromEnvModules(given, opts.envModules);
   const abortedAtCall = opts.signal?.aborted === true;
   // A config from code may not have come through resolveConfig: check it as a config file is checked.
   const config = validateConfig(given);

@@ -224,6 +224,33 @@ describe('train from code, env modules in the workers', () => {
   }, 60_000);
 });
 
+describe('train from code, an env named only in envModules', () => {
+  it('is imported in this thread too when the env is not registered (found by an API trial: the env id was unknown), and a module that fails is named', async () => {
+    const dir = tmp();
+    const mod = join(dir, 'own-env.mts');
+    const repo = join(import.meta.dirname, '..', '..');
+    writeFileSync(
+      mod,
+      [
+        `import { register } from ${JSON.stringify(join(repo, 'envs', 'index.ts'))};`,
+        `import { Navigation2DEnv } from ${JSON.stringify(join(repo, 'envs', 'navigation-2d.ts'))};`,
+        "class Own extends Navigation2DEnv { id = 'LibEnvModuleOnly-v0'; }",
+        "register({ id: 'LibEnvModuleOnly-v0', factory: () => new Own(), description: 'test' });",
+      ].join('\n'),
+    );
+    expect(() => make('LibEnvModuleOnly-v0')).toThrow(UnknownEnvError);
+    const cfg = resolveConfig('LibEnvModuleOnly-v0', 'tiny', { iterations: 1 });
+    const { records } = await train(cfg, { out: join(dir, 'run'), envModules: [mod] });
+    expect(records).toHaveLength(1);
+    expect(make('LibEnvModuleOnly-v0').id).toBe('LibEnvModuleOnly-v0');
+    const broken = join(dir, 'broken.mjs');
+    writeFileSync(broken, "throw new Error('this module cannot be imported');\n");
+    const e = await configError(() => train(resolveConfig('LibEnvNowhere-v0', 'tiny', { iterations: 1 }), { out: join(dir, 'run2'), envModules: [broken] }));
+    expect(e.message).toBe(`envModules[0]: failed to load: this module cannot be imported (got ${JSON.stringify(broken)})`);
+    expect(existsSync(join(dir, 'run2'))).toBe(false);
+  }, 60_000);
+});
+
 describe('train from code, a signal aborted before the call', () => {
   it('runs no iteration (found by a library-API trial: it ran one), and a resume then starts the run', async () => {
     const out = join(tmp(), 'run');
