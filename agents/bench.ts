@@ -5,7 +5,7 @@
 import * as os from 'node:os';
 import { readFileSync, readdirSync } from 'node:fs';
 import * as tf from '#tfjs';
-import { resolveConfig, type TrainConfig } from '../src/config.ts';
+import { ConfigError, checkOptionKeys, resolveConfig, type TrainConfig } from '../src/config.ts';
 import { createRng } from '../src/rng.ts';
 import { make } from '../envs/index.ts';
 import { versions } from '../src/versions.ts';
@@ -132,6 +132,8 @@ export function busiestThread(before: Map<string, number> | null, after: Map<str
  * phase, CPU time, env steps per second, peak RSS and the live tensor count. Needs `initBackend` first.
  */
 export async function benchMetaIterations(opts: BenchOptions): Promise<BenchReport> {
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError('options', opts, 'must be an object ({ env, iterations, warmup, workers, config, envModules, log }, all but env optional)');
+  checkOptionKeys(opts, { env: true, iterations: true, warmup: true, workers: true, config: true, envModules: true, log: true }, 'benchMetaIterations');
   const iterations = opts.iterations ?? 5;
   const warmup = opts.warmup ?? 1;
   const log = opts.log ?? (() => {});

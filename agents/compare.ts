@@ -1,5 +1,5 @@
 import type { TrainConfig } from '../src/config.ts';
-import { checkIntOption, opt, validateConfig, resolveConfig } from '../src/config.ts';
+import { checkIntOption, checkOptionKeys, opt, validateConfig, resolveConfig } from '../src/config.ts';
 import { UnknownEnvError, listEnvs, make } from '../envs/index.ts';
 import { spacesMismatch } from '../envs/factory.ts';
 import { loadCheckpoint, runDirProblem } from '../src/checkpoint.ts';
@@ -211,11 +211,20 @@ export interface CompareOptions {
   onReuse?: (method: string, file: string) => void;
 }
 
+/** Every key of {@link CompareOptions}. */
+const COMPARE_OPTION_KEYS: Record<keyof CompareOptions, true> = {
+  env: true, methods: true, tasks: true, taskList: true, taskFile: true, steps: true, episodes: true, batchTimesteps: true, seed: true, shots: true, onProgress: true, partialDir: true, onReuse: true,
+};
+
 /**
- * Checks {@link CompareOptions} before any evaluation: a known env, at least one method, names given
- * once, and counts and step sizes in range (a ConfigError naming the option and its value).
+ * Checks {@link CompareOptions} before any evaluation: an object of known options, a known env, at
+ * least one method, names given once, and counts and step sizes in range (a ConfigError naming the
+ * option and its value).
  */
+
 function checkCompareOptions(opts: CompareOptions): void {
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError('options', opts, 'must be an object ({ env, methods, steps, seed, … })');
+  checkOptionKeys(opts, COMPARE_OPTION_KEYS, 'compareMethods');
   if (!listEnvs().includes(opts.env)) throw new UnknownEnvError(opts.env, listEnvs());
   if (!Array.isArray(opts.methods) || opts.methods.length === 0) throw new ConfigError(opt('methods', undefined, '--runs'), opts.methods, 'name at least one method to compare');
   opts.methods.forEach((m, i) => {

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, checkIntOption, opt } from '../src/config.ts';
+import { ConfigError, checkIntOption, checkOptionKeys, opt } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem } from '../src/checkpoint.ts';
 import type { StepStat } from '../src/evaluation.ts';
 import { TEST_SEED } from '../src/rng.ts';
@@ -165,6 +165,9 @@ export function refuseTestSeed(seed: number): void {
   if (seed === TEST_SEED) throw new ConfigError(opt('seed'), seed, 'is the seed of the test tasks (metarl evaluate and compare score on them by default); pick checkpoints on other tasks');
 }
 
+/** Every key of {@link SelectOptions}. */
+const SELECT_OPTION_KEYS: Record<keyof SelectOptions, true> = { run: true, seed: true, tasks: true, steps: true, episodes: true, batchTimesteps: true, since: true, fromStep: true, onProgress: true, cache: true, onReuse: true };
+
 /**
  * Picks a run's checkpoint on validation tasks: every candidate ({@link startCandidate},
  * {@link listCandidates}) is
@@ -172,9 +175,11 @@ export function refuseTestSeed(seed: number): void {
  * `seed` (the numbers `metarl evaluate --seed` gives for each one), and the one with the best
  * score ({@link selectionScore}: the sum of the mean returns after steps `fromStep`…`steps`) wins. The test tasks are never looked at.
  * @throws ConfigError naming the option: the test seed, bad counts, a supervised or oracle run,
- *   fewer than two checkpoints; CheckpointError for a checkpoint that cannot be read.
+ *   fewer than two checkpoints, an unknown option; CheckpointError for a checkpoint that cannot be read.
  */
 export function selectCheckpoint(opts: SelectOptions): Selection {
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError('options', opts, 'must be an object ({ run, seed, tasks, steps, episodes, … })');
+  checkOptionKeys(opts, SELECT_OPTION_KEYS, 'selectCheckpoint');
   checkIntOption('seed', opts.seed, 0);
   refuseTestSeed(opts.seed);
   checkIntOption('since', opts.since, 0, true);

@@ -1,5 +1,5 @@
 import * as tf from '#tfjs';
-import { ConfigError, checkIntOption, type TrainConfig } from '../src/config.ts';
+import { ConfigError, checkIntOption, checkOptionKeys, type TrainConfig } from '../src/config.ts';
 import type { LabelledBatch, SupervisedMetaEnv, Task } from '../src/types.ts';
 import { meanSem, type StepStat } from '../src/evaluation.ts';
 import { createRng, type Rng } from '../src/rng.ts';
@@ -479,6 +479,8 @@ export function evaluateSupervised(config: TrainConfig, env: SupervisedMetaEnv, 
   if (typeof (env as Partial<SupervisedMetaEnv> | null)?.sampleBatch !== 'function') {
     throw new ConfigError('env', (env as { id?: unknown } | null)?.id ?? env, 'is not a supervised env (it has no sampleBatch): evaluate an RL env with evaluateAdaptation');
   }
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError('options', opts, 'must be an object ({ tasks, steps, rng, onTask })');
+  checkOptionKeys(opts, { tasks: true, steps: true, rng: true, onTask: true }, 'evaluateSupervised');
   checkIntOption('steps', opts.steps, 0);
   if (!Array.isArray(opts.tasks) || opts.tasks.length === 0) throw new ConfigError('tasks', opts.tasks, 'must hold at least one task (heldOutTasks(env, n, rng) draws them)');
   if (typeof (opts.rng as Partial<Rng> | undefined)?.fork !== 'function') throw new ConfigError('rng', opts.rng, 'must be an Rng, e.g. createRng(seed)');

@@ -5,7 +5,7 @@ import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
 import { availableParallelism } from 'node:os';
 import { episodeBytes, memoryProblem } from '../src/episode-memory.ts';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, opt, PRESETS, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
+import { ConfigError, checkOptionKeys, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, opt, PRESETS, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, refuseShots, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
@@ -443,9 +443,13 @@ export function trainingStop(e: unknown): TrainingStop | undefined {
   return typeof e === 'object' && e !== null ? stops.get(e) : undefined;
 }
 
+/** Every key of {@link TrainOptions}. */
+const TRAIN_OPTION_KEYS: Record<keyof TrainOptions, true> = { out: true, resume: true, log: true, stopAfter: true, workers: true, envModules: true, keepEvery: true, initFrom: true, signal: true };
+
 /** Checks {@link TrainOptions} (a ConfigError naming the option and its value). */
 function checkTrainOptions(opts: TrainOptions): void {
   if (typeof opts !== 'object' || opts === null) throw new ConfigError('options', opts, 'must be an object with at least out (the run directory)');
+  checkOptionKeys(opts, TRAIN_OPTION_KEYS, 'train');
   if (typeof opts.out !== 'string' || opts.out.trim() === '') throw new ConfigError(opt('out'), opts.out, 'must be the path of the run directory (a non-empty string)');
   checkIntOption('keepEvery', opts.keepEvery, 1, true);
   checkIntOption('stopAfter', opts.stopAfter, 0, true);

@@ -3,7 +3,7 @@
  * oracle rely on of a {@link MetaEnv}, checked on a few tasks and episodes with random actions.
  * Used by `metarl check` and by the test suite on every registered env. Browser-safe.
  */
-import { ConfigError, checkIntOption } from '../src/config.ts';
+import { ConfigError, checkIntOption, checkOptionKeys } from '../src/config.ts';
 import { EnvContractError, envShapeProblems, taskListProblems } from '../src/env-contract.ts';
 import { checkedReset, checkedStep } from '../src/sampler.ts';
 import { createRng, type Rng } from '../src/rng.ts';
@@ -69,6 +69,8 @@ const same = (a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]) 
  */
 export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): string[] {
   if (typeof make !== 'function') throw new ConfigError('make', typeof make === 'string' ? make : typeof make, 'must be a function returning a new env, e.g. () => make(id)');
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError('options', opts, 'must be an object ({ id, tasks }, each optional)');
+  checkOptionKeys(opts, { id: true, tasks: true }, 'checkEnv');
   checkIntOption('tasks', opts.tasks, 1, true);
   const problems: string[] = [];
   const attempt = (what: string, f: () => void) => {

@@ -4,6 +4,7 @@
  */
 import { areaResize, decodePngLuminance, groupByFolder, listFiles, type FileEntry } from './image-folder.ts';
 import { OMNIGLOT_IMAGE_SIZE, OmniglotDataset, OmniglotDataFault, OmniglotError, type CharacterSource, type OneShotRun } from './omniglot.ts';
+import { ConfigError, checkOptionKeys } from '../src/config.ts';
 
 /** Options of {@link loadOmniglot}. */
 export interface LoadOmniglotOptions {
@@ -45,6 +46,8 @@ function decodeAll(files: readonly FileEntry[], size: number): Float32Array {
  * @throws ImageFolderError (./image-folder.ts) for unreadable sources, OmniglotError when no PNG is found.
  */
 export function loadOmniglot(source: string | Uint8Array, opts: LoadOmniglotOptions = {}): OmniglotDataset {
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError('options', opts, 'must be an object ({ size, limitClasses, preload }, each optional)');
+  checkOptionKeys(opts, { size: true, limitClasses: true, preload: true }, 'loadOmniglot');
   const size = opts.size ?? OMNIGLOT_IMAGE_SIZE;
   let groups = groupByFolder(listFiles(source, isPng));
   const where = typeof source === 'string' ? source : '<zip bytes>';

@@ -61,6 +61,19 @@ export function checkIntOption(name: string, value: unknown, min: number, option
   }
 }
 
+/**
+ * Checks that `opts`, the options object of library function `fn`, holds only the keys of `known`
+ * (a record of every option, so that the compiler keeps the list whole): a misspelt option would
+ * otherwise be ignored. Throws a {@link ConfigError} naming the key (after `prefix`, for a nested
+ * object: `'advantages.'`), its value and the closest option.
+ */
+export function checkOptionKeys<T extends object>(opts: T, known: Record<keyof T, true>, fn: string, prefix = ''): void {
+  const names = Object.keys(known);
+  for (const [k, v] of Object.entries(opts)) {
+    if (!names.includes(k)) throw new ConfigError(`${prefix}${k}`, typeof v === 'function' ? 'a function' : v, `is not an option of ${fn}${didYouMean(k, names)}; its options: ${names.join(', ')}`);
+  }
+}
+
 /** True once {@link setOptionStyle} chose the command line's flags. */
 export function cliOptionStyle(): boolean {
   return optionStyle === 'cli';

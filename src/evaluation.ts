@@ -3,7 +3,7 @@ import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';
 import { sampleEpisodes, sampleTimestepBudget, meanReturn } from './sampler.ts';
 import { estimateAdvantages, type AdvantageConfig } from './advantages.ts';
-import { ConfigError, checkIntOption } from './config.ts';
+import { ConfigError, checkIntOption, checkOptionKeys } from './config.ts';
 import { adaptValues, pgData } from './maml.ts';
 import { createRng, TEST_SEED } from './rng.ts';
 import { drawTasks, isSupervised } from './env-contract.ts';
@@ -36,6 +36,9 @@ export interface StepStat {
    */
   firstEpisodes?: { mean: number; sem: number; perTask: number[] };
 }
+
+/** Every key of {@link EvaluationOptions}. */
+const EVALUATION_OPTION_KEYS: Record<keyof EvaluationOptions, true> = { tasks: true, steps: true, episodes: true, batchTimesteps: true, fastLr: true, lrScale: true, advantages: true, rng: true, onTask: true };
 
 /** Settings of {@link evaluateAdaptation}. */
 export interface EvaluationOptions {
@@ -91,6 +94,8 @@ export function evaluateAdaptation(
   makeEnv: () => MetaEnv,
   opts: EvaluationOptions,
 ): StepStat[] {
+  if (typeof opts !== 'object' || opts === null) throw new ConfigError('options', opts, 'must be an object ({ tasks, steps, episodes, fastLr, advantages, rng, … })');
+  checkOptionKeys(opts, EVALUATION_OPTION_KEYS, 'evaluateAdaptation');
   checkIntOption('steps', opts.steps, 0);
   checkIntOption('episodes', opts.episodes, 1);
   checkIntOption('batchTimesteps', opts.batchTimesteps, 1, true);
@@ -103,9 +108,14 @@ export function evaluateAdaptation(
   policy.checkParams(params);
   if (typeof makeEnv !== 'function') throw new ConfigError('makeEnv', typeof makeEnv === 'object' && makeEnv !== null ? 'an object' : makeEnv, 'must be a function that makes the env (envFactory(config))');
   const adv = opts.advantages as Partial<AdvantageConfig> | undefined;
-  if (adv === null || typeof adv !== 'object' || typeof adv.gamma !== 'number' || typeof adv.gaeLambda !== 'number') {
-    throw new ConfigError('advantages', adv, 'must be { gamma, gaeLambda, normalize, regCoeff } (training uses { ...config.advantages, regCoeff: config.baseline.regCoeff })');
+  // regCoeff too (found by an API trial: left out, the baseline's ridge fell back on a default of its own).
+  if (
+    adv === null || typeof adv !== 'object' || typeof adv.gamma !== 'number' || typeof adv.gaeLambda !== 'number' || typeof adv.normalize !== 'boolean' || typeof adv.regCoeff !== 'number' ||
+    (adv.bootstrapTruncated !== undefined && typeof adv.bootstrapTruncated !== 'boolean')
+  ) {
+    throw new ConfigError('advantages', adv, 'must be { gamma, gaeLambda, normalize, regCoeff }, and optionally bootstrapTruncated (training uses { ...config.advantages, regCoeff: config.baseline.regCoeff })');
   }
+  checkOptionKeys(adv, { gamma: true, gaeLambda: true, normalize: true, bootstrapTruncated: true, regCoeff: true }, "evaluateAdaptation's advantages", 'advantages.');
   if (opts.rng === null || typeof opts.rng !== 'object' || typeof (opts.rng as { fork?: unknown }).fork !== 'function') throw new ConfigError('rng', opts.rng, 'must be an Rng (createRng(seed))');
   if (opts.lrScale) policy.checkParams(opts.lrScale, 'lrScale');
   const envs = Array.from({ length: opts.episodes }, makeEnv);

@@ -15,6 +15,8 @@ import { compareMethods, evaluationTasks, type CompareOptions } from '../../agen
 import { evaluateSupervised, heldOutTasks } from '../../agents/supervised-meta.ts';
 import type { SupervisedMetaEnv } from '../../src/types.ts';
 import { selectCheckpoint } from '../../agents/select.ts';
+import { benchMetaIterations } from '../../agents/bench.ts';
+import { loadOmniglot } from '../../envs/omniglot-files.ts';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
 import { UnknownEnvError, listEnvs, make, register } from '../../envs/index.ts';
 import { envFactory } from '../../envs/factory.ts';
@@ -58,6 +60,8 @@ describe('train from code', () => {
       [{ ...tiny(), workers: 2 } as TrainConfig, {}, "workers: is an option of train, not part of the config: give workers in train's options instead (got 2)", ''],
       [tiny(), { envModules: ['no/such/env-module.mts'] }, 'envModules[0]: not found (', 'a relative path is from the current directory'],
       [tiny(), { log: 'x' as never }, 'log: must be a function taking one line of text', ''],
+      // A misspelt option was ignored (found by an API trial: worker: 2 ran on one).
+      [tiny(), { worker: 2 } as never, 'worker: is not an option of train (did you mean workers?); its options: out, resume, log, stopAfter, workers, envModules, keepEvery, initFrom, signal (got 2)', ''],
       [tiny(), { signal: new AbortController() as never }, "signal: must be an AbortSignal: pass the controller's .signal", ''],
       // A partial config would train with the plain reference values, not the preset's (normalizeActions false for navigation).
       [{ env: 'Navigation2D-v0', iterations: 1 } as TrainConfig, {}, 'is missing from the config (and ', 'build it with resolveConfig(env, preset, overrides)'],
@@ -284,6 +288,8 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
       [{ seed: -2 }, 'seed: must be an integer ≥ 0 (got -2)'],
       [{ taskList: [] }, 'taskList: must hold at least one task'],
       [{ methods: [{ name: 'maml', run: '/no/such/run' }] }, 'methods[0].run: run directory not found (got "/no/such/run")'],
+      // A misspelt option was ignored (found by an API trial).
+      [{ batchTimestep: 100 } as never, 'batchTimestep: is not an option of compareMethods (did you mean batchTimesteps?); its options: env, methods,'],
     ];
     for (const [o, message] of cases) expect((await configError(() => compareMethods(base(o)))).message).toContain(message);
     // The valid call runs.
@@ -311,6 +317,10 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
     expect((await configError(() => selectCheckpoint({ run: '/nowhere', seed: 5, tasks: 2, steps: 1, episodes: 2, fromStep: 2 as 0 }))).field).toBe('fromStep');
     expect((await configError(() => selectCheckpoint({ run: '/nowhere', seed: 5, tasks: 2, steps: 1, episodes: 2 }))).message).toBe('run: run directory not found (got "/nowhere")');
     expect((await configError(() => selectCheckpoint({ seed: 5, tasks: 2, steps: 1, episodes: 2 } as never))).message).toBe('run: must be the path of a run directory');
+    // Misspelt options are named, here and in the other functions taking options (found by an API trial in train, compareMethods and checkEnv).
+    expect((await configError(() => selectCheckpoint({ run: '/nowhere', seed: 5, tasks: 2, steps: 1, episodes: 2, fromstep: 0 } as never))).message).toMatch(/^fromstep: is not an option of selectCheckpoint \(did you mean fromStep\?\)/);
+    expect((await configError(() => benchMetaIterations({ env: 'Navigation2D-v0', iteration: 2 } as never))).message).toMatch(/^iteration: is not an option of benchMetaIterations \(did you mean iterations\?\)/);
+    expect((await configError(() => loadOmniglot('/nowhere', { limitClass: 2 } as never))).message).toMatch(/^limitClass: is not an option of loadOmniglot \(did you mean limitClasses\?\)/);
   });
 
   it('resolveConfig refuses an override naming another env; initBackend refuses an unknown backend', async () => {
@@ -433,6 +443,7 @@ describe('supervised envs and the lower-level pieces from code', () => {
     const badEval: [() => unknown, string][] = [
       [() => evaluateSupervised(cfg, sine, ck.params, { ...ok, tasks: [{ amp: 1 }] }), 'SineRegression-v0: task.amplitude must be a finite number, got undefined'],
       [() => evaluateSupervised(cfg, sine, ck.params, { ...ok, tasks: [] }), 'tasks: must hold at least one task'],
+      [() => evaluateSupervised(cfg, sine, ck.params, { ...ok, step: 1 } as never), 'step: is not an option of evaluateSupervised (did you mean steps?)'],
       [() => evaluateSupervised(cfg, sine, ck.params, { ...ok, tasks: 5 as never }), 'tasks: must hold at least one task'],
       [() => evaluateSupervised(cfg, sine, ck.params, { ...ok, rng: undefined as never }), 'rng: must be an Rng, e.g. createRng(seed)'],
       [() => evaluateSupervised(cfg, nav as never, ck.params, ok), 'env: is not a supervised env (it has no sampleBatch): evaluate an RL env with evaluateAdaptation (got "Navigation2D-v0")'],

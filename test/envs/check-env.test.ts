@@ -202,6 +202,8 @@ const faults: [string, () => Navigation2DEnv, string][] = [
 describe('checkEnv', () => {
   it('finds nothing wrong with a sound env, also when getTask gives the keys in another order', () => {
     expect(checkEnv(() => new Sound(), { id: 'Check-v0' })).toEqual([]);
+    // A misspelt option was ignored (found by an API trial).
+    expect(() => checkEnv(() => new Sound(), { task: 5 } as never)).toThrow('task: is not an option of checkEnv (did you mean tasks?); its options: id, tasks (got 5)');
     const reordered = () =>
       new (class extends Sound {
         override sampleTasks(n: number, rng: Rng): NavigationTask[] {

@@ -44,6 +44,13 @@ describe('input checks of the lower-level API', () => {
     expect(swapped.message).toBe('params: must hold the policy\'s 5 parameter tensors (shapes [[2,8],[8],[8,2],[2],[2]]) (got a function)');
     const noAdv = thrown(() => evaluateAdaptation(policy, params, () => new Navigation2DEnv(), { ...evalOpts, advantages: undefined as never }));
     expect(noAdv.message).toMatch(/^advantages: must be \{ gamma, gaeLambda, normalize, regCoeff \}/);
+    // regCoeff left out, and misspelt options (found by an API trial: both were taken).
+    const { regCoeff: _, ...noReg } = evalOpts.advantages;
+    expect(thrown(() => evaluateAdaptation(policy, params, () => new Navigation2DEnv(), { ...evalOpts, advantages: noReg as never })).message).toMatch(/^advantages: must be \{ gamma, gaeLambda, normalize, regCoeff \}/);
+    expect(thrown(() => evaluateAdaptation(policy, params, () => new Navigation2DEnv(), { ...evalOpts, advantages: { ...evalOpts.advantages, lambda: 0.9 } as never })).message).toMatch(
+      /^advantages\.lambda: is not an option of evaluateAdaptation's advantages \(did you mean gaeLambda\?\); its options: gamma, gaeLambda, normalize, bootstrapTruncated, regCoeff \(got 0\.9\)$/,
+    );
+    expect(thrown(() => evaluateAdaptation(policy, params, () => new Navigation2DEnv(), { ...evalOpts, episode: 3 } as never)).message).toMatch(/^episode: is not an option of evaluateAdaptation \(did you mean episodes\?\)/);
     const noRng = thrown(() => evaluateAdaptation(policy, params, () => new Navigation2DEnv(), { ...evalOpts, rng: undefined as never }));
     expect(noRng.message).toBe('rng: must be an Rng (createRng(seed))');
     const other = new GaussianMlpPolicy(2, 2, { hiddenSizes: [4], activation: 'tanh', initStd: 1 }).init(createRng(1));
