@@ -233,7 +233,7 @@ function checkCompareOptions(opts: CompareOptions): void {
     if (m.name === 'oracle' && !m.run) throw new ConfigError(opt(`methods[${i}].run`, undefined, '--runs oracle'), m.run, 'is needed for oracle: the run of a policy trained with the task in its observation (algo oracle)');
     // maml and pretrained give the paired difference and the gap: random init under one of these names would stand in for it.
     if ((m.name === 'maml' || m.name === 'pretrained') && !m.run) throw new ConfigError(opt(`methods[${i}].run`, undefined, `--runs ${m.name}`), m.run, `is needed for ${m.name}: the name stands for a trained run (random init is { name: 'random' })`);
-    if (m.lr !== undefined && !(m.lr > 0 && Number.isFinite(m.lr))) throw new ConfigError(opt(`methods[${i}].lr`, undefined, `--lr ${m.name}`), m.lr, 'must be > 0');
+    if (m.lr !== undefined && !(typeof m.lr === 'number' && m.lr > 0 && Number.isFinite(m.lr))) throw new ConfigError(opt(`methods[${i}].lr`, undefined, `--lr ${m.name}`), m.lr, typeof m.lr === 'number' ? 'must be > 0' : 'must be a number > 0');
   });
   if (opts.taskList !== undefined) {
     if (!Array.isArray(opts.taskList) || opts.taskList.length === 0) throw new ConfigError(opt('taskList', undefined, '--task-file'), opts.taskFile ?? opts.taskList, 'must hold at least one task');

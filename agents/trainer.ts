@@ -557,6 +557,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   await registerFromEnvModules(given, opts.envModules);
   const abortedAtCall = opts.signal?.aborted === true;
   // A config from code may not have come through resolveConfig: check it as a config file is checked.
+  if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new ConfigError('config', given, 'must be a config object: build it with resolveConfig(env, preset, overrides)');
   const config = validateConfig(given);
   if (!opts.resume) checkComplete(given, config);
   const log = opts.log ?? (() => {});

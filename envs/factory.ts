@@ -46,6 +46,10 @@ export function spacesMismatch(recorded: { obsDim: number; actDim: number }, env
  * unbounded ones, the oracle on an env without `taskVector`.
  */
 export function envFactory(config: TrainConfig): () => MetaEnv {
+  // A partial config would fail on its first missing field, as a TypeError.
+  if (config === null || typeof config !== 'object' || typeof config.env !== 'string' || config.policy === null || typeof config.policy !== 'object') {
+    throw new ConfigError('config', config === null || typeof config !== 'object' ? config : 'a config without env or policy', 'must be a whole config: build it with resolveConfig(env, preset, overrides)');
+  }
   return () => {
     let env: MetaEnv = make(config.env);
     // A supervised env (one with sampleBatch) under the navigation preset (the one that normalises

@@ -57,7 +57,9 @@ export function setOptionStyle(style: 'code' | 'cli'): void {
 export function checkIntOption(name: string, value: unknown, min: number, optional = false, cli?: string): void {
   if (optional && value === undefined) return;
   if (!(Number.isInteger(value) && (value as number) >= min)) {
-    throw new ConfigError(opt(name, undefined, cli), value, min === 1 ? 'must be a positive integer' : `must be an integer ≥ ${min}`);
+    const what = min === 1 ? 'a positive integer' : `an integer ≥ ${min}`;
+    // Left out (found by an API trial: "must be" read as if a value had been given).
+    throw new ConfigError(opt(name, undefined, cli), value, value === undefined ? `is required: ${what}` : `must be ${what}`);
   }
 }
 

@@ -60,6 +60,8 @@ describe('train from code', () => {
       [{ ...tiny(), workers: 2 } as TrainConfig, {}, "workers: is an option of train, not part of the config: give workers in train's options instead (got 2)", ''],
       [tiny(), { envModules: ['no/such/env-module.mts'] }, 'envModules[0]: not found (', 'a relative path is from the current directory'],
       [tiny(), { log: 'x' as never }, 'log: must be a function taking one line of text', ''],
+      // Found by an API trial: an env id in the config's place was told only that it is not a JSON object.
+      ['Navigation2D-v0' as never, {}, 'config: must be a config object: build it with resolveConfig(env, preset, overrides) (got "Navigation2D-v0")', ''],
       // A misspelt option was ignored (found by an API trial: worker: 2 ran on one).
       [tiny(), { worker: 2 } as never, 'worker: is not an option of train (did you mean workers?); its options: out, resume, log, stopAfter, workers, envModules, keepEvery, initFrom, signal (got 2)', ''],
       [tiny(), { signal: new AbortController() as never }, "signal: must be an AbortSignal: pass the controller's .signal", ''],
@@ -278,6 +280,8 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
       [{ methods: [] }, 'methods: name at least one method to compare'],
       [{ methods: [{ name: 'random' }, { name: 'random' }] }, 'methods[1].name: is given twice (got "random")'],
       [{ methods: [{ name: 'random', lr: -1 }] }, 'methods[0].lr: must be > 0 (got -1)'],
+      // Found by an API trial: a string was told to be > 0.
+      [{ methods: [{ name: 'random', lr: '0.1' as never }] }, 'methods[0].lr: must be a number > 0 (got "0.1")'],
       [{ methods: [{ name: 'oracle' }] }, 'methods[0].run: is needed for oracle'],
       [{ methods: [{ name: 'pretrained' }] }, 'methods[0].run: is needed for pretrained: the name stands for a trained run'],
       [{ methods: [{ name: 'random' }, { name: 'maml' }] }, 'methods[1].run: is needed for maml'],
@@ -286,6 +290,7 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
       [{ steps: 1.5 }, 'steps: must be an integer ≥ 0 (got 1.5)'],
       [{ episodes: 0 }, 'episodes: must be a positive integer (got 0)'],
       [{ seed: -2 }, 'seed: must be an integer ≥ 0 (got -2)'],
+      [{ seed: undefined }, 'seed: is required: an integer ≥ 0'],
       [{ taskList: [] }, 'taskList: must hold at least one task'],
       [{ methods: [{ name: 'maml', run: '/no/such/run' }] }, 'methods[0].run: run directory not found (got "/no/such/run")'],
       // A misspelt option was ignored (found by an API trial).

@@ -122,6 +122,12 @@ describe('input checks of the lower-level API', () => {
     }
   });
 
+  it('envFactory refuses a config that is not whole (found by an API trial: a TypeError about normalizeActions)', () => {
+    expect(() => envFactory({ env: 'Navigation2D-v0' } as never)).toThrow('config: must be a whole config: build it with resolveConfig(env, preset, overrides) (got "a config without env or policy")');
+    expect(() => envFactory('Navigation2D-v0' as never)).toThrow('config: must be a whole config: build it with resolveConfig(env, preset, overrides) (got "Navigation2D-v0")');
+    expect(envFactory(resolveConfig('Navigation2D-v0', 'tiny'))().id).toBe('Navigation2D-v0');
+  });
+
   it('resolveConfig refuses overrides given as the preset; createRng says it got a string', () => {
     const e = thrown(() => resolveConfig('Navigation2D-v0', { seed: 1 } as never));
     expect(e.message).toMatch(/^preset: must be a preset name \(navigation, .*\) or undefined, resolveConfig's second argument; the overrides come after it \(got \{"seed":1\}\)$/);
