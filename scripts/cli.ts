@@ -145,6 +145,8 @@ export async function main(argv: string[]): Promise<void> {
 function flagSuggestion(cmd: string | undefined, message: string, args: readonly string[] = []): string {
   if (cmd === undefined || !COMMANDS.includes(cmd)) return '';
   const flags = Object.keys(COMMAND_OPTIONS[cmd as keyof typeof COMMAND_OPTIONS]);
+  // Copied from another command (found by an API trial): these two read files only, and make no env.
+  if (message.includes("Unknown option '--env-module'") && (cmd === 'inspect' || cmd === 'plot')) return ` (${cmd} reads the run's files only and makes no env: leave --env-module out)`;
   if (message.includes("Unknown option '--")) return unknownFlagHint(message, flags);
   // A flag written with one dash (-iterations): the parser reads its letters as short options and names the first.
   const letter = /Unknown option '-([^-'])'/.exec(message)?.[1];

@@ -333,7 +333,10 @@ describe('metarl CLI', () => {
     expect(existsSync(join(dir, 'partial'))).toBe(false);
     for (const f of ['results.md', 'figure.svg', 'figure.png']) expect(existsSync(join(dir, f)), f).toBe(true);
     expect(readFileSync(join(dir, 'results.md'), 'utf8')).toContain('| maml');
-    expectUserError(await metarlHere('render', '--run', run, '--out', join(dir, 'nav.svg')), '--run', 'Navigation2D-v0', 'half-cheetah');
+    // Without --out too: a run it cannot draw is named first (found by an API trial: --out was asked for first).
+    expectUserError(await metarlHere('render', '--run', run), '--run', 'Navigation2D-v0', 'half-cheetah');
+    // --env-module copied onto a command that makes no env (found by an API trial).
+    expectUserError(metarl('inspect', '--run', run, '--env-module', 'own.ts'), "Unknown option '--env-module' (inspect reads the run's files only and makes no env: leave --env-module out)");
     expectUserError(await metarlHere('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
     expect(existsSync(join(dir, 'r')) || existsSync(join(dir, 'c'))).toBe(false);
     // The demo too: a checkpoint folder given for its run is one line and exit 2, not a stack.
