@@ -61,7 +61,7 @@ const same = (a: readonly ArrayLike<number>[], b: readonly ArrayLike<number>[]) 
  * What is wrong with the env `make` builds: an empty list when nothing is. Checks that
  * - `id` is the registered id (`opts.id`), the spaces are well formed, `maxEpisodeSteps` is a positive integer;
  * - `sampleTasks` is reproducible from the rng's state, varies with it, and gives JSON tasks that
- *   `setTask`/`getTask` round-trip; `taskVector`, where defined, has `taskDim` finite entries;
+ *   `setTask`/`getTask` round-trip; `setTask` refuses a task with a field left out; `taskVector`, where defined, has `taskDim` finite entries;
  * - the same seed, task and actions give the same trajectory, also with another instance stepped in between;
  * - observations have the space's length, are finite and inside the space; rewards are finite;
  * - an episode ends by `maxEpisodeSteps` (truncated unless terminal) and `step` after the end throws.
@@ -120,6 +120,23 @@ export function checkEnv(make: () => MetaEnv, opts: CheckEnvOptions = {}): strin
     attempt('heldOutTasks (the test tasks evaluate and compare draw)', () => {
       const h = (held as (n: number, rng: Rng) => unknown).call(e, n, createRng(7).fork('held-out'));
       problems.push(...taskListProblems(h, n, `heldOutTasks(${n}, rng)`));
+    });
+  }
+  // A task with a field left out (a task file's typo) must be refused by setTask, not run as some other task.
+  const first = tasks[0];
+  if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
+    attempt('setTask of a task with a field left out', () => {
+      for (const key of Object.keys(first)) {
+        const { [key]: _, ...rest } = first as Record<string, unknown>;
+        let refused = false;
+        try {
+          e.setTask(rest as Task);
+        } catch {
+          refused = true;
+        }
+        if (!refused) problems.push(`setTask took task 1 without its field ${JSON.stringify(key)} (${JSON.stringify(rest)}); it should throw, naming the field, so that a task file's typo is not run as another task`);
+      }
+      e.setTask(first);
     });
   }
   for (const [k, t] of tasks.entries()) {

@@ -42,6 +42,16 @@ const faults: [string, () => Navigation2DEnv, string][] = [
       })(),
     'task 1 does not round-trip through JSON, setTask and getTask',
   ],
+  [
+    'setTask taking a task with its field left out',
+    () =>
+      new (class extends Sound {
+        override setTask(task: NavigationTask): void {
+          if (task.goal !== undefined) super.setTask(task);
+        }
+      })(),
+    'setTask took task 1 without its field "goal" ({}); it should throw, naming the field',
+  ],
   ['reset returning the observation itself', () => Object.assign(new Sound(), { reset: () => new Float32Array(2) }), 'reset() must return { obs }, got a Float32Array'],
   ['a taskVector of the wrong length', () => Object.assign(new Sound(), { taskDim: 3 }), 'taskVector(task 1) must have taskDim (3) finite entries, got 2 entries: ['],
   // NaN shown as NaN, not JSON's null (found by an API trial).
@@ -211,8 +221,9 @@ describe('checkEnv', () => {
         }
         private speed = 1;
         override setTask(task: NavigationTask): void {
+          if (typeof task.speed !== 'number') throw new RangeError(`task.speed must be a number, got ${String(task.speed)}`);
           super.setTask(task);
-          this.speed = task.speed as number;
+          this.speed = task.speed;
         }
         override getTask(): NavigationTask {
           return { speed: this.speed, ...super.getTask() };
