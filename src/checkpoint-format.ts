@@ -139,6 +139,11 @@ export function parseCheckpointMeta(text: string, path = 'model.json'): Checkpoi
   if (!Number.isInteger(meta.iteration) || meta.iteration < 0) throw new CheckpointFormatError(path, `invalid iteration ${JSON.stringify(meta.iteration)}`);
   if (!Number.isInteger(meta.obsDim) || !Number.isInteger(meta.actDim)) throw new CheckpointFormatError(path, 'missing obsDim or actDim');
   if (typeof meta.weightsSha256 !== 'string') throw new CheckpointFormatError(path, 'missing weightsSha256');
+  // Every reader starts from the config (found by a bad-input trial: null gave a TypeError).
+  const config = meta.config as unknown;
+  if (config === null || typeof config !== 'object' || Array.isArray(config) || typeof (config as { env?: unknown }).env !== 'string') {
+    throw new CheckpointFormatError(path, `config must be an object naming its env, got ${JSON.stringify(config) ?? 'none'}`);
+  }
   return meta;
 }
 
@@ -158,6 +163,9 @@ export function decodeCheckpointWeights(meta: CheckpointMeta, bytes: Uint8Array,
   const all = new Float32Array(copy.buffer);
   const params: ParamValues = [];
   let o = 0;
+  // Training never saves a value that is not finite (a step that would make one is rejected).
+  const bad = all.findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) throw new CheckpointFormatError(path, `value ${bad} is ${all[bad]}, not a finite number (corrupt or modified)`);
   for (const n of sizes) {
     params.push(all.slice(o, o + n));
     o += n;

@@ -42,6 +42,11 @@ describe('checkpoint-format (browser-safe checkpoint parsing)', () => {
     expect(() => parseCheckpoint(model, weights.buffer as never)).toThrow('parseCheckpoint: weights must be the bytes of weights.bin as a Uint8Array (new Uint8Array(await response.arrayBuffer())), got an ArrayBuffer');
     expect(() => parseCheckpoint(model, 'x' as never)).toThrow(/weights must be the bytes of weights.bin as a Uint8Array .*, got string$/);
     expect(() => parseCheckpoint(JSON.stringify({ ...JSON.parse(model), formatVersion: 2 }), weights)).toThrow(/unknown format/);
+    // A config that is not an object, and a NaN with the checksum made to match (found by a bad-input trial: a TypeError, and a stack).
+    expect(() => parseCheckpoint(JSON.stringify({ ...JSON.parse(model), config: null }), weights)).toThrow('model.json: config must be an object naming its env, got null');
+    const nan = weights.slice();
+    new DataView(nan.buffer).setFloat32(8, Number.NaN, true);
+    expect(() => parseCheckpoint(JSON.stringify({ ...JSON.parse(model), weightsSha256: sha256Hex(nan) }), nan)).toThrow('weights.bin: value 2 is NaN, not a finite number (corrupt or modified)');
     // Unaligned bytes inside a larger buffer decode the same.
     const big = new Uint8Array(weights.length + 1);
     big.set(weights, 1);
