@@ -77,6 +77,9 @@ function replacedFolderProblem(dir: string): string | null {
 /** Whether `d` is a run directory (it holds a checkpoint). */
 const isRun = (d: string) => existsSync(join(d, 'checkpoint', 'model.json')) || existsSync(join(d, 'checkpoint.old', 'model.json'));
 
+/** The lock file of a folder a metarl process works in (`run-lock.ts`). */
+export const LOCK_FILE = '.metarl-lock';
+
 /** The files of a run that only `metarl train` writes. */
 const RUN_FILES = ['config.json', 'progress.jsonl'];
 /** A run's checkpoint folders: the checkpoint, the one a save replaces, and one being written. */
@@ -84,13 +87,15 @@ const isCheckpointFolder = (name: string) => name === 'checkpoint' || name === '
 
 /**
  * Why writing the file `path` would harm a run, for a message: it would replace the run's
- * `config.json` or `progress.jsonl`, or it would go into (a folder inside) one of its checkpoint
+ * `config.json` or `progress.jsonl` or a folder's lock file, or it would go into (a folder inside) one of its checkpoint
  * folders or snapshots (a save replaces them whole); null when it would not. Symbolic links are followed.
  */
 export function runFileProblem(path: string): string | null {
   const full = realPath(path);
   const dir = dirname(full);
   if (RUN_FILES.includes(basename(full)) && isRun(dir)) return `is a file of the run ${dir}, which only metarl train writes`;
+  // Replaced, it would let a second process into the folder (found by a bad-input trial).
+  if (basename(full) === LOCK_FILE) return `is the lock file of ${dir}, which metarl processes working there hold`;
   return replacedFolderProblem(dir);
 }
 

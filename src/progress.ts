@@ -7,15 +7,21 @@ export interface ProgressPoint {
   returnsAfter: number;
 }
 
-/** Parses `progress.jsonl` (one JSON object per line; blank lines ignored). */
+/**
+ * Parses `progress.jsonl` (one JSON object per line; blank lines ignored). A last line without its
+ * newline that does not parse is left out: a run still training may be writing it, and a crash
+ * may have cut it short (`metarl train --resume` drops it too).
+ */
 export function parseProgress(text: string): ProgressPoint[] {
   const out: ProgressPoint[] = [];
-  text.split('\n').forEach((line, i) => {
+  const lines = text.split('\n');
+  lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let r: Partial<ProgressPoint>;
     try {
       r = JSON.parse(line) as Partial<ProgressPoint>;
     } catch (e) {
+      if (i === lines.length - 1) return; // unterminated: being written, or cut short
       throw new Error(`progress.jsonl line ${i + 1}: not valid JSON (${(e as Error).message})`);
     }
     // A non-finite return (a diverged iteration) is written by JSON as null: read it back as NaN.

@@ -5,11 +5,11 @@
  */
 import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { realPath } from './out-paths.ts';
+import { LOCK_FILE, realPath } from './out-paths.ts';
 import { ConfigError } from './config.ts';
 
-/** The lock file's name in the directory it locks. */
-export const LOCK_FILE = '.metarl-lock';
+/** The lock file's name in the directory it locks (defined beside the checks of output paths, which protect it). */
+export { LOCK_FILE };
 
 /** Whether process `pid` is running (on this machine). */
 function alive(pid: number): boolean {

@@ -86,6 +86,8 @@ describe('checkOutFile and checkOutDir', () => {
     expect(refusal(() => checkOutFile('--json', `${join(dir, 'new')}/`))).toMatch(/^--json: ends in a slash, which names a directory; give a file name/);
     expect(refusal(() => checkOutFile('--json', dir))).toMatch(/^--json: is a directory; give a file name/);
     for (const f of ['config.json', 'progress.jsonl']) expect(refusal(() => checkOutFile('--json', join(run, f)))).toMatch(new RegExp(`^--json: is a file of the run ${run}, which only metarl train writes`));
+    // A folder's lock file (found by a bad-input trial: evaluate --json replaced it).
+    expect(refusal(() => checkOutFile('--json', join(run, '.metarl-lock')))).toMatch(new RegExp(`^--json: is the lock file of ${run}, which metarl processes working there hold`));
     for (const f of ['model.json', 'stats.json']) expect(refusal(() => checkOutFile('--json', join(run, 'checkpoint', f)))).toMatch(new RegExp(`^--json: is in the checkpoint folder of the run ${run}, which each checkpoint replaces whole`));
     symlinkSync(join(run, 'config.json'), join(dir, 'link.json'));
     expect(refusal(() => checkOutFile('--json', join(dir, 'link.json')))).toMatch(new RegExp(`^--json: is a file of the run ${run}`));
