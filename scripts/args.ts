@@ -7,7 +7,7 @@ import type { Env } from '../src/types.ts';
 import { didYouMean, unknownFlagHint } from '../src/suggest.ts';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
-import { fileOnTheWay, notWritableProblem, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
+import { fileOnTheWay, nameLengthProblem, notWritableProblem, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
 /**
@@ -166,7 +166,8 @@ export function chooseEnv(flag: string | undefined, fileCfg: unknown, file: stri
  * instead; throws a {@link ConfigError} naming the flag otherwise, or when the flag is missing.
  */
 export function requireRunDir(flag: string, path: string | undefined, problemOf: (dir: string) => string | null = runDirProblem): asserts path is string {
-  if (!path) throw new ConfigError(flag, undefined, 'is required');
+  if (path === undefined) throw new ConfigError(flag, undefined, 'is required');
+  if (path === '') throw new ConfigError(flag, path, 'is empty; give a run directory');
   const problem = problemOf(path);
   if (problem !== null) throw new ConfigError(flag, path, problem);
   runDirs.push(path);
@@ -205,6 +206,10 @@ export function recordedEnvModules(runDir: string): string[] {
  */
 export function checkOutFile(flag: string, path: string | undefined): void {
   if (path === undefined) return;
+  // Found by a bad-input trial: --json "" wrote nothing, with no word.
+  if (path === '') throw new ConfigError(flag, path, 'is empty; give a file name');
+  const long = nameLengthProblem(path);
+  if (long !== null) throw new ConfigError(flag, path, long);
   if (/[/\\]$/.test(path)) throw new ConfigError(flag, path, 'ends in a slash, which names a directory; give a file name');
   if (existsSync(path) && statSync(path).isDirectory()) throw new ConfigError(flag, path, 'is a directory; give a file name');
   const blocking = fileOnTheWay(path);

@@ -25,7 +25,7 @@ import { evaluateOneShotRuns } from '../envs/omniglot.ts';
 import { evaluateAdaptation, formatStepTable } from '../src/evaluation.ts';
 import { GaussianMlpPolicy } from '../src/policy.ts';
 import { createRng, TEST_SEED } from '../src/rng.ts';
-import { readTaskFile } from '../src/task-file.ts';
+import { checkTask, readTaskFile } from '../src/task-file.ts';
 export { cmdCompare } from './compare.ts';
 import { evaluationTasks } from '../agents/compare.ts';
 import { refuseTestSeed, selectCheckpoint, selectionMarkdown } from '../agents/select.ts';
@@ -158,6 +158,10 @@ async function trainWith(o: ReturnType<typeof parseArgs<{ args: string[]; strict
       throw new ConfigError('--preset', o.preset, `is for the RL envs, and ${envId} is a supervised env: use ${presetFor(make(envId!))} (its own), or tiny for a quick run`);
     }
     config = resolveConfig(make(envId!), o.preset, fileCfg, cli);
+    // Found by a bad-input trial: taken, and ignored. These algos train one policy without an inner loop.
+    if (o['first-order'] && (config.algo === 'pretrained' || config.algo === 'oracle' || config.algo === 'protonet')) {
+      throw new ConfigError('--first-order', true, `does not apply to algo ${config.algo}, which trains without an inner loop (first order is a kind of meta-gradient)`);
+    }
     out = o.out ?? defaultOut(config.seed);
     assertNoRun(out);
   }
@@ -418,15 +422,17 @@ export async function cmdRender(argv: string[]): Promise<void> {
   if (!/\.svg$/i.test(o.out)) throw new ConfigError('--out', o.out, 'must be a file name ending in .svg (the .png filmstrip is written beside it)');
   checkOutFile('--out', o.out);
   let task: Task;
-  try {
-    task = o.task ? (JSON.parse(o.task) as Task) : makeEnv().sampleTasks(1, createRng(0).fork('render-task'))[0]!;
-  } catch (e) {
-    throw new ConfigError('--task', o.task, `is not valid JSON: ${(e as Error).message}`);
-  }
-  try {
-    makeEnv().setTask(task); // validates: a bad task names its field
-  } catch (e) {
-    throw new ConfigError('--task', o.task, (e as Error).message);
+  if (o.task === undefined) {
+    task = makeEnv().sampleTasks(1, createRng(0).fork('render-task'))[0]!;
+  } else {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(o.task);
+    } catch (e) {
+      throw new ConfigError('--task', o.task, `is not valid JSON: ${(e as Error).message}`);
+    }
+    // As a task file's tasks are checked: a bad field named, and an unknown key refused (found by a bad-input trial).
+    task = checkTask(parsed, makeEnv(), '--task');
   }
   // An oracle sees the task and is evaluated without adapting (as in compare).
   const oracle = cfg.algo === 'oracle';

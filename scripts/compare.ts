@@ -72,7 +72,8 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   await loadEnvModules(o['env-module']);
   // The runs are checked first (so that an unknown env id can name the modules they were trained
   // with); the env is --env, else the one the first run was trained on.
-  const runPairs = o.runs ? pairs('--runs', o.runs) : [];
+  for (const flag of ['env', 'runs', 'lr'] as const) if (o[flag] === '') throw new ConfigError(`--${flag}`, '', 'is empty');
+  const runPairs = o.runs !== undefined ? pairs('--runs', o.runs) : [];
   for (const [name, dir] of runPairs) requireRunDir(`--runs ${name}`, dir);
   const firstRun = runPairs[0];
   const env = o.env ?? (firstRun ? loadCheckpoint(firstRun[1]).meta.config.env : undefined);
@@ -103,7 +104,10 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
     methods.push({ name: 'random' });
   }
   if (methods.length === 0) throw new ConfigError('--runs', o.runs, 'name at least one run (or pass --random)');
-  for (const [name, v] of o.lr ? pairs('--lr', o.lr) : []) {
+  const lrPairs = o.lr !== undefined ? pairs('--lr', o.lr) : [];
+  for (const [i, [name, v]] of lrPairs.entries()) {
+    // Found by a bad-input trial: the last of two was taken.
+    if (lrPairs.findIndex(([n]) => n === name) !== i) throw new ConfigError('--lr', name, 'is given twice');
     const m = methods.find((x) => x.name === name);
     // A decimal number (Number() would also take 0x10 and the empty string).
     const lr = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v) ? Number(v) : NaN;

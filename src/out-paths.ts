@@ -39,10 +39,24 @@ export function fileOnTheWay(path: string): string | null {
  * folder or snapshot, which the run replaces whole; null when it can.
  */
 export function outDirProblem(path: string): string | null {
+  const long = nameLengthProblem(path);
+  if (long !== null) return long;
   if (existsSync(path) && !statSync(path).isDirectory()) return 'is a file, not a directory';
   const blocking = fileOnTheWay(path);
   if (blocking !== null) return `cannot be made: ${blocking} is a file, not a directory`;
   return replacedFolderProblem(realPath(path)) ?? notWritableProblem(path);
+}
+
+/**
+ * Why the file systems of Linux, macOS and Windows would refuse the path `path` for its length: a
+ * name in it longer than 255 bytes, or the whole longer than 4095; null when none is (found by a
+ * bad-input trial: a results file named so was refused only when written, after the work).
+ */
+export function nameLengthProblem(path: string): string | null {
+  const name = path.split(/[/\\]/).find((n) => Buffer.byteLength(n) > 255);
+  if (name !== undefined) return `holds a name of ${Buffer.byteLength(name)} bytes (${name.slice(0, 16)}…), more than the 255 a file system allows`;
+  const full = Buffer.byteLength(resolve(path));
+  return full > 4095 ? `is ${full} bytes long as an absolute path, more than the 4095 a file system allows` : null;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { didYouMean } from './suggest.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ConfigError, opt } from './config.ts';
 import type { MetaEnv, Task } from './types.ts';
 
@@ -22,6 +22,7 @@ import type { MetaEnv, Task } from './types.ts';
  */
 export function readTaskFile(path: string, env: MetaEnv, flag = opt('path', undefined, '--task-file')): Task[] {
   if (!existsSync(path)) throw new ConfigError(flag, path, 'file not found');
+  if (statSync(path).isDirectory()) throw new ConfigError(flag, path, 'is a directory; give the JSON file');
   let doc: unknown;
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
@@ -32,24 +33,30 @@ export function readTaskFile(path: string, env: MetaEnv, flag = opt('path', unde
   if (!Array.isArray(list) || list.length === 0) {
     throw new ConfigError(flag, path, 'must hold a non-empty array of tasks, or an object with one under "tasks"');
   }
-  return list.map((task, i) => {
-    if (task === null || typeof task !== 'object' || Array.isArray(task)) {
-      throw new ConfigError(`${flag} ${path} task ${i + 1} of ${list.length}`, task, 'must be an object such as the env\'s getTask() returns');
+  return list.map((task, i) => checkTask(task, env, `${flag} ${path} task ${i + 1} of ${list.length}`));
+}
+
+/**
+ * `task` (parsed JSON) as a task of `env`: an object that `env.setTask` takes (it leaves `env` set
+ * to it) and that has no key the env's tasks lack (a misspelt one would be ignored).
+ * @throws ConfigError naming `field`, the task and the fault.
+ */
+export function checkTask(task: unknown, env: MetaEnv, field: string): Task {
+  if (task === null || typeof task !== 'object' || Array.isArray(task)) {
+    throw new ConfigError(field, task, 'must be an object such as the env\'s getTask() returns');
+  }
+  try {
+    env.setTask(task as Task);
+  } catch (e) {
+    throw new ConfigError(field, task, (e as Error).message);
+  }
+  const known = env.getTask() as unknown;
+  if (known !== null && typeof known === 'object' && !Array.isArray(known)) {
+    const extra = Object.keys(task).filter((k) => !Object.hasOwn(known, k));
+    if (extra.length > 0) {
+      const keys = Object.keys(known);
+      throw new ConfigError(field, task, `task.${extra[0]}: is not a key of ${env.id}'s tasks${didYouMean(extra[0]!, keys, (k) => `task.${k}`)}; they have ${keys.map((k) => `task.${k}`).join(', ')}`);
     }
-    try {
-      env.setTask(task as Task);
-    } catch (e) {
-      throw new ConfigError(`${flag} ${path} task ${i + 1} of ${list.length}`, task, (e as Error).message);
-    }
-    // A key the env's tasks do not have (a misspelt one) would be ignored: named instead.
-    const known = env.getTask() as unknown;
-    if (known !== null && typeof known === 'object' && !Array.isArray(known)) {
-      const extra = Object.keys(task).filter((k) => !Object.hasOwn(known, k));
-      if (extra.length > 0) {
-        const keys = Object.keys(known);
-        throw new ConfigError(`${flag} ${path} task ${i + 1} of ${list.length}`, task, `task.${extra[0]}: is not a key of ${env.id}'s tasks${didYouMean(extra[0]!, keys, (k) => `task.${k}`)}; they have ${keys.map((k) => `task.${k}`).join(', ')}`);
-      }
-    }
-    return task as Task;
-  });
+  }
+  return task as Task;
 }

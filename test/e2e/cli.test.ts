@@ -335,7 +335,15 @@ describe('metarl CLI', () => {
     expect(readFileSync(join(dir, 'results.md'), 'utf8')).toContain('| maml');
     // Without --out too: a run it cannot draw is named first (found by an API trial: --out was asked for first).
     expectUserError(await metarlHere('render', '--run', run), '--run', 'Navigation2D-v0', 'half-cheetah');
-    // --env-module copied onto a command that makes no env (found by an API trial).
+    // Empty, repeated and over-long values (found by a bad-input trial: ignored, the last taken, or refused only after the work).
+    expectUserError(await metarlHere('evaluate', '--run', run, '--json', ''), '--json: is empty; give a file name');
+    expectUserError(await metarlHere('evaluate', '--run', ''), '--run: is empty; give a run directory');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--json', join(dir, `${'x'.repeat(300)}.json`)), '--json', 'holds a name of 305 bytes', 'more than the 255');
+    expectUserError(await metarlHere('compare', '--runs', `maml=${run}`, '--lr', '', '--out', join(dir, 'c')), '--lr: is empty');
+    expectUserError(await metarlHere('compare', '--env', '', '--runs', `maml=${run}`, '--out', join(dir, 'c')), '--env: is empty');
+    expectUserError(await metarlHere('compare', '--runs', `maml=${run}`, '--lr', 'maml=0.1,maml=0.2', '--out', join(dir, 'c')), '--lr: is given twice (got "maml")');
+    expectUserError(await metarlHere('train', '--algo', 'pretrained', '--first-order', '--out', join(dir, 'fo')), '--first-order: does not apply to algo pretrained');
+    expect(existsSync(join(dir, 'fo'))).toBe(false);
     expectUserError(metarl('inspect', '--run', run, '--env-module', 'own.ts'), "Unknown option '--env-module' (inspect reads the run's files only and makes no env: leave --env-module out)");
     expectUserError(await metarlHere('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
     expect(existsSync(join(dir, 'r')) || existsSync(join(dir, 'c'))).toBe(false);

@@ -27,6 +27,12 @@ it('render writes an animated SVG and a PNG filmstrip of the adapted cheetah, an
   const bad = sh('render', '--run', run, '--task', '{"velocity":"fast"}', '--out', out);
   expect(bad.status).toBe(2);
   expect(bad.stderr).toContain('velocity');
+  // A key the env's tasks lack, and an empty --task, as a task file's are refused (found by a bad-input trial: both drew).
+  const extra = sh('render', '--run', run, '--task', '{"velocity":1,"x":2}', '--out', out);
+  expect([extra.status, extra.stderr.trim().split('\n').at(-1)]).toEqual([2, 'metarl: --task: task.x: is not a key of HalfCheetahVel-v0\'s tasks; they have task.velocity (got {"velocity":1,"x":2})']);
+  const empty = sh('render', '--run', run, '--task', '', '--out', out);
+  expect(empty.status).toBe(2);
+  expect(empty.stderr).toContain('--task: is not valid JSON');
   // The .png is written beside the .svg: another extension is refused (it used to get SVG text).
   const png2 = sh('render', '--run', run, '--out', join(dir, 'gait.png'));
   expect(png2.status).toBe(2);
