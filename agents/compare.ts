@@ -325,18 +325,30 @@ export function compareMethods(opts: CompareOptions): Comparison {
     // A run with learned step sizes holds [θ, s]: s scales every step, whatever its α (`lr`).
     const meta = params ? splitMeta(params, policy.shapes.length, c.adaptation.learnedLr) : { theta: policy.init(createRng(opts.seed).fork('random-init')), lrScale: null };
     const steps = c.algo === 'oracle' ? 0 : opts.steps;
-    const stats = evaluateAdaptation(policy, meta.theta, makeEnv, {
-      tasks,
-      steps,
-      episodes,
-      ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
-      fastLr: lr,
-      lrScale: meta.lrScale,
-      advantages: { ...c.advantages, regCoeff: c.baseline.regCoeff },
-      // Same episode streams for every method: differences come from the policies only.
-      rng,
-      onTask: (d, n) => opts.onProgress?.(m.name, d, n),
-    });
+    const evaluate = () =>
+      evaluateAdaptation(policy, meta.theta, makeEnv, {
+        tasks,
+        steps,
+        episodes,
+        ...(opts.batchTimesteps !== undefined ? { batchTimesteps: opts.batchTimesteps } : {}),
+        fastLr: lr,
+        lrScale: meta.lrScale,
+        advantages: { ...c.advantages, regCoeff: c.baseline.regCoeff },
+        // Same episode streams for every method: differences come from the policies only.
+        rng,
+        onTask: (d, n) => opts.onProgress?.(m.name, d, n),
+      });
+    let stats: StepStat[];
+    try {
+      stats = evaluate();
+    } catch (e) {
+      // A step size that diverges: named as this method's (its run's α, or the one given for it).
+      if (e instanceof ConfigError && e.field === 'fastLr') {
+        const i = opts.methods.indexOf(m);
+        throw new ConfigError(m.lr !== undefined ? opt(`methods[${i}].lr`, undefined, `--lr ${m.name}`) : `${m.name}: the run's adaptation.fastLr`, lr, e.reason);
+      }
+      throw e;
+    }
     const result: MethodResult = { name: m.name, run: m.run ?? null, algo: m.run ? c.algo : 'random', lr, iteration, steps: stats };
     writePartial(opts, m.name, key, result);
     results.push(result);

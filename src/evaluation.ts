@@ -1,10 +1,10 @@
 import type { Episodes, MetaEnv, Task } from './types.ts';
 import type { GaussianMlpPolicy, ParamValues } from './policy.ts';
 import type { Rng } from './rng.ts';
-import { sampleEpisodes, sampleTimestepBudget, meanReturn } from './sampler.ts';
+import { PolicyNotFiniteError, sampleEpisodes, sampleTimestepBudget, meanReturn } from './sampler.ts';
 import { estimateAdvantages, type AdvantageConfig } from './advantages.ts';
 import { ConfigError, checkIntOption, checkOptionKeys } from './config.ts';
-import { adaptValues, pgData } from './maml.ts';
+import { StepDivergedError, adaptValues, pgData } from './maml.ts';
 import { createRng, TEST_SEED } from './rng.ts';
 import { drawTasks, isSupervised } from './env-contract.ts';
 
@@ -123,6 +123,8 @@ export function evaluateAdaptation(
   const firstPerStep: number[][] = Array.from({ length: opts.steps + 1 }, () => []);
   const counts: number[][] = Array.from({ length: opts.steps + 1 }, () => []);
   opts.tasks.forEach((task, ti) => {
+    // Step k + 1's gradient step (counted from 1) diverged, on this task.
+    const diverged = (k: number) => new ConfigError('fastLr', opts.fastLr, `made the policy diverge in step ${k + 1} on task ${ti + 1} (its parameters or actions are not finite): use a smaller step size`);
     let theta = params;
     for (let k = 0; k <= opts.steps; k++) {
       try {
@@ -139,18 +141,29 @@ export function evaluateAdaptation(
     function evaluateStep(k: number): void {
       const rng = opts.rng.fork('episodes', ti, k);
       let ep: Episodes;
-      if (opts.batchTimesteps === undefined) {
-        ep = sampleEpisodes(envs, policy, { task, params: theta, numEpisodes: opts.episodes, rng });
-      } else {
-        const b = sampleTimestepBudget(envs, policy, { task, params: theta, slots: opts.episodes, minSteps: opts.batchTimesteps, rng });
-        ep = b.episodes;
-        firstPerStep[k]!.push(meanReturn(b.firstRound));
-        counts[k]!.push(ep.B);
+      try {
+        if (opts.batchTimesteps === undefined) {
+          ep = sampleEpisodes(envs, policy, { task, params: theta, numEpisodes: opts.episodes, rng });
+        } else {
+          const b = sampleTimestepBudget(envs, policy, { task, params: theta, slots: opts.episodes, minSteps: opts.batchTimesteps, rng });
+          ep = b.episodes;
+          firstPerStep[k]!.push(meanReturn(b.firstRound));
+          counts[k]!.push(ep.B);
+        }
+      } catch (e) {
+        // Finite parameters, but so large after the steps that the policy's output overflows.
+        if (k > 0 && e instanceof PolicyNotFiniteError) throw diverged(k - 1);
+        throw e;
       }
       perStep[k]!.push(meanReturn(ep));
       if (k < opts.steps) {
         const lr = k === 0 ? opts.fastLr : opts.fastLr / 2;
-        theta = adaptValues(policy, theta, pgData(ep, estimateAdvantages(ep, opts.advantages)), lr, opts.lrScale ?? null);
+        try {
+          theta = adaptValues(policy, theta, pgData(ep, estimateAdvantages(ep, opts.advantages)), lr, opts.lrScale ?? null);
+        } catch (e) {
+          if (e instanceof StepDivergedError) throw diverged(k);
+          throw e;
+        }
       }
     }
   });

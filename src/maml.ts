@@ -655,12 +655,33 @@ function checkPgData(policy: GaussianMlpPolicy, d: PgData, name: string): void {
 }
 
 /**
+ * Thrown by {@link adaptValues} when its step gives parameters that are not finite: the step size is
+ * too large for the policy (found by a bad-input trial: a step size of 1e5 failed later, as the
+ * policy's actions, with a stack trace).
+ */
+export class StepDivergedError extends RangeError {
+  /** The step size of the step. */
+  readonly lr: number;
+
+  /**
+   * @param lr the step size.
+   * @param tensor the index of the first parameter tensor with a value that is not finite.
+   */
+  constructor(lr: number, tensor: number) {
+    super(`a gradient step of size ${lr} made the policy's parameters not finite (tensor ${tensor}): the step diverges; use a smaller step size`);
+    this.lr = lr;
+    this.name = 'StepDivergedError';
+  }
+}
+
+/**
  * One plain gradient step on a batch, values only: θ − lr ∇L(θ), or θ − lr s ⊙ ∇L(θ) with learned
  * step-size multipliers s ({@link splitMeta}). Used to adapt for sampling and in evaluation, where
  * no meta-gradient flows.
  *
  * @throws ConfigError when `values` or `lrScale` do not fit `policy`, `lr` is not a finite number
- *   ≥ 0, or `d` is not a batch of the policy's sizes with finite values (naming the field and row).
+ *   ≥ 0, or `d` is not a batch of the policy's sizes with finite values (naming the field and row);
+ *   {@link StepDivergedError} when the step's result is not finite.
  */
 export function adaptValues(policy: GaussianMlpPolicy, values: ParamValues, d: PgData, lr: number, lrScale: ParamValues | null = null): ParamValues {
   policy.checkParams(values, 'values');
@@ -672,6 +693,8 @@ export function adaptValues(policy: GaussianMlpPolicy, values: ParamValues, d: P
   disposeBatch(batch);
   const res = out.map((t) => t.dataSync().slice() as Float32Array);
   tf.dispose(out);
+  const bad = res.findIndex((v) => !v.every(Number.isFinite));
+  if (bad >= 0) throw new StepDivergedError(lr, bad);
   return res;
 }
 

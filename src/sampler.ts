@@ -13,6 +13,18 @@ export interface SampleRequest {
   rng: Rng;
 }
 
+/**
+ * The policy's action is not finite: its parameters are not, or are so large that its output
+ * overflows (after a step size too large, say). The policy's fault, not the env's.
+ */
+export class PolicyNotFiniteError extends RangeError {
+  /** @param message what was not finite, and where. */
+  constructor(message: string) {
+    super(message);
+    this.name = 'PolicyNotFiniteError';
+  }
+}
+
 /** The env call that returned step `t`'s observation, as messages name it (−1: `reset`). */
 const callAt = (t: number) => (t < 0 ? 'reset()' : `step() at t = ${t}`);
 
@@ -123,7 +135,7 @@ export function sampleEpisodes(envs: readonly MetaEnv[], policy: GaussianMlpPoli
       const k = t * B + b;
       for (let d = 0; d < ad; d++) act[d] = mu[i * ad + d]! + std[d]! * noise[b]!.normal();
       // The policy's fault, not the env's: a NaN action would come back as a NaN observation blamed on the env.
-      for (let d = 0; d < ad; d++) if (!Number.isFinite(act[d]!)) throw new RangeError(`sampleEpisodes: the policy's action ${d} is ${act[d]} at t = ${t} (its parameters or its input are not finite)`);
+      for (let d = 0; d < ad; d++) if (!Number.isFinite(act[d]!)) throw new PolicyNotFiniteError(`sampleEpisodes: the policy's action ${d} is ${act[d]} at t = ${t} (its parameters or its input are not finite, or so large that its output overflows)`);
       obs.set(cur.subarray(b * od, b * od + od), k * od);
       actions.set(act, k * ad);
       const r = checkedStep(envs[b]!, act, t);

@@ -573,6 +573,16 @@ describe('metarl CLI', () => {
     expect(t.stdout).toContain(`| mean query loss | ${mean(logged.map((r) => r.lossBefore)).toFixed(4)} | ${mean(logged.map((r) => r.lossAfter)).toFixed(4)} |`);
   }, 120_000);
 
+  it('a step size so large that the policy diverges is said in one line, with the likely cause, not a stack (found by a bad-input trial)', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'big.json'), JSON.stringify({ adaptation: { fastLr: 1e5 } }));
+    const r = metarl('train', '--preset', 'tiny', '--config', join(dir, 'big.json'), '--iterations', '1', '--workers', '1', '--out', join(dir, 'run'));
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^metarl: the policy diverged: .*PolicyNotFiniteError: sampleEpisodes: the policy's action \d is -?Infinity .*; the usual cause is a step size too large \(adaptation\.fastLr in the config\)$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(dir, 'run'))).toBe(false);
+  });
+
   it('reports a corrupt checkpoint instead of loading it', async () => {
     const w = join(run, 'checkpoint', 'weights.bin');
     const bytes = readFileSync(w);

@@ -65,6 +65,10 @@ describe('input checks of the lower-level API', () => {
     expect(notFit.message).toMatch(/^policy: does not fit Navigation2D-v0/);
     // Right input still evaluates.
     expect(evaluateAdaptation(policy, params, () => new Navigation2DEnv(), evalOpts)).toHaveLength(2);
+    // A step size so large that the adapted policy diverges is named (found by a bad-input trial: a stack trace from the sampler).
+    const huge = thrown(() => evaluateAdaptation(policy, params, () => new Navigation2DEnv(), { ...evalOpts, fastLr: 1e30 }));
+    expect(huge).toBeInstanceOf(ConfigError);
+    expect(huge.message).toBe('fastLr: made the policy diverge in step 1 on task 1 (its parameters or actions are not finite): use a smaller step size (got 1e+30)');
   });
 
   it('sampleEpisodes, pgData and adaptValues refuse a bad count, another policy\'s parameters, a short advantage array, a NaN step size or advantage', () => {
