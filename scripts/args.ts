@@ -95,7 +95,8 @@ export function checkEpisodeSlots(episodes: number, env: Env): void {
 /**
  * Parses the value of the integer option `--name` of a CLI subcommand: undefined when the option is
  * absent, else an integer ≥ `min`; anything else throws a {@link ConfigError} naming `--name` and the
- * value ("must be a positive integer" for min ≥ 1, "must be a non-negative integer" for min 0).
+ * value ("must be a positive integer" for min ≥ 1, "must be a non-negative integer" for min 0, "must
+ * be at most N" above the bound {@link FLAG_MAX} sets for the flag).
  * Only decimal digits are taken (not `0x10`, `1e3` or `2.0`).
  */
 export function intOpt(name: string, v: string | undefined, min: number): number | undefined {
@@ -104,8 +105,21 @@ export function intOpt(name: string, v: string | undefined, min: number): number
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (/^\d+$/.test(v) && !Number.isSafeInteger(n)) throw new ConfigError(`--${name}`, v, `must be an integer at most ${Number.MAX_SAFE_INTEGER}`);
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`--${name}`, v, min > 0 ? 'must be a positive integer' : 'must be a non-negative integer');
+  const max = FLAG_MAX[name];
+  if (max !== undefined && n > max[0]) throw new ConfigError(`--${name}`, v, `must be at most ${max[0]} (${max[1]})`);
   return n;
 }
+
+/**
+ * Upper bounds of integer flags beyond which a command cannot finish, with the reason (found by a
+ * bad-input trial: `--tasks 100000000` and `--steps 1000000000` ran until V8 ran out of memory).
+ */
+const FLAG_MAX: Record<string, [number, string]> = {
+  tasks: [1_000_000, "every task's results are held in memory; the paper's protocol has 40"],
+  steps: [10_000, 'the paper adapts for 3 steps, and each step samples a batch per task'],
+  shots: [1_000_000, "a task's examples are held in the backend's memory at once"],
+  'batch-timesteps': [10_000_000, 'a batch is held in memory at once; the original code measured with 4000'],
+};
 
 /**
  * Reads a `--config FILE.json` (overrides of a config, nested like it): a missing file or bad JSON

@@ -439,6 +439,8 @@ export async function cmdRender(argv: string[]): Promise<void> {
   const steps = intOpt('steps', o.steps, 0) ?? (oracle ? 0 : 1);
   if (oracle && steps > 0) throw new ConfigError('--steps', o.steps, 'must be 0 for an oracle run: it sees the task and is drawn without adapting');
   const episodes = intOpt('episodes', o.episodes, 1) ?? 20;
+  // As evaluate's (found by a bad-input trial: 100000000 grew to 4 GB).
+  checkEpisodeSlots(episodes, makeEnv());
   await initBackend(backendOpt(o.backend), { log });
   const r = rolloutAdapted(cfg, ck.params, makeEnv, task, steps, episodes, intOpt('seed', o.seed, 0) ?? 0);
   const svg = rolloutSvg(r, `${cfg.env} (${cfg.algo}, iteration ${ck.meta.iteration})`);

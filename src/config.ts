@@ -368,6 +368,16 @@ export const PRESETS: Record<string, (env: string, own?: string) => TrainConfig>
   },
 };
 
+/** The most weights `policy.hiddenSizes` may give a network (its hidden layers' weights and biases). */
+const MAX_HIDDEN_WEIGHTS = 50_000_000;
+
+/** Upper bounds of numeric config fields beyond which nothing can run, with the reason. */
+const MAX_VALUES: Record<string, [number, string]> = {
+  // Found by a bad-input trial: 1e8 ended in a wasm memory fault, with a stack trace.
+  'supervised.shots': [1_000_000, "a task's examples are held in the backend's memory at once"],
+  'supervised.queries': [1_000_000, "a task's examples are held in the backend's memory at once"],
+};
+
 function checkLeaf(path: string, kind: Kind, v: unknown): void {
   const fail = (reason: string): never => {
     throw new ConfigError(path, v, reason);
@@ -383,9 +393,14 @@ function checkLeaf(path: string, kind: Kind, v: unknown): void {
     case 'string':
       if (typeof v !== 'string' || v.length === 0) fail('must be a non-empty string');
       return;
-    case 'posIntList':
+    case 'posIntList': {
       if (!Array.isArray(v) || v.length === 0 || !v.every((x) => Number.isInteger(x) && x > 0)) fail('must be a non-empty list of positive integers');
+      // Found by a bad-input trial: [100000000] trained on to 9 GB and did not stop at SIGTERM.
+      const sizes = v as number[];
+      const weights = sizes.reduce((n, h, i) => n + h + (i > 0 ? sizes[i - 1]! * h : 0), 0);
+      if (path === 'policy.hiddenSizes' && weights > MAX_HIDDEN_WEIGHTS) fail(`gives the network at least ${weights} weights, more than the ${MAX_HIDDEN_WEIGHTS} that fit (training keeps many copies of them, in the wasm backend's 4 GB at most)`);
       return;
+    }
     case 'nonNegNumList':
       if (!Array.isArray(v) || !v.every((x) => typeof x === 'number' && Number.isFinite(x) && x >= 0)) fail('must be a list of finite numbers ≥ 0');
       return;
@@ -393,6 +408,8 @@ function checkLeaf(path: string, kind: Kind, v: unknown): void {
   if (typeof v !== 'number' || !Number.isFinite(v)) fail('must be a finite number');
   const x = v as number;
   if (kind === 'posInt' && !(Number.isInteger(x) && x > 0)) fail('must be a positive integer');
+  const max = MAX_VALUES[path];
+  if (max !== undefined && x > max[0]) fail(`must be at most ${max[0]} (${max[1]})`);
   if (kind === 'nonNegInt' && !(Number.isSafeInteger(x) && x >= 0)) fail('must be a non-negative integer');
   if (kind === 'posNum' && !(x > 0)) fail('must be > 0');
   if (kind === 'nonNegNum' && !(x >= 0)) fail('must be ≥ 0');

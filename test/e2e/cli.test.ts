@@ -344,6 +344,15 @@ describe('metarl CLI', () => {
     expectUserError(await metarlHere('compare', '--runs', `maml=${run}`, '--lr', 'maml=0.1,maml=0.2', '--out', join(dir, 'c')), '--lr: is given twice (got "maml")');
     expectUserError(await metarlHere('train', '--algo', 'pretrained', '--first-order', '--out', join(dir, 'fo')), '--first-order: does not apply to algo pretrained');
     expect(existsSync(join(dir, 'fo'))).toBe(false);
+    // Sizes nothing can run with (found by a bad-input trial: out of memory after a minute, a wasm fault, 9 GB).
+    expectUserError(await metarlHere('evaluate', '--run', run, '--tasks', '100000000'), '--tasks: must be at most 1000000');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--steps', '1000000000'), '--steps: must be at most 10000');
+    expectUserError(await metarlHere('evaluate', '--run', run, '--batch-timesteps', '99999999999'), '--batch-timesteps: must be at most 10000000');
+    writeFileSync(join(dir, 'wide.json'), JSON.stringify({ policy: { hiddenSizes: [100000000] } }));
+    expectUserError(await metarlHere('train', '--config', join(dir, 'wide.json'), '--out', join(dir, 'wide')), 'policy.hiddenSizes: gives the network at least 100000000 weights, more than the 50000000 that fit');
+    writeFileSync(join(dir, 'shots.json'), JSON.stringify({ supervised: { shots: 100000000 } }));
+    expectUserError(await metarlHere('train', '--env', 'SineRegression-v0', '--config', join(dir, 'shots.json'), '--out', join(dir, 'shots')), 'supervised.shots: must be at most 1000000');
+    // --env-module copied onto a command that makes no env (found by an API trial).
     expectUserError(metarl('inspect', '--run', run, '--env-module', 'own.ts'), "Unknown option '--env-module' (inspect reads the run's files only and makes no env: leave --env-module out)");
     expectUserError(await metarlHere('bench', '--env-only', '--iterations', '2'), '--iterations', '--env-only');
     expect(existsSync(join(dir, 'r')) || existsSync(join(dir, 'c'))).toBe(false);
