@@ -226,8 +226,9 @@ export function checkEpisodeMemory(config: TrainConfig, env: MetaEnv): void {
   // The one further above its preset's value is named (the other is in the message).
   const preset = resolveConfig(config.env, presetFor(env)).sampling;
   const tasksFirst = metaBatchSize / preset.metaBatchSize >= fastBatchSize / preset.fastBatchSize;
-  const tasks = opt('sampling.metaBatchSize', undefined, '--meta-batch-size');
-  const episodes = opt('sampling.fastBatchSize', undefined, '--fast-batch-size');
+  // Config paths: the command line names a flag only where a flag gave the value (found by a bad-input trial: flags named that were not given).
+  const tasks = 'sampling.metaBatchSize';
+  const episodes = 'sampling.fastBatchSize';
   const [field, value, other] = tasksFirst ? [tasks, metaBatchSize, `${episodes} ${fastBatchSize}`] : [episodes, fastBatchSize, `${tasks} ${metaBatchSize}`];
   throw new ConfigError(field, value, `with ${other}: ${metaBatchSize} tasks × ${fastBatchSize} episodes of ${env.maxEpisodeSteps} steps ${problem}`);
 }

@@ -76,8 +76,17 @@ export async function cmdTrain(argv: string[]): Promise<void> {
   try {
     await trainWith(o);
   } catch (e) {
-    const flag = e instanceof ConfigError && Object.hasOwn(FLAG_OF_FIELD, e.field) ? FLAG_OF_FIELD[e.field]! : undefined;
-    if (flag !== undefined && o[flag] !== undefined) throw new ConfigError(`--${flag}`, (e as ConfigError).value, (e as ConfigError).reason);
+    if (!(e instanceof ConfigError)) throw e;
+    // The field is named as its flag when the flag gave the value, not when the config file did (found by a bad-input trial).
+    const flag = Object.hasOwn(FLAG_OF_FIELD, e.field) ? FLAG_OF_FIELD[e.field]! : undefined;
+    const given = o[flag as keyof typeof o];
+    // As the flag's value reads (digits as a number): the file's value is another one.
+    const asRead = typeof given === 'string' && /^\d+$/.test(given) ? Number(given) : given;
+    const byFlag = flag !== undefined && given !== undefined && Object.is(e.value, asRead);
+    // So are the other fields the reason names by their paths ("with sampling.fastBatchSize 5").
+    let reason = e.reason;
+    for (const [path, f] of Object.entries(FLAG_OF_FIELD)) if (path.includes('.') && o[f] !== undefined) reason = reason.replaceAll(`${path} `, `--${f} `);
+    if (byFlag || reason !== e.reason) throw new ConfigError(byFlag ? `--${flag}` : e.field, e.value, reason);
     throw e;
   }
 }

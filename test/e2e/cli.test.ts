@@ -262,8 +262,14 @@ describe('metarl CLI', () => {
     expectUserError(await metarlHere('evaluate', '--run', run, '--tasks', '0'), '--tasks', '"0"');
     // Sizes whose episodes cannot fit in memory: refused at once (found by an edge-input trial: minutes, then V8 out of memory).
     expectUserError(await metarlHere('evaluate', '--run', run, '--episodes', '100000000000'), '--episodes: 100000000000 episodes of 100 steps, sampled at once, need at least', "more than this machine's");
-    expectUserError(await metarlHere('train', '--preset', 'tiny', '--meta-batch-size', '100000000000', '--out', join(dir, 'huge')), '--meta-batch-size: with --fast-batch-size 5: 100000000000 tasks × 5 episodes of 100 steps need at least', "for one iteration's episodes, more than this machine's");
-    expectUserError(await metarlHere('train', '--preset', 'tiny', '--fast-batch-size', '100000000000', '--out', join(dir, 'huge')), '--fast-batch-size: with --meta-batch-size 4:');
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--meta-batch-size', '100000000000', '--out', join(dir, 'huge')), '--meta-batch-size: with sampling.fastBatchSize 5: 100000000000 tasks × 5 episodes of 100 steps need at least', "for one iteration's episodes, more than this machine's");
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--fast-batch-size', '100000000000', '--out', join(dir, 'huge')), '--fast-batch-size: with sampling.metaBatchSize 4:');
+    // Named as the config file's when the file gave them (found by a bad-input trial: the flags were named).
+    writeFileSync(join(dir, 'fbs.json'), JSON.stringify({ sampling: { fastBatchSize: 1000000000 } }));
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--config', join(dir, 'fbs.json'), '--out', join(dir, 'huge')), 'metarl: sampling.fastBatchSize: with sampling.metaBatchSize 4:');
+    expectUserError(await metarlHere('train', '--preset', 'tiny', '--config', join(dir, 'fbs.json'), '--meta-batch-size', '4', '--out', join(dir, 'huge')), 'metarl: sampling.fastBatchSize: with --meta-batch-size 4:');
+    writeFileSync(join(dir, 'seed.json'), JSON.stringify({ seed: -1 }));
+    expectUserError(await metarlHere('train', '--config', join(dir, 'seed.json'), '--seed', '3', '--out', join(dir, 'huge')), 'metarl: seed: must be a non-negative integer (got -1)');
     expect(existsSync(join(dir, 'huge'))).toBe(false);
     const tasks = join(dir, 'tasks.json');
     writeFileSync(tasks, JSON.stringify([{ goal: [0.1, 0.2] }, { goal: [0.1] }]));
