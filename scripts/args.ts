@@ -127,6 +127,7 @@ const FLAG_MAX: Record<string, [number, string]> = {
  */
 export function readConfigFile(path: string): unknown {
   if (!existsSync(path)) throw new ConfigError('--config', path, 'file not found');
+  if (statSync(path).isDirectory()) throw new ConfigError('--config', path, 'is a directory; give the JSON file');
   let doc: unknown;
   try {
     // A byte-order mark, as some editors save UTF-8, is not part of the JSON.

@@ -383,8 +383,9 @@ export async function cmdSelect(argv: string[]): Promise<void> {
   });
   await loadEnvModules(o['env-module']);
   requireRun(o.run);
-  const fromStep = intOpt('from-step', o['from-step'], 0) ?? 1;
-  if (fromStep > 1) throw new ConfigError('--from-step', o['from-step'], 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
+  // 0 or 1, and said so for any other value (found by a bad-input trial: "x" was told to be a non-negative integer).
+  if (o['from-step'] !== undefined && o['from-step'] !== '0' && o['from-step'] !== '1') throw new ConfigError('--from-step', o['from-step'], 'must be 0 (score steps 0…K) or 1 (steps 1…K, the default)');
+  const fromStep = o['from-step'] === '0' ? 0 : 1;
   const seed = intOpt('seed', o.seed, 0) ?? DEFAULT_VALIDATION_SEED;
   refuseTestSeed(seed); // as selectCheckpoint does, before the backend is loaded
   const since = intOpt('since', o.since, 0);

@@ -268,6 +268,7 @@ describe('metarl CLI', () => {
     writeFileSync(join(dir, 'fbs.json'), JSON.stringify({ sampling: { fastBatchSize: 1000000000 } }));
     expectUserError(await metarlHere('train', '--preset', 'tiny', '--config', join(dir, 'fbs.json'), '--out', join(dir, 'huge')), 'metarl: sampling.fastBatchSize: with sampling.metaBatchSize 4:');
     expectUserError(await metarlHere('train', '--preset', 'tiny', '--config', join(dir, 'fbs.json'), '--meta-batch-size', '4', '--out', join(dir, 'huge')), 'metarl: sampling.fastBatchSize: with --meta-batch-size 4:');
+    expectUserError(await metarlHere('train', '--config', dir, '--out', join(dir, 'huge')), '--config: is a directory; give the JSON file');
     writeFileSync(join(dir, 'seed.json'), JSON.stringify({ seed: -1 }));
     expectUserError(await metarlHere('train', '--config', join(dir, 'seed.json'), '--seed', '3', '--out', join(dir, 'huge')), 'metarl: seed: must be a non-negative integer (got -1)');
     expect(existsSync(join(dir, 'huge'))).toBe(false);

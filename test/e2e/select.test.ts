@@ -74,6 +74,7 @@ describe('checkpoint selection', () => {
     expect(sel0.picked).toBe(sel0.candidates[scores0.indexOf(Math.max(...scores0))].run);
     expect(s3.stdout).toContain('(sum of the mean returns after steps 0–2, 3 validation tasks from seed 5)');
     expectUserError(await metarlHere('select', '--run', run, '--from-step', '2'), '--from-step', '2', 'must be 0');
+    expectUserError(await metarlHere('select', '--run', run, '--from-step', 'x'), '--from-step: must be 0 (score steps 0…K) or 1 (steps 1…K, the default) (got "x")');
 
     // Scores are kept in run/select-cache/<protocol>/ and read back, not evaluated again, on the same protocol.
     expect(s2.stderr).toMatch(/it2: scored before with these weights and this protocol, read back from .*select-cache\/seed5-3x4-k2\/it2\.json/);
