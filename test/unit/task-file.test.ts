@@ -39,6 +39,8 @@ describe('readTaskFile', () => {
 
   it('names the file for a missing file, bad JSON and no tasks', () => {
     expect(configError(() => readTaskFile(join(dir, 'nope.json'), env)).message).toMatch(/^path: file not found .*nope\.json/);
+    // A directory (found by a bad-input trial: "not valid JSON: EISDIR").
+    expect(configError(() => readTaskFile(dir, env)).message).toMatch(/^path: is a directory; give the JSON file/);
     expect(configError(() => readTaskFile(file('c.json', '[{"goal": [0.1, '), env)).message).toMatch(/not valid JSON.*c\.json/);
     expect(configError(() => readTaskFile(file('d.json', '[]'), env)).message).toMatch(/non-empty array.*d\.json/);
     expect(configError(() => readTaskFile(file('e.json', '{"goals": []}'), env)).message).toMatch(/non-empty array.*e\.json/);
