@@ -148,11 +148,13 @@ async function trainWith(o: ReturnType<typeof parseArgs<{ args: string[]; strict
     if (o.preset !== undefined || o.config !== undefined) {
       const env = chooseEnv(o.env, fileCfg, o.config, config.env);
       const given = resolveConfig(make(env), o.preset, fileCfg, cliOverrides());
-      const at = firstDifference({ ...given, iterations: 0 }, { ...config, iterations: 0 });
-      if (at !== null) {
+      // Every field that differs, up to three (found by a bad-input trial: one the preset set was named, not the file's).
+      const at = differences({ ...given, iterations: 0 }, { ...config, iterations: 0 });
+      if (at.length > 0) {
         const [flag, value] = o.preset !== undefined ? ['--preset', o.preset] : ['--config', o.config];
         const withFile = o.preset !== undefined && o.config !== undefined ? `with --config ${o.config} ` : '';
-        throw new ConfigError(flag, value, `${withFile}gives ${at.path} = ${JSON.stringify(at.a)} and the run has ${JSON.stringify(at.b)} (${keeps})`);
+        const listed = at.slice(0, 3).map((d) => `${d.path} = ${JSON.stringify(d.a)} where the run has ${JSON.stringify(d.b)}`).join(', ');
+        throw new ConfigError(flag, value, `${withFile}gives ${listed}${at.length > 3 ? `, and ${at.length - 3} more` : ''} (${keeps})`);
       }
     }
     if (iterations !== undefined) config.iterations = iterations;
@@ -257,19 +259,17 @@ async function trainWith(o: ReturnType<typeof parseArgs<{ args: string[]; strict
 
 /** Checks `--run` is given and names a run directory. */
 /**
- * The first place, in key order, where two JSON-like values differ: its dotted path and the two
- * values there (undefined for a missing key), or null when they are equal.
+ * The places, in key order, where two JSON-like values differ: each one's dotted path and the two
+ * values there (undefined for a missing key); empty when they are equal.
  */
-export function firstDifference(a: unknown, b: unknown, path = ''): { path: string; a: unknown; b: unknown } | null {
+export function differences(a: unknown, b: unknown, path = '', into: { path: string; a: unknown; b: unknown }[] = []): { path: string; a: unknown; b: unknown }[] {
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (isObj(a) && isObj(b)) {
-    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const d = firstDifference(a[k], b[k], path ? `${path}.${k}` : k);
-      if (d) return d;
-    }
-    return null;
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) differences(a[k], b[k], path ? `${path}.${k}` : k, into);
+  } else if (JSON.stringify(a) !== JSON.stringify(b)) {
+    into.push({ path, a, b });
   }
-  return JSON.stringify(a) === JSON.stringify(b) ? null : { path, a, b };
+  return into;
 }
 
 function requireRun(run: string | undefined): asserts run is string {

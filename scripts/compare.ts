@@ -96,7 +96,10 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   }
   // Other data than a run's (another Omniglot set) may be the point, but should not go unnoticed.
   for (const [name, dir] of runPairs) {
-    const mismatch = dataMismatch(loadCheckpoint(dir).meta.data, taskEnv);
+    const meta = loadCheckpoint(dir).meta;
+    // Before the flags that apply to one kind of env only (found by a bad-input trial: --episodes was blamed).
+    if (meta.config.env !== env) throw new ConfigError(`--runs ${name}`, dir, `was trained on ${meta.config.env}, not ${env}`);
+    const mismatch = dataMismatch(meta.data, taskEnv);
     if (mismatch !== null) log(`compare: note: ${name}: ${mismatch}`);
   }
   if (o.random) {

@@ -348,6 +348,7 @@ describe('metarl CLI', () => {
     expectUserError(await metarlHere('evaluate', '--run', run, '--json', join(dir, `${'x'.repeat(300)}.json`)), '--json', 'holds a name of 305 bytes', 'more than the 255');
     expectUserError(await metarlHere('compare', '--runs', `maml=${run}`, '--lr', '', '--out', join(dir, 'c')), '--lr: is empty');
     expectUserError(await metarlHere('compare', '--env', '', '--runs', `maml=${run}`, '--out', join(dir, 'c')), '--env: is empty');
+    expectUserError(await metarlHere('compare', '--env', 'SineRegression-v0', '--runs', `maml=${run}`, '--episodes', '2', '--out', join(dir, 'c')), `--runs maml: was trained on Navigation2D-v0, not SineRegression-v0 (got ${JSON.stringify(run)})`);
     expectUserError(await metarlHere('compare', '--runs', `maml=${run}`, '--lr', 'maml=0.1,maml=0.2', '--out', join(dir, 'c')), '--lr: is given twice (got "maml")');
     expectUserError(await metarlHere('train', '--algo', 'pretrained', '--first-order', '--out', join(dir, 'fo')), '--first-order: does not apply to algo pretrained');
     expect(existsSync(join(dir, 'fo'))).toBe(false);
@@ -536,7 +537,7 @@ describe('metarl CLI', () => {
     expectUserError(await metarlHere('train', '--resume', '--first-order', '--iterations', '3', '--out', run), '--first-order: differs from the run\'s false');
     // So do a preset or config file that resolve to the run's config (iterations aside); not another.
     expectUserError(await metarlHere('train', '--resume', '--preset', 'tiny', '--config', join(run, 'config.json'), '--out', run), '--iterations: is needed');
-    expectUserError(await metarlHere('train', '--resume', '--preset', 'navigation', '--iterations', '3', '--out', run), '--preset: gives checkpointEvery = 10 and the run has 1', '(got "navigation")');
+    expectUserError(await metarlHere('train', '--resume', '--preset', 'navigation', '--iterations', '3', '--out', run), '--preset: gives checkpointEvery = 10 where the run has 1, policy.hiddenSizes = [64,64] where the run has [16,16], ', 'and 2 more (a resumed run keeps its config', '(got "navigation")');
     expect(JSON.parse(readFileSync(join(run, 'checkpoint', 'model.json'), 'utf8')).iteration).toBe(2);
     // A config.json cut short or emptied: named, not an internal error (found by an edge-input trial), and the run is left as it was.
     const cut = join(tmp(), 'cut');
