@@ -107,9 +107,10 @@ function keepSnapshot(out: string, iteration: number): void {
  * The snapshot interval of a resumed run: `given` if set (recorded in `out/config.json` for later
  * resumes), else the one recorded when the run was started or last resumed (none if the file is
  * missing, as in runs made before it was recorded). `out/config.json` also gets the resumed run's
- * `iterations`, so that it stays the config the run is trained to.
+ * `config` (the checkpoint's, with its new `iterations`), so that it stays the config the run is
+ * trained to; `log` says so when it recorded another.
  */
-function resumeKeepEvery(out: string, given: number | undefined, iterations: number): number | undefined {
+function resumeKeepEvery(out: string, given: number | undefined, config: TrainConfig, log: (line: string) => void): number | undefined {
   const path = join(out, 'config.json');
   if (!existsSync(path)) return given;
   let recorded: { keepEvery?: number; config?: { iterations?: number } };
@@ -121,10 +122,12 @@ function resumeKeepEvery(out: string, given: number | undefined, iterations: num
     throw new ConfigError(opt('out'), out, `has a config.json that cannot be read (${(e as Error).message}): restore it, or move it aside to resume from the checkpoint without what it records`);
   }
   const keepEvery = given ?? recorded.keepEvery;
-  if (recorded.keepEvery !== keepEvery || (recorded.config !== undefined && recorded.config.iterations !== iterations)) {
+  // A recorded config other than the checkpoint's (an edited file) is replaced (found by a bad-input trial: it stayed, with no word).
+  const other = recorded.config === undefined ? [] : Object.keys(configLeaves(config)).filter((k) => k !== 'iterations' && configLeaves(recorded.config)[k] !== configLeaves(config)[k]);
+  if (other.length > 0) log(`note: ${path} recorded another config than the checkpoint's (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}): it now records the checkpoint's, which the run goes on with`);
+  if (recorded.keepEvery !== keepEvery || other.length > 0 || (recorded.config !== undefined && recorded.config.iterations !== config.iterations)) {
     // Written aside and renamed, so that a crash leaves the old file whole.
-    const config = recorded.config !== undefined ? { ...recorded.config, iterations } : undefined;
-    writeFileWhole(path, JSON.stringify({ ...recorded, ...(config && { config }), ...(keepEvery !== undefined && { keepEvery }) }, null, 2));
+    writeFileWhole(path, JSON.stringify({ ...recorded, ...(recorded.config !== undefined && { config }), ...(keepEvery !== undefined && { keepEvery }) }, null, 2));
   }
   return keepEvery;
 }
@@ -612,7 +615,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       checkResumedConfig(config, unsaved.config, opts.out, 'the config in out/config.json, as it has no checkpoint');
       params = restartParams(opts.out, unsaved, freshParams);
       // Read (and checked) before the log is touched.
-      keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
+      keepEvery = resumeKeepEvery(opts.out, keepEvery, config, log);
       const logged = readFileSync(progressPath, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
       // Whole or not at all, as a resume's rewrite of the log.
       writeFileWhole(progressPath, '');
@@ -644,7 +647,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
         throw new ConfigError(opt('iterations'), config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; give ${opt('iterations')} a larger value to train on`);
       }
       // config.json read (and checked) before the log is touched.
-      keepEvery = resumeKeepEvery(opts.out, keepEvery, config.iterations);
+      keepEvery = resumeKeepEvery(opts.out, keepEvery, config, log);
       // Drop progress lines past the checkpoint: those iterations are run again, identically.
       if (existsSync(progressPath)) {
         const kept: string[] = [];

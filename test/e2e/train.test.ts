@@ -70,6 +70,19 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     expect(pb.params).toEqual(pa.params);
   }, 60_000);
 
+  it('a resume replaces a config.json config other than the checkpoint\'s, and says so (found by a bad-input trial: it stayed, with no word)', async () => {
+    const out = tmp();
+    await train(resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1 }), { out });
+    const path = join(out, 'config.json');
+    const recorded = JSON.parse(readFileSync(path, 'utf8'));
+    writeFileSync(path, JSON.stringify({ ...recorded, config: { ...recorded.config, policy: { ...recorded.config.policy, hiddenSizes: [-3] } } }));
+    const lines: string[] = [];
+    await train(resolveConfig('Navigation2D-v0', 'tiny', { iterations: 2 }), { out, resume: true, log: (l) => lines.push(l) });
+    expect(lines).toContain(`note: ${path} recorded another config than the checkpoint's (policy.hiddenSizes): it now records the checkpoint's, which the run goes on with`);
+    expect(JSON.parse(readFileSync(path, 'utf8')).config).toEqual(loadCheckpoint(out).meta.config);
+    expect(loadCheckpoint(out).meta.config.iterations).toBe(2);
+  }, 60_000);
+
   it('a resume refuses an env whose spaces changed under the same id, before touching the run', async () => {
     let extra = 0; // observation entries appended: the env "changes" between the two calls
     class Resizable extends Navigation2DEnv {
