@@ -1,5 +1,6 @@
 import type { Box, MetaEnv, StepResult } from '../src/types.ts';
 import type { Rng } from '../src/rng.ts';
+import { showJson } from '../src/suggest.ts';
 
 /** A 2D-navigation task: the goal position. */
 export interface NavigationTask {
@@ -45,10 +46,10 @@ export class Navigation2DEnv implements MetaEnv<NavigationTask> {
   setTask(task: NavigationTask): void {
     const g = (task as { goal?: unknown })?.goal;
     if (!Array.isArray(g) || g.length !== 2 || !g.every((v) => typeof v === 'number' && Number.isFinite(v))) {
-      throw new RangeError(`${this.id}: task.goal must be two finite numbers, got ${JSON.stringify(g)}`);
+      throw new RangeError(`${this.id}: task.goal must be two finite numbers, got ${showJson(g)}`);
     }
     // The reward is minus the distance to the goal, which must stay a finite number.
-    if (!g.every((v) => Math.abs(v) <= 1e100)) throw new RangeError(`${this.id}: task.goal must lie within 1e100 of the origin, where the distance to it is a finite number; got ${JSON.stringify(g)}`);
+    if (!g.every((v) => Math.abs(v) <= 1e100)) throw new RangeError(`${this.id}: task.goal must lie within 1e100 of the origin, where the distance to it is a finite number; got ${showJson(g)}`);
     this.goal = [g[0], g[1]];
   }
 

@@ -1,5 +1,6 @@
 import type { Box, LabelledBatch, StepResult, SupervisedMetaEnv } from '../src/types.ts';
 import { createRng, type Rng } from '../src/rng.ts';
+import { showJson } from '../src/suggest.ts';
 
 /** A sine task: y = amplitude · sin(x − phase). */
 export interface SineTask {
@@ -14,7 +15,7 @@ const X_RANGE = 5;
 function checkSineTask(id: string, task: SineTask): void {
   for (const k of ['amplitude', 'phase'] as const) {
     if (typeof task?.[k] !== 'number' || !Number.isFinite(task[k])) {
-      throw new RangeError(`${id}: task.${k} must be a finite number, got ${JSON.stringify(task?.[k])}`);
+      throw new RangeError(`${id}: task.${k} must be a finite number, got ${showJson(task?.[k])}`);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { PolicyConfig } from './policy.ts';
 import type { TrpoConfig } from './trpo.ts';
 import type { FvpMode, InnerLoss } from './maml.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean, showJson } from './suggest.ts';
 import type { MetaEnv } from './types.ts';
 import { defaultPreset, presetFor } from './env-contract.ts';
 
@@ -9,8 +9,7 @@ export { defaultPreset };
 
 /** A value as a message shows it: JSON, but NaN and ±Infinity as themselves (JSON would print null). */
 function showValue(value: unknown): string {
-  if (typeof value === 'function') return 'a function';
-  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
+  return showJson(value);
 }
 
 /** Thrown for invalid user input; carries the field path and the offending value. */

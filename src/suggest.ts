@@ -81,3 +81,14 @@ export function unknownFlagHint(message: string, flags: readonly string[]): stri
   const flag = /Unknown option '--([^'=]+)/.exec(message)?.[1];
   return flag === undefined ? '' : didYouMean(flag, flags, (f) => `--${f}`);
 }
+
+/**
+ * `v` as JSON for a message, with the numbers JSON cannot hold written as they are (`[Infinity, 0]`
+ * reads `[Infinity,0]`, not `[null,0]`); a function is "a function", undefined "undefined".
+ */
+export function showJson(v: unknown): string {
+  if (typeof v === 'function') return 'a function';
+  const mark = '\u0000';
+  const text = JSON.stringify(v, (_, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `${mark}${String(x)}${mark}` : x));
+  return text === undefined ? String(v) : text.replace(/"\\u0000(.*?)\\u0000"/g, '$1');
+}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { closestName, didYouMean, editDistance } from '../../src/suggest.ts';
+import { closestName, didYouMean, editDistance, showJson } from '../../src/suggest.ts';
+import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
+import { ConfigError } from '../../src/config.ts';
 
 describe('did you mean', () => {
   it('counts insertions, deletions, substitutions and swaps of neighbours as one edit each', () => {
@@ -40,5 +42,17 @@ describe('did you mean', () => {
   it('writes the suggestion as a parenthesis to append, shown as asked', () => {
     expect(didYouMean('tsks', ['tasks'], (f) => `--${f}`)).toBe(' (did you mean --tasks?)');
     expect(didYouMean('zzz', ['tasks'])).toBe('');
+  });
+});
+
+describe('showJson', () => {
+  it('writes the numbers JSON cannot hold as they are, also inside objects (found by a bad-input trial: a goal of 1e400 was shown as null)', () => {
+    expect(showJson({ goal: [Infinity, 0], b: [-Infinity, Number.NaN] })).toBe('{"goal":[Infinity,0],"b":[-Infinity,NaN]}');
+    expect(showJson(Number.NaN)).toBe('NaN');
+    expect(showJson(undefined)).toBe('undefined');
+    expect(showJson(() => 1)).toBe('a function');
+    expect(showJson('x')).toBe('"x"');
+    expect(() => new Navigation2DEnv().setTask({ goal: [1e400, 0] as [number, number] })).toThrow('Navigation2D-v0: task.goal must be two finite numbers, got [Infinity,0]');
+    expect(new ConfigError('task', { goal: [1e400, 0] }, 'bad').message).toBe('task: bad (got {"goal":[Infinity,0]})');
   });
 });
