@@ -207,7 +207,9 @@ export function userErrorLine(e: unknown, argv: readonly string[]): string | und
   // An env of one's own is registered by a module the command must be told about.
   const hint = e instanceof UnknownEnvError ? unknownEnvHint() : err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? flagSuggestion(argv[0], err.message, argv.slice(1)) : '';
   const message = err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' ? (dashValueMessage(argv.slice(1), err.message) ?? err.message) : err.message;
-  return `metarl: ${e instanceof UsageError ? message : message.replace(/\s*\n\s*/g, ' ')}${hint}\n`;
+  // The id given with --env is named as the flag's value, as other flags' are (found by a bad-input trial).
+  const envFlag = e instanceof UnknownEnvError && argv.some((a, i) => (a === '--env' && argv[i + 1] === e.id) || a === `--env=${e.id}`) ? '--env: ' : '';
+  return `metarl: ${envFlag}${e instanceof UsageError ? message : message.replace(/\s*\n\s*/g, ' ')}${hint}\n`;
 }
 
 /**

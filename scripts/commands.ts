@@ -467,8 +467,6 @@ export async function cmdOneShot(argv: string[]): Promise<void> {
   await loadEnvModules(o['env-module']);
   requireRun(o.run);
   checkOutFile('--json', o.json);
-  const data = o.data ?? join(dirname(omniglotPath()), 'one_shot_runs.zip');
-  if (!existsSync(data)) throw new ConfigError('--data', data, 'not found (the official one_shot_runs.zip)');
   const ck = loadCheckpoint(o.run);
   const cfg = validateConfig(ck.meta.config);
   const env = envFactory(cfg)();
@@ -476,6 +474,9 @@ export async function cmdOneShot(argv: string[]): Promise<void> {
   const protonet = cfg.algo === 'protonet';
   // The official runs are 20-way: a model with another number of outputs cannot classify them (ProtoNets can: they need no head).
   if (!protonet && env.outputDim !== 20) throw new ConfigError('--run', o.run, `classifies ${env.outputDim} ways, and the official runs are 20-way: use a 20-way run (Omniglot20Way1Shot-v0) or a protonet run`);
+  // After the run's checks (found by a bad-input trial: a navigation run was told the data is missing).
+  const data = o.data ?? join(dirname(omniglotPath()), 'one_shot_runs.zip');
+  if (!existsSync(data)) throw new ConfigError('--data', data, 'not found (the official one_shot_runs.zip)');
   const steps = intOpt('steps', o.steps, 0) ?? cfg.adaptation.numInnerSteps;
   // As evaluate scores it (a script may pass --steps to every run): noted, not refused.
   if (protonet && o.steps !== undefined && steps > 0) log('protonet run: classified by the nearest prototype, without gradient steps (--steps is not used)');

@@ -348,6 +348,8 @@ describe('metarl CLI', () => {
     expectUserError(await metarlHere('evaluate', '--run', run, '--json', join(dir, `${'x'.repeat(300)}.json`)), '--json', 'holds a name of 305 bytes', 'more than the 255');
     expectUserError(await metarlHere('compare', '--runs', `maml=${run}`, '--lr', '', '--out', join(dir, 'c')), '--lr: is empty');
     expectUserError(await metarlHere('compare', '--env', '', '--runs', `maml=${run}`, '--out', join(dir, 'c')), '--env: is empty');
+    expectUserError(await metarlHere('oneshot', '--run', run, '--data', join(dir, 'nowhere.zip')), `--run: is a run of Navigation2D-v0, not a classification run (got ${JSON.stringify(run)})`);
+    expectUserError(await metarlHere('train', '--env', 'Navigation2D-v9', '--out', join(dir, 'c')), 'metarl: --env: unknown env id "Navigation2D-v9" (Navigation2D is registered as Navigation2D-v0 only)');
     expectUserError(await metarlHere('compare', '--env', 'SineRegression-v0', '--runs', `maml=${run}`, '--episodes', '2', '--out', join(dir, 'c')), `--runs maml: was trained on Navigation2D-v0, not SineRegression-v0 (got ${JSON.stringify(run)})`);
     expectUserError(await metarlHere('compare', '--runs', `maml=${run}`, '--lr', 'maml=0.1,maml=0.2', '--out', join(dir, 'c')), '--lr: is given twice (got "maml")');
     expectUserError(await metarlHere('train', '--algo', 'pretrained', '--first-order', '--out', join(dir, 'fo')), '--first-order: does not apply to algo pretrained');
