@@ -158,9 +158,16 @@ function flagSuggestion(cmd: string | undefined, message: string, args: readonly
 
 /**
  * For `parseArgs`'s "Option '--seed' argument is ambiguous" (a value starting with a dash, such as
- * `--seed -3`): the flag and the value in metarl's form, or undefined for another message.
+ * `--seed -3`) and "Option '--random' does not take an argument" (`--random=1`): the flag and the
+ * value in metarl's form, or undefined for another message.
  */
 function dashValueMessage(args: readonly string[], message: string): string | undefined {
+  // A switch given a value (--first-order=false): the value too, and how to say it (found by a bad-input trial).
+  const switchFlag = /^Option '(--[^']+)' does not take an argument/.exec(message)?.[1];
+  if (switchFlag !== undefined) {
+    const given = args.find((a) => a.startsWith(`${switchFlag}=`))?.slice(switchFlag.length + 1);
+    return `${switchFlag}: is a switch and takes no value${given !== undefined ? ` (got ${JSON.stringify(given)})` : ''}: give ${switchFlag} alone to turn it on, or leave it out`;
+  }
   const flag = /^Option '(--[^']+)' argument is ambiguous/.exec(message)?.[1];
   if (flag === undefined) return undefined;
   // The occurrence the parser stopped at: the one followed by an argument starting with a dash.

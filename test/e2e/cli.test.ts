@@ -349,6 +349,7 @@ describe('metarl CLI', () => {
     expectUserError(await metarlHere('compare', '--runs', `maml=${run}`, '--lr', '', '--out', join(dir, 'c')), '--lr: is empty');
     expectUserError(await metarlHere('compare', '--env', '', '--runs', `maml=${run}`, '--out', join(dir, 'c')), '--env: is empty');
     expectUserError(await metarlHere('oneshot', '--run', run, '--data', join(dir, 'nowhere.zip')), `--run: is a run of Navigation2D-v0, not a classification run (got ${JSON.stringify(run)})`);
+    expectUserError(await metarlHere('train', '--first-order=false', '--out', join(dir, 'c')), 'metarl: --first-order: is a switch and takes no value (got "false"): give --first-order alone to turn it on, or leave it out');
     expectUserError(await metarlHere('train', '--env', 'Navigation2D-v9', '--out', join(dir, 'c')), 'metarl: --env: unknown env id "Navigation2D-v9" (Navigation2D is registered as Navigation2D-v0 only)');
     expectUserError(await metarlHere('compare', '--env', 'SineRegression-v0', '--runs', `maml=${run}`, '--episodes', '2', '--out', join(dir, 'c')), `--runs maml: was trained on Navigation2D-v0, not SineRegression-v0 (got ${JSON.stringify(run)})`);
     expectUserError(await metarlHere('compare', '--runs', `maml=${run}`, '--lr', 'maml=0.1,maml=0.2', '--out', join(dir, 'c')), '--lr: is given twice (got "maml")');
