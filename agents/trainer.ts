@@ -123,7 +123,9 @@ function resumeKeepEvery(out: string, given: number | undefined, config: TrainCo
   }
   const keepEvery = given ?? recorded.keepEvery;
   // A recorded config other than the checkpoint's (an edited file) is replaced (found by a bad-input trial: it stayed, with no word).
-  const other = recorded.config === undefined ? [] : Object.keys(configLeaves(config)).filter((k) => k !== 'iterations' && configLeaves(recorded.config)[k] !== configLeaves(config)[k]);
+  const [mine, theirs] = [configLeaves(config), recorded.config === undefined ? null : configLeaves(recorded.config)];
+  // Every leaf of either (a key the checkpoint's config lacks, too), iterations aside.
+  const other = theirs === null ? [] : [...new Set([...Object.keys(mine), ...Object.keys(theirs)])].filter((k) => k !== 'iterations' && mine[k] !== theirs[k]);
   if (other.length > 0) log(`note: ${path} recorded another config than the checkpoint's (${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}): it now records the checkpoint's, which the run goes on with`);
   if (recorded.keepEvery !== keepEvery || other.length > 0 || (recorded.config !== undefined && recorded.config.iterations !== config.iterations)) {
     // Written aside and renamed, so that a crash leaves the old file whole.

@@ -81,6 +81,11 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     expect(lines).toContain(`note: ${path} recorded another config than the checkpoint's (policy.hiddenSizes): it now records the checkpoint's, which the run goes on with`);
     expect(JSON.parse(readFileSync(path, 'utf8')).config).toEqual(loadCheckpoint(out).meta.config);
     expect(loadCheckpoint(out).meta.config.iterations).toBe(2);
+    // A key the checkpoint's config lacks is named and removed too.
+    writeFileSync(path, JSON.stringify({ ...recorded, config: { ...loadCheckpoint(out).meta.config, bogus: 1 } }));
+    await train(resolveConfig('Navigation2D-v0', 'tiny', { iterations: 3 }), { out, resume: true, log: (l) => lines.push(l) });
+    expect(lines).toContain(`note: ${path} recorded another config than the checkpoint's (bogus): it now records the checkpoint's, which the run goes on with`);
+    expect(JSON.parse(readFileSync(path, 'utf8')).config).toEqual(loadCheckpoint(out).meta.config);
   }, 60_000);
 
   it('a resume refuses an env whose spaces changed under the same id, before touching the run', async () => {
