@@ -14,8 +14,8 @@ import { envFactory, isSupervised } from './trainer.ts';
 import { SupervisedMetaLearner, evaluateSupervised, ownSupportSet, refuseShots } from './supervised-meta.ts';
 import type { SupervisedMetaEnv } from '../src/types.ts';
 import type { Task } from '../src/types.ts';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { writeFileWhole } from '../src/out-paths.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { makeDir, writeFileWhole } from '../src/out-paths.ts';
 import { join } from 'node:path';
 
 /** One method to compare: a trained run, or a fresh random initialisation. */
@@ -167,7 +167,7 @@ function readPartial(opts: CompareOptions, name: string, key: unknown): MethodRe
 /** Writes method `name`'s result with its `key` to `opts.partialDir` (a temporary name, then renamed). */
 function writePartial(opts: CompareOptions, name: string, key: unknown, result: MethodResult): void {
   if (!opts.partialDir) return;
-  mkdirSync(opts.partialDir, { recursive: true });
+  makeDir(opts.partialDir);
   const file = partialFile(opts.partialDir, name);
   writeFileWhole(file, JSON.stringify({ key, result }));
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -7,7 +7,7 @@ import type { Env } from '../src/types.ts';
 import { didYouMean, unknownFlagHint } from '../src/suggest.ts';
 import { ConfigError } from '../src/config.ts';
 import { runDirProblem } from '../src/checkpoint.ts';
-import { fileOnTheWay, nameLengthProblem, notWritableProblem, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
+import { fileOnTheWay, makeDir, nameLengthProblem, notWritableProblem, outDirProblem, realPath, runFileProblem, writeFileWhole } from '../src/out-paths.ts';
 import { listEnvs, make } from '../envs/index.ts';
 
 /**
@@ -237,7 +237,7 @@ export function checkOutFile(flag: string, path: string | undefined): void {
 
 /** Writes `doc` as indented JSON to `path` (a `--json` file checked by {@link checkOutFile}), making its directory if needed. */
 export function writeJsonFile(path: string, doc: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDir(dirname(path));
   // Whole or not at all: a stop while writing leaves the earlier file as it was, not an empty one
   // (renamed onto the file a link points to, not onto the link).
   writeFileWhole(realPath(path), `${JSON.stringify(doc, null, 2)}\n`);

@@ -4,7 +4,7 @@
  * does not load tfjs.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { isBackendName } from '../src/backend-names.ts';
@@ -34,7 +34,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 export { cmdBench } from './bench.ts';
-import { firstMissingDir, notWritableProblem } from '../src/out-paths.ts';
+import { firstMissingDir, makeDir, notWritableProblem } from '../src/out-paths.ts';
 import { checkEpisodeSlots, checkOutFile, writeJsonFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, PLOT_OPTIONS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS,
@@ -454,7 +454,7 @@ export async function cmdRender(argv: string[]): Promise<void> {
   await initBackend(backendOpt(o.backend), { log });
   const r = rolloutAdapted(cfg, ck.params, makeEnv, task, steps, episodes, intOpt('seed', o.seed, 0) ?? 0);
   const svg = rolloutSvg(r, `${cfg.env} (${cfg.algo}, iteration ${ck.meta.iteration})`);
-  mkdirSync(dirname(o.out), { recursive: true });
+  makeDir(dirname(o.out));
   writeFileSync(o.out, svg);
   const png = o.out.replace(/\.svg$/i, '') + '.png';
   writeFileSync(png, await svgToPng(filmstripSvg(r), 1));
@@ -587,7 +587,7 @@ export async function cmdPlot(argv: string[]): Promise<void> {
   const longest = Math.max(...runs.map((r) => r.points.length));
   const smooth = intOpt('smooth', o.smooth, 1) ?? Math.max(1, Math.round(longest / 50));
   const svg = lineChartSvg(trainingCurvesSpec(runs, smooth));
-  mkdirSync(dirname(o.out), { recursive: true });
+  makeDir(dirname(o.out));
   writeFileSync(o.out, svg);
   const png = o.out.replace(/\.svg$/i, '.png');
   writeFileSync(png, await svgToPng(svg));

@@ -5,9 +5,9 @@
  */
 import { parseArgs } from 'node:util';
 import { COMPARE_OPTIONS } from './options.ts';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { acquireLock } from '../src/run-lock.ts';
-import { firstMissingDir, writeFileWhole } from '../src/out-paths.ts';
+import { firstMissingDir, makeDir, writeFileWhole } from '../src/out-paths.ts';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
@@ -158,7 +158,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
       partialDir: join(o.out, 'partial'),
       onReuse: (name, file) => log(`compare: ${name}: reusing the result in ${file} (same run, tasks and protocol)`),
     });
-    mkdirSync(o.out, { recursive: true });
+    makeDir(o.out);
     const md = comparisonMarkdown(result);
     writeFileSync(join(o.out, 'results.md'), md);
     const yRange = mseChartRange(result);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { makeDir } from './out-paths.ts';
 import { lockHolder } from './run-lock.ts';
 import { join } from 'node:path';
 import type { ParamValues } from './policy.ts';
@@ -59,7 +60,7 @@ export function saveCheckpoint(
   const old = join(runDir, 'checkpoint.old');
   // Temporary folders of earlier processes stopped while writing (one process trains a run at a time).
   if (existsSync(runDir)) for (const f of readdirSync(runDir)) if (f.startsWith('checkpoint.tmp-')) rmSync(join(runDir, f), { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  makeDir(tmp);
   writeFileSync(join(tmp, 'weights.bin'), bytes);
   if (optBytes) writeFileSync(join(tmp, 'optimizer.bin'), optBytes);
   writeFileSync(join(tmp, 'model.json'), JSON.stringify(full, null, 2));

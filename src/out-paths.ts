@@ -3,7 +3,7 @@
  * runs through a file, and a file that belongs to a run (a run's `config.json` and
  * `progress.jsonl`, anything in its checkpoint folders), which a results file must never replace.
  */
-import { accessSync, constants, existsSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
 /**
@@ -70,9 +70,46 @@ export function notWritableProblem(dir: string): string | null {
   while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
   try {
     accessSync(d, constants.W_OK | constants.X_OK);
-    return null;
   } catch (e) {
     return `cannot be written: ${d} is not writable (${(e as NodeJS.ErrnoException).code})`;
+  }
+  // The permission bits do not bind the superuser, and some file systems (/proc, a read-only
+  // mount) refuse whatever the bits say: a file made and removed at once asks the system itself.
+  const probe = join(d, `.metarl-probe-${process.pid}-${++probes}`);
+  try {
+    closeSync(openSync(probe, 'wx'));
+  } catch (e) {
+    return `cannot be written: ${d} refuses new files (${(e as NodeJS.ErrnoException).code})`;
+  }
+  unlinkSync(probe);
+  return null;
+}
+
+let probes = 0;
+
+/**
+ * Makes the directory `path` and the missing directories above it, as `mkdirSync(path, {recursive:
+ * true})` does, but one level at a time: Node's own loops for ever, at full CPU and deaf to signals,
+ * where the kernel answers "no such file" for a directory whose parent exists (`/proc/x`; found by a
+ * bad-input trial). A directory already there is fine.
+ * @throws the system's error (with its `code`) for the level that cannot be made, or EEXIST when
+ * `path` is a file.
+ */
+export function makeDir(path: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(path); !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+  if (!statSync(path).isDirectory()) {
+    throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${path}'`), { code: 'EEXIST', path });
   }
 }
 

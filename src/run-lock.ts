@@ -3,9 +3,9 @@
  * created exclusively (linked into place whole). A lock whose process is gone (a crash, a second Ctrl-C) is stale and taken
  * over. Node only.
  */
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCK_FILE, realPath } from './out-paths.ts';
+import { LOCK_FILE, makeDir, realPath } from './out-paths.ts';
 import { ConfigError } from './config.ts';
 
 /** The lock file's name in the directory it locks (defined beside the checks of output paths, which protect it). */
@@ -60,7 +60,7 @@ export function acquireLock(dir: string, field: string, what: string): () => voi
   const path = join(dir, LOCK_FILE);
   const mine = `${path}.${process.pid}`;
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
   } catch (e) {
     throw unwritable(e, field, dir);
   }
