@@ -177,10 +177,13 @@ function dashValueMessage(args: readonly string[], message: string): string | un
   return `${flag}: takes a value, and the next argument ${JSON.stringify(value)} starts with a dash, so it is read as an option (no metarl flag takes a negative number; to give a value that starts with a dash, such as a file name, write ${flag}=${value})`;
 }
 
-/** The error, among `e` and its causes, in which the file system refused an operation (no permission, a read-only or full disk), or null. */
+/**
+ * The error, among `e` and its causes, in which the file system refused an operation (no permission,
+ * a read-only or full disk, a file put where a folder of the output was to be during the work), or null.
+ */
 function fileSystemRefusal(e: unknown): Error | null {
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
-    if (['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT'].includes((x as NodeJS.ErrnoException).code ?? '')) return x;
+    if (['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR'].includes((x as NodeJS.ErrnoException).code ?? '')) return x;
   }
   return null;
 }

@@ -92,7 +92,7 @@ let probes = 0;
  * true})` does, but one level at a time: Node's own loops for ever, at full CPU and deaf to signals,
  * where the kernel answers "no such file" for a directory whose parent exists (`/proc/x`; found by a
  * bad-input trial). A directory already there is fine.
- * @throws the system's error (with its `code`) for the level that cannot be made, or EEXIST when
+ * @throws the system's error (with its `code`) for the level that cannot be made, or ENOTDIR when
  * `path` is a file.
  */
 export function makeDir(path: string): void {
@@ -109,7 +109,7 @@ export function makeDir(path: string): void {
     }
   }
   if (!statSync(path).isDirectory()) {
-    throw Object.assign(new Error(`EEXIST: file already exists, mkdir '${path}'`), { code: 'EEXIST', path });
+    throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), { code: 'ENOTDIR', path });
   }
 }
 

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { expectUserError, metarl, metarlHere } from '../helpers/cli.ts';
-import { accessSync, chmodSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Navigation2DEnv } from '../../envs/navigation-2d.ts';
@@ -422,21 +422,30 @@ describe('metarl CLI', () => {
     expect(files()).toEqual(before);
   }, 120_000);
 
-  // sysfs refuses new files even to root, whom the check before the work lets through (where /sys is
-  // mounted read-only, as in many containers, that check refuses it first: nothing to check then).
-  const sysWritable = (() => {
-    try {
-      accessSync('/sys', constants.W_OK);
-      return asRoot && existsSync('/sys/kernel');
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!sysWritable)('a write the file system refuses after the work is one line, not a stack', () => {
-    const r = metarl('evaluate', '--run', run, '--tasks', '1', '--episodes', '2', '--steps', '0', '--json', '/sys/metarl-eval.json');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^metarl: the file system refused: E[A-Z]+: [^\n]*\/sys\/metarl-eval\.json[^\n]*\n$/m);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+  // sysfs refuses new files even to root, whom the permission bits let through: the check before the
+  // work asks for a file (it did not, and the write failed after the work).
+  it.runIf(asRoot && existsSync('/sys/kernel'))('a folder that refuses new files whatever its permission bits say is named before the work', async () => {
+    expectUserError(await metarlHere('evaluate', '--run', run, '--tasks', '1', '--episodes', '2', '--steps', '0', '--json', '/sys/metarl-eval.json'), '--json', '/sys/metarl-eval.json', 'refuses new files');
+  });
+
+  it('a write the file system refuses after the work is one line, not a stack', async () => {
+    // A file put, during the work, where the results' folder is to be made. The child is stopped
+    // while it is put there, so that it cannot have finished first.
+    const dir = tmp();
+    const json = join(dir, 'sub', 'eval.json');
+    const child = spawn(process.execPath, [BIN, 'evaluate', '--run', run, '--tasks', '10', '--episodes', '2', '--steps', '0', '--json', json]);
+    let stderr = '';
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    await new Promise<void>((res) => child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (/ 1\/10\b/.test(stderr)) res();
+    }));
+    child.kill('SIGSTOP');
+    writeFileSync(join(dir, 'sub'), 'in the way');
+    child.kill('SIGCONT');
+    expect(await exited).toBe(1);
+    expect(stderr).toMatch(new RegExp(`^metarl: the file system refused: ENOTDIR: [^\\n]*${join(dir, 'sub')}[^\\n]*\\n`, 'm'));
+    expect(stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
   it('train: a config file\'s env is used, and one that differs from --env is refused; a run\'s config.json is a config', async () => {

@@ -22,7 +22,7 @@ describe('makeDir', () => {
     makeDir(join(root, 'a'));
     const file = join(root, 'file');
     writeFileSync(file, 'x');
-    expect(() => makeDir(file)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+    expect(() => makeDir(file)).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
     expect(() => makeDir(join(file, 'below'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
   });
 
