@@ -15,7 +15,7 @@
  *
  * Idle workers are `unref`'d, so a pool that was never closed does not keep the process alive.
  */
-import { Worker, isMainThread, parentPort, workerData, type TransferListItem } from 'node:worker_threads';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { PoolHandle, WorkerPoolModule, WorkerPoolOptions } from './pool-types.ts';
 import { buildIsFresh, fromSourceRequested } from '../bin/build-state.mjs';
@@ -28,7 +28,7 @@ export type WorkerOps = Record<string, WorkerOp>;
 /** A result together with the buffers to move (not copy) to the main thread. */
 export class Transfer<T> {
   readonly value: T;
-  readonly transfer: TransferListItem[];
+  readonly transfer: ArrayBuffer[];
 
   /**
    * @param value what the operation returns.
@@ -37,7 +37,7 @@ export class Transfer<T> {
    */
   constructor(
     value: T,
-    transfer: TransferListItem[],
+    transfer: ArrayBuffer[],
   ) {
     this.value = value;
     this.transfer = transfer;
@@ -254,7 +254,7 @@ export class WorkerPool implements PoolHandle {
    * Calls operation `op` on worker `w` with `args` (structured-cloned; buffers in `transfer` are
    * moved). Calls to one worker run in the order they were made.
    */
-  call<R>(w: number, op: string, args: unknown, transfer: TransferListItem[] = []): Promise<R> {
+  call<R>(w: number, op: string, args: unknown, transfer: ArrayBuffer[] = []): Promise<R> {
     if (this.broken) return Promise.reject(this.broken);
     if (this.closing) return Promise.reject(new Error(`${this.name}: closed`));
     const slot = this.slots[w];
