@@ -70,9 +70,10 @@ export function scriptArgs<F extends ScriptFlags>(script: string, flags: F, argv
     } else if (given === undefined) out[flag] = (fallback as number | string | null) ?? undefined;
     else if (typeof fallback === 'string') out[flag] = given;
     else {
-      // The CLI's own integer check, and its message.
+      // The CLI's own integer check, and its message, without the CLI's upper bounds, which are
+      // about its commands (bench-env's --steps counts env steps, not adaptation steps).
       try {
-        out[flag] = intOpt(flag, given, 1);
+        out[flag] = intOpt(flag, given, 1, {});
       } catch (e) {
         fail((e as Error).message);
       }
@@ -96,16 +97,16 @@ export function checkEpisodeSlots(episodes: number, env: Env): void {
  * Parses the value of the integer option `--name` of a CLI subcommand: undefined when the option is
  * absent, else an integer ≥ `min`; anything else throws a {@link ConfigError} naming `--name` and the
  * value ("must be a positive integer" for min ≥ 1, "must be a non-negative integer" for min 0, "must
- * be at most N" above the bound {@link FLAG_MAX} sets for the flag).
+ * be at most N" above the bound `bounds` (by default the CLI's, {@link FLAG_MAX}) sets for the flag).
  * Only decimal digits are taken (not `0x10`, `1e3` or `2.0`).
  */
-export function intOpt(name: string, v: string | undefined, min: number): number | undefined {
+export function intOpt(name: string, v: string | undefined, min: number, bounds: Readonly<Record<string, [number, string]>> = FLAG_MAX): number | undefined {
   if (v === undefined) return undefined;
   // Digits only: Number() would also take 0x10, 1e3 or an empty string.
   const n = /^\d+$/.test(v) ? Number(v) : NaN;
   if (/^\d+$/.test(v) && !Number.isSafeInteger(n)) throw new ConfigError(`--${name}`, v, `must be an integer at most ${Number.MAX_SAFE_INTEGER}`);
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`--${name}`, v, min > 0 ? 'must be a positive integer' : 'must be a non-negative integer');
-  const max = FLAG_MAX[name];
+  const max = bounds[name];
   if (max !== undefined && n > max[0]) throw new ConfigError(`--${name}`, v, `must be at most ${max[0]} (${max[1]})`);
   return n;
 }

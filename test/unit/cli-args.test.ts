@@ -141,6 +141,10 @@ describe('scriptArgs (the benchmark scripts\' flags)', () => {
   it('gives the defaults, and the values given (integers where the default is a number or null)', () => {
     expect(scriptArgs('bench-x', flags, [])).toEqual({ steps: 100000, 'max-workers': 2, 'meta-batch-size': undefined, env: 'Omniglot5Way1Shot-v0' });
     expect(scriptArgs('bench-x', flags, ['--steps', '20', '--meta-batch-size=4', '--env', 'SineRegression-v0'])).toEqual({ steps: 20, 'max-workers': 2, 'meta-batch-size': 4, env: 'SineRegression-v0' });
+    // The metarl command's upper bounds are about its own flags: bench-env's --steps counts env
+    // steps, and its usage line gives 100000 (found by a README trial: it was refused).
+    expect(scriptArgs('bench-x', flags, ['--steps', '100000']).steps).toBe(100000);
+    expect(() => intOpt('steps', '100000', 1)).toThrow('must be at most 10000');
   });
 
   it('ends with exit 2 and one line for an unknown flag (and the one it misspells), a missing value or a bad integer', () => {
