@@ -10,12 +10,20 @@ import { loadOmniglot } from './omniglot-files.ts';
 import type { Rng } from '../src/rng.ts';
 
 /**
- * Where the background set is read from: `$METARL_OMNIGLOT` (a folder or `images_background.zip`),
- * else `../shared/data/omniglot/images_background.zip` beside the project.
+ * Where the background set is read from: `$METARL_OMNIGLOT` (`images_background.zip`, the
+ * `images_background` folder it unzips to, or a folder that holds `images_background.zip` and not
+ * that unzipped folder: then that zip), else `../shared/data/omniglot/images_background.zip` beside the project
+ * (where its developers keep the data).
  */
 export function omniglotPath(): string {
   const env = typeof process !== 'undefined' ? process.env['METARL_OMNIGLOT'] : undefined;
-  if (env) return resolve(env);
+  if (env) {
+    const path = resolve(env);
+    // A folder one level too high, holding the zip (found by a README trial: "its folder" was read so).
+    const zip = join(path, 'images_background.zip');
+    if (existsSync(zip) && statSync(path).isDirectory() && !readdirSync(path).includes('images_background')) return zip;
+    return path;
+  }
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'omniglot', 'images_background.zip');
 }
 
@@ -70,7 +78,7 @@ function dataset(): { path: string; data: OmniglotDataset } {
   const path = omniglotPath();
   if (cached?.path === path) return cached;
   if (!existsSync(path)) {
-    throw new OmniglotDataError(`Omniglot data not found at ${path}; set METARL_OMNIGLOT to images_background.zip or its folder`);
+    throw new OmniglotDataError(`Omniglot data not found at ${path}; set METARL_OMNIGLOT to images_background.zip or the images_background folder it unzips to`);
   }
   try {
     cached = { path, data: loadOmniglot(path) };

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticOmniglotFiles, syntheticOneShotRuns, zipFiles } from '../helpers/synthetic-omniglot.ts';
@@ -100,10 +100,18 @@ it('Omniglot: a 5-way model is refused for the 20-way one-shot runs; data that c
   const missing = sh(join(dir, 'nope.zip'), 'check', '--env', 'Omniglot5Way1Shot-v0');
   expect(missing.status).toBe(2);
   expect(missing.stderr).toContain('nope.zip');
-  // The folder that holds the zip, not the images: the message names the file to point at.
-  const folder = sh(dir, 'train', '--env', 'Omniglot5Way1Shot-v0', '--iterations', '1', '--out', join(dir, 'folder-run'));
-  expect(folder.status).toBe(2);
-  expect(folder.stderr).toContain(`no PNG images found in ${dir}; it holds images_background.zip, one_shot_runs.zip, other.zip, two.zip: set METARL_OMNIGLOT to ${join(dir, 'images_background.zip')}`);
+  // The folder that holds images_background.zip, not the images: that zip is read (found by a
+  // README trial: "set METARL_OMNIGLOT to images_background.zip or its folder" was read so).
+  const folder = sh(dir, 'check', '--env', 'Omniglot5Way1Shot-v0', '--tasks', '2');
+  expect(folder.status, folder.stderr).toBe(0);
+  expect(sh(dir, 'evaluate', '--run', run, '--tasks', '2').stderr).not.toContain('note:');
+  // One that holds other zips: the message names the file to point at.
+  const zips = join(dir, 'zips');
+  mkdirSync(zips);
+  cpSync(other, join(zips, 'other.zip'));
+  const wrong = sh(zips, 'train', '--env', 'Omniglot5Way1Shot-v0', '--iterations', '1', '--out', join(dir, 'folder-run'));
+  expect(wrong.status).toBe(2);
+  expect(wrong.stderr).toContain(`no PNG images found in ${zips}; it holds other.zip: set METARL_OMNIGLOT to ${join(zips, 'other.zip')}`);
   // Two characters: no test split to draw held-out tasks from.
   const two = join(dir, 'two.zip');
   const c = sh(two, 'check', '--env', 'Omniglot5Way1Shot-v0');
