@@ -14,6 +14,7 @@ import { dataMismatch, envDataIdentity, envFactory, spacesMismatch } from '../en
 import { MamlTrpo, moduleUrls, type StepLogs } from './maml-trpo.ts';
 import { envSpec } from '../envs/registry.ts';
 import { versions } from '../src/versions.ts';
+import { secondOrderFixInstalled } from '../src/backend.ts';
 import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
 
 /** Options of {@link train}. */
@@ -573,6 +574,12 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   checkAlgoForEnv(config, env, opts.resume === true);
   checkEpisodeMemory(config, env);
   const supervised = isSupervised(env);
+  // Before anything is logged or written (found by a README trial: code without initBackend logged
+  // the run's start, then the learner threw).
+  const secondOrder = supervised ? config.algo === 'maml' || config.algo === 'meta-sgd' : config.algo === 'maml-trpo' && !config.adaptation.firstOrder;
+  if (secondOrder && !secondOrderFixInstalled()) {
+    throw new Error(`train: ${config.algo} takes second-order gradients, which tfjs gets wrong without the fix initBackend installs: call \`await initBackend('auto')\` (from 'metarl') before train`);
+  }
   // A resumed run that stopped before its first checkpoint starts over from iteration 0: no checkpoint to go on from.
   const unsaved = opts.resume ? uncheckpointedRun(opts.out) : null;
   // An env with held-out tasks of its own (Omniglot's test split), which evaluate and compare draw:
