@@ -282,7 +282,7 @@ export function formatBenchReport(r: BenchReport): string {
       `${c.cgIters} CG iterations (${c.fvp} FVP${c.fvpSubsample < 1 ? ` on ${c.fvpSubsample} of the tasks` : ''}${c.firstOrder ? ', first order' : ''}); backend ${r.backend}, ${r.workers} worker${r.workers === 1 ? '' : 's'}, ` +
       `${r.machine.cores} cores (load ${r.machine.loadAverage1m.toFixed(2)})`,
     `seconds / iteration: median ${f(r.secondsPerIteration.median)}  min ${f(r.secondsPerIteration.min)}  max ${f(r.secondsPerIteration.max)}  ` +
-      `(${r.iterations.length} iterations after warm-up, start-up ${f(r.startupSeconds)} s)`,
+      `(${r.iterations.length} iteration${r.iterations.length === 1 ? '' : 's'} after ${f(r.startupSeconds)} s of start-up and warm-up)`,
     `cpu seconds / iteration: ${f(r.cpuSecondsPerIteration.median)} in all threads` +
       (r.busiestThreadCpuSecondsPerIteration
         ? `, ${f(r.busiestThreadCpuSecondsPerIteration.median)} in the busiest (≈ wall time with a free core per worker)`
