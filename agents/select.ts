@@ -86,14 +86,15 @@ export function startCandidate(run: string): { candidate?: Candidate; note?: str
  * The candidates from iteration `since` on (`metarl select --since N`), in the same order: for
  * extending an earlier selection of the same run to the snapshots kept since, without scoring the
  * old ones again (on the same seed, tasks and episodes their scores do not change). The `start`
- * candidate (iteration 0) is kept only when `since` is 0. Throws a {@link ConfigError} naming
- * `--since` when fewer than two candidates are left, as there is then nothing to choose between.
+ * candidate (iteration 0) is kept only when `since` is 0. One left is enough: its score is set
+ * against the earlier selection's pick (found by a README trial: one snapshot kept since is the
+ * usual case, and it was refused). Throws a {@link ConfigError} naming `--since` when none is left.
  */
 export function candidatesSince(candidates: readonly Candidate[], since: number): Candidate[] {
   const kept = candidates.filter((c) => c.iteration >= since);
-  if (kept.length < 2) {
+  if (kept.length === 0) {
     const its = candidates.map((c) => c.iteration).join(', ');
-    throw new ConfigError(opt('since'), since, `leaves ${kept.length} checkpoint(s) to choose from (the run has iterations ${its})`);
+    throw new ConfigError(opt('since'), since, `leaves no checkpoint to score (the run has iterations ${its})`);
   }
   return kept;
 }
@@ -194,7 +195,7 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
   const start = startCandidate(opts.run);
   const all = [...(start.candidate ? [start.candidate] : []), ...listCandidates(opts.run, iteration)];
   const candidates = opts.since !== undefined ? candidatesSince(all, opts.since) : all;
-  if (candidates.length < 2) throw new ConfigError(opt('run'), opts.run, `has only its final checkpoint to choose from; train with ${opt('keepEvery', undefined, '--keep-every N')} to keep snapshots`);
+  if (all.length < 2) throw new ConfigError(opt('run'), opts.run, `has only its final checkpoint to choose from; train with ${opt('keepEvery', undefined, '--keep-every N')} to keep snapshots`);
   const c = compareMethods({
     env,
     methods: candidates.map((k) => ({ name: k.name, run: k.run })),
@@ -218,7 +219,10 @@ export function selectCheckpoint(opts: SelectOptions): Selection {
     score: selectionScoreRule(opts.steps, opts.fromStep),
     candidates: scored,
     picked: scored[best]!.run,
-    notes: start.note && !opts.since ? [start.note] : [],
+    notes: [
+      ...(start.note && !opts.since ? [start.note] : []),
+      ...(candidates.length === 1 ? [`${candidates[0]!.name} is the only checkpoint from iteration ${opts.since} on: set its score against the earlier selection's pick (same seed, tasks, steps and episodes)`] : []),
+    ],
     ...(opts.since !== undefined ? { since: opts.since } : {}),
   };
 }

@@ -60,7 +60,13 @@ describe('checkpoint selection', () => {
     expect(json(later).since).toBe(2);
     expect(json(later).candidates).toEqual(sel.candidates.slice(1));
     expect(s2.stdout).toContain('3 validation tasks from seed 5, checkpoints from iteration 2 on)');
-    expectUserError(await metarlHere('select', '--run', run, '--since', '3'), '--since', '3', 'leaves 1 checkpoint');
+    // One checkpoint since: scored (from the cache), to be set against the earlier pick.
+    const one = join(run, 'select-one.json');
+    const s1 = await metarlHere('select', '--run', run, '--seed', '5', '--tasks', '3', '--steps', '2', '--episodes', '4', '--since', '3', '--json', one);
+    expect(s1.code, s1.stderr).toBe(0);
+    expect(json(one).candidates).toEqual(sel.candidates.slice(2));
+    expect(s1.stdout).toContain("note: final is the only checkpoint from iteration 3 on: set its score against the earlier selection's pick");
+    expectUserError(await metarlHere('select', '--run', run, '--since', '4'), '--since', '4', 'leaves no checkpoint to score');
     expectUserError(await metarlHere('select', '--run', run, '--since=-1'), '--since', '-1', 'non-negative');
 
     // --from-step 0: the same evaluations, scored with step 0 counted too.

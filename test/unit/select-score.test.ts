@@ -31,17 +31,19 @@ describe('checkpoint selection score', () => {
     expect(() => bestIndex([Number.NaN])).toThrow(/no candidate/);
   });
 
-  it('keeps the candidates from the given iteration on, and refuses to leave fewer than two', () => {
+  it('keeps the candidates from the given iteration on, and refuses to leave none', () => {
     const c = (name: string, iteration: number): Candidate => ({ name, run: `r/${name}`, iteration });
     const all = [c('start', 0), c('it50', 50), c('it100', 100), c('final', 120)];
     expect(candidatesSince(all, 0)).toEqual(all);
     expect(candidatesSince(all, 1).map((x) => x.name)).toEqual(['it50', 'it100', 'final']);
     expect(candidatesSince(all, 100).map((x) => x.name)).toEqual(['it100', 'final']);
-    expect(() => candidatesSince(all, 101)).toThrow(/^since: leaves 1 checkpoint\(s\).*0, 50, 100, 120.*\(got 101\)/);
+    // One kept since an earlier selection: its score is set against that selection's pick.
+    expect(candidatesSince(all, 101).map((x) => x.name)).toEqual(['final']);
+    expect(() => candidatesSince(all, 121)).toThrow(/^since: leaves no checkpoint to score.*0, 50, 100, 120.*\(got 121\)/);
     // The command line names the option as its flag.
     setOptionStyle('cli');
     try {
-      expect(() => candidatesSince(all, 101)).toThrow(/^--since: leaves 1 checkpoint/);
+      expect(() => candidatesSince(all, 121)).toThrow(/^--since: leaves no checkpoint/);
     } finally {
       setOptionStyle('code');
     }
