@@ -1,6 +1,6 @@
 import { appendFileSync, cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { firstMissingDir, notWritableProblem, outDirProblem, realPath, writeFileWhole } from '../src/out-paths.ts';
+import { firstMissingDir, notWritableProblem, outDirProblem, realPath, removeMade, writeFileWhole } from '../src/out-paths.ts';
 import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
 import { availableParallelism } from 'node:os';
 import { episodeBytes, memoryProblem } from '../src/episode-memory.ts';
@@ -725,8 +725,10 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
         // The files are gone already: nothing to remove.
       }
       if (created !== null && untrained) {
-        if (created.dir !== null) rmSync(created.dir, { recursive: true, force: true });
-        else for (const f of created.files) rmSync(f, { force: true });
+        // The lock first, so that the folders made for the run can be found empty and removed.
+        release?.();
+        release = null;
+        removeMade(opts.out, created.dir, created.files);
         if (stop) stop.removed = true;
       }
       throw e;

@@ -4,7 +4,7 @@
  * does not load tfjs.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { isBackendName } from '../src/backend-names.ts';
@@ -34,7 +34,8 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 export { cmdBench } from './bench.ts';
-import { firstMissingDir, makeDir, notWritableProblem } from '../src/out-paths.ts';
+import { firstMissingDir, makeDir, notWritableProblem, removeMade } from '../src/out-paths.ts';
+import { releaseLock } from '../src/run-lock.ts';
 import { checkEpisodeSlots, checkOutFile, writeJsonFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
 import {
   BACKENDS, CHECK_OPTIONS, PLOT_OPTIONS, EVALUATE_OPTIONS, INSPECT_OPTIONS, ONESHOT_OPTIONS, RENDER_OPTIONS, SELECT_OPTIONS, TRAIN_OPTIONS,
@@ -197,9 +198,11 @@ async function trainWith(o: ReturnType<typeof parseArgs<{ args: string[]; strict
         if (at !== null) {
           log(`metarl: ${signal} again: stopped at once; ${out} goes back to its checkpoint of iteration ${at} (the iterations after it are lost), from which \`${resumeCommand(out, config.iterations)}\` continues`);
         } else if (!o.resume) {
-          // Nothing trained yet: leave --out as it was, so that the same command can be run again.
-          if (madeDir !== null) rmSync(madeDir, { recursive: true, force: true });
-          else for (const f of readdirSync(out).filter((f) => f === 'config.json' || f === 'progress.jsonl' || f.startsWith('checkpoint.tmp-'))) rmSync(join(out, f), { recursive: true, force: true });
+          // Nothing trained yet: leave --out as it was, so that the same command can be run again
+          // (the folders made for it go only if empty: another run may have been started in them).
+          releaseLock(out);
+          const own = existsSync(out) ? readdirSync(out).filter((f) => f === 'config.json' || f === 'progress.jsonl' || f.startsWith('checkpoint.tmp-')) : [];
+          removeMade(out, madeDir, own.map((f) => join(out, f)));
           log(`metarl: ${signal} again: stopped at once, before the first checkpoint: nothing is kept, and ${out} is left as it was: run the same command again`);
         } else {
           log(`metarl: ${signal} again: stopped at once; ${out} has no checkpoint yet, and \`${resumeCommand(out, config.iterations)}\` starts it over from iteration 0`);

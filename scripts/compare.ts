@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { COMPARE_OPTIONS } from './options.ts';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { acquireLock } from '../src/run-lock.ts';
-import { firstMissingDir, makeDir, writeFileWhole } from '../src/out-paths.ts';
+import { firstMissingDir, makeDir, removeMade, writeFileWhole } from '../src/out-paths.ts';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config.ts';
 import { loadCheckpoint } from '../src/checkpoint.ts';
@@ -185,6 +185,7 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   } finally {
     release();
     // Refused or failed before writing anything: the folder made for it goes too.
-    if (made !== null && existsSync(o.out) && readdirSync(o.out).length === 0) rmSync(made, { recursive: true, force: true });
+    // Only while empty: another process may have put files of its own in the folders above.
+    if (made !== null && existsSync(o.out) && readdirSync(o.out).length === 0) removeMade(o.out, made, []);
   }
 }

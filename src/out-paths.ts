@@ -3,7 +3,7 @@
  * runs through a file, and a file that belongs to a run (a run's `config.json` and
  * `progress.jsonl`, anything in its checkpoint folders), which a results file must never replace.
  */
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 
 /**
@@ -155,6 +155,27 @@ export function firstMissingDir(dir: string): string | null {
   let missing: string | null = null;
   for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing = d;
   return missing;
+}
+
+/**
+ * Undoes what a command that stopped before keeping anything made in `out`: removes `files` (its
+ * own), then `out` and the folders above it up to `made` (the highest one it created, from
+ * {@link firstMissingDir}; null when `out` existed), each only while it is empty. Another process
+ * may have put files of its own there meanwhile (found by a crash trial: a second run in a folder
+ * the first had made was removed with it).
+ */
+export function removeMade(out: string, made: string | null, files: readonly string[]): void {
+  for (const f of files) rmSync(f, { recursive: true, force: true });
+  if (made === null) return;
+  const top = resolve(made);
+  for (let d = resolve(out); ; d = dirname(d)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      return; // not empty, or gone
+    }
+    if (d === top || dirname(d) === d) return;
+  }
 }
 
 /**

@@ -88,15 +88,43 @@ export function acquireLock(dir: string, field: string, what: string): () => voi
   } finally {
     rmSync(mine, { force: true });
   }
-  heldHere.add(key);
+  heldHere.set(key, path);
+  if (heldHere.size === 1 && !exitHook) {
+    // A process that ends without releasing (process.exit on a second Ctrl-C) leaves no lock behind
+    // (found by a crash trial: it did, every time).
+    exitHook = true;
+    process.once('exit', () => {
+      for (const lock of heldHere.values()) dropOwn(lock);
+    });
+  }
   return () => {
     if (!heldHere.delete(key)) return; // released already
-    if (readPid(path) === process.pid) rmSync(path, { force: true });
+    dropOwn(path);
   };
 }
 
-/** The directories whose locks this process holds (real paths): one call at a time in a directory here too. */
-const heldHere = new Set<string>();
+/** Removes the lock file `path` if it holds this process's id. */
+function dropOwn(path: string): void {
+  if (readPid(path) === process.pid) rmSync(path, { force: true });
+}
+
+let exitHook = false;
+
+/**
+ * Releases this process's lock of `dir`, when it holds one, before the call that took it does:
+ * for a process about to exit at once, that first removes the folders it made (which the lock
+ * file would keep from being empty).
+ */
+export function releaseLock(dir: string): void {
+  const key = heldKey(dir);
+  const path = heldHere.get(key);
+  if (path === undefined) return;
+  heldHere.delete(key);
+  dropOwn(path);
+}
+
+/** The directories whose locks this process holds (real paths), with their lock files: one call at a time in a directory here too. */
+const heldHere = new Map<string, string>();
 
 /** `dir` as {@link heldHere} keys it: its real path, the same through any symbolic link to it. */
 function heldKey(dir: string): string {

@@ -4,9 +4,9 @@
  * value; a resumed run must be given the run's config; a new run that fails before its first
  * iteration ends leaves its directory as it found it.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend.ts';
 import { ConfigError, resolveConfig, type TrainConfig } from '../../src/config.ts';
@@ -161,12 +161,29 @@ describe('train from code', () => {
     }
     expect(readdirSync(parent)).toEqual([]);
     expect(readdirSync(given)).toEqual(['notes.txt']);
+    // A folder train made that another process wrote in meanwhile is kept, with what it wrote (found
+    // by a crash trial: a second run started beside the first was removed with it).
+    const shared = join(tmp(), 'exp');
+    const other = join(shared, 'other-run', 'progress.jsonl');
+    const log = () => {
+      if (existsSync(shared) && !existsSync(other)) {
+        mkdirSync(dirname(other));
+        writeFileSync(other, '{"iteration":0}\n');
+      }
+    };
+    const err = await train(cfg, { out: join(shared, 'run'), log }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(trainingStop(err)?.removed).toBe(true);
+    expect(readdirSync(shared)).toEqual(['other-run']);
+    expect(readFileSync(other, 'utf8')).toBe('{"iteration":0}\n');
     fail = false;
     const { records } = await train(cfg, { out: made });
     expect(records).toHaveLength(1);
   }, 60_000);
 
-  it('a run whose agent cannot be made (no gradient fix) says so through trainingStop and leaves nothing', async () => {
+  it('a run whose agent cannot be made (no gradient fix) is refused before it writes anything', async () => {
     const out = join(tmp(), 'run');
     await initBackend('wasm', { log: () => {}, secondOrderFix: false });
     try {
@@ -174,8 +191,9 @@ describe('train from code', () => {
         () => null,
         (e: unknown) => e,
       );
-      expect(String(err)).toContain('call initBackend() first');
-      expect(trainingStop(err)).toEqual({ iteration: 1, out, iterations: 1, checkpoint: null, removed: true });
+      expect(String(err)).toContain("call `await initBackend('auto')`");
+      // Refused, not stopped: there is no run to go on from or to remove.
+      expect(trainingStop(err)).toBeUndefined();
       expect(existsSync(out)).toBe(false);
     } finally {
       await initBackend('wasm', { log: () => {} });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { makeDir, notWritableProblem } from '../../src/out-paths.ts';
+import { firstMissingDir, makeDir, notWritableProblem, removeMade } from '../../src/out-paths.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'metarl-outpaths-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -49,5 +49,32 @@ describe('notWritableProblem', () => {
 
   it.runIf(procRefuses)('names a folder whose file system refuses new files whatever its permission bits say', () => {
     expect(notWritableProblem('/proc/metarl-run')).toMatch(/^cannot be written: \/proc (is not writable|refuses new files) \(E[A-Z]+\)$/);
+  });
+});
+
+describe('removeMade', () => {
+  it('removes its files and the folders it made while they are empty, keeping what another process put there', () => {
+    const base = join(root, 'made');
+    makeDir(base);
+    const out = join(base, 'exp', 'a', 'run');
+    const made = firstMissingDir(out);
+    expect(made).toBe(join(base, 'exp'));
+    makeDir(out);
+    writeFileSync(join(out, 'config.json'), '{}');
+    writeFileSync(join(base, 'exp', 'theirs.txt'), 'x');
+    removeMade(out, made, [join(out, 'config.json')]);
+    expect(readdirSync(join(base, 'exp'))).toEqual(['theirs.txt']);
+    // With nothing else there, all it made goes, and nothing above it.
+    makeDir(out);
+    rmSync(join(base, 'exp', 'theirs.txt'));
+    removeMade(out, made, []);
+    expect(existsSync(join(base, 'exp'))).toBe(false);
+    expect(existsSync(base)).toBe(true);
+    // A folder that was there (made null) keeps everything but the files named.
+    makeDir(out);
+    writeFileSync(join(out, 'a.txt'), 'x');
+    writeFileSync(join(out, 'b.txt'), 'x');
+    removeMade(out, null, [join(out, 'a.txt')]);
+    expect(readdirSync(out)).toEqual(['b.txt']);
   });
 });

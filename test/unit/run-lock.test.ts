@@ -4,7 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCK_FILE, acquireLock, lockHolder } from '../../src/run-lock.ts';
+import { pathToFileURL } from 'node:url';
+import { LOCK_FILE, acquireLock, lockHolder, releaseLock } from '../../src/run-lock.ts';
 import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint.ts';
 import { resolveConfig } from '../../src/config.ts';
 
@@ -35,6 +36,21 @@ describe('run directory locks', () => {
     again();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
     acquireLock(alias, '--out', 'trained')();
+  });
+
+  it('are removed when their process exits without releasing them, and releaseLock drops one early (found by a crash trial: a second Ctrl-C left one every time)', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'metarl-lock-exit-')), 'run');
+    const url = pathToFileURL(join(import.meta.dirname, '..', '..', 'src', 'run-lock.js')).href;
+    const code = `const { acquireLock } = await import(${JSON.stringify(url)}); acquireLock(${JSON.stringify(dir)}, '--out', 'trained'); process.exit(3);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(3);
+    expect(existsSync(dir)).toBe(true);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    const release = acquireLock(dir, '--out', 'trained');
+    releaseLock(dir);
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
+    release(); // released already: nothing to do
+    acquireLock(dir, '--out', 'trained')();
   });
 
   // Found by a crash-safety trial: processes that saw the same stale lock each removed the lock the
