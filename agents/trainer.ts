@@ -817,6 +817,13 @@ async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart)
         interrupted = true;
         break;
       }
+      // Aborted during the iteration just done: with one worker, a signal's handler runs only now,
+      // at the yield above (found by a crash trial: Ctrl-C ran one more whole iteration).
+      if (it > start && opts.signal?.aborted) {
+        end = it;
+        interrupted = true;
+        break;
+      }
       const logs = await agent.step(env, it);
       if (it === start) firstEnd = performance.now();
       const rec: ProgressRecord = { ...logs, numTensors: agent.liveTensors() };
