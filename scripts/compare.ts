@@ -85,7 +85,10 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   // written last, renamed into place: without it the comparison did not finish writing, and the same
   // command completes it; with it, the comparison is whole (a partial/ beside it is the cleanup a
   // crash cut short).
-  if (existsSync(join(o.out, 'results.json'))) throw new ConfigError('--out', o.out, 'already holds the results of a comparison; choose another directory');
+  const finished = () => {
+    if (existsSync(join(o.out!, 'results.json'))) throw new ConfigError('--out', o.out, 'already holds the results of a comparison; choose another directory');
+  };
+  finished();
   const methods: MethodSpec[] = [];
   for (const [name, dir] of runPairs) {
     if (methods.some((m) => m.name === name)) throw new ConfigError('--runs', name, 'is given twice');
@@ -140,6 +143,9 @@ export async function cmdCompare(argv: string[], log: (line: string) => void, ba
   const made = firstMissingDir(o.out);
   const release = acquireLock(o.out, '--out', 'written by another compare');
   try {
+    // Again under the lock: another compare may have finished there since the check above (found by
+    // a crash trial: a second compare started half a second after the first wrote over its results).
+    finished();
     const progress = taskProgress();
     // The evaluation holds the process until it ends (a Ctrl-C in it ends the process at once): what a stop keeps is said now.
     if (methods.length > 1) log(`compare: each method's result is kept in ${join(o.out, 'partial')} as soon as it is done; stopped, the same command goes on from there`);
