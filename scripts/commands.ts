@@ -4,7 +4,7 @@
  * does not load tfjs.
  */
 import { parseArgs } from 'node:util';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { initBackend, type BackendName } from '../src/backend.ts';
 import { isBackendName } from '../src/backend-names.ts';
@@ -34,7 +34,7 @@ import { svgToPng } from '../src/png-node.ts';
 import { inspectCheckpoint, inspectionMarkdown } from '../agents/inspect.ts';
 import type { Task } from '../src/types.ts';
 export { cmdBench } from './bench.ts';
-import { firstMissingDir, makeDir, notWritableProblem, removeMade } from '../src/out-paths.ts';
+import { firstMissingDir, makeDir, notWritableProblem, realPath, removeMade, writeFileWhole } from '../src/out-paths.ts';
 import { releaseLock } from '../src/run-lock.ts';
 import { checkEpisodeSlots, checkOutFile, writeJsonFile, chooseEnv, emptyEnvModules, envModuleFlags, envModuleIds, intOpt, loadEnvModules, readConfigFile, requireRunDir, resumeCommand, shellQuote, taskProgress } from './args.ts';
 import {
@@ -457,10 +457,8 @@ export async function cmdRender(argv: string[]): Promise<void> {
   await initBackend(backendOpt(o.backend), { log });
   const r = rolloutAdapted(cfg, ck.params, makeEnv, task, steps, episodes, intOpt('seed', o.seed, 0) ?? 0);
   const svg = rolloutSvg(r, `${cfg.env} (${cfg.algo}, iteration ${ck.meta.iteration})`);
-  makeDir(dirname(o.out));
-  writeFileSync(o.out, svg);
   const png = o.out.replace(/\.svg$/i, '') + '.png';
-  writeFileSync(png, await svgToPng(filmstripSvg(r), 1));
+  writePair(o.out, svg, png, await svgToPng(filmstripSvg(r), 1));
   process.stdout.write(`task ${JSON.stringify(task)}: episode return ${r.episodeReturn.toFixed(2)} after ${steps} step(s) (adaptation returns ${r.adaptationReturns.map((x) => x.toFixed(1)).join(', ') || 'none'}); wrote ${o.out} and ${png}\n`);
 }
 
@@ -590,10 +588,19 @@ export async function cmdPlot(argv: string[]): Promise<void> {
   const longest = Math.max(...runs.map((r) => r.points.length));
   const smooth = intOpt('smooth', o.smooth, 1) ?? Math.max(1, Math.round(longest / 50));
   const svg = lineChartSvg(trainingCurvesSpec(runs, smooth));
-  makeDir(dirname(o.out));
-  writeFileSync(o.out, svg);
   const png = o.out.replace(/\.svg$/i, '.png');
-  writeFileSync(png, await svgToPng(svg));
+  writePair(o.out, svg, png, await svgToPng(svg));
   process.stdout.write(`${runs.map((r) => `${r.name}: ${r.points.length} iteration${r.points.length === 1 ? '' : 's'}`).join(', ')}; moving average over ${smooth}; wrote ${o.out} and ${png}\n`);
 }
 
+
+/**
+ * Writes a figure's SVG and PNG, each whole (to a temporary name, then renamed onto the file a link
+ * points to), one right after the other once both are made: a stop while the PNG was rendered left
+ * a new SVG beside the old PNG (found by a crash trial).
+ */
+function writePair(svgPath: string, svg: string, pngPath: string, png: Uint8Array): void {
+  makeDir(dirname(svgPath));
+  writeFileWhole(realPath(svgPath), svg);
+  writeFileWhole(realPath(pngPath), png);
+}

@@ -182,8 +182,16 @@ export function removeMade(out: string, made: string | null, files: readonly str
  * Writes `text` to the file `path` whole or not at all: to a temporary name beside it, then renamed
  * over it, so that a stop while writing leaves the earlier file as it was, not a part of the new one.
  */
-export function writeFileWhole(path: string, text: string): void {
+export function writeFileWhole(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    // No half-written temporary file left behind (a full disk), and the file named: Node's message
+    // for a failed write names none (found by a crash trial).
+    rmSync(tmp, { force: true });
+    if (e instanceof Error && !e.message.includes(path)) e.message += ` (writing ${path})`;
+    throw e;
+  }
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { firstMissingDir, makeDir, notWritableProblem, removeMade } from '../../src/out-paths.ts';
+import { firstMissingDir, makeDir, notWritableProblem, removeMade, writeFileWhole } from '../../src/out-paths.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'metarl-outpaths-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -76,5 +76,20 @@ describe('removeMade', () => {
     writeFileSync(join(out, 'b.txt'), 'x');
     removeMade(out, null, [join(out, 'a.txt')]);
     expect(readdirSync(out)).toEqual(['b.txt']);
+  });
+});
+
+describe('writeFileWhole', () => {
+  it('writes text or bytes whole, and on failure leaves no temporary file and names the file', () => {
+    const dir = join(root, 'whole');
+    makeDir(dir);
+    writeFileWhole(join(dir, 'a.txt'), 'text');
+    writeFileWhole(join(dir, 'b.png'), Uint8Array.of(1, 2, 3));
+    expect(readdirSync(dir).sort()).toEqual(['a.txt', 'b.png']);
+    // A folder (not empty) where the file is to go: the rename fails.
+    const blocked = join(dir, 'blocked');
+    makeDir(join(blocked, 'inside'));
+    expect(() => writeFileWhole(blocked, 'x')).toThrow(blocked);
+    expect(readdirSync(dir).sort()).toEqual(['a.txt', 'b.png', 'blocked']);
   });
 });
