@@ -195,12 +195,14 @@ const DATA_ERRORS = ['OmniglotDataFault', 'ImageFolderError', 'OmniglotDataError
  * What `e`, or an error it was caused by (also inside a task's failure), says is at fault: the env's
  * breach of the env contract (an {@link EnvContractError}), the image data, a diverged adaptation step, or neither (null).
  */
-function faultKind(e: unknown, taskFailed: new (...args: never[]) => { causeName: string }): 'contract' | 'data' | 'diverged' | null {
+function faultKind(e: unknown, taskFailed: new (...args: never[]) => { causeName: string }): 'contract' | 'data' | 'diverged' | 'died' | null {
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {
     const name = x instanceof taskFailed ? x.causeName : x.name;
     if (x instanceof EnvContractError || name === 'EnvContractError') return 'contract';
     if (DATA_ERRORS.includes(name)) return 'data';
     if (name === 'StepDivergedError' || name === 'PolicyNotFiniteError') return 'diverged';
+    // The pool's words for a thread that ended (src/worker-pool.ts): the code it ran, not metarl's stack, is where to look.
+    if (/worker thread exited unexpectedly with code -?\d+/.test(x.message)) return 'died';
   }
   return null;
 }
@@ -276,6 +278,11 @@ async function reportFailure(e: unknown, argv: readonly string[]): Promise<never
   // A policy whose parameters or actions are not finite (an inner step too large, found by a bad-input trial): metarl's stack says nothing about it.
   if (fault === 'diverged') {
     process.stderr.write(`metarl: the policy diverged: ${(err.message ?? String(e)).replace(/\s*\n\s*/g, ' ')}; the usual cause is a step size too large (adaptation.fastLr in the config)\n${stopLine}`);
+    process.exit(1);
+  }
+  // A worker thread that ended (process.exit in an env's code, a native crash): found by a crash trial, which got a stack.
+  if (fault === 'died') {
+    process.stderr.write(`metarl: a worker thread died: ${(err.message ?? String(e)).replace(/\s*\n\s*/g, ' ')}; what ran in it ended its thread (an env's code calling process.exit, or a crash of native code)\n${stopLine}${envModuleFaultHint()}`);
     process.exit(1);
   }
   // Image data that cannot be used (too few characters or images, an image that does not decode): the data is to fix.

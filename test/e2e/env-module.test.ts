@@ -95,6 +95,18 @@ describe('--env-module', () => {
     );
   }, 120_000);
 
+  it('an env whose code ends its worker thread is one line naming the task, not a stack (found by a crash trial)', () => {
+    const faulty = join(ROOT, 'test', 'helpers', 'faulty-env.ts');
+    const out = join(dir, 'exits');
+    const t = metarl('train', '--env-module', faulty, '--env', 'FaultyExit-v0', '--preset', 'tiny', '--iterations', '2', '--workers', '2', '--out', out);
+    expect(t.code).toBe(1);
+    expect(t.stderr).toMatch(/^metarl: a worker thread died: task 3 of 4 .*exited unexpectedly with code 7.*what ran in it ended its thread/m);
+    expect(t.stderr).toContain(`metarl: training stopped in iteration 1; no checkpoint had been written, so nothing is kept, and ${out} is left as it was`);
+    expect(t.stderr).not.toContain('internal error');
+    expect(t.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
   it('a new run whose env fails in its first iteration leaves nothing behind; one stopped before its first checkpoint with no config recorded is to be deleted', () => {
     const faulty = join(ROOT, 'test', 'helpers', 'faulty-env.ts');
     const out = join(dir, 'faulty');
