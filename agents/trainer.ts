@@ -105,6 +105,33 @@ function keepSnapshot(out: string, iteration: number): void {
 }
 
 /**
+ * Puts right what a stop while run `out` saved its checkpoint of iteration `start` can leave (the
+ * process that owns the run holds its lock): the snapshot due at `start` that was not yet in place
+ * (made from the checkpoint), the previous checkpoint kept aside until the new one was renamed into
+ * place, and temporary files and folders.
+ */
+function repairSaves(out: string, start: number, keepEvery: number | undefined): void {
+  if (keepEvery && start % keepEvery === 0 && !existsSync(snapshotDir(out, start))) keepSnapshot(out, start);
+  if (existsSync(join(out, 'snapshots'))) {
+    for (const f of readdirSync(join(out, 'snapshots'))) if (/^it\d+\.tmp-\d+$/.test(f)) rmSync(join(out, 'snapshots', f), { recursive: true, force: true });
+  }
+  for (const f of readdirSync(out)) {
+    if (/^(checkpoint|config\.json|progress\.jsonl)\.tmp-\d+$/.test(f)) rmSync(join(out, f), { recursive: true, force: true });
+  }
+  if (existsSync(join(out, 'checkpoint', 'model.json'))) rmSync(join(out, 'checkpoint.old'), { recursive: true, force: true });
+}
+
+/** The snapshot interval `out/config.json` records (undefined when it records none or cannot be read). */
+function recordedKeepEvery(out: string): number | undefined {
+  try {
+    const k = (JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { keepEvery?: unknown }).keepEvery;
+    return typeof k === 'number' ? k : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The snapshot interval of a resumed run: `given` if set (recorded in `out/config.json` for later
  * resumes), else the one recorded when the run was started or last resumed (none if the file is
  * missing, as in runs made before it was recorded). `out/config.json` also gets the resumed run's
@@ -653,6 +680,9 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       optimizer = ck.optimizer;
       start = ck.meta.iteration;
       if (config.iterations <= start) {
+        // What a stop during the last save left is put right all the same (found by a crash trial:
+        // this refusal came first, so the run's last snapshot was never made).
+        repairSaves(opts.out, start, keepEvery ?? recordedKeepEvery(opts.out));
         throw new ConfigError(opt('iterations'), config.iterations, `nothing to do: the run in ${opts.out} is already at iteration ${start}; give ${opt('iterations')} a larger value to train on`);
       }
       // config.json read (and checked) before the log is touched.
@@ -680,12 +710,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
         // Whole or not at all: a stop while it is rewritten leaves the old log.
         writeFileWhole(progressPath, kept.map((l) => `${l}\n`).join(''));
       }
-      // A snapshot due at the checkpoint's iteration that a stop kept from being made (the checkpoint
-      // was saved, the copy not yet renamed into place): made now, from that checkpoint.
-      if (keepEvery && start % keepEvery === 0 && !existsSync(snapshotDir(opts.out, start))) keepSnapshot(opts.out, start);
-      if (existsSync(join(opts.out, 'snapshots'))) {
-        for (const f of readdirSync(join(opts.out, 'snapshots'))) if (/^it\d+\.tmp-\d+$/.test(f)) rmSync(join(opts.out, 'snapshots', f), { recursive: true, force: true });
-      }
+      repairSaves(opts.out, start, keepEvery);
       log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery === 1 ? 'iteration' : `${keepEvery} iterations`}` : ''}`);
     } else {
       const outProblem = outDirProblem(opts.out);

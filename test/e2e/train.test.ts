@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -178,6 +178,17 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     expect(progressWithoutTime(out)).toEqual(progressWithoutTime(full));
     expect(loadCheckpoint(snapshotDir(out, 2)).params).toEqual(loadCheckpoint(snapshotDir(full, 2)).params);
     expect(readdirSync(join(out, 'snapshots')).sort()).toEqual(['it2', 'it4']);
+    // Killed during the last save: the final snapshot not yet in place, the previous checkpoint still
+    // aside, temporary files. A resume with nothing left to do puts them right all the same (found
+    // by a crash trial: it refused first, so nothing was repaired).
+    renameSync(snapshotDir(out, 4), `${snapshotDir(out, 4)}.tmp-4243`);
+    cpSync(join(out, 'checkpoint'), join(out, 'checkpoint.old'), { recursive: true });
+    writeFileSync(join(out, 'config.json.tmp-4243'), '{"cut');
+    const before = readdirSync(out).sort();
+    await expect(train(cfg, { out, resume: true, workers: 1 })).rejects.toThrow('nothing to do');
+    expect(readdirSync(join(out, 'snapshots')).sort()).toEqual(['it2', 'it4']);
+    expect(loadCheckpoint(snapshotDir(out, 4)).params).toEqual(loadCheckpoint(full).params);
+    expect(readdirSync(out).sort()).toEqual(before.filter((f) => f !== 'checkpoint.old' && f !== 'config.json.tmp-4243'));
   }, 60_000);
 
   it('a run stopped before its first checkpoint is started over by a resume, with its recorded config and start', async () => {
