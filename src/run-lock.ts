@@ -23,20 +23,58 @@ function alive(pid: number): boolean {
 
 /** The id of the other, running process that holds `dir`'s lock; null when there is none (or it is stale, or ours). */
 export function lockHolder(dir: string): number | null {
-  const pid = readPid(join(dir, LOCK_FILE));
-  return heldByOther(pid) ? pid : null;
+  const lock = readLock(join(dir, LOCK_FILE));
+  return heldByOther(lock) ? lock.pid : null;
 }
 
-/** Whether `pid` (a lock file's) is another process that is running. */
-function heldByOther(pid: number | null): pid is number {
-  return pid !== null && pid !== process.pid && alive(pid);
+/**
+ * Whether `lock` (a lock file's) is held by another process that is running: its process id is
+ * that of a running process other than this one, and, where the lock records which process that
+ * was (Linux), the running one is it. After a reboot or a container's restart another process can
+ * have the id (found by a crash trial: a lock left so refused every resume, naming an unrelated process).
+ */
+function heldByOther(lock: LockFile | null): lock is LockFile {
+  if (lock === null || lock.pid === process.pid || !alive(lock.pid)) return false;
+  if (lock.identity === null) return true;
+  const now = processIdentity(lock.pid);
+  return now === null || now === lock.identity;
 }
 
-/** The process id a lock file holds; null when it holds none (unreadable, gone, or not a process id). */
-function readPid(path: string): number | null {
+/** What a lock file holds: the process id, and which process that was (null where not recorded). */
+interface LockFile {
+  pid: number;
+  identity: string | null;
+}
+
+/** The lock file at `path`; null when it holds no process id (unreadable, gone, or not a process id). */
+function readLock(path: string): LockFile | null {
   try {
-    const pid = Number(readFileSync(path, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    const [first, second] = readFileSync(path, 'utf8').split('\n');
+    const pid = Number(first!.trim());
+    if (!(Number.isInteger(pid) && pid > 0)) return null;
+    return { pid, identity: second?.trim() || null };
+  } catch {
+    return null;
+  }
+}
+
+/** The process id a lock file holds; null when it holds none. */
+function readPid(path: string): number | null {
+  return readLock(path)?.pid ?? null;
+}
+
+/**
+ * Which process `pid` is, beyond its id, where the system tells (Linux: the boot's id and the
+ * process's start time in clock ticks, from /proc); null elsewhere, or when it is not running.
+ */
+export function processIdentity(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name, which is in parentheses and may hold spaces: the 22nd field,
+    // the start time, is the 20th of them.
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return start !== undefined && /^\d+$/.test(start) ? `${boot} ${start}` : null;
   } catch {
     return null;
   }
@@ -68,7 +106,7 @@ export function acquireLock(dir: string, field: string, what: string): () => voi
   const key = heldKey(dir);
   if (heldHere.has(key)) throw new ConfigError(field, dir, `is being ${what} by another call in this process (its lock: ${path}); wait for it to end`);
   try {
-    writeFileSync(mine, `${process.pid}\n`);
+    writeFileSync(mine, `${process.pid}\n${processIdentity(process.pid) ?? ''}\n`);
   } catch (e) {
     throw unwritable(e, field, dir);
   }
@@ -173,7 +211,7 @@ function removeStale(path: string, mine: string): void {
   }
   try {
     // Gone already (the next link takes it), or held since by a process that is running: left be.
-    if (existsSync(path) && !heldByOther(readPid(path))) rmSync(path, { force: true });
+    if (existsSync(path) && !heldByOther(readLock(path))) rmSync(path, { force: true });
   } finally {
     rmSync(guard, { force: true });
   }

@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOCK_FILE, acquireLock } from '../../src/run-lock.ts';
+import { LOCK_FILE, acquireLock, processIdentity } from '../../src/run-lock.ts';
 
 const links = vi.hoisted(() => ({ tried: 0 }));
 vi.mock('node:fs', async (importOriginal) => {
@@ -25,7 +25,7 @@ describe('run locks without hard links', () => {
     const dir = fs.mkdtempSync(join(tmpdir(), 'metarl-nolink-'));
     const release = acquireLock(dir, '--out', 'trained');
     expect(links.tried).toBeGreaterThan(0);
-    expect(fs.readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    expect(fs.readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n${processIdentity(process.pid) ?? ''}\n`);
     expect(() => acquireLock(dir, '--out', 'trained')).toThrow('by another call in this process');
     release();
     expect(fs.readdirSync(dir)).toEqual([]);

@@ -5,7 +5,10 @@ import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { LOCK_FILE, acquireLock, lockHolder, releaseLock } from '../../src/run-lock.ts';
+import { LOCK_FILE, acquireLock, lockHolder, processIdentity, releaseLock } from '../../src/run-lock.ts';
+
+/** What this process's lock file holds: its id, and which process that is where the system tells. */
+const ownLock = `${process.pid}\n${processIdentity(process.pid) ?? ''}\n`;
 import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint.ts';
 import { resolveConfig } from '../../src/config.ts';
 
@@ -13,7 +16,7 @@ describe('run directory locks', () => {
   it('are taken by one process at a time, released by their holder, and taken over once their process is gone', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'metarl-lock-')), 'run');
     const release = acquireLock(dir, '--out', 'trained');
-    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(ownLock);
     expect(lockHolder(dir)).toBeNull(); // ours
     release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
@@ -27,8 +30,25 @@ describe('run directory locks', () => {
       await new Promise((r) => other.once('exit', r));
     }
     expect(lockHolder(dir)).toBeNull(); // stale
+    // Where the lock records which process held it (Linux), a running process that now has the id
+    // (after a reboot or a container's restart) does not hold it (found by a crash trial).
+    const reused = spawn('sleep', ['30']);
+    try {
+      const identity = processIdentity(reused.pid!);
+      if (identity !== null) {
+        expect(identity).toBe(processIdentity(reused.pid!));
+        expect(identity).not.toBe(processIdentity(process.pid));
+        writeFileSync(join(dir, LOCK_FILE), `${reused.pid}\n${identity}\n`);
+        expect(lockHolder(dir)).toBe(reused.pid);
+        writeFileSync(join(dir, LOCK_FILE), `${reused.pid}\n${identity.replace(/\d+$/, (t) => String(Number(t) + 1))}\n`);
+        expect(lockHolder(dir)).toBeNull();
+      }
+    } finally {
+      reused.kill();
+      await new Promise((r) => reused.once('exit', r));
+    }
     const again = acquireLock(dir, '--out', 'trained');
-    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(`${process.pid}\n`);
+    expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(ownLock);
     // The same directory through a symbolic link is the same lock (found by a review: it was taken twice).
     const alias = `${dir}-alias`;
     symlinkSync(dir, alias);
