@@ -3,7 +3,7 @@
  * created exclusively (linked into place whole). A lock whose process is gone (a crash, a second Ctrl-C) is stale and taken
  * over. Node only.
  */
-import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCK_FILE, makeDir, realPath } from './out-paths.ts';
 import { ConfigError } from './config.ts';
@@ -127,6 +127,11 @@ export function acquireLock(dir: string, field: string, what: string): () => voi
     rmSync(mine, { force: true });
   }
   heldHere.set(key, path);
+  // Copies a process stopped while taking the lock left (found by a crash trial: they stayed for good).
+  for (const f of readdirSync(dir)) {
+    const owner = /^\.metarl-lock\.(\d+)$/.exec(f);
+    if (owner !== null && !alive(Number(owner[1]))) rmSync(join(dir, f), { force: true });
+  }
   if (heldHere.size === 1 && !exitHook) {
     // A process that ends without releasing (process.exit on a second Ctrl-C) leaves no lock behind
     // (found by a crash trial: it did, every time).

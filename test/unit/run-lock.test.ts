@@ -47,7 +47,10 @@ describe('run directory locks', () => {
       reused.kill();
       await new Promise((r) => reused.once('exit', r));
     }
+    // A process's copy left by a stop while it took the lock goes when the lock is next taken.
+    writeFileSync(join(dir, `${LOCK_FILE}.999999`), '999999\n');
     const again = acquireLock(dir, '--out', 'trained');
+    expect(existsSync(join(dir, `${LOCK_FILE}.999999`))).toBe(false);
     expect(readFileSync(join(dir, LOCK_FILE), 'utf8')).toBe(ownLock);
     // The same directory through a symbolic link is the same lock (found by a review: it was taken twice).
     const alias = `${dir}-alias`;
