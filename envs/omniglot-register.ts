@@ -12,8 +12,8 @@ import type { Rng } from '../src/rng.ts';
 /**
  * Where the background set is read from: `$METARL_OMNIGLOT` (`images_background.zip`, the
  * `images_background` folder it unzips to, or a folder that holds `images_background.zip` and not
- * that unzipped folder: then that zip), else `../shared/data/omniglot/images_background.zip` beside the project
- * (where its developers keep the data).
+ * that unzipped folder: then that zip), else `../shared/data/omniglot/images_background.zip`
+ * beside the project (where its developers keep the data).
  */
 export function omniglotPath(): string {
   const env = typeof process !== 'undefined' ? process.env['METARL_OMNIGLOT'] : undefined;

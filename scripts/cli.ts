@@ -193,7 +193,8 @@ const DATA_ERRORS = ['OmniglotDataFault', 'ImageFolderError', 'OmniglotDataError
 
 /**
  * What `e`, or an error it was caused by (also inside a task's failure), says is at fault: the env's
- * breach of the env contract (an {@link EnvContractError}), the image data, a diverged adaptation step, or neither (null).
+ * breach of the env contract (an {@link EnvContractError}), the image data, a diverged adaptation step,
+ * a worker thread that died, or none of these (null).
  */
 function faultKind(e: unknown, taskFailed: new (...args: never[]) => { causeName: string }): 'contract' | 'data' | 'diverged' | 'died' | null {
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 5; x = (x as { cause?: unknown }).cause, depth++) {

@@ -593,7 +593,6 @@ export async function cmdPlot(argv: string[]): Promise<void> {
   process.stdout.write(`${runs.map((r) => `${r.name}: ${r.points.length} iteration${r.points.length === 1 ? '' : 's'}`).join(', ')}; moving average over ${smooth}; wrote ${o.out} and ${png}\n`);
 }
 
-
 /**
  * Writes a figure's SVG and PNG, each whole (to a temporary name, then renamed onto the file a link
  * points to), one right after the other once both are made: a stop while the PNG was rendered left

@@ -179,8 +179,9 @@ export function removeMade(out: string, made: string | null, files: readonly str
 }
 
 /**
- * Writes `text` to the file `path` whole or not at all: to a temporary name beside it, then renamed
- * over it, so that a stop while writing leaves the earlier file as it was, not a part of the new one.
+ * Writes `data` (text, or bytes) to the file `path` whole or not at all: to a temporary name beside
+ * it, then renamed over it, so that a stop while writing leaves the earlier file as it was, not a
+ * part of the new one.
  */
 export function writeFileWhole(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
