@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { firstMissingDir, notWritableProblem, outDirProblem, realPath, removeMade, writeFileWhole } from '../src/out-paths.ts';
 import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
@@ -172,7 +172,10 @@ export function assertNoRun(dir: string): void {
   if (holder !== null) throw new ConfigError(opt('out'), dir, `is being trained by process ${holder}; wait for it to end, or choose another directory`);
   if (lockedHere(dir)) throw new ConfigError(opt('out'), dir, 'is being trained by another call in this process; wait for it to end, or choose another directory');
   const checkpointed = existsSync(join(dir, 'checkpoint')) || existsSync(join(dir, 'checkpoint.old'));
-  if (!checkpointed && existsSync(join(dir, 'progress.jsonl'))) {
+  // An empty log and no config: a new run stopped between its first two writes (found by a crash
+  // trial: such a folder was refused by both the same command and a resume). Nothing to lose.
+  const unstarted = !checkpointed && !existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'progress.jsonl')) && statSync(join(dir, 'progress.jsonl')).size === 0;
+  if (!checkpointed && !unstarted && existsSync(join(dir, 'progress.jsonl'))) {
     // The run stopped before writing its first checkpoint: a resume starts it over, if its config is recorded.
     if (uncheckpointedRun(dir) !== null) throw new ConfigError(opt('out'), dir, `holds a run that stopped before its first checkpoint; ${opt('resume', true)} starts it over from iteration 0 with its recorded config, or choose another directory`);
     throw new ConfigError(opt('out'), dir, NO_CONFIG_RUN);
@@ -729,8 +732,10 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       release = acquireLock(opts.out, opt('out'), 'trained'); // makes the directory
       // The modules that register the env, so that a later command missing them can name them.
       const envModules = opts.envModules?.map((m) => String(m));
-      writeFileSync(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), ...(envModules?.length && { envModules }), versions: versions() }, null, 2));
+      // The empty log first, and the config whole: a stop between or during them leaves a folder the
+      // same command takes again (see assertNoRun).
       writeFileSync(progressPath, '');
+      writeFileWhole(join(opts.out, 'config.json'), JSON.stringify({ config, ...(initFrom && { initFrom }), ...(keepEvery && { keepEvery }), ...(envModules?.length && { envModules }), versions: versions() }, null, 2));
     }
     // Whether the run goes on from a checkpoint (of iteration `start`), which it keeps whatever happens next.
     const fromCheckpoint = opts.resume === true && unsaved === null;

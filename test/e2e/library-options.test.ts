@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend.ts';
 import { ConfigError, resolveConfig, type TrainConfig } from '../../src/config.ts';
-import { checkAlgoForEnv, train, trainingStop, type TrainOptions } from '../../agents/trainer.ts';
+import { assertNoRun, checkAlgoForEnv, train, trainingStop, type TrainOptions } from '../../agents/trainer.ts';
 import { compareMethods, evaluationTasks, type CompareOptions } from '../../agents/compare.ts';
 import { evaluateSupervised, heldOutTasks } from '../../agents/supervised-meta.ts';
 import type { SupervisedMetaEnv } from '../../src/types.ts';
@@ -92,6 +92,13 @@ describe('train from code', () => {
     writeFileSync(join(mine, 'config.json'), '{"mine": true}');
     expect((await configError(() => train(tiny(), { out: mine }))).message).toContain('out: holds a config.json but no run');
     expect(readFileSync(join(mine, 'config.json'), 'utf8')).toBe('{"mine": true}');
+    // An empty log and no config (a new run stopped between its first two writes, found by a crash
+    // trial): nothing to lose, so a new run may start there; a log with a line is a run's.
+    const unstarted = tmp();
+    writeFileSync(join(unstarted, 'progress.jsonl'), '');
+    expect(() => assertNoRun(unstarted)).not.toThrow();
+    writeFileSync(join(unstarted, 'progress.jsonl'), '{"iteration":0}\n');
+    expect(() => assertNoRun(unstarted)).toThrow('out: holds a run that has no checkpoint yet and no valid config recorded');
     // A key set to undefined is a key not given, so missing.
     const undef = await configError(() => train({ ...tiny(), policy: { ...tiny().policy, normalizeActions: undefined as unknown as boolean } }, { out: join(tmp(), 'run') }));
     expect(undef.message).toContain('policy.normalizeActions: is missing from the config');
