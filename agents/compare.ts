@@ -56,7 +56,11 @@ export interface Comparison {
   batchTimesteps?: number;
   seed: number;
   methods: MethodResult[];
-  /** (MAML₁ − pretrained₁) / (oracle − pretrained₁), when all three are present. */
+  /**
+   * (MAML₁ − pretrained₁) / (oracle − pretrained₁), when all three are present and oracle ≠
+   * pretrained₁ (else null). An oracle below pretrained₁ leaves no gap to close: the ratio is still
+   * given, and {@link comparisonMarkdown} says so beside it.
+   */
   gapClosedAfterOneStep: number | null;
   /** MAML − pretrained per step, paired over the tasks, when both are present. */
   mamlMinusPretrained: PairedStep[] | null;
@@ -178,7 +182,7 @@ export interface CompareOptions {
   env: string;
   /** The methods, in the order of the results (at least one). */
   methods: MethodSpec[];
-  /** How many held-out tasks to draw from `seed`: required unless `taskList` gives the tasks. */
+  /** How many held-out tasks to draw from `seed`: required unless `taskList` gives the tasks (then, if given, its length). */
   tasks?: number;
   /** A fixed list of held-out tasks (e.g. from `readTaskFile`), used instead of drawing `tasks`. */
   taskList?: Task[];
@@ -211,6 +215,9 @@ export interface CompareOptions {
   onReuse?: (method: string, file: string) => void;
 }
 
+/** Every key of {@link MethodSpec}. */
+const METHOD_SPEC_KEYS: Record<keyof MethodSpec, true> = { name: true, run: true, lr: true };
+
 /** Every key of {@link CompareOptions}. */
 const COMPARE_OPTION_KEYS: Record<keyof CompareOptions, true> = {
   env: true, methods: true, tasks: true, taskList: true, taskFile: true, steps: true, episodes: true, batchTimesteps: true, seed: true, shots: true, onProgress: true, partialDir: true, onReuse: true,
@@ -228,7 +235,10 @@ function checkCompareOptions(opts: CompareOptions): void {
   if (!listEnvs().includes(opts.env)) throw new UnknownEnvError(opts.env, listEnvs());
   if (!Array.isArray(opts.methods) || opts.methods.length === 0) throw new ConfigError(opt('methods', undefined, '--runs'), opts.methods, 'name at least one method to compare');
   opts.methods.forEach((m, i) => {
-    if (typeof m?.name !== 'string' || m.name === '') throw new ConfigError(opt(`methods[${i}].name`, undefined, '--runs'), m?.name, 'must be a non-empty string');
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw new ConfigError(opt(`methods[${i}]`, undefined, '--runs'), m, 'must be an object ({ name, run?, lr? })');
+    // A misspelt key (path for run) would turn a trained run into random init under its name (found by a library trial).
+    checkOptionKeys(m, METHOD_SPEC_KEYS, 'a compareMethods method', `methods[${i}].`);
+    if (typeof m.name !== 'string' || m.name === '') throw new ConfigError(opt(`methods[${i}].name`, undefined, '--runs'), m?.name, 'must be a non-empty string');
     if (opts.methods.findIndex((x) => x.name === m.name) !== i) throw new ConfigError(opt(`methods[${i}].name`, undefined, '--runs'), m.name, 'is given twice');
     if (m.name === 'oracle' && !m.run) throw new ConfigError(opt(`methods[${i}].run`, undefined, '--runs oracle'), m.run, 'is needed for oracle: the run of a policy trained with the task in its observation (algo oracle)');
     // maml and pretrained give the paired difference and the gap: random init under one of these names would stand in for it.
@@ -237,6 +247,7 @@ function checkCompareOptions(opts: CompareOptions): void {
   });
   if (opts.taskList !== undefined) {
     if (!Array.isArray(opts.taskList) || opts.taskList.length === 0) throw new ConfigError(opt('taskList', undefined, '--task-file'), opts.taskFile ?? opts.taskList, 'must hold at least one task');
+    if (opts.tasks !== undefined && opts.tasks !== opts.taskList.length) throw new ConfigError(opt('tasks'), opts.tasks, `differs from the ${opts.taskList.length} task${opts.taskList.length === 1 ? '' : 's'} of ${opt('taskList', undefined, '--task-file')}, which gives the tasks: leave ${opt('tasks')} out`);
   } else {
     checkIntOption('tasks', opts.tasks, 1);
   }
@@ -245,6 +256,9 @@ function checkCompareOptions(opts: CompareOptions): void {
   checkIntOption('batchTimesteps', opts.batchTimesteps, 1, true);
   checkIntOption('seed', opts.seed, 0);
   checkIntOption('shots', opts.shots, 1, true);
+  for (const f of ['onProgress', 'onReuse'] as const) {
+    if (opts[f] !== undefined && typeof opts[f] !== 'function') throw new ConfigError(f, opts[f], 'must be a function');
+  }
 }
 
 // evaluationTasks: browser-safe, in src/evaluation.ts; exported here too, as before.
@@ -306,6 +320,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const taskEnv = envFactory(base)();
   if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);
   if (opts.episodes === undefined) throw new ConfigError(opt('episodes'), undefined, `is needed for ${opts.env}: episodes per task and step (the paper: 40)`);
+  if (opts.shots !== undefined) throw new ConfigError(opt('shots'), opts.shots, `is for supervised envs; ${opts.env} adapts on ${opt('episodes')} episodes per task and step`);
   const episodes = opts.episodes;
   const tasks = opts.taskList ?? evaluationTasks(taskEnv, opts.tasks!, opts.seed);
   for (const { m, cfg, params, iteration, weights } of loaded) {

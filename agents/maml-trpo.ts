@@ -1,5 +1,5 @@
 import * as tf from '#tfjs';
-import { ConfigError, RL_ALGOS, type TrainConfig } from '../src/config.ts';
+import { ConfigError, gradientsOfGradients, RL_ALGOS, type TrainConfig } from '../src/config.ts';
 import type { MetaEnv, Task } from '../src/types.ts';
 import { createRng, type Rng } from '../src/rng.ts';
 import { drawTasks, isSupervised } from '../src/env-contract.ts';
@@ -176,9 +176,10 @@ export class MamlTrpo {
     if (!RL_ALGOS.includes(config.algo)) {
       throw new ConfigError('algo', config.algo, `is not one MamlTrpo trains (${RL_ALGOS.join(', ')}); supervised algos train with SupervisedMetaLearner (metarl/agents, Node) or metarl train`);
     }
-    if (config.algo === 'maml-trpo' && !config.adaptation.firstOrder && !secondOrderFixInstalled()) {
+    const secondOrder = gradientsOfGradients(config, false);
+    if (secondOrder !== null && !secondOrderFixInstalled()) {
       // tfjs 4.22 computes second-order gradients silently wrong without it (pitfalls §tfjs 2).
-      throw new Error('MamlTrpo: second-order MAML needs the tfjs gradient fix; call initBackend() first');
+      throw new Error(`MamlTrpo: ${secondOrder} needs the tfjs second-order gradient fix; call initBackend() first`);
     }
     const workers = options.workers ?? 1;
     if (!(Number.isInteger(workers) && workers >= 1)) throw new RangeError(`MamlTrpo: workers must be a positive integer, got ${workers}`);

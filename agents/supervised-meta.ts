@@ -1,5 +1,5 @@
 import * as tf from '#tfjs';
-import { ConfigError, checkIntOption, checkOptionKeys, type TrainConfig } from '../src/config.ts';
+import { ConfigError, checkIntOption, checkOptionKeys, gradientsOfGradients, type TrainConfig } from '../src/config.ts';
 import type { LabelledBatch, SupervisedMetaEnv, Task } from '../src/types.ts';
 import { meanSem, type StepStat } from '../src/evaluation.ts';
 import { createRng, type Rng } from '../src/rng.ts';
@@ -288,7 +288,7 @@ export class SupervisedMetaLearner {
     if (n !== expected) {
       throw new ConfigError('params', `${n} numbers in ${params.length} tensors`, `must hold the ${expected} parameters of the model ${config.algo} on ${env.id} uses (as initParams gives them, or a checkpoint of a run of the same config)`);
     }
-    if ((config.algo === 'maml' || config.algo === 'meta-sgd') && !secondOrderFixInstalled()) {
+    if (gradientsOfGradients(config, true) !== null && !secondOrderFixInstalled()) {
       throw new Error(`${config.algo} needs the tfjs second-order gradient fix; call initBackend() first`);
     }
     const workers = options.workers ?? 1;

@@ -5,16 +5,17 @@ import { acquireLock, lockHolder, lockedHere } from '../src/run-lock.ts';
 import { availableParallelism } from 'node:os';
 import { episodeBytes, memoryProblem } from '../src/episode-memory.ts';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, checkOptionKeys, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, opt, PRESETS, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
+import { ConfigError, checkOptionKeys, gradientsOfGradients, cliOptionStyle, DEFAULT_LEARNED_LR_GAIN, DEFAULT_SUPERVISED_QUERIES, DEFAULT_SUPERVISED_SHOTS, RL_ALGOS, SUPERVISED_ALGOS, checkIntOption, opt, PRESETS, resolveConfig, validateConfig, type TrainConfig } from '../src/config.ts';
 import { loadCheckpoint, runDirProblem, saveCheckpoint, type OptimizerState } from '../src/checkpoint.ts';
 import { SupervisedMetaLearner, refuseShots, type SupervisedStepLogs } from './supervised-meta.ts';
 import { createRng } from '../src/rng.ts';
 import { drawTasks, isSupervised, presetFor } from '../src/env-contract.ts';
 import { dataMismatch, envDataIdentity, envFactory, spacesMismatch } from '../envs/factory.ts';
 import { MamlTrpo, moduleUrls, type StepLogs } from './maml-trpo.ts';
-import { envSpec } from '../envs/registry.ts';
+import { envSpec, listEnvs } from '../envs/registry.ts';
+import { didYouMean } from '../src/suggest.ts';
 import { versions } from '../src/versions.ts';
-import { secondOrderFixInstalled } from '../src/backend.ts';
+import { secondOrderFixInstalled, settleBackend } from '../src/backend.ts';
 import type { MetaEnv, SupervisedMetaEnv } from '../src/types.ts';
 
 /** Options of {@link train}. */
@@ -506,6 +507,9 @@ function checkTrainOptions(opts: TrainOptions): void {
     const field = opt(`envModules[${i}]`, undefined, '--env-module');
     if (typeof m !== 'string' && !(m instanceof URL)) throw new ConfigError(field, m, 'must be a file path or a URL');
     const href = m instanceof URL ? m.href : m;
+    // Found by a library trial: an https URL failed only in the workers, seconds later.
+    const scheme = /^([a-zA-Z][a-zA-Z\d+.-]+):/.exec(href)?.[1]?.toLowerCase();
+    if (scheme !== undefined && scheme !== 'file' && scheme !== 'data') throw new ConfigError(field, String(m), `is a ${scheme}: URL, which Node does not import: give a file path or a file: URL`);
     const file = /^file:/.test(href) ? fileURLToPath(href) : /^[a-zA-Z][a-zA-Z\d+.-]+:/.test(href) ? null : resolve(href);
     if (file !== null && !existsSync(file)) throw new ConfigError(field, String(m), `not found (${file}; a relative path is from the current directory, ${process.cwd()})`);
   });
@@ -520,12 +524,19 @@ async function registerFromEnvModules(given: TrainConfig, envModules: TrainOptio
   const id: unknown = (given as { env?: unknown } | null)?.env;
   if (!envModules?.length || typeof id !== 'string' || envSpec(id) !== undefined) return;
   const urls = await moduleUrls(envModules);
+  const before = new Set(listEnvs());
   for (const [i, url] of urls.entries()) {
     try {
       await import(url);
     } catch (e) {
       throw new ConfigError(opt(`envModules[${i}]`, undefined, '--env-module'), String(envModules[i]), `failed to load: ${(e as Error).message ?? String(e)}`);
     }
+  }
+  // Found by a library trial: a module that loads but registers another env gave only "unknown env id".
+  if (envSpec(id) === undefined) {
+    const added = listEnvs().filter((e) => !before.has(e));
+    const what = added.length > 0 ? `they register ${added.join(', ')}` : 'they register no env (or registered theirs before, in this process)';
+    throw new ConfigError(opt('env'), id, `is not registered by ${opt('envModules', undefined, '--env-module')} (${envModules.map(String).join(', ')}), which loaded: ${what}${didYouMean(id, added)}`);
   }
 }
 
@@ -606,10 +617,11 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   const supervised = isSupervised(env);
   // Before anything is logged or written (found by a README trial: code without initBackend logged
   // the run's start, then the learner threw).
-  const secondOrder = supervised ? config.algo === 'maml' || config.algo === 'meta-sgd' : config.algo === 'maml-trpo' && !config.adaptation.firstOrder;
-  if (secondOrder && !secondOrderFixInstalled()) {
-    throw new Error(`train: ${config.algo} takes second-order gradients, which tfjs gets wrong without the fix initBackend installs: call \`await initBackend('auto')\` (from 'metarl') before train`);
+  const secondOrder = gradientsOfGradients(config, supervised);
+  if (secondOrder !== null && !secondOrderFixInstalled()) {
+    throw new Error(`train: ${secondOrder} takes second-order gradients, which tfjs gets wrong without the fix initBackend installs: call \`await initBackend('auto')\` (from 'metarl') before train`);
   }
+  await settleBackend();
   // A resumed run that stopped before its first checkpoint starts over from iteration 0: no checkpoint to go on from.
   const unsaved = opts.resume ? uncheckpointedRun(opts.out) : null;
   // An env with held-out tasks of its own (Omniglot's test split), which evaluate and compare draw:

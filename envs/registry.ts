@@ -14,6 +14,8 @@ export interface EnvSpec {
 }
 
 const registry = new Map<string, EnvSpec>();
+/** The keys of an {@link EnvSpec}. */
+const SPEC_KEYS: readonly string[] = ['id', 'factory', 'description'];
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*-v\d+$/;
 
 /** For `Name-v1` when `Name` is registered under other versions: ` (Name is registered as Name-v0 only)`, else ''. */
@@ -59,12 +61,16 @@ function kind(v: unknown): string {
  * distribution must bump its version, so a registered id always means one MDP family.
  * @param spec one object: `{ id, factory, description }`; `factory` is a function that returns a
  *   new env each call, synchronously.
- * @throws RangeError when `spec` is not such an object, for an id not of the form `Name-v0` or one
+ * @throws RangeError when `spec` is not such an object or has another key, for an id not of the form `Name-v0` or one
  *   already registered, for a `factory` that is not a function, or a `description` that is not a string.
  */
 export function register(spec: EnvSpec): void {
   // register('X-v0', factory) would otherwise be told its id is undefined.
   if (spec === null || typeof spec !== 'object') throw new RangeError(`register: takes one object { id, factory, description }, got ${kind(spec)}`);
+  // Found by a library trial: a key of another registry's spec (entryPoint) was taken silently.
+  for (const k of Object.keys(spec)) {
+    if (!SPEC_KEYS.includes(k)) throw new RangeError(`register: ${JSON.stringify(k)} is not a key of an env spec${didYouMean(k, SPEC_KEYS)}; its keys: ${SPEC_KEYS.join(', ')} (factory returns the env)`);
+  }
   if (!ID_PATTERN.test(spec.id)) {
     throw new RangeError(`register: env id must look like Name-v0, got ${JSON.stringify(spec.id)}`);
   }

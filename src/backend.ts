@@ -27,6 +27,15 @@ export { secondOrderFixInstalled };
 
 export { BACKEND_NAMES, type BackendName };
 
+/**
+ * Lets tfjs start its own default backend when no backend is running yet (code that trains without
+ * {@link initBackend}), so that what a run records as its backend is the one it runs on, not
+ * "none" (found by a library trial). A running backend is left as it is.
+ */
+export async function settleBackend(): Promise<void> {
+  if (!tf.getBackend()) await tf.ready();
+}
+
 /** Options of {@link initBackend}. */
 export interface InitBackendOptions {
   /** Receives the one summary line (default: `console.error` in Node, on stderr with the logs; `console.info` in a page, where an error would be red). */

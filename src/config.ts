@@ -409,7 +409,8 @@ function checkLeaf(path: string, kind: Kind, v: unknown): void {
   if (kind === 'posInt' && !(Number.isInteger(x) && x > 0)) fail('must be a positive integer');
   const max = MAX_VALUES[path];
   if (max !== undefined && x > max[0]) fail(`must be at most ${max[0]} (${max[1]})`);
-  if (kind === 'nonNegInt' && !(Number.isSafeInteger(x) && x >= 0)) fail('must be a non-negative integer');
+  if (kind === 'nonNegInt' && !(Number.isInteger(x) && x >= 0)) fail('must be a non-negative integer');
+  if (kind === 'nonNegInt' && !Number.isSafeInteger(x)) fail(`must be at most ${Number.MAX_SAFE_INTEGER} (2^53 − 1, the largest integer a double holds exactly)`);
   if (kind === 'posNum' && !(x > 0)) fail('must be > 0');
   if (kind === 'nonNegNum' && !(x >= 0)) fail('must be ≥ 0');
   if (kind === 'unitInterval' && !(x >= 0 && x <= 1)) fail('must be in [0, 1]');
@@ -470,6 +471,20 @@ function setPath(obj: object, path: string, v: unknown): void {
 }
 
 /**
+ * What in `config` takes gradients of gradients, which tfjs 4.22 gets silently wrong unless the fix
+ * `initBackend` installs is on (pitfalls §tfjs 2), for a message ("second-order maml-trpo"); null
+ * when nothing does. Second-order MAML (RL, or the supervised maml and meta-sgd) does, and so does a
+ * Fisher-vector product by autodiff (`trpo.fvp` `exact` or `chain`; found by a library trial:
+ * `exact` on a pretrained run took wrong steps without the fix).
+ * @param supervised whether the config's env is a supervised (horizon-1) env.
+ */
+export function gradientsOfGradients(config: TrainConfig, supervised: boolean): string | null {
+  if (supervised) return config.algo === 'maml' || config.algo === 'meta-sgd' ? config.algo : null;
+  if (config.algo === 'maml-trpo' && !config.adaptation.firstOrder) return 'second-order maml-trpo';
+  return config.trpo.fvp !== 'finite-difference' ? `trpo.fvp ${JSON.stringify(config.trpo.fvp)}` : null;
+}
+
+/**
  * Checks a config read back from a run (its checkpoint or `config.json`) and returns a new, complete
  * one. Fields it lacks (a run written before they existed) take the plain reference values (the
  * settings every preset starts from), not the env preset's (`policy.normalizeActions` is false there): to build a config for a
@@ -477,6 +492,9 @@ function setPath(obj: object, path: string, v: unknown): void {
  * @throws ConfigError naming the first unknown key or bad value.
  */
 export function validateConfig(cfg: TrainConfig): TrainConfig {
+  // Found by a library trial: null threw a TypeError, and {} gave a config with no env.
+  if (typeof cfg !== 'object' || cfg === null || Array.isArray(cfg)) throw new ConfigError('config', cfg, "must be an object: a TrainConfig, as resolveConfig gives it or a run's config.json holds it");
+  if (typeof cfg.env !== 'string' || cfg.env === '') throw new ConfigError('env', cfg.env, 'must be an env id (a non-empty string)');
   // Missing fields take the plain reference values (a config written before `policy.normalizeActions`
   // existed ran with the env's own action units).
   const fresh = base(cfg.env);

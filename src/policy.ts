@@ -1,7 +1,7 @@
 import * as tf from '#tfjs';
 import type { Rng } from './rng.ts';
 import { Mlp, type Activation } from './mlp.ts';
-import { ConfigError, checkIntOption } from './config.ts';
+import { ConfigError, checkIntOption, checkOptionKeys } from './config.ts';
 
 export type { Activation } from './mlp.ts';
 
@@ -22,6 +22,9 @@ export interface PolicyConfig {
    */
   normalizeActions?: boolean;
 }
+
+/** Every key of {@link PolicyConfig}. */
+const POLICY_KEYS: Record<keyof PolicyConfig, true> = { hiddenSizes: true, activation: true, initStd: true, normalizeActions: true };
 
 /** Parameter values as plain arrays: what is sampled with, checkpointed and sent between threads. */
 export type ParamValues = Float32Array[];
@@ -62,6 +65,9 @@ export class GaussianMlpPolicy {
     this.config = config;
     checkIntOption('obsDim', obsDim, 1);
     checkIntOption('actDim', actDim, 1);
+    if (typeof config !== 'object' || config === null) throw new ConfigError('policy', config, 'must be an object ({ hiddenSizes, activation, initStd }, as config.policy)');
+    // Found by a library trial: { hidden: [3] } was ignored.
+    checkOptionKeys(config, POLICY_KEYS, 'a policy config', 'policy.');
     if (!Array.isArray(config.hiddenSizes) || !config.hiddenSizes.every((h) => Number.isInteger(h) && h >= 1)) throw new ConfigError('policy.hiddenSizes', config.hiddenSizes, 'must be a list of positive integers');
     if (config.activation !== 'tanh' && config.activation !== 'relu') throw new ConfigError('policy.activation', config.activation, 'must be "tanh" or "relu"');
     if (!(config.initStd > 0 && Number.isFinite(config.initStd))) throw new ConfigError('policy.initStd', config.initStd, 'must be > 0');

@@ -59,6 +59,8 @@ describe('train from code', () => {
       [{ ...tiny(), bogus: 1 } as TrainConfig, {}, 'bogus: unknown config key', ''],
       [{ ...tiny(), workers: 2 } as TrainConfig, {}, "workers: is an option of train, not part of the config: give workers in train's options instead (got 2)", ''],
       [tiny(), { envModules: ['no/such/env-module.mts'] }, 'envModules[0]: not found (', 'a relative path is from the current directory'],
+      // Found by a library trial: it failed only in the workers, seconds later.
+      [tiny(), { envModules: ['https://example.org/env.mjs'] }, 'envModules[0]: is a https: URL, which Node does not import: give a file path or a file: URL (got "https://example.org/env.mjs")', ''],
       [tiny(), { log: 'x' as never }, 'log: must be a function taking one line of text', ''],
       // Found by an API trial: an env id in the config's place was told only that it is not a JSON object.
       ['Navigation2D-v0' as never, {}, 'config: must be a config object: build it with resolveConfig(env, preset, overrides) (got "Navigation2D-v0")', ''],
@@ -279,6 +281,12 @@ describe('train from code, an env named only in envModules', () => {
     const e = await configError(() => train(resolveConfig('LibEnvNowhere-v0', 'tiny', { iterations: 1 }), { out: join(dir, 'run2'), envModules: [broken] }));
     expect(e.message).toBe(`envModules[0]: failed to load: this module cannot be imported (got ${JSON.stringify(broken)})`);
     expect(existsSync(join(dir, 'run2'))).toBe(false);
+    // Found by a library trial: a module that loads but registers another env gave only "unknown env id".
+    const other = join(dir, 'other-env.mts');
+    writeFileSync(other, readFileSync(mod, 'utf8').replaceAll('LibEnvModuleOnly-v0', 'LibEnvOther-v0'));
+    const o = await configError(() => train(resolveConfig('LibEnvOthr-v0', 'tiny', { iterations: 1 }), { out: join(dir, 'run3'), envModules: [other] }));
+    expect(o.message).toBe(`env: is not registered by envModules (${other}), which loaded: they register LibEnvOther-v0 (did you mean LibEnvOther-v0?) (got "LibEnvOthr-v0")`);
+    expect(existsSync(join(dir, 'run3'))).toBe(false);
   }, 60_000);
 });
 
@@ -320,6 +328,13 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
       [{ methods: [{ name: 'maml', run: '/no/such/run' }] }, 'methods[0].run: run directory not found (got "/no/such/run")'],
       // A misspelt option was ignored (found by an API trial).
       [{ batchTimestep: 100 } as never, 'batchTimestep: is not an option of compareMethods (did you mean batchTimesteps?); its options: env, methods,'],
+      // Found by a library trial: a misspelt key turned a trained run into random init under its name.
+      [{ methods: [{ name: 'mine', path: '/some/run' } as never] }, 'methods[0].path: is not an option of a compareMethods method; its options: name, run, lr (got "/some/run")'],
+      [{ methods: [{ name: 'mine', runs: '/some/run' } as never] }, 'methods[0].runs: is not an option of a compareMethods method (did you mean run?)'],
+      [{ methods: ['maml' as never] }, 'methods[0]: must be an object ({ name, run?, lr? }) (got "maml")'],
+      [{ taskList: [{ goal: [0.1, 0.2] }] }, 'tasks: differs from the 1 task of taskList, which gives the tasks: leave tasks out (got 2)'],
+      [{ shots: 5 }, 'shots: is for supervised envs; Navigation2D-v0 adapts on episodes episodes per task and step (got 5)'],
+      [{ onProgress: 3 as never }, 'onProgress: must be a function (got 3)'],
     ];
     for (const [o, message] of cases) expect((await configError(() => compareMethods(base(o)))).message).toContain(message);
     // The valid call runs.

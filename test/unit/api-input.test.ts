@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/backend.ts';
-import { ConfigError, resolveConfig } from '../../src/config.ts';
+import { ConfigError, resolveConfig, validateConfig } from '../../src/config.ts';
 import { GaussianMlpPolicy, type ParamValues } from '../../src/policy.ts';
 import { sampleEpisodes } from '../../src/sampler.ts';
 import { evaluateAdaptation } from '../../src/evaluation.ts';
@@ -136,6 +136,16 @@ describe('input checks of the lower-level API', () => {
     const e = thrown(() => resolveConfig('Navigation2D-v0', { seed: 1 } as never));
     expect(e.message).toMatch(/^preset: must be a preset name \(navigation, .*\) or undefined, resolveConfig's second argument; the overrides come after it \(got \{"seed":1\}\)$/);
     expect(() => createRng('7' as never)).toThrow('seed must be a non-negative integer, got the string "7"');
+  });
+
+  it('validateConfig refuses what is not a config, resolveConfig names the largest seed, a policy names an unknown key (found by a library trial)', () => {
+    expect(thrown(() => validateConfig(null as never)).message).toBe("config: must be an object: a TrainConfig, as resolveConfig gives it or a run's config.json holds it (got null)");
+    expect(thrown(() => validateConfig({} as never)).message).toBe('env: must be an env id (a non-empty string)');
+    expect(thrown(() => resolveConfig('Navigation2D-v0', 'tiny', { seed: 2 ** 60 })).message).toBe(`seed: must be at most ${Number.MAX_SAFE_INTEGER} (2^53 − 1, the largest integer a double holds exactly) (got ${2 ** 60})`);
+    expect(thrown(() => resolveConfig('Navigation2D-v0', 'tiny', { seed: 1.5 })).message).toBe('seed: must be a non-negative integer (got 1.5)');
+    expect(resolveConfig('Navigation2D-v0', 'tiny', { seed: Number.MAX_SAFE_INTEGER }).seed).toBe(Number.MAX_SAFE_INTEGER);
+    expect(thrown(() => new GaussianMlpPolicy(2, 2, { hiddenSizes: [8], activation: 'tanh', initStd: 1, hidden: [3] } as never)).message).toBe('policy.hidden: is not an option of a policy config (did you mean hiddenSizes?); its options: hiddenSizes, activation, initStd, normalizeActions (got [3])');
+    expect(thrown(() => new GaussianMlpPolicy(2, 2, { hiddenSize: [8], activation: 'tanh', initStd: 1 } as never)).message).toContain('policy.hiddenSize: is not an option of a policy config (did you mean hiddenSizes?)');
   });
 
   it('resolveConfig given the env tells its kind from what it is: tiny on a supervised env of one\'s own is supervised (it was the RL tiny config, told from the id)', () => {

@@ -31,6 +31,9 @@ describe('env registry', () => {
     expect(bad({ id: 'RegistryTestNoFactory-v0', factory: { a: 1 } })).toThrow('register: factory of RegistryTestNoFactory-v0 must be a function that returns a new env, got an object');
     expect(bad({ id: 'RegistryTestNoFactory-v0', factory: () => new Navigation2DEnv(), description: 3 })).toThrow('register: description of RegistryTestNoFactory-v0 must be a string, got a number');
     expect(bad('RegistryTestNoFactory-v0')).toThrow('register: takes one object { id, factory, description }, got a string ("RegistryTestNoFactory-v0")');
+    // Found by a library trial: a key of another registry's spec was taken silently.
+    expect(bad({ id: 'RegistryTestNoFactory-v0', factory: () => new Navigation2DEnv(), description: '', entryPoint: 'x' })).toThrow('register: "entryPoint" is not a key of an env spec; its keys: id, factory, description (factory returns the env)');
+    expect(bad({ id: 'RegistryTestNoFactory-v0', factory: () => new Navigation2DEnv(), descripton: '' })).toThrow('register: "descripton" is not a key of an env spec (did you mean description?)');
     expect(envSpec('RegistryTestNoFactory-v0')).toBeUndefined();
   });
 
