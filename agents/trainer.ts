@@ -38,7 +38,7 @@ export interface TrainOptions {
   /**
    * Worker threads for the per-task work (default 1: in-process). A run-time resource like the
    * backend, not part of the config: results are identical for any value, so it may change on resume.
-   * `'auto'`: one per core, but 1 on a regression env (MSE loss), whose iterations take milliseconds.
+   * `'auto'`: {@link defaultWorkers} (one per core, but 1 on a regression env and for an RL run too short for workers to pay).
    */
   workers?: number | 'auto';
   /**
@@ -75,11 +75,33 @@ export interface TrainOptions {
 export { envFactory } from '../envs/factory.ts';
 
 /**
- * Worker threads when none are asked for: one per core, except for regression envs (MSE loss),
- * whose meta-iterations take milliseconds, so that threads would only add messaging.
+ * The env steps below which an RL run's `workers: 'auto'` is one worker: starting a worker (its own
+ * tfjs and kernels) takes about two seconds, which a run this short does not win back (README,
+ * "Performance").
  */
-export function defaultWorkers(env: MetaEnv): number {
-  return isSupervised(env) && env.loss === 'mse' ? 1 : availableParallelism();
+export const AUTO_WORKERS_MIN_STEPS = 20_000;
+
+/**
+ * The env steps an RL run samples in `iterations` meta-iterations at most (episodes can end early):
+ * per task, a batch before each inner step and one after them (pretrained and oracle: one batch).
+ */
+export function runEnvSteps(config: TrainConfig, env: MetaEnv, iterations: number): number {
+  const { metaBatchSize, fastBatchSize } = config.sampling;
+  const batches = (config.algo === 'maml-trpo' ? config.adaptation.numInnerSteps : 0) + 1;
+  return iterations * metaBatchSize * fastBatchSize * env.maxEpisodeSteps * batches;
+}
+
+/**
+ * Worker threads when none are asked for: one per core, except for regression envs (MSE loss),
+ * whose meta-iterations take milliseconds, so that threads would only add messaging, and for RL
+ * runs that sample fewer than {@link AUTO_WORKERS_MIN_STEPS} env steps in their `iterations`
+ * (the `tiny` preset's three iterations sample 12,000).
+ * @param config and `iterations` (those the run has left): without them, the RL rule is not applied.
+ */
+export function defaultWorkers(env: MetaEnv, config?: TrainConfig, iterations?: number): number {
+  if (isSupervised(env)) return env.loss === 'mse' ? 1 : availableParallelism();
+  if (config !== undefined && iterations !== undefined && runEnvSteps(config, env, iterations) < AUTO_WORKERS_MIN_STEPS) return 1;
+  return availableParallelism();
 }
 
 /** The run directory `dir` is a snapshot of (`RUN/snapshots/it<N>` of a run with a `config.json`, links followed), as an absolute path; else null. */
@@ -801,13 +823,14 @@ interface TrainStart {
 /** The meta-iterations of {@link train}, from `s.start` on. */
 async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
   const { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath, fromCheckpoint } = s;
-  const asked = opts.workers === 'auto' ? defaultWorkers(env) : opts.workers;
+  const asked = opts.workers === 'auto' ? defaultWorkers(env, config, config.iterations - start) : opts.workers;
+  const short = opts.workers === 'auto' && asked === 1 && !supervised && availableParallelism() > 1 ? `: auto, as the run samples ${runEnvSteps(config, env, config.iterations - start)} env steps, fewer than the ${AUTO_WORKERS_MIN_STEPS} from which workers pay` : '';
   // An iteration's work is split by task: a worker beyond one per task would only start (each loads
   // tfjs: 1000 of them filled 10 GB; found by an edge-input trial). The results do not depend on the count.
   const tasks = config.sampling.metaBatchSize;
   const workers = asked !== undefined && asked > tasks ? tasks : asked;
   const capped = workers !== asked ? `, one per task of the ${tasks} an iteration has: ${opts.workers === 'auto' ? 'auto' : asked} asked for more` : '';
-  log(`training ${config.algo} on ${config.env} for ${config.iterations} iteration${config.iterations === 1 ? '' : 's'} → ${opts.out} (${workers ?? 1} worker${(workers ?? 1) === 1 ? '' : 's'}${capped})`);
+  log(`training ${config.algo} on ${config.env} for ${config.iterations} iteration${config.iterations === 1 ? '' : 's'} → ${opts.out} (${workers ?? 1} worker${(workers ?? 1) === 1 ? '' : 's'}${capped}${short})`);
   if ((workers ?? 1) > availableParallelism()) log(`note: ${workers} workers take turns on ${availableParallelism()} cores; more workers than cores is usually slower`);
   const fvpNote = reluFiniteDifferenceNote(config);
   if (fvpNote) log(fvpNote);

@@ -97,7 +97,7 @@ async function trainWith(o: ReturnType<typeof parseArgs<{ args: string[]; strict
   const backend = backendOpt(o.backend);
   const keepEvery = intOpt('keep-every', o['keep-every'], 1);
   // Worker threads are a run-time resource, not config: results do not depend on them
-  // (default: one per core; one for regression, see defaultWorkers).
+  // (default: one per core; one for regression and for short RL runs, see defaultWorkers).
   const workers = o.workers === 'auto' ? 'auto' : (intOpt('workers', o.workers, 1) ?? 'auto');
   const iterations = intOpt('iterations', o.iterations, 1);
   const fileCfg = o.config !== undefined ? readConfigFile(o.config) : {};
