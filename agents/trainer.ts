@@ -79,7 +79,7 @@ export { envFactory } from '../envs/factory.ts';
  * tfjs and kernels) takes about two seconds, which a run this short does not win back (README,
  * "Performance").
  */
-export const AUTO_WORKERS_MIN_STEPS = 20_000;
+export const AUTO_WORKERS_MIN_STEPS = 40_000;
 
 /**
  * The env steps an RL run samples in `iterations` meta-iterations at most (episodes can end early):
@@ -713,6 +713,13 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       // Data files (Omniglot): resumed iterations on other data would not be the run's.
       const mismatch = dataMismatch(ck.meta.data, env);
       if (mismatch !== null) throw new ConfigError(opt('out'), opts.out, `${mismatch}: a resumed run keeps its data (for Omniglot, set METARL_OMNIGLOT to ${ck.meta.data!.source})`);
+      // Found by a determinism trial: a resume on another backend (auto, once a native package is
+      // installed) went on with other rounding, and nothing said so.
+      const was = (ck.meta as { versions?: { backend?: unknown } }).versions?.backend;
+      const now = versions().backend;
+      if (typeof was === 'string' && was !== now) {
+        log(`note: the checkpoint was written on the ${was} backend and the run goes on on ${now}: backends round differently, so the iterations from here differ in the last digits from an uninterrupted run on ${was} (${cliOptionStyle() ? `--backend ${was}` : `initBackend('${was}')`} keeps it identical)`);
+      }
       params = ck.params;
       optimizer = ck.optimizer;
       start = ck.meta.iteration;

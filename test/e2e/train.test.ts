@@ -70,6 +70,27 @@ describe('MAML-TRPO on Navigation2D-v0, small budget', () => {
     expect(pb.params).toEqual(pa.params);
   }, 60_000);
 
+  it('a resume on another backend says that the iterations from there differ in the last digits (found by a determinism trial: nothing said so)', async () => {
+    const cfg = resolveConfig('Navigation2D-v0', 'tiny', { iterations: 2 });
+    const out = tmp();
+    await train(cfg, { out, stopAfter: 1 });
+    const lines: string[] = [];
+    await initBackend('cpu', { log: () => {} });
+    try {
+      await train(cfg, { out, resume: true, log: (l) => lines.push(l) });
+    } finally {
+      await initBackend('wasm', { log: () => {} });
+    }
+    expect(lines).toContain("note: the checkpoint was written on the wasm backend and the run goes on on cpu: backends round differently, so the iterations from here differ in the last digits from an uninterrupted run on wasm (initBackend('wasm') keeps it identical)");
+    // Back on wasm from the cpu checkpoint: said again; then on the same backend: no note.
+    lines.length = 0;
+    await train({ ...cfg, iterations: 3 }, { out, resume: true, log: (l) => lines.push(l) });
+    expect(lines.filter((l) => l.includes('backend'))).toEqual([expect.stringMatching(/^note: the checkpoint was written on the cpu backend and the run goes on on wasm: /)]);
+    lines.length = 0;
+    await train({ ...cfg, iterations: 4 }, { out, resume: true, log: (l) => lines.push(l) });
+    expect(lines.filter((l) => l.includes('backend'))).toEqual([]);
+  }, 60_000);
+
   it('a resume replaces a config.json config other than the checkpoint\'s, and says so (found by a bad-input trial: it stayed, with no word)', async () => {
     const out = tmp();
     await train(resolveConfig('Navigation2D-v0', 'tiny', { iterations: 1 }), { out });

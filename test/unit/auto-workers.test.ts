@@ -47,7 +47,7 @@ it('says why it chose one worker, from the iterations a resumed run has left', a
   await train(cfg, { out, workers: 'auto', log: (l) => lines.push(l) });
   const start = lines.find((l) => l.startsWith('training '));
   const cores = availableParallelism();
-  expect(start).toMatch(cores > 1 ? /\(1 worker: auto, as the run samples 4000 env steps, fewer than the 20000 from which workers pay\)$/ : /\(1 worker\)$/);
+  expect(start).toMatch(cores > 1 ? /\(1 worker: auto, as the run samples 4000 env steps, fewer than the 40000 from which workers pay\)$/ : /\(1 worker\)$/);
   lines.length = 0;
   await train({ ...cfg, iterations: 3 }, { out, resume: true, workers: 'auto', log: (l) => lines.push(l) });
   expect(lines.find((l) => l.startsWith('training '))).toMatch(cores > 1 ? /as the run samples 8000 env steps/ : /\(1 worker\)$/);
