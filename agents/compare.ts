@@ -320,7 +320,7 @@ export function compareMethods(opts: CompareOptions): Comparison {
   const taskEnv = envFactory(base)();
   if (isSupervised(taskEnv)) return compareSupervised(opts, loaded, base, taskEnv);
   if (opts.episodes === undefined) throw new ConfigError(opt('episodes'), undefined, `is needed for ${opts.env}: episodes per task and step (the paper: 40)`);
-  if (opts.shots !== undefined) throw new ConfigError(opt('shots'), opts.shots, `is for supervised envs; ${opts.env} adapts on ${opt('episodes')} episodes per task and step`);
+  if (opts.shots !== undefined) throw new ConfigError(opt('shots'), opts.shots, `is for supervised envs; ${opts.env} adapts on ${opt('episodes')} (episodes per task and step)`);
   const episodes = opts.episodes;
   const tasks = opts.taskList ?? evaluationTasks(taskEnv, opts.tasks!, opts.seed);
   for (const { m, cfg, params, iteration, weights } of loaded) {

@@ -531,7 +531,7 @@ function checkTrainOptions(opts: TrainOptions): void {
     const href = m instanceof URL ? m.href : m;
     // Found by a library trial: an https URL failed only in the workers, seconds later.
     const scheme = /^([a-zA-Z][a-zA-Z\d+.-]+):/.exec(href)?.[1]?.toLowerCase();
-    if (scheme !== undefined && scheme !== 'file' && scheme !== 'data') throw new ConfigError(field, String(m), `is a ${scheme}: URL, which Node does not import: give a file path or a file: URL`);
+    if (scheme !== undefined && scheme !== 'file' && scheme !== 'data') throw new ConfigError(field, String(m), `is a ${scheme}: URL: give a file path or a file: URL`);
     const file = /^file:/.test(href) ? fileURLToPath(href) : /^[a-zA-Z][a-zA-Z\d+.-]+:/.test(href) ? null : resolve(href);
     if (file !== null && !existsSync(file)) throw new ConfigError(field, String(m), `not found (${file}; a relative path is from the current directory, ${process.cwd()})`);
   });
@@ -641,7 +641,7 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
   // the run's start, then the learner threw).
   const secondOrder = gradientsOfGradients(config, supervised);
   if (secondOrder !== null && !secondOrderFixInstalled()) {
-    throw new Error(`train: ${secondOrder} takes second-order gradients, which tfjs gets wrong without the fix initBackend installs: call \`await initBackend('auto')\` (from 'metarl') before train`);
+    throw new Error(`train: ${secondOrder} takes gradients of gradients, which tfjs gets wrong without the fix initBackend installs: call \`await initBackend('auto')\` (from 'metarl') before train`);
   }
   await settleBackend();
   // A resumed run that stopped before its first checkpoint starts over from iteration 0: no checkpoint to go on from.
@@ -713,13 +713,6 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
       // Data files (Omniglot): resumed iterations on other data would not be the run's.
       const mismatch = dataMismatch(ck.meta.data, env);
       if (mismatch !== null) throw new ConfigError(opt('out'), opts.out, `${mismatch}: a resumed run keeps its data (for Omniglot, set METARL_OMNIGLOT to ${ck.meta.data!.source})`);
-      // Found by a determinism trial: a resume on another backend (auto, once a native package is
-      // installed) went on with other rounding, and nothing said so.
-      const was = (ck.meta as { versions?: { backend?: unknown } }).versions?.backend;
-      const now = versions().backend;
-      if (typeof was === 'string' && was !== now) {
-        log(`note: the checkpoint was written on the ${was} backend and the run goes on on ${now}: backends round differently, so the iterations from here differ in the last digits from an uninterrupted run on ${was} (${cliOptionStyle() ? `--backend ${was}` : `initBackend('${was}')`} keeps it identical)`);
-      }
       params = ck.params;
       optimizer = ck.optimizer;
       start = ck.meta.iteration;
@@ -755,6 +748,13 @@ export async function train(given: TrainConfig, opts: TrainOptions): Promise<{ p
         writeFileWhole(progressPath, kept.map((l) => `${l}\n`).join(''));
       }
       repairSaves(opts.out, start, keepEvery);
+      // Found by a determinism trial: a resume on another backend (auto, once a native package is
+      // installed) went on with other rounding, and nothing said so.
+      const was = (ck.meta as { versions?: { backend?: unknown } }).versions?.backend;
+      const now = versions()['backend'];
+      if (typeof was === 'string' && was !== now) {
+        log(`note: the checkpoint was written on the ${was} backend and the run continues on ${now}: backends round differently, so the iterations from here differ from an uninterrupted run on ${was}, from the last digits on and possibly more over iterations (${cliOptionStyle() ? `--backend ${was}` : `initBackend('${was}')`} keeps it identical)`);
+      }
       log(`resuming ${opts.out} at iteration ${start}${keepEvery ? `, keeping a snapshot every ${keepEvery === 1 ? 'iteration' : `${keepEvery} iterations`}` : ''}`);
     } else {
       const outProblem = outDirProblem(opts.out);

@@ -410,7 +410,7 @@ function checkLeaf(path: string, kind: Kind, v: unknown): void {
   const max = MAX_VALUES[path];
   if (max !== undefined && x > max[0]) fail(`must be at most ${max[0]} (${max[1]})`);
   if (kind === 'nonNegInt' && !(Number.isInteger(x) && x >= 0)) fail('must be a non-negative integer');
-  if (kind === 'nonNegInt' && !Number.isSafeInteger(x)) fail(`must be at most ${Number.MAX_SAFE_INTEGER} (2^53 − 1, the largest integer a double holds exactly)`);
+  if (kind === 'nonNegInt' && !Number.isSafeInteger(x)) fail(`must be at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER: above it, doubles skip integers)`);
   if (kind === 'posNum' && !(x > 0)) fail('must be > 0');
   if (kind === 'nonNegNum' && !(x >= 0)) fail('must be ≥ 0');
   if (kind === 'unitInterval' && !(x >= 0 && x <= 1)) fail('must be in [0, 1]');
@@ -479,7 +479,8 @@ function setPath(obj: object, path: string, v: unknown): void {
  * @param supervised whether the config's env is a supervised (horizon-1) env.
  */
 export function gradientsOfGradients(config: TrainConfig, supervised: boolean): string | null {
-  if (supervised) return config.algo === 'maml' || config.algo === 'meta-sgd' ? config.algo : null;
+  // anil adapts its head with second-order gradients too (found by a review), unless firstOrder is set.
+  if (supervised) return config.algo === 'meta-sgd' || ((config.algo === 'maml' || config.algo === 'anil') && !config.adaptation.firstOrder) ? config.algo : null;
   if (config.algo === 'maml-trpo' && !config.adaptation.firstOrder) return 'second-order maml-trpo';
   return config.trpo.fvp !== 'finite-difference' ? `trpo.fvp ${JSON.stringify(config.trpo.fvp)}` : null;
 }

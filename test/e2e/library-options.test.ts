@@ -60,7 +60,7 @@ describe('train from code', () => {
       [{ ...tiny(), workers: 2 } as TrainConfig, {}, "workers: is an option of train, not part of the config: give workers in train's options instead (got 2)", ''],
       [tiny(), { envModules: ['no/such/env-module.mts'] }, 'envModules[0]: not found (', 'a relative path is from the current directory'],
       // Found by a library trial: it failed only in the workers, seconds later.
-      [tiny(), { envModules: ['https://example.org/env.mjs'] }, 'envModules[0]: is a https: URL, which Node does not import: give a file path or a file: URL (got "https://example.org/env.mjs")', ''],
+      [tiny(), { envModules: ['https://example.org/env.mjs'] }, 'envModules[0]: is a https: URL: give a file path or a file: URL (got "https://example.org/env.mjs")', ''],
       [tiny(), { log: 'x' as never }, 'log: must be a function taking one line of text', ''],
       // Found by an API trial: an env id in the config's place was told only that it is not a JSON object.
       ['Navigation2D-v0' as never, {}, 'config: must be a config object: build it with resolveConfig(env, preset, overrides) (got "Navigation2D-v0")', ''],
@@ -333,7 +333,7 @@ describe('compareMethods, selectCheckpoint, resolveConfig and initBackend from c
       [{ methods: [{ name: 'mine', runs: '/some/run' } as never] }, 'methods[0].runs: is not an option of a compareMethods method (did you mean run?)'],
       [{ methods: ['maml' as never] }, 'methods[0]: must be an object ({ name, run?, lr? }) (got "maml")'],
       [{ taskList: [{ goal: [0.1, 0.2] }] }, 'tasks: differs from the 1 task of taskList, which gives the tasks: leave tasks out (got 2)'],
-      [{ shots: 5 }, 'shots: is for supervised envs; Navigation2D-v0 adapts on episodes episodes per task and step (got 5)'],
+      [{ shots: 5 }, 'shots: is for supervised envs; Navigation2D-v0 adapts on episodes (episodes per task and step) (got 5)'],
       [{ onProgress: 3 as never }, 'onProgress: must be a function (got 3)'],
     ];
     for (const [o, message] of cases) expect((await configError(() => compareMethods(base(o)))).message).toContain(message);

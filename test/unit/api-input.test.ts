@@ -141,7 +141,7 @@ describe('input checks of the lower-level API', () => {
   it('validateConfig refuses what is not a config, resolveConfig names the largest seed, a policy names an unknown key (found by a library trial)', () => {
     expect(thrown(() => validateConfig(null as never)).message).toBe("config: must be an object: a TrainConfig, as resolveConfig gives it or a run's config.json holds it (got null)");
     expect(thrown(() => validateConfig({} as never)).message).toBe('env: must be an env id (a non-empty string)');
-    expect(thrown(() => resolveConfig('Navigation2D-v0', 'tiny', { seed: 2 ** 60 })).message).toBe(`seed: must be at most ${Number.MAX_SAFE_INTEGER} (2^53 − 1, the largest integer a double holds exactly) (got ${2 ** 60})`);
+    expect(thrown(() => resolveConfig('Navigation2D-v0', 'tiny', { seed: 2 ** 60 })).message).toBe(`seed: must be at most ${Number.MAX_SAFE_INTEGER} (Number.MAX_SAFE_INTEGER: above it, doubles skip integers) (got ${2 ** 60})`);
     expect(thrown(() => resolveConfig('Navigation2D-v0', 'tiny', { seed: 1.5 })).message).toBe('seed: must be a non-negative integer (got 1.5)');
     expect(resolveConfig('Navigation2D-v0', 'tiny', { seed: Number.MAX_SAFE_INTEGER }).seed).toBe(Number.MAX_SAFE_INTEGER);
     expect(thrown(() => new GaussianMlpPolicy(2, 2, { hiddenSizes: [8], activation: 'tanh', initStd: 1, hidden: [3] } as never)).message).toBe('policy.hidden: is not an option of a policy config (did you mean hiddenSizes?); its options: hiddenSizes, activation, initStd, normalizeActions (got [3])');
