@@ -160,7 +160,8 @@ export class MamlTrpo {
    * @throws ConfigError when `config.algo` is not an RL algo (maml-trpo, pretrained, oracle) or the
    *   env is a supervised one; RangeError when `params` do not fit the policy `config` describes, or
    *   `workers` is not a positive integer, or more than one outside Node; Error when second-order
-   *   MAML is asked for before `initBackend()` installed the tfjs gradient fix.
+   *   MAML or `trpo.fvp` `exact` or `chain` is asked for before `initBackend()` installed the tfjs
+   *   gradient fix.
    */
   constructor(
     config: TrainConfig,

@@ -75,7 +75,7 @@ export interface TrainOptions {
 export { envFactory } from '../envs/factory.ts';
 
 /**
- * The env steps below which an RL run's `workers: 'auto'` is one worker: starting a worker (its own
+ * The env steps up to which an RL run's `workers: 'auto'` is one worker: starting a worker (its own
  * tfjs and kernels) takes about two seconds, which a run this short does not win back (README,
  * "Performance").
  */
@@ -94,13 +94,13 @@ export function runEnvSteps(config: TrainConfig, env: MetaEnv, iterations: numbe
 /**
  * Worker threads when none are asked for: one per core, except for regression envs (MSE loss),
  * whose meta-iterations take milliseconds, so that threads would only add messaging, and for RL
- * runs that sample fewer than {@link AUTO_WORKERS_MIN_STEPS} env steps in their `iterations`
+ * runs that sample at most {@link AUTO_WORKERS_MIN_STEPS} env steps in their `iterations`
  * (the `tiny` preset's three iterations sample 12,000).
  * @param config and `iterations` (those the run has left): without them, the RL rule is not applied.
  */
 export function defaultWorkers(env: MetaEnv, config?: TrainConfig, iterations?: number): number {
   if (isSupervised(env)) return env.loss === 'mse' ? 1 : availableParallelism();
-  if (config !== undefined && iterations !== undefined && runEnvSteps(config, env, iterations) < AUTO_WORKERS_MIN_STEPS) return 1;
+  if (config !== undefined && iterations !== undefined && runEnvSteps(config, env, iterations) <= AUTO_WORKERS_MIN_STEPS) return 1;
   return availableParallelism();
 }
 
@@ -618,7 +618,8 @@ function checkResumedConfig(config: TrainConfig, run: TrainConfig, out: string, 
  *   bad config, an algo that does not apply to the env, `out` holding a run without `resume`, a
  *   resumed run whose config differs; UnknownEnvError for an env id not registered (an env of
  *   one's own: import its module first, or name it in `envModules`, which this thread then imports
- *   too when the env is not registered yet). A failure during training (an EnvContractError for an env that
+ *   too when the env is not registered yet; a ConfigError on `env` when those modules load without
+ *   registering it). A failure during training (an EnvContractError for an env that
  *   breaks the contract, an env's own error) is rethrown; `trainingStop(e)` tells which iteration
  *   and what the run kept, and a new run that fails in its first iteration removes what it wrote.
  */
@@ -831,7 +832,7 @@ interface TrainStart {
 async function trainFrom(config: TrainConfig, opts: TrainOptions, s: TrainStart): Promise<{ params: Float32Array[]; records: ProgressRecord[]; interrupted: boolean }> {
   const { env, makeEnv, supervised, root, start, params, optimizer, keepEvery, log, progressPath, fromCheckpoint } = s;
   const asked = opts.workers === 'auto' ? defaultWorkers(env, config, config.iterations - start) : opts.workers;
-  const short = opts.workers === 'auto' && asked === 1 && !supervised && availableParallelism() > 1 ? `: auto, as the run samples ${runEnvSteps(config, env, config.iterations - start)} env steps, fewer than the ${AUTO_WORKERS_MIN_STEPS} from which workers pay` : '';
+  const short = opts.workers === 'auto' && asked === 1 && !supervised && availableParallelism() > 1 ? `: auto, as the run samples ${runEnvSteps(config, env, config.iterations - start)} env steps, at most the ${AUTO_WORKERS_MIN_STEPS} up to which one worker is as fast` : '';
   // An iteration's work is split by task: a worker beyond one per task would only start (each loads
   // tfjs: 1000 of them filled 10 GB; found by an edge-input trial). The results do not depend on the count.
   const tasks = config.sampling.metaBatchSize;

@@ -167,7 +167,7 @@ export const FLAG_HELP: Readonly<Record<string, string>> = {
   'train.algo': 'maml-trpo (default for RL envs), pretrained, oracle; supervised envs: maml, fomaml, meta-sgd, anil, reptile, protonet, pretrained',
   'train.out': 'run directory (default runs/<env>-seed<seed>); never overwritten',
   'train.resume': 'continue the run in --out from its checkpoint (the result equals an uninterrupted run)',
-  'train.workers': 'worker threads, or auto (default: one per core; one for sine and for runs under 40000 env steps); results do not depend on it',
+  'train.workers': 'worker threads, or auto (default: one per core; one for sine and for RL runs of at most 40000 env steps); results do not depend on it',
   'train.keep-every': 'also keep a copy of the checkpoint every N iterations in out/snapshots/itN (a multiple of checkpointEvery)',
   'train.init-from': "start from the parameters of this run's (or snapshot's) checkpoint instead of a fresh initialisation",
   'evaluate.tasks': 'held-out tasks (default 40; supervised envs 600)',

@@ -53,7 +53,7 @@ export class GaussianMlpPolicy {
    * @param actDim action size (the env's `actionSpace.shape[0]`).
    * @param config hidden sizes, activation, initial σ (`TrainConfig.policy`).
    * @throws ConfigError naming the field for sizes that are not positive integers, an unknown
-   *   activation, or an `initStd` that is not positive and finite.
+   *   activation, an `initStd` that is not positive and finite, or a key `config` does not have.
    */
   constructor(
     obsDim: number,

@@ -31,10 +31,11 @@ it('is one worker for a short RL run and for regression, one per core otherwise'
   const nav = make('Navigation2D-v0');
   const tiny = resolveConfig('Navigation2D-v0', 'tiny');
   expect(defaultWorkers(nav, tiny, 3)).toBe(1);
-  // The boundary: from AUTO_WORKERS_MIN_STEPS steps on, one per core.
+  // The boundary: up to AUTO_WORKERS_MIN_STEPS steps one worker, above it one per core.
   const perIteration = runEnvSteps(tiny, nav, 1);
-  expect(defaultWorkers(nav, tiny, Math.ceil(AUTO_WORKERS_MIN_STEPS / perIteration))).toBe(availableParallelism());
-  expect(defaultWorkers(nav, tiny, Math.ceil(AUTO_WORKERS_MIN_STEPS / perIteration) - 1)).toBe(1);
+  const last = Math.floor(AUTO_WORKERS_MIN_STEPS / perIteration);
+  expect(defaultWorkers(nav, tiny, last)).toBe(1);
+  expect(defaultWorkers(nav, tiny, last + 1)).toBe(availableParallelism());
   expect(defaultWorkers(nav, resolveConfig('Navigation2D-v0'), 1)).toBe(availableParallelism());
   expect(defaultWorkers(nav)).toBe(availableParallelism());
   expect(defaultWorkers(make('SineRegression-v0'), resolveConfig('SineRegression-v0'), 1000)).toBe(1);
@@ -47,7 +48,7 @@ it('says why it chose one worker, from the iterations a resumed run has left', a
   await train(cfg, { out, workers: 'auto', log: (l) => lines.push(l) });
   const start = lines.find((l) => l.startsWith('training '));
   const cores = availableParallelism();
-  expect(start).toMatch(cores > 1 ? /\(1 worker: auto, as the run samples 4000 env steps, fewer than the 40000 from which workers pay\)$/ : /\(1 worker\)$/);
+  expect(start).toMatch(cores > 1 ? /\(1 worker: auto, as the run samples 4000 env steps, at most the 40000 up to which one worker is as fast\)$/ : /\(1 worker\)$/);
   lines.length = 0;
   await train({ ...cfg, iterations: 3 }, { out, resume: true, workers: 'auto', log: (l) => lines.push(l) });
   expect(lines.find((l) => l.startsWith('training '))).toMatch(cores > 1 ? /as the run samples 8000 env steps/ : /\(1 worker\)$/);
